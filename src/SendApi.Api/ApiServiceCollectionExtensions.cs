@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SendApi.Api.Auth;
+using SendApi.Api.Features.ApiKeys;
+using SendApi.Api.Features.Messages;
+using SendApi.Api.Http;
+
+namespace SendApi.Api;
+
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>JSON as the API speaks it: snake_case names, enums as strings, no nulls written.</summary>
+    public static void ConfigureJson(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        json.DictionaryKeyPolicy = null;
+        json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+    }
+
+    public static IServiceCollection AddSendApiHttp(this IServiceCollection services)
+    {
+        services.TryAddTimeProvider();
+        services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+
+        services.AddOptions<MessagesOptions>()
+            .BindConfiguration(MessagesOptions.Section)
+            .PostConfigure<IConfiguration>((o, config) => o.MessageIdDomain ??= config["Delivery:HeloName"] ?? System.Net.Dns.GetHostName())
+            .Validate(o => o.MaxSizeBytes is >= 1024 and <= 1024L * 1024 * 1024, "Messages:MaxSizeBytes (env Messages__MaxSizeBytes) must be between 1 KB and 1 GB.")
+            .Validate(o => o.MaxRecipients is >= 1 and <= 1000, "Messages:MaxRecipients (env Messages__MaxRecipients) must be between 1 and 1000.")
+            .ValidateOnStart();
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidation>();
+        services.AddHostedService<AdminKeyBootstrap>();
+
+        // Error keys name the JSON fields ("to[0]", "attachments[1].content"), not the C# properties.
+        ValidatorOptions.Global.PropertyNameResolver = (_, member, _) =>
+            member is null ? null : JsonNamingPolicy.SnakeCaseLower.ConvertName(member.Name);
+        services.AddScoped<IValidator<SendMessageRequest>, SendMessageValidator>();
+        services.AddScoped<IValidator<CreateApiKeyRequest>, CreateApiKeyValidator>();
+        services.AddSingleton<MessageComposer>();
+
+        services.AddAuthentication(ApiKeyDefaults.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        services.AddAuthorizationBuilder()
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder(ApiKeyDefaults.Scheme).RequireAuthenticatedUser().Build())
+            .AddPolicy(ApiKeyDefaults.AdminPolicy, p => p.AddAuthenticationSchemes(ApiKeyDefaults.Scheme).RequireRole(ApiKeyDefaults.AdminRole));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSendApiHttp(this IEndpointRouteBuilder app)
+    {
+        app.MapMessagesApi();
+        app.MapApiKeysApi();
+        return app;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using SendApi.Api.Auth;
+using SendApi.Api.Http;
+using SendApi.Core.Accounts;
+
+namespace SendApi.Api.Features.ApiKeys;
+
+/// <param name="Name">A label, e.g. the application that uses the key.</param>
+/// <param name="AccountId">The account the key acts for; keys of one account see the same messages. A new account when absent.</param>
+public sealed record CreateApiKeyRequest(string? Name, string? AccountId);
+
+public sealed record ApiKeyDetails(string Id, string Name, string AccountId, bool Admin, DateTimeOffset CreatedAt)
+{
+    internal static ApiKeyDetails From(ApiKey key) => new(key.Id, key.Name, key.AccountId, key.IsAdmin, key.CreatedAt);
+}
+
+/// <param name="Key">The secret. It is shown only in this response.</param>
+public sealed record CreatedApiKey(string Id, string Name, string AccountId, DateTimeOffset CreatedAt, string Key);
+
+internal sealed class CreateApiKeyValidator : AbstractValidator<CreateApiKeyRequest>
+{
+    public CreateApiKeyValidator()
+    {
+        RuleFor(x => x.Name).NotEmpty().MaximumLength(100).Must(n => n is null || !n.Any(char.IsControl)).WithMessage("must not contain control characters.");
+        RuleFor(x => x.AccountId).Matches("^[A-Za-z0-9_.-]{1,64}$").When(x => x.AccountId is not null)
+            .WithMessage("must be 1-64 characters: letters, digits, '_', '-', '.'.");
+    }
+}
+
+public static class ApiKeysApi
+{
+    public static RouteGroupBuilder MapApiKeysApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api-keys")
+            .WithTags("API keys")
+            .RequireAuthorization(ApiKeyDefaults.AdminPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        group.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create an API key (admin)").WithValidation<CreateApiKeyRequest>();
+        group.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("List API keys without their secrets (admin)");
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteApiKey").WithSummary("Revoke an API key (admin)");
+        return group;
+    }
+
+    internal static async Task<Created<CreatedApiKey>> CreateAsync(CreateApiKeyRequest request, IApiKeyStore keys, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var id = ApiKeySecrets.NewKeyId();
+        var secret = ApiKeySecrets.Generate();
+        var key = new ApiKey(id, request.Name!, request.AccountId ?? "acct_" + id["key_".Length..], IsAdmin: false, time.GetUtcNow());
+        await keys.SaveAsync(key, secret, cancellationToken);
+        return TypedResults.Created($"/api-keys/{id}", new CreatedApiKey(key.Id, key.Name, key.AccountId, key.CreatedAt, secret));
+    }
+
+    internal static async Task<Ok<ApiKeyDetails[]>> ListAsync(IApiKeyStore keys, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await keys.ListAsync(cancellationToken)).Select(ApiKeyDetails.From).ToArray());
+
+    internal static async Task<Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> DeleteAsync(string id, IApiKeyStore keys, CancellationToken cancellationToken)
+    {
+        if (id == AdminKeyBootstrap.KeyId)
+        {
+            return TypedResults.Conflict(new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The bootstrap admin key comes from configuration.",
+                Detail = "Remove or change Admin:ApiKey and restart instead.",
+            });
+        }
+
+        return await keys.DeleteAsync(id, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound(new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "API key not found." });
+    }
+}

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SendApi.Core.Messages;
+
+namespace SendApi.Api.Features.Messages;
+
+/// <summary>A validated request turned into what the store accepts.</summary>
+internal sealed record ComposedMessage(MessageEnvelope Envelope, byte[] Mime);
+
+/// <summary>
+/// Builds the MIME message with MimeKit from a validated request: From/To/Cc/Reply-To/Subject,
+/// Date, a Message-ID on our domain, the bodies and attachments. Bcc recipients are envelope-only
+/// and never written into a header.
+/// </summary>
+internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimeProvider time)
+{
+    private readonly MessagesOptions _options = options.Value;
+
+    public ComposedMessage Compose(SendMessageRequest request, string id, string accountId)
+    {
+        var now = time.GetUtcNow();
+        var from = Mailbox(request.From!);
+        var message = new MimeMessage { Date = now, Subject = request.Subject ?? "" };
+        message.From.Add(from);
+        message.To.AddRange((request.To ?? []).Select(Mailbox));
+        message.Cc.AddRange((request.Cc ?? []).Select(Mailbox));
+        if (request.ReplyTo is not null)
+        {
+            message.ReplyTo.Add(Mailbox(request.ReplyTo));
+        }
+
+        var messageId = $"{id}@{_options.MessageIdDomain}";
+        message.MessageId = messageId;
+        foreach (var (name, value) in request.Headers ?? new Dictionary<string, string>())
+        {
+            message.Headers.Add(name, value);
+        }
+
+        message.Body = Body(request);
+
+        using var buffer = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, buffer);
+        var mime = buffer.ToArray();
+
+        var envelope = new MessageEnvelope(
+            id,
+            accountId,
+            Sender: from.Address,
+            From: from.ToString(),
+            request.Subject,
+            Recipients(request),
+            request.Tags ?? [],
+            request.Metadata ?? new Dictionary<string, string>(),
+            now,
+            messageId,
+            mime.LongLength);
+        return new ComposedMessage(envelope, mime);
+    }
+
+    /// <summary>A cheap upper bound checked before building anything: decoded attachment and body sizes.</summary>
+    public static long EstimateSize(SendMessageRequest request) =>
+        (request.Text?.Length ?? 0) + (request.Html?.Length ?? 0)
+        + (request.Attachments ?? []).Sum(a => (a.Content?.Length ?? 0) * 3L / 4);
+
+    private static MimeEntity Body(SendMessageRequest request)
+    {
+        var builder = new BodyBuilder { TextBody = request.Text, HtmlBody = request.Html };
+        foreach (var attachment in request.Attachments ?? [])
+        {
+            var bytes = Convert.FromBase64String(attachment.Content!);
+            var contentType = ContentType.Parse(attachment.ContentType ?? MimeTypes.GetMimeType(attachment.Filename!));
+            var entity = attachment.ContentId is null
+                ? builder.Attachments.Add(attachment.Filename!, bytes, contentType)
+                : builder.LinkedResources.Add(attachment.Filename!, bytes, contentType);
+            if (attachment.ContentId is not null)
+            {
+                entity.ContentId = attachment.ContentId;
+            }
+        }
+
+        return builder.ToMessageBody();
+    }
+
+    /// <summary>Envelope recipients in order, each address once (the first kind it appears as wins).</summary>
+    private static List<RecipientAddress> Recipients(SendMessageRequest request)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var list = new List<RecipientAddress>();
+        void Add(IEnumerable<string>? addresses, RecipientKind kind)
+        {
+            foreach (var text in addresses ?? [])
+            {
+                var address = Mailbox(text).Address;
+                if (seen.Add(address))
+                {
+                    list.Add(new RecipientAddress(address, kind));
+                }
+            }
+        }
+
+        Add(request.To, RecipientKind.To);
+        Add(request.Cc, RecipientKind.Cc);
+        Add(request.Bcc, RecipientKind.Bcc);
+        return list;
+    }
+
+    private static MailboxAddress Mailbox(string text) =>
+        EmailAddresses.TryParse(text, out var mailbox, out var error)
+            ? mailbox
+            : throw new ArgumentException($"Unvalidated address reached the composer: {error}", nameof(text));
+}

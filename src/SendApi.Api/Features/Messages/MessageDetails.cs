@@ -1,0 +1,68 @@
+using SendApi.Core.Messages;
+
+namespace SendApi.Api.Features.Messages;
+
+/// <summary>The answer of <c>GET /messages/{id}</c>: overall status, each recipient, and the timeline.</summary>
+public sealed record MessageDetails(
+    string Id,
+    string Status,
+    string From,
+    string? Subject,
+    string MessageId,
+    DateTimeOffset CreatedAt,
+    long Size,
+    IReadOnlyList<string> Tags,
+    IReadOnlyDictionary<string, string> Metadata,
+    IReadOnlyList<RecipientDetails> Recipients,
+    IReadOnlyList<EventDetails> Events)
+{
+    internal static MessageDetails Of(StoredMessage message)
+    {
+        var envelope = message.Envelope;
+        return new MessageDetails(
+            envelope.Id,
+            MessageStatus.Of(message.Recipients),
+            envelope.From,
+            envelope.Subject,
+            envelope.MessageIdHeader,
+            envelope.CreatedAt,
+            envelope.Size,
+            envelope.Tags,
+            envelope.Metadata,
+            [.. envelope.Recipients.Select((r, i) => RecipientDetails.From(r, message.Recipients[i]))],
+            [.. message.Events.Select(EventDetails.From)]);
+    }
+}
+
+/// <param name="Type">to, cc or bcc.</param>
+/// <param name="Status">queued, sending, delivered, deferred, bounced or failed.</param>
+/// <param name="LastResponse">The last SMTP reply about this recipient (or the synthesised one for DNS and connection failures).</param>
+public sealed record RecipientDetails(
+    string Address,
+    string Type,
+    string Status,
+    int Attempts,
+    SmtpResponseDetails? LastResponse,
+    DateTimeOffset? NextAttemptAt)
+{
+    internal static RecipientDetails From(RecipientAddress address, RecipientState state) =>
+        new(address.Address,
+            address.Kind.ToString().ToLowerInvariant(),
+            state.Status.ToString().ToLowerInvariant(),
+            state.Attempts,
+            SmtpResponseDetails.From(state.LastReply),
+            state.Status == RecipientStatus.Deferred ? state.NextAttemptAt : null);
+}
+
+public sealed record SmtpResponseDetails(int Code, string? EnhancedCode, string Text)
+{
+    internal static SmtpResponseDetails? From(SmtpReply? reply) =>
+        reply is null ? null : new SmtpResponseDetails(reply.Code, reply.EnhancedCode, reply.Text);
+}
+
+/// <param name="Type">queued, delivered, deferred, bounced or failed.</param>
+/// <param name="Mx">The MX host and address that answered, when one did.</param>
+public sealed record EventDetails(string Type, DateTimeOffset At, string? Recipient, string? Detail, int? SmtpCode, string? Mx)
+{
+    internal static EventDetails From(MessageEvent e) => new(e.Type, e.At, e.Recipient, e.Detail, e.Reply?.Code, e.Mx);
+}

@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using SendApi.Api.Auth;
+using SendApi.Api.Http;
+using SendApi.Core.Messages;
+
+namespace SendApi.Api.Features.Messages;
+
+public static class MessagesApi
+{
+    public static RouteGroupBuilder MapMessagesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/messages")
+            .WithTags("Messages")
+            .RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        group.MapPost("/", SendAsync)
+            .WithName("SendMessage")
+            .WithSummary("Queue a message for delivery")
+            .WithDescription("Builds the MIME message, stores it durably and queues it. Limits: at most Messages:MaxRecipients (default 50) recipients, Messages:MaxSizeBytes (default 10 MB) in all. Repeating a request with the same Idempotency-Key within 24 h returns the first message's id.")
+            .WithValidation<SendMessageRequest>()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        group.MapGet("/{id}", GetAsync)
+            .WithName("GetMessage")
+            .WithSummary("A message's status, its recipients' states and its event timeline");
+
+        return group;
+    }
+
+    internal static async Task<Results<Accepted<SendMessageResponse>, ProblemHttpResult>> SendAsync(
+        SendMessageRequest request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user,
+        MessageComposer composer,
+        IMessageStore store,
+        IDeliverySignal delivery,
+        Microsoft.Extensions.Options.IOptions<MessagesOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var maxSize = options.Value.MaxSizeBytes;
+        if (idempotencyKey is { } key && (key.Length is 0 or > 255 || key.Any(c => c is < '!' or > '~')))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Invalid Idempotency-Key header.",
+                detail: "Idempotency-Key is 1-255 printable ASCII characters without spaces.");
+        }
+
+        if (MessageComposer.EstimateSize(request) > maxSize)
+        {
+            return TooLarge(MessageComposer.EstimateSize(request), maxSize);
+        }
+
+        var composed = composer.Compose(request, MessageIds.New(), user.AccountId());
+        if (composed.Mime.LongLength > maxSize)
+        {
+            return TooLarge(composed.Mime.LongLength, maxSize);
+        }
+
+        var accepted = await store.AcceptAsync(new NewMessage(composed.Envelope, composed.Mime, idempotencyKey), cancellationToken);
+        if (!accepted.Replayed)
+        {
+            delivery.Notify();
+        }
+
+        return TypedResults.Accepted($"/messages/{accepted.Id}", new SendMessageResponse(accepted.Id, MessageStatus.Queued));
+    }
+
+    internal static async Task<Results<Ok<MessageDetails>, NotFound<ProblemDetails>>> GetAsync(
+        string id, ClaimsPrincipal user, IMessageStore store, CancellationToken cancellationToken)
+    {
+        var message = id.Length is > 0 and <= 64 ? await store.FindAsync(id, cancellationToken) : null;
+
+        // Another account's message is indistinguishable from a missing one.
+        if (message is null || message.Envelope.AccountId != user.AccountId())
+        {
+            return TypedResults.NotFound(new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "Message not found.",
+                Detail = $"No message '{id}' for this API key's account.",
+            });
+        }
+
+        return TypedResults.Ok(MessageDetails.Of(message));
+    }
+
+    private static ProblemHttpResult TooLarge(long size, long max) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status413PayloadTooLarge,
+            title: "The message is too large.",
+            detail: $"The message would be {size} bytes; the limit is {max} bytes (Messages:MaxSizeBytes).");
+}

@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+using SendApi.Api.Http;
+
+namespace SendApi.Api.Features.Messages;
+
+/// <summary>
+/// The body of <c>POST /messages</c>. Addresses are "addr@example.com" or "Name &lt;addr@example.com&gt;";
+/// <c>to</c>, <c>cc</c> and <c>bcc</c> take an array (a single string is accepted too).
+/// Unknown fields are refused so that a typo ("htm") is an error rather than an empty body.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record SendMessageRequest
+{
+    public string? From { get; init; }
+
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? To { get; init; }
+
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? Cc { get; init; }
+
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? Bcc { get; init; }
+
+    public string? ReplyTo { get; init; }
+
+    public string? Subject { get; init; }
+
+    public string? Text { get; init; }
+
+    public string? Html { get; init; }
+
+    /// <summary>Extra headers. Names that SendApi sets itself (From, To, Date, Message-ID, Content-*, …) are refused.</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    public IReadOnlyList<AttachmentRequest>? Attachments { get; init; }
+
+    /// <summary>Labels for filtering and webhooks; letters, digits and <c>_ - . :</c>.</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>Free key/value pairs returned with the message's status and events.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record AttachmentRequest
+{
+    public string? Filename { get; init; }
+
+    /// <summary>The file's bytes in base64.</summary>
+    public string? Content { get; init; }
+
+    /// <summary>MIME type; guessed from the file name when absent.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>Makes the attachment inline, referenced from the HTML as <c>cid:&lt;content_id&gt;</c>.</summary>
+    public string? ContentId { get; init; }
+}
+
+public sealed record SendMessageResponse(string Id, string Status);

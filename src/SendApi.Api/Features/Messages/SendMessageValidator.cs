@@ -1,0 +1,129 @@
+using System.Text.RegularExpressions;
+using FluentValidation;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace SendApi.Api.Features.Messages;
+
+/// <summary>
+/// Everything a request must satisfy before a MIME message is built. Header injection is refused
+/// here: no CR or LF may reach a header through any field.
+/// </summary>
+internal sealed partial class SendMessageValidator : AbstractValidator<SendMessageRequest>
+{
+    // Headers SendApi writes itself; letting a client set them would produce a contradictory message.
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date", "Message-ID", "MIME-Version",
+        "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID",
+        "Sender", "Return-Path", "Received", "DKIM-Signature",
+    };
+
+    public SendMessageValidator(IOptions<MessagesOptions> options)
+    {
+        var limits = options.Value;
+
+        RuleFor(x => x.From).Custom(CheckAddress);
+        RuleForEach(x => x.To).Custom(CheckAddress);
+        RuleForEach(x => x.Cc).Custom(CheckAddress);
+        RuleForEach(x => x.Bcc).Custom(CheckAddress);
+        RuleFor(x => x)
+            .Must(x => RecipientCount(x) > 0)
+            .WithName("to").OverridePropertyName("to")
+            .WithMessage("At least one recipient is required in to, cc or bcc.");
+        RuleFor(x => x)
+            .Must(x => RecipientCount(x) <= limits.MaxRecipients)
+            .OverridePropertyName("to")
+            .WithMessage(x => $"At most {limits.MaxRecipients} recipients in total (to + cc + bcc); this message has {RecipientCount(x)}.");
+
+        RuleFor(x => x.ReplyTo).Custom(CheckAddress).When(x => x.ReplyTo is not null);
+
+        RuleFor(x => x.Subject)
+            .Must(NoLineBreaks).WithMessage("must not contain CR or LF.")
+            .MaximumLength(998);
+        RuleFor(x => x)
+            .Must(x => !string.IsNullOrEmpty(x.Text) || !string.IsNullOrEmpty(x.Html))
+            .OverridePropertyName("text")
+            .WithMessage("A body is required: text, html or both.");
+
+        // Per-entry checks run on the whole dictionary so that errors are keyed "headers.<name>".
+        RuleFor(x => x.Headers).Custom((headers, ctx) =>
+        {
+            foreach (var header in headers ?? new Dictionary<string, string>())
+            {
+                if (!HeaderName().IsMatch(header.Key))
+                {
+                    ctx.AddFailure($"headers.{header.Key}", "Header names are printable ASCII without spaces or ':'.");
+                }
+                else if (ReservedHeaders.Contains(header.Key))
+                {
+                    ctx.AddFailure($"headers.{header.Key}", $"'{header.Key}' is set by SendApi; use the matching field instead.");
+                }
+
+                if (!NoLineBreaks(header.Value))
+                {
+                    ctx.AddFailure($"headers.{header.Key}", "Header values must not contain CR or LF.");
+                }
+                else if (header.Value.Length > 998)
+                {
+                    ctx.AddFailure($"headers.{header.Key}", "Header values are at most 998 characters.");
+                }
+            }
+        });
+
+        RuleForEach(x => x.Attachments).ChildRules(a =>
+        {
+            a.RuleFor(x => x.Filename).NotEmpty().MaximumLength(255).Must(NoLineBreaks).WithMessage("must not contain CR or LF.");
+            a.RuleFor(x => x.Content).NotNull().Must(IsBase64).WithMessage("must be base64.");
+            a.RuleFor(x => x.ContentType)
+                .Must(t => t is null || (NoLineBreaks(t) && ContentType.TryParse(t, out _)))
+                .WithMessage("must be a MIME type such as application/pdf.");
+            a.RuleFor(x => x.ContentId)
+                .Must(id => id is null || (id.Length is > 0 and <= 255 && NoLineBreaks(id) && id.IndexOfAny(['<', '>', ' ']) < 0))
+                .WithMessage("must be a short token without spaces, '<' or '>'.");
+        });
+
+        RuleFor(x => x.Tags).Must(t => t is null || t.Count <= 10).WithMessage("At most 10 tags.");
+        RuleForEach(x => x.Tags).Must(t => t is not null && Tag().IsMatch(t))
+            .WithMessage("Tags are 1-64 characters: letters, digits, '_', '-', '.', ':'.");
+        RuleFor(x => x.Metadata).Must(m => m is null || m.Count <= 20).WithMessage("At most 20 metadata entries.");
+        RuleFor(x => x.Metadata).Custom((metadata, ctx) =>
+        {
+            foreach (var entry in metadata ?? new Dictionary<string, string>())
+            {
+                if (!MetadataKey().IsMatch(entry.Key))
+                {
+                    ctx.AddFailure($"metadata.{entry.Key}", "Metadata keys are 1-40 characters: letters, digits, '_', '-', '.'.");
+                }
+
+                if (entry.Value is null || entry.Value.Length > 500 || !NoLineBreaks(entry.Value))
+                {
+                    ctx.AddFailure($"metadata.{entry.Key}", "Metadata values are strings of at most 500 characters without CR or LF.");
+                }
+            }
+        });
+    }
+
+    private static int RecipientCount(SendMessageRequest x) => (x.To?.Count ?? 0) + (x.Cc?.Count ?? 0) + (x.Bcc?.Count ?? 0);
+
+    private static void CheckAddress(string? address, ValidationContext<SendMessageRequest> ctx)
+    {
+        if (!EmailAddresses.TryParse(address, out _, out var error))
+        {
+            ctx.AddFailure($"Invalid address: {error}.");
+        }
+    }
+
+    private static bool NoLineBreaks(string? value) => value is null || value.AsSpan().IndexOfAny('\r', '\n') < 0;
+
+    private static bool IsBase64(string? value) => value is not null && System.Buffers.Text.Base64.IsValid(value);
+
+    [GeneratedRegex("^[!-9;-~]{1,76}$")]
+    private static partial Regex HeaderName();
+
+    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,64}$")]
+    private static partial Regex Tag();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,40}$")]
+    private static partial Regex MetadataKey();
+}

@@ -1,0 +1,48 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Hangfire.Dashboard;
+using Microsoft.Extensions.DependencyInjection;
+using SendApi.Core.Accounts;
+
+namespace SendApi.Api.Operator;
+
+/// <summary>
+/// The Hangfire dashboard takes HTTP Basic authentication with an admin API key as the password
+/// (any user name). A browser shows its login prompt because of the WWW-Authenticate header.
+/// </summary>
+public sealed class DashboardAuthorization : IDashboardAsyncAuthorizationFilter
+{
+    public async Task<bool> AuthorizeAsync(DashboardContext context)
+    {
+        var http = context.GetHttpContext();
+        if (AuthenticationHeaderValue.TryParse(http.Request.Headers.Authorization, out var header)
+            && string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)
+            && TryPassword(header.Parameter, out var password))
+        {
+            var keys = http.RequestServices.GetRequiredService<IApiKeyStore>();
+            if (await keys.FindBySecretAsync(password, http.RequestAborted) is { IsAdmin: true })
+            {
+                return true;
+            }
+        }
+
+        http.Response.Headers.WWWAuthenticate = "Basic realm=\"SendApi operators\", charset=\"UTF-8\"";
+        return false;
+    }
+
+    private static bool TryPassword(string? parameter, out string password)
+    {
+        password = "";
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parameter ?? ""));
+            var colon = decoded.IndexOf(':');
+            password = colon >= 0 ? decoded[(colon + 1)..] : "";
+            return password.Length > 0;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+namespace SendApi.Core.Messages;
+
+/// <summary>One message's worth of delivery work, loaded by a worker.</summary>
+public sealed record DeliveryWork(MessageEnvelope Envelope, IReadOnlyList<RecipientState> Recipients, ReadOnlyMemory<byte> Mime);
+
+/// <summary>A new state for the recipient at <paramref name="Index"/> in the envelope.</summary>
+public sealed record RecipientUpdate(int Index, RecipientState State);
+
+/// <summary>
+/// The delivery side of the store: an index of messages by the time they are next due, with
+/// leased claims. A claim is taken by the dispatcher, confirmed and renewed by the worker that
+/// runs it, and released when the attempt is recorded. A worker that dies stops renewing, its
+/// lease runs out, and the message becomes due again: that is how a SIGKILL loses nothing.
+/// A newer claim on the same message makes an older one void, so a late duplicate job does nothing.
+/// </summary>
+public interface IDeliveryQueue
+{
+    /// <summary>Claims up to <paramref name="max"/> messages due at <paramref name="now"/> under <paramref name="claim"/>.</summary>
+    Task<IReadOnlyList<string>> ClaimDueAsync(string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>Renews the lease of the ids still held by <paramref name="claim"/> and returns them.</summary>
+    Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>When the earliest message becomes due (or its lease runs out); null when nothing waits.</summary>
+    Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
+
+    Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Records recipient states without touching the claim (e.g. "sending").</summary>
+    Task UpdateRecipientsAsync(string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records the outcome of an attempt: recipient states and events, then either schedules the
+    /// message for <paramref name="nextDue"/> or, when null, removes it from the queue for good.
+    /// The queue is only touched while <paramref name="claim"/> still holds the message.
+    /// </summary>
+    Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken);
+
+    /// <summary>Counts of messages waiting, for the operator's view.</summary>
+    Task<long> CountPendingAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Wakes the local dispatcher when a message was just accepted, so it need not wait for its next poll.</summary>
+public interface IDeliverySignal
+{
+    void Notify();
+}

@@ -1,0 +1,64 @@
+namespace SendApi.Core.Messages;
+
+/// <summary>The part of an accepted message that never changes after it was accepted.</summary>
+/// <param name="Id">Our id, returned to the client and used in the API.</param>
+/// <param name="AccountId">The account of the API key that submitted it; only that account sees it.</param>
+/// <param name="Sender">The envelope sender (MAIL FROM), a bare address.</param>
+/// <param name="From">The From header as submitted, e.g. <c>Acme &lt;hello@acme.test&gt;</c>.</param>
+/// <param name="MessageIdHeader">The Message-ID header value, without angle brackets.</param>
+/// <param name="Size">Size in octets of the MIME message we deliver.</param>
+public sealed record MessageEnvelope(
+    string Id,
+    string AccountId,
+    string Sender,
+    string From,
+    string? Subject,
+    IReadOnlyList<RecipientAddress> Recipients,
+    IReadOnlyList<string> Tags,
+    IReadOnlyDictionary<string, string> Metadata,
+    DateTimeOffset CreatedAt,
+    string MessageIdHeader,
+    long Size);
+
+/// <summary>An envelope recipient: a bare address and how it was addressed.</summary>
+public sealed record RecipientAddress(string Address, RecipientKind Kind)
+{
+    /// <summary>The domain part in lower case, which is what MX lookup and grouping use.</summary>
+    public string Domain => Address[(Address.LastIndexOf('@') + 1)..].ToLowerInvariant();
+}
+
+/// <summary>The mutable delivery state of one recipient, kept per recipient index.</summary>
+public sealed record RecipientState(
+    RecipientStatus Status,
+    int Attempts,
+    SmtpReply? LastReply,
+    DateTimeOffset? NextAttemptAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static RecipientState Queued(DateTimeOffset at) => new(RecipientStatus.Queued, 0, null, at, at);
+}
+
+/// <summary>One entry in a message's timeline; also what webhooks will carry.</summary>
+/// <param name="Type">One of <see cref="MessageEventTypes"/>.</param>
+public sealed record MessageEvent(
+    string Type,
+    DateTimeOffset At,
+    string? Recipient,
+    string? Detail,
+    SmtpReply? Reply = null,
+    string? Mx = null);
+
+public static class MessageEventTypes
+{
+    public const string Queued = "queued";
+    public const string Delivered = "delivered";
+    public const string Deferred = "deferred";
+    public const string Bounced = "bounced";
+    public const string Failed = "failed";
+}
+
+/// <summary>A message as the status API shows it: envelope, per-recipient state, timeline.</summary>
+public sealed record StoredMessage(
+    MessageEnvelope Envelope,
+    IReadOnlyList<RecipientState> Recipients,
+    IReadOnlyList<MessageEvent> Events);

@@ -1,0 +1,26 @@
+namespace SendApi.Core.Messages;
+
+/// <summary>Where one recipient of a message stands. Serialized in lower case (queued, sending, …).</summary>
+public enum RecipientStatus
+{
+    Queued,
+    Sending,
+    Delivered,
+    Deferred,
+    Bounced,
+    Failed,
+}
+
+public enum RecipientKind
+{
+    To,
+    Cc,
+    Bcc,
+}
+
+public static class RecipientStatusExtensions
+{
+    /// <summary>Final states never change again through delivery; only later evidence (a bounce) may.</summary>
+    public static bool IsFinal(this RecipientStatus status) =>
+        status is RecipientStatus.Delivered or RecipientStatus.Bounced or RecipientStatus.Failed;
+}

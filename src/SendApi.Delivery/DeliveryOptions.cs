@@ -1,0 +1,97 @@
+using System.Net;
+using SendApi.Core;
+
+namespace SendApi.Delivery;
+
+/// <summary>Settings under "Delivery" (env <c>Delivery__*</c>). Durations are strings such as "90s", "15m", "48h".</summary>
+public sealed class DeliveryOptions
+{
+    public const string Section = "Delivery";
+
+    /// <summary>Port of the recipients' MX hosts. 25 in production; tests point it at a local sink.</summary>
+    public int Port { get; set; } = 25;
+
+    /// <summary>Name we greet with (EHLO) and the domain of the Message-IDs we create.</summary>
+    public string HeloName { get; set; } = Dns.GetHostName();
+
+    /// <summary>How long a message keeps being retried before it fails.</summary>
+    public string MaxAge { get; set; } = "48h";
+
+    /// <summary>Delays between attempts after a temporary failure; the last one repeats until MaxAge.</summary>
+    public string RetrySchedule { get; set; } = "1m,5m,15m,30m,1h,2h,4h";
+
+    public string ConnectTimeout { get; set; } = "30s";
+
+    /// <summary>Time allowed for each SMTP command's reply (RFC 5321 §4.5.3.2 suggests minutes).</summary>
+    public string CommandTimeout { get; set; } = "2m";
+
+    /// <summary>
+    /// How long a claimed message is reserved for the worker that holds it. Workers renew it every
+    /// third of this; a worker that died stops renewing and the message is taken up again after it.
+    /// </summary>
+    public string ClaimLease { get; set; } = "2m";
+
+    /// <summary>Most messages handed to one delivery job.</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Messages one job delivers at the same time.</summary>
+    public int ConcurrencyPerJob { get; set; } = 32;
+
+    /// <summary>Delivery jobs waiting in Hangfire's queue before the dispatcher stops claiming more.</summary>
+    public int MaxQueuedJobs { get; set; } = 20;
+
+    /// <summary>Hangfire workers per instance.</summary>
+    public int Workers { get; set; } = Math.Max(4, Environment.ProcessorCount * 4);
+
+    /// <summary>How often the dispatcher looks for due messages when nothing wakes it.</summary>
+    public string PollInterval { get; set; } = "1s";
+
+    internal TimeSpan MaxAgeValue => Durations.Parse(MaxAge, "Delivery:MaxAge");
+
+    internal TimeSpan ConnectTimeoutValue => Durations.Parse(ConnectTimeout, "Delivery:ConnectTimeout");
+
+    internal TimeSpan CommandTimeoutValue => Durations.Parse(CommandTimeout, "Delivery:CommandTimeout");
+
+    internal TimeSpan ClaimLeaseValue => Durations.Parse(ClaimLease, "Delivery:ClaimLease");
+
+    internal TimeSpan PollIntervalValue => Durations.Parse(PollInterval, "Delivery:PollInterval");
+
+    internal IReadOnlyList<TimeSpan> RetryScheduleValue =>
+        Durations.TryParseList(RetrySchedule, out var list) ? list : throw new FormatException("Delivery:RetrySchedule is invalid.");
+}
+
+/// <summary>Settings under "Dns" (env <c>Dns__*</c>).</summary>
+public sealed class DnsOptions
+{
+    public const string Section = "Dns";
+
+    /// <summary>Comma-separated resolvers, e.g. "127.0.0.1:5353,[::1]:53". Empty = the system's resolvers.</summary>
+    public string? Servers { get; set; }
+
+    public string Timeout { get; set; } = "5s";
+
+    internal TimeSpan TimeoutValue => Durations.Parse(Timeout, "Dns:Timeout");
+
+    internal static bool TryParseServers(string? text, out IReadOnlyList<IPEndPoint> servers)
+    {
+        var list = new List<IPEndPoint>();
+        servers = list;
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (IPAddress.TryParse(part, out var address))
+            {
+                list.Add(new IPEndPoint(address, 53));
+            }
+            else if (IPEndPoint.TryParse(part, out var endpoint))
+            {
+                list.Add(endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, 53) : endpoint);
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

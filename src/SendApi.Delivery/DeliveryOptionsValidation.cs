@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Options;
+using SendApi.Core;
+
+namespace SendApi.Delivery;
+
+/// <summary>Checks the Delivery and Dns settings at start, naming the setting (and its env var) that is wrong.</summary>
+internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptions>, IValidateOptions<DnsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DeliveryOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Port is < 1 or > 65535)
+        {
+            errors.Add($"Delivery:Port (env Delivery__Port) must be between 1 and 65535, not {options.Port}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.HeloName) || options.HeloName.Any(c => char.IsWhiteSpace(c) || c is '<' or '>' or '@'))
+        {
+            errors.Add($"Delivery:HeloName (env Delivery__HeloName) must be a host name, not '{options.HeloName}'.");
+        }
+
+        Duration(errors, "MaxAge", options.MaxAge, mustBePositive: true);
+        Duration(errors, "ConnectTimeout", options.ConnectTimeout, mustBePositive: true);
+        Duration(errors, "CommandTimeout", options.CommandTimeout, mustBePositive: true);
+        Duration(errors, "ClaimLease", options.ClaimLease, mustBePositive: true);
+        Duration(errors, "PollInterval", options.PollInterval, mustBePositive: true);
+        if (!Durations.TryParseList(options.RetrySchedule, out _))
+        {
+            errors.Add($"Delivery:RetrySchedule (env Delivery__RetrySchedule) must be a comma-separated list of durations such as '1m,5m,15m,1h', not '{options.RetrySchedule}'.");
+        }
+
+        Positive(errors, "BatchSize", options.BatchSize);
+        Positive(errors, "ConcurrencyPerJob", options.ConcurrencyPerJob);
+        Positive(errors, "MaxQueuedJobs", options.MaxQueuedJobs);
+        Positive(errors, "Workers", options.Workers);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, DnsOptions options)
+    {
+        var errors = new List<string>();
+        if (!DnsOptions.TryParseServers(options.Servers, out _))
+        {
+            errors.Add($"Dns:Servers (env Dns__Servers) must be a comma-separated list of IP[:port], e.g. '127.0.0.1:5353', not '{options.Servers}'.");
+        }
+
+        if (!Durations.TryParse(options.Timeout, out var timeout) || timeout <= TimeSpan.Zero)
+        {
+            errors.Add($"Dns:Timeout (env Dns__Timeout) must be a positive duration, not '{options.Timeout}'.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Duration(List<string> errors, string setting, string value, bool mustBePositive)
+    {
+        if (!Durations.TryParse(value, out var parsed) || (mustBePositive && parsed <= TimeSpan.Zero))
+        {
+            errors.Add($"Delivery:{setting} (env Delivery__{setting}) must be a positive duration such as 90s, 15m, 48h or 2d, not '{value}'.");
+        }
+    }
+
+    private static void Positive(List<string> errors, string setting, int value)
+    {
+        if (value < 1)
+        {
+            errors.Add($"Delivery:{setting} (env Delivery__{setting}) must be at least 1, not {value}.");
+        }
+    }
+}

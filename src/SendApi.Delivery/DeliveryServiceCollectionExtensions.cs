@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SendApi.Core.Messages;
+using SendApi.Delivery.Routing;
+using SendApi.Delivery.Transport;
+
+namespace SendApi.Delivery;
+
+public static class DeliveryServiceCollectionExtensions
+{
+    /// <summary>Registers MX routing, the SMTP transport, the delivery job and the dispatcher, with options validated at start.</summary>
+    public static IServiceCollection AddSendApiDelivery(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateOnStart();
+        services.AddOptions<DnsOptions>().BindConfiguration(DnsOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidation>();
+        services.AddSingleton<IValidateOptions<DnsOptions>, DeliveryOptionsValidation>();
+
+        services.AddSingleton(sp => DnsClientFactory.Create(sp.GetRequiredService<IOptions<DnsOptions>>()));
+        services.AddSingleton<MxResolver>();
+        services.AddSingleton<SmtpTransport>();
+        services.AddSingleton<RetryPolicy>();
+        services.AddSingleton<MessageDelivery>();
+        // Hangfire resolves jobs from the container; the factory lets the job keep an internal constructor.
+        services.AddTransient(sp => new DeliveryJob(
+            sp.GetRequiredService<IDeliveryQueue>(),
+            sp.GetRequiredService<MessageDelivery>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<DeliveryOptions>>(),
+            sp.GetRequiredService<ILogger<DeliveryJob>>()));
+
+        services.AddSingleton<DeliveryDispatcher>();
+        services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<DeliveryDispatcher>());
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
+        return services;
+    }
+}

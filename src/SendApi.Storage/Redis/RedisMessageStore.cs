@@ -1,0 +1,154 @@
+using System.Globalization;
+using SendApi.Core.Messages;
+using StackExchange.Redis;
+
+namespace SendApi.Storage.Redis;
+
+/// <summary>
+/// Messages in Redis. Each state change is one script call (one round trip), so the accept path
+/// costs one round trip per message and StackExchange.Redis pipelines concurrent requests.
+/// </summary>
+internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys keys) : IMessageStore, IDeliveryQueue
+{
+    private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
+
+    // Finished messages stay readable through the status API this long.
+    private static readonly TimeSpan Retention = TimeSpan.FromDays(30);
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken)
+    {
+        var envelope = message.Envelope;
+        var queued = new MessageEvent(MessageEventTypes.Queued, envelope.CreatedAt, null, $"{envelope.Recipients.Count} recipient(s)");
+        var idempotencyKey = message.IdempotencyKey is null ? "" : keys.Idempotency(envelope.AccountId, message.IdempotencyKey);
+
+        var args = new List<RedisValue>
+        {
+            envelope.Id,
+            envelope.CreatedAt.ToUnixTimeMilliseconds(),
+            StorageJson.Serialize(envelope),
+            message.Mime,
+            StorageJson.Serialize(queued),
+            (long)IdempotencyWindow.TotalSeconds,
+        };
+        var state = StorageJson.Serialize(RecipientState.Queued(envelope.CreatedAt));
+        for (var i = 0; i < envelope.Recipients.Count; i++)
+        {
+            args.Add(RedisKeys.RecipientField(i));
+            args.Add(state);
+        }
+
+        var result = await Db.ScriptEvaluateAsync(
+            RedisScripts.Accept,
+            [keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Due, idempotencyKey],
+            [.. args]);
+        var id = (string)result!;
+        return new AcceptResult(id, Replayed: id != envelope.Id);
+    }
+
+    public async Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        var db = Db;
+        var hashTask = db.HashGetAllAsync(keys.Message(id));
+        var eventsTask = db.ListRangeAsync(keys.Events(id));
+        var fields = await hashTask;
+        var events = await eventsTask;
+        if (!TryRead(fields, out var envelope, out var recipients, out _))
+        {
+            return null;
+        }
+
+        return new StoredMessage(envelope, recipients, [.. events.Select(e => StorageJson.Deserialize<MessageEvent>(e!))]);
+    }
+
+    public async Task<IReadOnlyList<string>> ClaimDueAsync(string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        var result = await Db.ScriptEvaluateAsync(
+            RedisScripts.Claim,
+            [keys.Due, keys.Claims],
+            [now.ToUnixTimeMilliseconds(), max, leaseUntil.ToUnixTimeMilliseconds(), claim]);
+        return [.. ((RedisResult[])result!).Select(r => (string)r!)];
+    }
+
+    public async Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        RedisValue[] args = [claim, leaseUntil.ToUnixTimeMilliseconds(), .. ids.Select(id => (RedisValue)id)];
+        var result = await Db.ScriptEvaluateAsync(RedisScripts.Renew, [keys.Due, keys.Claims], args);
+        return [.. ((RedisResult[])result!).Select(r => (string)r!)];
+    }
+
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        var first = await Db.SortedSetRangeByRankWithScoresAsync(keys.Due, 0, 0);
+        return first.Length == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)first[0].Score);
+    }
+
+    public async Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken)
+    {
+        var fields = await Db.HashGetAllAsync(keys.Message(id));
+        return TryRead(fields, out var envelope, out var recipients, out var mime)
+            ? new DeliveryWork(envelope, recipients, mime)
+            : null;
+    }
+
+    public Task UpdateRecipientsAsync(string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken) =>
+        updates.Count == 0
+            ? Task.CompletedTask
+            : Db.HashSetAsync(keys.Message(id), [.. updates.Select(u => new HashEntry(RedisKeys.RecipientField(u.Index), StorageJson.Serialize(u.State)))]);
+
+    public async Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken)
+    {
+        var args = new List<RedisValue>
+        {
+            claim,
+            id,
+            nextDue is { } due ? due.ToUnixTimeMilliseconds() : "",
+            (long)Retention.TotalSeconds,
+            events.Count,
+        };
+        args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
+        foreach (var update in updates)
+        {
+            args.Add(RedisKeys.RecipientField(update.Index));
+            args.Add(StorageJson.Serialize(update.State));
+        }
+
+        await Db.ScriptEvaluateAsync(RedisScripts.Complete, [keys.Message(id), keys.Events(id), keys.Due, keys.Claims], [.. args]);
+    }
+
+    public Task<long> CountPendingAsync(CancellationToken cancellationToken) => Db.SortedSetLengthAsync(keys.Due);
+
+    private static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients, out ReadOnlyMemory<byte> mime)
+    {
+        envelope = null!;
+        recipients = [];
+        mime = default;
+        if (fields.Length == 0)
+        {
+            return false;
+        }
+
+        var byName = fields.ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
+        if (!byName.TryGetValue("env", out var env))
+        {
+            return false;
+        }
+
+        envelope = StorageJson.Deserialize<MessageEnvelope>(env!);
+        recipients = new RecipientState[envelope.Recipients.Count];
+        for (var i = 0; i < recipients.Length; i++)
+        {
+            recipients[i] = byName.TryGetValue(RedisKeys.RecipientField(i), out var state)
+                ? StorageJson.Deserialize<RecipientState>(state!)
+                : RecipientState.Queued(envelope.CreatedAt);
+        }
+
+        if (byName.TryGetValue("mime", out var bytes))
+        {
+            mime = (byte[])bytes!;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,81 @@
+namespace SendApi.Storage.Redis;
+
+/// <summary>
+/// Lua scripts that make each state change one atomic round trip. StackExchange.Redis caches them
+/// by SHA and sends EVALSHA after the first call.
+/// </summary>
+internal static class RedisScripts
+{
+    /// <summary>
+    /// Accept: idempotency check, message hash, first event and due entry, all or nothing.
+    /// KEYS: msg, events, due, idem ('' when none). ARGV: id, due ms, env, mime, event, idem ttl s, then r:i field/value pairs.
+    /// Returns the id of the message that now answers for the request (an earlier one on replay).
+    /// </summary>
+    public const string Accept = """
+        if KEYS[4] ~= '' then
+          local existing = redis.call('GET', KEYS[4])
+          if existing then return existing end
+          redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[6])
+        end
+        redis.call('HSET', KEYS[1], 'env', ARGV[3], 'mime', ARGV[4], unpack(ARGV, 7))
+        redis.call('RPUSH', KEYS[2], ARGV[5])
+        redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+        return ARGV[1]
+        """;
+
+    /// <summary>
+    /// Claim up to N due messages: push their due time to the lease end and record the claim token.
+    /// KEYS: due, claims. ARGV: now ms, max, lease-until ms, token.
+    /// </summary>
+    public const string Claim = """
+        local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+        for _, id in ipairs(ids) do
+          redis.call('ZADD', KEYS[1], 'XX', ARGV[3], id)
+          redis.call('HSET', KEYS[2], id, ARGV[4])
+        end
+        return ids
+        """;
+
+    /// <summary>
+    /// Renew the lease of the ids this token still holds; returns those ids.
+    /// KEYS: due, claims. ARGV: token, lease-until ms, ids...
+    /// </summary>
+    public const string Renew = """
+        local owned = {}
+        for i = 3, #ARGV do
+          if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[1] then
+            redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[i])
+            owned[#owned + 1] = ARGV[i]
+          end
+        end
+        return owned
+        """;
+
+    /// <summary>
+    /// Record an attempt. Recipient states and events are always written (they are what happened);
+    /// the queue entry and claim only while the token still holds the message. When the message is
+    /// finished its MIME body is dropped and the record expires after the retention period.
+    /// KEYS: msg, events, due, claims. ARGV: token, id, next due ms ('' = finished), retention s,
+    /// event count n, n events, then r:i field/value pairs.
+    /// </summary>
+    public const string Complete = """
+        local n = tonumber(ARGV[5])
+        for i = 6, 5 + n do
+          redis.call('RPUSH', KEYS[2], ARGV[i])
+        end
+        if #ARGV > 5 + n then
+          redis.call('HSET', KEYS[1], unpack(ARGV, 6 + n))
+        end
+        if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
+        redis.call('HDEL', KEYS[4], ARGV[2])
+        if ARGV[3] == '' then
+          redis.call('ZREM', KEYS[3], ARGV[2])
+          redis.call('HDEL', KEYS[1], 'mime')
+          redis.call('EXPIRE', KEYS[1], ARGV[4])
+          redis.call('EXPIRE', KEYS[2], ARGV[4])
+        else
+          redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+        end
+        return 1
+        """;
+}

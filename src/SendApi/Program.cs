@@ -1,0 +1,69 @@
+using Hangfire;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using SendApi;
+using SendApi.Api;
+using SendApi.Api.Features.Messages;
+using SendApi.Api.Operator;
+using SendApi.Delivery;
+using SendApi.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+
+var storage = builder.Services.AddSendApiStorage(builder.Configuration);
+builder.Services.AddSingleton(storage);
+builder.Services.AddSendApiDelivery();
+builder.Services.AddSendApiHttp();
+
+builder.Services.AddHangfire((services, hangfire) => hangfire
+    .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+    .UseSimpleAssemblyNameTypeSerializer()
+    .UseRecommendedSerializerSettings()
+    .UseStorage(services.GetRequiredService<JobStorage>()));
+builder.Services.AddHangfireServer((services, server) =>
+{
+    server.Queues = [DeliveryJob.Queue, "default"];
+    server.WorkerCount = services.GetRequiredService<IOptions<DeliveryOptions>>().Value.Workers;
+});
+
+// A maximum-size message arrives as base64 inside JSON, a third larger than the message itself.
+builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MessagesOptions>>(
+    (kestrel, messages) => kestrel.Limits.MaxRequestBodySize = messages.Value.MaxRequestBodyBytes);
+
+builder.Services.AddHealthChecks();
+builder.Services.AddSendApiOpenApi();
+
+var app = builder.Build();
+
+if (!storage.IsRedis)
+{
+    StartupLog.EmbeddedMode(app.Logger);
+}
+else
+{
+    StartupLog.RedisMode(app.Logger, storage.Description);
+}
+
+app.UseExceptionHandler();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapSendApiHttp();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+app.UseSendApiOpenApi();
+app.UseHangfireDashboard("/hangfire", new DashboardOptions
+{
+    // The default filter admits local requests only; we require an admin key from everyone instead.
+    Authorization = [],
+    AsyncAuthorization = [new DashboardAuthorization()],
+    DashboardTitle = "SendApi queue",
+    DisplayStorageConnectionString = false,
+    AppPath = null,
+});
+
+app.Run();
+
+/// <summary>The entry point, public for WebApplicationFactory in the integration tests.</summary>
+public partial class Program;
