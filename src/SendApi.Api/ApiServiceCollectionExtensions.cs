@@ -27,6 +27,11 @@ public static class ApiServiceCollectionExtensions
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     }
 
+    /// <summary>Error keys name the JSON fields ("to[0]", "attachments[1].content"), not the C# properties.</summary>
+    public static void UseJsonNamesInValidation() =>
+        ValidatorOptions.Global.PropertyNameResolver = (_, member, _) =>
+            member is null ? null : JsonNamingPolicy.SnakeCaseLower.ConvertName(member.Name);
+
     public static IServiceCollection AddSendApiHttp(this IServiceCollection services)
     {
         services.TryAddTimeProvider();
@@ -45,9 +50,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidation>();
         services.AddHostedService<AdminKeyBootstrap>();
 
-        // Error keys name the JSON fields ("to[0]", "attachments[1].content"), not the C# properties.
-        ValidatorOptions.Global.PropertyNameResolver = (_, member, _) =>
-            member is null ? null : JsonNamingPolicy.SnakeCaseLower.ConvertName(member.Name);
+        UseJsonNamesInValidation();
         services.AddScoped<IValidator<SendMessageRequest>, SendMessageValidator>();
         services.AddScoped<IValidator<CreateApiKeyRequest>, CreateApiKeyValidator>();
         services.AddSingleton<MessageComposer>();

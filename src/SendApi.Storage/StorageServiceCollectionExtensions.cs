@@ -4,7 +4,7 @@ using Hangfire.Redis.StackExchange;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
 using SendApi.Storage.Embedded;
@@ -15,62 +15,50 @@ namespace SendApi.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    public const string RedisConnectionStringName = "Redis";
     private const string KeyPrefix = "sendapi:";
 
     /// <summary>
     /// Registers the stores and Hangfire's <see cref="JobStorage"/>: Redis when
-    /// <c>ConnectionStrings:Redis</c> is set, otherwise the embedded in-process stores.
+    /// <c>ConnectionStrings:Redis</c> is set, otherwise the embedded in-process stores. The choice
+    /// is read from configuration when the container is built, not when this is called, so that
+    /// configuration added late (tests, hosting overrides) counts.
     /// </summary>
-    public static StorageMode AddSendApiStorage(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddSendApiStorage(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        var connectionString = configuration.GetConnectionString(RedisConnectionStringName);
-        return string.IsNullOrWhiteSpace(connectionString)
-            ? AddEmbedded(services)
-            : AddRedis(services, connectionString);
-    }
+        services.AddOptions<StorageOptions>()
+            .Configure<IConfiguration>((o, config) => o.RedisConnectionString = config.GetConnectionString("Redis"))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidation>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value is { UseRedis: true } o
+            ? new StorageMode(IsRedis: true, $"Redis at {string.Join(",", o.ToRedisConfiguration().EndPoints)}")
+            : new StorageMode(IsRedis: false, "embedded (in-memory)"));
 
-    private static StorageMode AddEmbedded(IServiceCollection services)
-    {
+        // Embedded.
         services.AddSingleton<InMemoryMessageStore>();
-        services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<InMemoryMessageStore>());
-        services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<InMemoryMessageStore>());
-        services.AddSingleton<IApiKeyStore, InMemoryApiKeyStore>();
-        services.AddSingleton<JobStorage>(_ => new InMemoryStorage());
-        return new StorageMode(IsRedis: false, "embedded (in-memory)");
-    }
+        services.AddSingleton<InMemoryApiKeyStore>();
 
-    private static StorageMode AddRedis(IServiceCollection services, string connectionString)
-    {
-        ConfigurationOptions options;
-        try
-        {
-            options = ConfigurationOptions.Parse(connectionString);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or NotSupportedException)
-        {
-            throw new InvalidOperationException(
-                $"ConnectionStrings:Redis (env ConnectionStrings__Redis) is not a valid StackExchange.Redis connection string: {ex.Message}", ex);
-        }
-
-        // Hangfire.Redis.StackExchange relies on RESP2 pub/sub for job notifications; under RESP3
-        // (the 3.x default) an enqueued job waits for the fetch timeout instead of starting at once.
-        options.Protocol = RedisProtocol.Resp2;
-        // Start even if Redis is briefly away (e.g. started alongside us); readiness reports it.
-        options.AbortOnConnectFail = false;
-        options.ClientName ??= "sendapi";
-
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        // Redis.
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+            ConnectionMultiplexer.Connect(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ToRedisConfiguration()));
         services.AddSingleton(new RedisKeys(KeyPrefix));
         services.AddSingleton<RedisMessageStore>();
-        services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<RedisMessageStore>());
-        services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<RedisMessageStore>());
-        services.AddSingleton<IApiKeyStore, RedisApiKeyStore>();
-        services.AddSingleton<JobStorage>(sp => new RedisStorage(
-            sp.GetRequiredService<IConnectionMultiplexer>(),
-            new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" }));
-        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, ["ready"]);
-        return new StorageMode(IsRedis: true, $"Redis at {string.Join(",", options.EndPoints)}");
+        services.AddSingleton<RedisApiKeyStore>();
+
+        services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
+        services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
+        services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));
+        services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
+            ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
+            : new InMemoryStorage());
+
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
+        return services;
     }
+
+    private static TService Pick<TService, TRedis, TEmbedded>(IServiceProvider sp)
+        where TService : class
+        where TRedis : class, TService
+        where TEmbedded : class, TService =>
+        sp.GetRequiredService<StorageMode>().IsRedis ? sp.GetRequiredService<TRedis>() : sp.GetRequiredService<TEmbedded>();
 }

@@ -11,8 +11,7 @@ using SendApi.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 
-var storage = builder.Services.AddSendApiStorage(builder.Configuration);
-builder.Services.AddSingleton(storage);
+builder.Services.AddSendApiStorage();
 builder.Services.AddSendApiDelivery();
 builder.Services.AddSendApiHttp();
 
@@ -36,6 +35,7 @@ builder.Services.AddSendApiOpenApi();
 
 var app = builder.Build();
 
+var storage = app.Services.GetRequiredService<StorageMode>();
 if (!storage.IsRedis)
 {
     StartupLog.EmbeddedMode(app.Logger);

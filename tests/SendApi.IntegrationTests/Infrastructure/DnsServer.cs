@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using DnsClient;
+
+namespace SendApi.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A real <c>dnsmasq</c> on 127.0.0.1 and a free port, authoritative-only for the records given
+/// to the <see cref="DnsZone"/> builder. It never forwards anything: it has no upstream server
+/// (<c>--no-resolv</c>, no <c>--server</c>, no /etc/hosts) and <c>--local=/test/</c> makes it answer
+/// every name under <c>.test</c> itself.
+/// <para>
+/// What it answers (verified with dnsmasq 2.90, Debian 12):
+/// <list type="bullet">
+/// <item>MX for a domain given <see cref="DnsZone.Mx"/>: NOERROR, the MX records, with the exchanges'
+///   A records in the additional section when they were given with <see cref="DnsZone.A"/>.</item>
+/// <item>MX (or AAAA) for a name that has only an A record (<see cref="DnsZone.A"/>, no MX): NOERROR with
+///   no answers (NODATA) — the RFC 5321 §5.1 implicit-MX / A-fallback case.</item>
+/// <item>MX for a name given <see cref="DnsZone.NullMx"/>: NOERROR, one MX record with preference 0 and
+///   exchange "." (RFC 7505).</item>
+/// <item>A for a domain that has only MX records: NOERROR, no answers (NODATA).</item>
+/// <item>Any query for a name under .test that has no record of any kind: NXDOMAIN.
+///   Note: a name that has only a NullMx (a <c>--dns-rr</c> record) is NXDOMAIN for the other types, A included.</item>
+/// <item>Any name outside .test: REFUSED (nothing to forward to).</item>
+/// </list>
+/// All answers carry TTL 0.
+/// </para>
+/// </summary>
+public sealed class DnsServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly ExternalProcess _process;
+
+    private DnsServer(ExternalProcess process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>"127.0.0.1:PORT", for the application's DNS server setting.</summary>
+    public string Server => $"127.0.0.1:{Port}";
+
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
+
+    /// <summary>What dnsmasq logged so far (it logs every query).</summary>
+    public string Output => _process.Output;
+
+    /// <example>
+    /// <code>
+    /// await using var dns = await DnsServer.StartAsync(z => z
+    ///     .Mx("example.test", "mx1.example.test", 10).A("mx1.example.test", "127.0.0.2")
+    ///     .NullMx("nullmx.test")
+    ///     .A("afallback.test", "127.0.0.3"));
+    /// </code>
+    /// </example>
+    public static async Task<DnsServer> StartAsync(Action<DnsZone> configure)
+    {
+        var zone = new DnsZone();
+        configure(zone);
+
+        var port = FreePort.TcpAndUdp();
+        var arguments = new List<string>
+        {
+            "--keep-in-foreground",
+            "--conf-file=/dev/null",
+            "--no-resolv",
+            "--no-hosts",
+            "--no-poll",
+            "--bind-interfaces",
+            "--listen-address=127.0.0.1",
+            $"--port={port.ToString(CultureInfo.InvariantCulture)}",
+            "--pid-file=",
+            "--local=/test/",
+            "--log-queries",
+            "--log-facility=-",
+        };
+        if (Environment.IsPrivilegedProcess)
+        {
+            // As root dnsmasq would switch to the "nobody" user; stay root instead.
+            arguments.Add("--user=root");
+        }
+
+        arguments.AddRange(zone.ToDnsmasqArguments());
+
+        var process = ExternalProcess.Start(ExternalProcess.ResolveExecutable("dnsmasq"), arguments);
+        var server = new DnsServer(process, port);
+        try
+        {
+            await server.WaitUntilReadyAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A DnsClient resolver that asks only this server, without caching.</summary>
+    public LookupClient CreateLookupClient() =>
+        new(new LookupClientOptions(new NameServer(EndPoint))
+        {
+            UseCache = false,
+            Timeout = TimeSpan.FromSeconds(2),
+            Retries = 1,
+            ThrowDnsErrors = false,
+            ContinueOnDnsError = false,
+        });
+
+    public async ValueTask DisposeAsync() => await _process.DisposeAsync();
+
+    private async Task WaitUntilReadyAsync()
+    {
+        await _process.WaitForOutputLineAsync(line => line.Contains("started, version", StringComparison.Ordinal), StartTimeout, "dnsmasq to start");
+        var client = new LookupClient(new LookupClientOptions(new NameServer(EndPoint))
+        {
+            UseCache = false,
+            Timeout = TimeSpan.FromMilliseconds(250),
+            Retries = 0,
+            ThrowDnsErrors = false,
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Exception? last = null;
+        while (clock.Elapsed < StartTimeout && !_process.HasExited)
+        {
+            try
+            {
+                // Any answer (NXDOMAIN expected) proves the UDP listener is serving.
+                await client.QueryAsync("readiness-probe.test", QueryType.A);
+                return;
+            }
+            catch (Exception ex) when (ex is DnsResponseException or SocketException or OperationCanceledException)
+            {
+                last = ex;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException($"dnsmasq did not answer a probe query ({last?.Message}).\n{_process.Describe()}");
+    }
+}
+
+/// <summary>
+/// The records a <see cref="DnsServer"/> serves. Names must be under the <c>.test</c> TLD; IDN
+/// names are converted to their A-label (punycode) form. Calls chain.
+/// </summary>
+public sealed class DnsZone
+{
+    private const string TestTld = ".test";
+    private static readonly IdnMapping Idn = new();
+
+    private readonly List<string> _arguments = [];
+
+    /// <summary>An MX record: <paramref name="domain"/> MX <paramref name="preference"/> <paramref name="host"/>.</summary>
+    public DnsZone Mx(string domain, string host, int preference)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(preference);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(preference, ushort.MaxValue);
+        if (string.IsNullOrWhiteSpace(host) || host.Trim() == ".")
+        {
+            throw new ArgumentException("Use NullMx(domain) for an RFC 7505 null MX.", nameof(host));
+        }
+
+        _arguments.Add($"--mx-host={Name(domain)},{Name(host)},{preference.ToString(CultureInfo.InvariantCulture)}");
+        return this;
+    }
+
+    /// <summary>
+    /// An A record. A domain that gets A records and no MX is the A-fallback (implicit MX) case:
+    /// its MX query answers NOERROR with no records. Call several times for several addresses.
+    /// </summary>
+    public DnsZone A(string host, string ipv4)
+    {
+        if (!IPAddress.TryParse(ipv4, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
+        {
+            throw new ArgumentException($"'{ipv4}' is not an IPv4 address.", nameof(ipv4));
+        }
+
+        _arguments.Add($"--host-record={Name(host)},{address}");
+        return this;
+    }
+
+    /// <summary>An RFC 7505 null MX, "<paramref name="domain"/> MX 0 .".</summary>
+    public DnsZone NullMx(string domain) =>
+        // RDATA: preference 0 (two zero octets) + the root name (one zero octet).
+        Record(domain, 15, "000000");
+
+    /// <summary>A TXT record; text longer than 255 octets is split into several character-strings (as DKIM keys are).</summary>
+    public DnsZone Txt(string name, string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var rdata = new List<byte>();
+        var offset = 0;
+        do
+        {
+            var length = Math.Min(255, bytes.Length - offset);
+            rdata.Add((byte)length);
+            rdata.AddRange(bytes.AsSpan(offset, length));
+            offset += length;
+        }
+        while (offset < bytes.Length);
+
+        return Record(name, 16, Convert.ToHexString(rdata.ToArray()));
+    }
+
+    /// <summary>Any record, given its numeric type and RDATA in hex (dnsmasq <c>--dns-rr</c>).</summary>
+    public DnsZone Record(string name, int type, string rdataHex)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(type);
+        _ = Convert.FromHexString(rdataHex);
+        _arguments.Add($"--dns-rr={Name(name)},{type.ToString(CultureInfo.InvariantCulture)},{rdataHex}");
+        return this;
+    }
+
+    internal IReadOnlyList<string> ToDnsmasqArguments() => _arguments;
+
+    private static string Name(string name)
+    {
+        var ascii = Idn.GetAscii(name.Trim().TrimEnd('.')).ToLowerInvariant();
+        if (!ascii.EndsWith(TestTld, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{name}': test DNS names must be under the .test TLD.", nameof(name));
+        }
+
+        return ascii;
+    }
+}

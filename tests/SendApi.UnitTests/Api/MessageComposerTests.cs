@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using MimeKit;
+using SendApi.Api.Features.Messages;
+using SendApi.Core.Messages;
+
+namespace SendApi.UnitTests.Api;
+
+public sealed class MessageComposerTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 10, 30, 0, TimeSpan.Zero);
+
+    private readonly MessageComposer _composer = new(
+        Options.Create(new MessagesOptions { MessageIdDomain = "mail.sendapi.test" }),
+        new FakeTimeProvider(Now));
+
+    private static MimeMessage Parse(ComposedMessage composed) => MimeMessage.Load(new MemoryStream(composed.Mime));
+
+    [Fact]
+    public void Writes_the_standard_headers_on_our_domain()
+    {
+        var composed = _composer.Compose(new SendMessageRequest
+        {
+            From = "Acme <hello@acme.test>",
+            To = ["Bob <bob@example.test>"],
+            Cc = ["carol@example.test"],
+            ReplyTo = "support@acme.test",
+            Subject = "Your order",
+            Text = "Thanks",
+            Headers = new Dictionary<string, string> { ["X-Campaign"] = "welcome" },
+        }, "msg1", "acct");
+
+        var mime = Parse(composed);
+        Assert.Equal("msg1@mail.sendapi.test", mime.MessageId);
+        Assert.Equal(Now, mime.Date);
+        Assert.Equal("\"Acme\" <hello@acme.test>", mime.From.ToString());
+        Assert.Equal("\"Bob\" <bob@example.test>", mime.To.ToString());
+        Assert.Equal("carol@example.test", mime.Cc.ToString());
+        Assert.Equal("support@acme.test", mime.ReplyTo.ToString());
+        Assert.Equal("welcome", mime.Headers["X-Campaign"]);
+        Assert.Equal("1.0", mime.Headers[HeaderId.MimeVersion]);
+        Assert.Equal("hello@acme.test", composed.Envelope.Sender);
+        Assert.Equal(composed.Mime.LongLength, composed.Envelope.Size);
+    }
+
+    [Fact]
+    public void Bcc_recipients_are_in_the_envelope_but_never_in_a_header()
+    {
+        var composed = _composer.Compose(new SendMessageRequest
+        {
+            From = "hello@acme.test",
+            To = ["bob@example.test"],
+            Bcc = ["secret@example.test"],
+            Text = "x",
+        }, "msg2", "acct");
+
+        Assert.Contains(composed.Envelope.Recipients, r => r is { Address: "secret@example.test", Kind: RecipientKind.Bcc });
+        Assert.DoesNotContain("secret@example.test", System.Text.Encoding.UTF8.GetString(composed.Mime));
+        Assert.DoesNotContain(Parse(composed).Headers, h => h.Id == HeaderId.Bcc);
+    }
+
+    [Fact]
+    public void Duplicate_recipients_are_delivered_once()
+    {
+        var composed = _composer.Compose(new SendMessageRequest
+        {
+            From = "hello@acme.test",
+            To = ["bob@example.test", "Bob <BOB@example.test>"],
+            Cc = ["bob@example.test"],
+            Text = "x",
+        }, "msg3", "acct");
+
+        Assert.Single(composed.Envelope.Recipients);
+    }
+
+    [Fact]
+    public void Attachments_and_inline_images_keep_their_bytes()
+    {
+        var pdf = new byte[] { 0x25, 0x50, 0x44, 0x46, 0x00, 0xFF, 0x10 };
+        var composed = _composer.Compose(new SendMessageRequest
+        {
+            From = "hello@acme.test",
+            To = ["bob@example.test"],
+            Text = "see attached",
+            Html = "<img src=\"cid:logo\">",
+            Attachments =
+            [
+                new AttachmentRequest { Filename = "invoice.pdf", Content = Convert.ToBase64String(pdf) },
+                new AttachmentRequest { Filename = "logo.png", Content = Convert.ToBase64String([1, 2, 3]), ContentId = "logo" },
+            ],
+        }, "msg4", "acct");
+
+        var mime = Parse(composed);
+        var attachment = Assert.Single(mime.Attachments.OfType<MimePart>());
+        Assert.Equal("invoice.pdf", attachment.FileName);
+        Assert.Equal("application/pdf", attachment.ContentType.MimeType);
+        using var decoded = new MemoryStream();
+        attachment.Content!.DecodeTo(decoded);
+        Assert.Equal(pdf, decoded.ToArray());
+        var inline = mime.BodyParts.OfType<MimePart>().Single(p => p.ContentId == "logo");
+        Assert.Equal("image/png", inline.ContentType.MimeType);
+    }
+}

@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Options;
+using SendApi.Api;
+using SendApi.Api.Features.Messages;
+
+namespace SendApi.UnitTests.Api;
+
+public sealed class SendMessageValidatorTests
+{
+    private static readonly SendMessageRequest Valid = new()
+    {
+        From = "Acme <hello@acme.test>",
+        To = ["bob@example.test"],
+        Subject = "Hello",
+        Text = "Hi",
+    };
+
+    private readonly SendMessageValidator _validator;
+
+    public SendMessageValidatorTests()
+    {
+        ApiServiceCollectionExtensions.UseJsonNamesInValidation();
+        _validator = new SendMessageValidator(Options.Create(new MessagesOptions { MaxRecipients = 50 }));
+    }
+
+    private IDictionary<string, string[]> Errors(SendMessageRequest request) => _validator.Validate(request).ToDictionary();
+
+    [Fact]
+    public void A_minimal_message_is_valid() => Assert.Empty(Errors(Valid));
+
+    [Theory]
+    [InlineData("Bob <bob@example.test>")]
+    [InlineData("\"Smith, Bob\" <bob@example.test>")]
+    [InlineData("bob@example.test")]
+    [InlineData("josé@exämple.test")]
+    public void Addresses_may_carry_a_display_name(string address) =>
+        Assert.Empty(Errors(Valid with { To = [address] }));
+
+    [Theory]
+    [InlineData("bob")]
+    [InlineData("bob@localhost")]
+    [InlineData("a@x.test, b@x.test")]
+    [InlineData("bob@example.test\r\nBcc: victim@example.test")]
+    [InlineData("")]
+    public void Bad_recipient_addresses_are_reported_by_position(string address)
+    {
+        var errors = Errors(Valid with { To = ["ok@example.test", address] });
+        Assert.True(errors.ContainsKey("to[1]"), string.Join(", ", errors.Keys));
+    }
+
+    [Fact]
+    public void Header_injection_through_the_subject_is_refused() =>
+        Assert.Contains("subject", Errors(Valid with { Subject = "Hi\r\nBcc: victim@example.test" }).Keys);
+
+    [Fact]
+    public void Header_injection_through_a_custom_header_is_refused()
+    {
+        var errors = Errors(Valid with { Headers = new Dictionary<string, string> { ["X-Campaign"] = "a\nBcc: victim@example.test" } });
+        Assert.Contains("headers.X-Campaign", errors.Keys);
+    }
+
+    [Theory]
+    [InlineData("From")]
+    [InlineData("bcc")]
+    [InlineData("Message-ID")]
+    [InlineData("Content-Type")]
+    [InlineData("Bad Name")]
+    [InlineData("Bad:Name")]
+    public void Reserved_or_malformed_header_names_are_refused(string name) =>
+        Assert.Contains($"headers.{name}", Errors(Valid with { Headers = new Dictionary<string, string> { [name] = "x" } }).Keys);
+
+    [Fact]
+    public void A_line_break_in_an_attachment_name_is_refused() =>
+        Assert.Contains("attachments[0].filename", Errors(Valid with
+        {
+            Attachments = [new AttachmentRequest { Filename = "a.txt\r\nX-Evil: 1", Content = "aGk=" }],
+        }).Keys);
+
+    [Fact]
+    public void More_than_50_recipients_in_total_is_refused()
+    {
+        var many = Enumerable.Range(0, 30).Select(i => $"r{i}@example.test").ToList();
+        var errors = Errors(Valid with { To = many, Bcc = many.Select(a => "b" + a).ToList() });
+        Assert.Contains("60", Assert.Single(errors["to"]));
+    }
+
+    [Fact]
+    public void A_message_needs_a_recipient_and_a_body()
+    {
+        var errors = Errors(new SendMessageRequest { From = "a@example.test" });
+        Assert.Contains("to", errors.Keys);
+        Assert.Contains("text", errors.Keys);
+    }
+
+    [Fact]
+    public void Attachments_must_be_base64_with_a_mime_type()
+    {
+        var errors = Errors(Valid with
+        {
+            Attachments = [new AttachmentRequest { Filename = "a.pdf", Content = "not base64!", ContentType = "pdf" }],
+        });
+        Assert.Contains("attachments[0].content", errors.Keys);
+        Assert.Contains("attachments[0].content_type", errors.Keys);
+    }
+
+    [Fact]
+    public void Tags_and_metadata_are_bounded()
+    {
+        var errors = Errors(Valid with
+        {
+            Tags = ["ok", "no spaces"],
+            Metadata = new Dictionary<string, string> { ["order id"] = "1", ["note"] = new string('x', 501) },
+        });
+        Assert.Contains("tags[1]", errors.Keys);
+        Assert.Contains("metadata.order id", errors.Keys);
+        Assert.Contains("metadata.note", errors.Keys);
+    }
+}
