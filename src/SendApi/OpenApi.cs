@@ -34,6 +34,7 @@ internal static class OpenApi
                 [new OpenApiSecuritySchemeReference("bearer", document)] = [],
             });
             swagger.SupportNonNullableReferenceTypes();
+            swagger.IncludeXmlComments(typeof(ApiServiceCollectionExtensions).Assembly);
         });
         return services;
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SendApi;
 using SendApi.Api;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Http;
 using SendApi.Api.Operator;
 using SendApi.Delivery;
 using SendApi.Storage;
@@ -46,6 +47,7 @@ else
 }
 
 app.UseExceptionHandler();
+app.UseRequestSizeProblems();
 app.UseAuthentication();
 app.UseAuthorization();
 

@@ -19,7 +19,13 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
 
     public SendApiApp(IReadOnlyDictionary<string, string?> settings, TimeProvider? time = null)
     {
-        _settings = new Dictionary<string, string?>(settings) { ["Admin:ApiKey"] = AdminKey };
+        var all = new Dictionary<string, string?> { ["Admin:ApiKey"] = AdminKey };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        _settings = all;
         _time = time;
         UseKestrel(0);
     }

@@ -2,7 +2,6 @@ using FluentValidation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using SendApi.Api.Auth;
 using SendApi.Api.Http;
@@ -44,7 +43,9 @@ public static class ApiKeysApi
 
         group.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create an API key (admin)").WithValidation<CreateApiKeyRequest>();
         group.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("List API keys without their secrets (admin)");
-        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteApiKey").WithSummary("Revoke an API key (admin)");
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteApiKey").WithSummary("Revoke an API key (admin)")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 
@@ -60,20 +61,18 @@ public static class ApiKeysApi
     internal static async Task<Ok<ApiKeyDetails[]>> ListAsync(IApiKeyStore keys, CancellationToken cancellationToken) =>
         TypedResults.Ok((await keys.ListAsync(cancellationToken)).Select(ApiKeyDetails.From).ToArray());
 
-    internal static async Task<Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> DeleteAsync(string id, IApiKeyStore keys, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, IApiKeyStore keys, CancellationToken cancellationToken)
     {
         if (id == AdminKeyBootstrap.KeyId)
         {
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "The bootstrap admin key comes from configuration.",
-                Detail = "Remove or change Admin:ApiKey and restart instead.",
-            });
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "The bootstrap admin key comes from configuration.",
+                detail: "Remove or change Admin:ApiKey and restart instead.");
         }
 
         return await keys.DeleteAsync(id, cancellationToken)
             ? TypedResults.NoContent()
-            : TypedResults.NotFound(new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "API key not found." });
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "API key not found.");
     }
 }

@@ -28,7 +28,8 @@ public static class MessagesApi
 
         group.MapGet("/{id}", GetAsync)
             .WithName("GetMessage")
-            .WithSummary("A message's status, its recipients' states and its event timeline");
+            .WithSummary("A message's status, its recipients' states and its event timeline")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return group;
     }
@@ -72,7 +73,7 @@ public static class MessagesApi
         return TypedResults.Accepted($"/messages/{accepted.Id}", new SendMessageResponse(accepted.Id, MessageStatus.Queued));
     }
 
-    internal static async Task<Results<Ok<MessageDetails>, NotFound<ProblemDetails>>> GetAsync(
+    internal static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> GetAsync(
         string id, ClaimsPrincipal user, IMessageStore store, CancellationToken cancellationToken)
     {
         var message = id.Length is > 0 and <= 64 ? await store.FindAsync(id, cancellationToken) : null;
@@ -80,12 +81,10 @@ public static class MessagesApi
         // Another account's message is indistinguishable from a missing one.
         if (message is null || message.Envelope.AccountId != user.AccountId())
         {
-            return TypedResults.NotFound(new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = "Message not found.",
-                Detail = $"No message '{id}' for this API key's account.",
-            });
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Message not found.",
+                detail: $"No message '{id}' for this API key's account.");
         }
 
         return TypedResults.Ok(MessageDetails.Of(message));

@@ -1,0 +1,116 @@
+using SendApi.Core.Messages;
+
+namespace SendApi.IntegrationTests.Storage;
+
+/// <summary>
+/// The behaviour both storage modes must share: acceptance, idempotency, and the claim/lease
+/// protocol that keeps a message with one worker at a time and brings it back when a worker dies.
+/// </summary>
+public abstract class MessageStoreContract
+{
+    protected static readonly DateTimeOffset T0 = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    protected abstract (IMessageStore Messages, IDeliveryQueue Queue) CreateStore();
+
+    private static NewMessage Message(string account = "acct", string? idempotencyKey = null, int recipients = 2)
+    {
+        var id = MessageIds.New();
+        var envelope = new MessageEnvelope(
+            id, account, "a@acme.test", "A <a@acme.test>", "subject",
+            [.. Enumerable.Range(0, recipients).Select(i => new RecipientAddress($"r{i}@example.test", RecipientKind.To))],
+            ["tag"], new Dictionary<string, string> { ["k"] = "v" }, T0, $"{id}@sendapi.test", 3);
+        return new NewMessage(envelope, "abc"u8.ToArray(), idempotencyKey);
+    }
+
+    [Fact]
+    public async Task Accepted_message_is_queued_with_its_first_event()
+    {
+        var (messages, queue) = CreateStore();
+        var message = Message();
+        var result = await messages.AcceptAsync(message, default);
+
+        Assert.False(result.Replayed);
+        var stored = await messages.FindAsync(result.Id, default);
+        Assert.NotNull(stored);
+        Assert.Equal(message.Envelope, stored.Envelope with { Recipients = message.Envelope.Recipients, Tags = message.Envelope.Tags, Metadata = message.Envelope.Metadata });
+        Assert.Equal(["r0@example.test", "r1@example.test"], stored.Envelope.Recipients.Select(r => r.Address));
+        Assert.All(stored.Recipients, r => Assert.Equal(RecipientStatus.Queued, r.Status));
+        Assert.Equal(MessageEventTypes.Queued, Assert.Single(stored.Events).Type);
+        Assert.Equal("abc"u8.ToArray(), (await queue.LoadAsync(result.Id, default))!.Mime.ToArray());
+    }
+
+    [Fact]
+    public async Task Same_idempotency_key_in_the_same_account_replays_the_first_message()
+    {
+        var (messages, _) = CreateStore();
+        var key = Guid.NewGuid().ToString();
+        var first = await messages.AcceptAsync(Message(idempotencyKey: key), default);
+        var second = await messages.AcceptAsync(Message(idempotencyKey: key), default);
+        var otherAccount = await messages.AcceptAsync(Message(account: "other", idempotencyKey: key), default);
+
+        Assert.True(second.Replayed);
+        Assert.Equal(first.Id, second.Id);
+        Assert.False(otherAccount.Replayed);
+        Assert.NotEqual(first.Id, otherAccount.Id);
+    }
+
+    [Fact]
+    public async Task A_claimed_message_is_not_claimed_again_until_its_lease_runs_out()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+
+        var first = await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        Assert.Contains(id, first);
+        Assert.DoesNotContain(id, await queue.ClaimDueAsync("c2", T0.AddMinutes(1), 100, T0.AddMinutes(3), default));
+
+        // The first worker died: after the lease the message is due again and a new claim wins it.
+        var second = await queue.ClaimDueAsync("c3", T0.AddMinutes(2), 100, T0.AddMinutes(4), default);
+        Assert.Contains(id, second);
+        Assert.Empty(await queue.RenewAsync("c1", [id], T0.AddMinutes(5), default));
+        Assert.Equal([id], await queue.RenewAsync("c3", [id], T0.AddMinutes(5), default));
+    }
+
+    [Fact]
+    public async Task Completing_schedules_the_next_attempt_or_removes_the_message()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+
+        var reply = new SmtpReply(451, "4.3.0", "later");
+        var next = T0.AddMinutes(5);
+        await queue.CompleteAsync("c1", id,
+            [new RecipientUpdate(0, new RecipientState(RecipientStatus.Deferred, 1, reply, next, T0)),
+             new RecipientUpdate(1, new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0))],
+            [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451", reply)], next, default);
+
+        Assert.DoesNotContain(id, await queue.ClaimDueAsync("c2", T0.AddMinutes(4), 100, T0.AddMinutes(6), default));
+        var stored = (await messages.FindAsync(id, default))!;
+        Assert.Equal([RecipientStatus.Deferred, RecipientStatus.Delivered], stored.Recipients.Select(r => r.Status));
+        Assert.Equal(reply, stored.Recipients[0].LastReply);
+        Assert.Equal([MessageEventTypes.Queued, MessageEventTypes.Deferred], stored.Events.Select(e => e.Type));
+
+        Assert.Contains(id, await queue.ClaimDueAsync("c3", T0.AddMinutes(5), 100, T0.AddMinutes(7), default));
+        await queue.CompleteAsync("c3", id,
+            [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 2, new SmtpReply(250, "2.0.0", "ok"), null, T0))],
+            [], null, default);
+        Assert.DoesNotContain(id, await queue.ClaimDueAsync("c4", T0.AddDays(1), 100, T0.AddDays(2), default));
+        Assert.Equal(MessageStatus.Delivered, MessageStatus.Of((await messages.FindAsync(id, default))!.Recipients));
+    }
+
+    [Fact]
+    public async Task A_stale_claim_records_what_happened_but_leaves_the_queue_to_the_new_claim()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(recipients: 1), default)).Id;
+        await queue.ClaimDueAsync("old", T0, 100, T0.AddMinutes(2), default);
+        await queue.ClaimDueAsync("new", T0.AddMinutes(3), 100, T0.AddMinutes(5), default);
+
+        await queue.CompleteAsync("old", id,
+            [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0))], [], null, default);
+
+        Assert.Equal(RecipientStatus.Delivered, (await messages.FindAsync(id, default))!.Recipients[0].Status);
+        Assert.Equal([id], await queue.RenewAsync("new", [id], T0.AddMinutes(6), default));
+    }
+}
