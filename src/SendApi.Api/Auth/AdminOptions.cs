@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Accounts;
 
@@ -21,16 +22,40 @@ internal sealed class AdminOptionsValidation : IValidateOptions<AdminOptions>
             : ValidateOptionsResult.Success;
 }
 
-/// <summary>Stores the configured admin key before the server starts taking requests.</summary>
-internal sealed class AdminKeyBootstrap(IOptions<AdminOptions> options, IApiKeyStore keys, TimeProvider time) : IHostedService
+/// <summary>
+/// Stores the configured admin key before the server starts taking requests. Without one, and with
+/// no admin key stored yet, a key is generated and printed once, so that a bare <c>dotnet run</c>
+/// can be used straight away.
+/// </summary>
+internal sealed partial class AdminKeyBootstrap(IOptions<AdminOptions> options, IApiKeyStore keys, TimeProvider time, ILogger<AdminKeyBootstrap> logger) : IHostedService
 {
     public const string KeyId = "key_admin";
     public const string AccountId = "admin";
 
-    public Task StartAsync(CancellationToken cancellationToken) =>
-        options.Value.ApiKey is { Length: > 0 } secret
-            ? keys.SaveAsync(new ApiKey(KeyId, "Admin (from Admin:ApiKey)", AccountId, IsAdmin: true, time.GetUtcNow()), secret, cancellationToken)
-            : Task.CompletedTask;
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.ApiKey is { Length: > 0 } configured)
+        {
+            await SaveAsync(configured, cancellationToken);
+            return;
+        }
+
+        if ((await keys.ListAsync(cancellationToken)).Any(k => k.IsAdmin))
+        {
+            return;
+        }
+
+        var generated = ApiKeySecrets.Generate();
+        await SaveAsync(generated, cancellationToken);
+        LogGeneratedKey(logger, generated);
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private Task SaveAsync(string secret, CancellationToken cancellationToken) =>
+        keys.SaveAsync(new ApiKey(KeyId, "Admin (bootstrap)", AccountId, IsAdmin: true, time.GetUtcNow()), secret, cancellationToken);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
+        Message = "Admin:ApiKey is not set, so an admin key was generated: {ApiKey} — use it as 'Authorization: Bearer <key>'. Set Admin__ApiKey to choose your own.")]
+    private static partial void LogGeneratedKey(ILogger logger, string apiKey);
 }
