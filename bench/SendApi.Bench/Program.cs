@@ -1,0 +1,141 @@
+// Measures how fast SendApi accepts messages over HTTP and how fast it delivers them, end to end,
+// on this machine: SendApi (Release build, Redis mode) → dnsmasq → Postfix smtp-sink.
+// Usage: bench/run.sh [--messages N] [--concurrency C]
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using SendApi.IntegrationTests.Infrastructure;
+using StackExchange.Redis;
+
+var messages = Option("--messages", 20000);
+var concurrency = Option("--concurrency", 64);
+var app = args.SkipWhile(a => a != "--app").Skip(1).FirstOrDefault()
+    ?? throw new ArgumentException("--app <path to SendApi.dll> is required (bench/run.sh passes it)");
+const string AdminKey = "bench-admin-key-0123456789";
+
+var smtpPort = FreePort.Tcp();
+var redisPort = FreePort.Tcp();
+var httpPort = FreePort.Tcp();
+var redisDir = Directory.CreateTempSubdirectory("sendapi-bench-redis").FullName;
+
+// Production-like Redis: AOF with fsync every second, as in infra/docker-compose.yml.
+await using var redis = ExternalProcess.Start("redis-server",
+    ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--dir", redisDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction"]);
+await redis.WaitForTcpAsync("127.0.0.1", redisPort, TimeSpan.FromSeconds(10));
+
+await using var dns = await DnsServer.StartAsync(z => z.Mx("bench.test", "mx.bench.test", 10).A("mx.bench.test", "127.0.0.2"));
+string[] sinkArgs = Environment.UserName == "root" ? ["-u", "root", $"127.0.0.2:{smtpPort}", "1024"] : [$"127.0.0.2:{smtpPort}", "1024"];
+await using var sink = ExternalProcess.Start(ExternalProcess.ResolveExecutable("smtp-sink"), sinkArgs);
+await sink.WaitForTcpAsync("127.0.0.2", smtpPort, TimeSpan.FromSeconds(10));
+
+var environment = new Dictionary<string, string?>
+{
+    ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
+    ["Admin__ApiKey"] = AdminKey,
+    ["Dns__Servers"] = dns.Server,
+    ["Delivery__Port"] = $"{smtpPort}",
+    ["Delivery__HeloName"] = "sendapi.test",
+    ["Logging__LogLevel__Default"] = "Warning",
+    ["ConnectionStrings__Redis"] = $"127.0.0.1:{redisPort}",
+};
+await using var sendApi = ExternalProcess.Start("dotnet", [app], environment);
+using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+await WaitReadyAsync();
+
+// Warm up (JIT, connections), then measure.
+await SendAllAsync(200, 16);
+await WaitForEmptyQueueAsync(TimeSpan.FromSeconds(60));
+
+Console.WriteLine($"SendApi bench: {messages} messages, {concurrency} concurrent HTTP clients, storage Redis (AOF everysec), {Environment.ProcessorCount} cores");
+var total = Stopwatch.StartNew();
+var ids = await SendAllAsync(messages, concurrency);
+var acceptSeconds = total.Elapsed.TotalSeconds;
+Console.WriteLine($"accepted (202): {messages / acceptSeconds,8:0} msg/s  ({acceptSeconds:0.00} s)");
+await WaitForEmptyQueueAsync(TimeSpan.FromMinutes(10));
+var endToEndSeconds = total.Elapsed.TotalSeconds;
+Console.WriteLine($"delivered:      {messages / endToEndSeconds,8:0} msg/s end to end ({endToEndSeconds:0.00} s from first POST to empty queue)");
+
+// Spot-check that "empty queue" meant "delivered".
+var sample = ids.OrderBy(_ => Random.Shared.Next()).Take(50).ToList();
+var statuses = await Task.WhenAll(sample.Select(async id => (string?)JsonNode.Parse(await http.GetStringAsync($"/messages/{id}"))!["status"]));
+Console.WriteLine($"sample of {sample.Count}: " + string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Count()} {g.Key}")));
+Console.WriteLine($"sendapi peak RSS: {PeakRssMegabytes(sendApi.Id)} MB");
+return statuses.All(s => s == "delivered") ? 0 : 1;
+
+async Task<List<string>> SendAllAsync(int count, int parallel)
+{
+    var result = new string[count];
+    var next = -1;
+    await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+        {
+            using var response = await http.PostAsJsonAsync("/messages", new
+            {
+                from = "Bench <bench@sendapi.test>",
+                to = new[] { $"user{i}@bench.test" },
+                subject = $"Benchmark message {i}",
+                text = "Hello from the SendApi benchmark. This is a short transactional message body.",
+            });
+            response.EnsureSuccessStatusCode();
+            result[i] = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
+        }
+    }));
+    return [.. result];
+}
+
+async Task WaitForEmptyQueueAsync(TimeSpan timeout)
+{
+    // The delivery queue is empty when every message reached a final state.
+    using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},protocol=resp2");
+    var db = connection.GetDatabase();
+    var deadline = DateTime.UtcNow + timeout;
+    while (DateTime.UtcNow < deadline)
+    {
+        if (await db.SortedSetLengthAsync("sendapi:due") == 0)
+        {
+            return;
+        }
+
+        await Task.Delay(50);
+    }
+
+    throw new TimeoutException("The delivery queue did not drain.\n" + sendApi.Describe());
+}
+
+async Task WaitReadyAsync()
+{
+    for (var i = 0; i < 300; i++)
+    {
+        try
+        {
+            if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode)
+            {
+                return;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        await Task.Delay(100);
+    }
+
+    throw new TimeoutException("SendApi did not become ready.\n" + sendApi.Describe());
+}
+
+static string PeakRssMegabytes(int pid)
+{
+    var status = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return status is null ? "?" : (long.Parse(status.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).ToString(CultureInfo.InvariantCulture);
+}
+
+int Option(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
