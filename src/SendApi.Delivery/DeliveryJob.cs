@@ -48,14 +48,19 @@ public sealed partial class DeliveryJob
             return;
         }
 
+        var held = new HeldClaims(owned);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var renewal = RenewWhileRunningAsync(claim, owned, lease, stop.Token);
+        var renewal = RenewWhileRunningAsync(claim, held, lease, stop.Token);
         try
         {
             await Parallel.ForEachAsync(
                 owned,
                 new ParallelOptions { MaxDegreeOfParallelism = _options.ConcurrencyPerJob, CancellationToken = cancellationToken },
-                (id, ct) => new ValueTask(DeliverAsync(claim, id, ct)));
+                (id, ct) => held.Contains(id) ? new ValueTask(DeliverAsync(claim, id, held, ct)) : ValueTask.CompletedTask);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: messages not started keep their claim until it lapses, then go out again.
         }
         finally
         {
@@ -64,73 +69,151 @@ public sealed partial class DeliveryJob
         }
     }
 
-    private async Task DeliverAsync(string claim, string id, CancellationToken cancellationToken)
+    private async Task DeliverAsync(string claim, string id, HeldClaims held, CancellationToken cancellationToken)
     {
         try
         {
             var work = await _queue.LoadAsync(id, cancellationToken);
             if (work is null)
             {
-                await _queue.CompleteAsync(claim, id, [], [], null, cancellationToken);
+                await _queue.CompleteAsync(claim, id, [], [], null, CancellationToken.None);
                 return;
             }
 
             var now = _time.GetUtcNow();
             var due = MessageDelivery.DueRecipients(work, now);
-            if (due.Count > 0)
+            if (due.Count > 0 && !await _queue.UpdateRecipientsAsync(claim, id, [.. due.Select(i => new RecipientUpdate(i,
+                    work.Recipients[i] with { Status = RecipientStatus.Sending, NextAttemptAt = null, UpdatedAt = now }))], cancellationToken))
             {
-                await _queue.UpdateRecipientsAsync(id, [.. due.Select(i => new RecipientUpdate(i,
-                    work.Recipients[i] with { Status = RecipientStatus.Sending, NextAttemptAt = null, UpdatedAt = now }))], cancellationToken);
+                // A newer claim took the message over while this job waited: it is that worker's now.
+                LogClaimsLost(_logger, claim, 1);
+                return;
             }
 
+            // From here on the attempt is recorded whatever happens, shutdown included, so that a
+            // recipient who got its 250 is never sent the message again.
             var outcome = due.Count > 0
                 ? await _delivery.AttemptAsync(work, due, cancellationToken)
                 : new AttemptOutcome([], [], work.Recipients.Where(r => !r.Status.IsFinal()).Select(r => r.NextAttemptAt).Min());
-
-            // Recording is not cancelled by shutdown: what the remote servers said must not be lost.
-            await _queue.CompleteAsync(claim, id, outcome.Updates, outcome.Events, outcome.NextDue, CancellationToken.None);
+            await CompleteAsync(claim, id, outcome);
             LogAttempted(_logger, id, due.Count, outcome.Events.Count(e => e.Type == MessageEventTypes.Delivered));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Shutting down: the claim lapses and the message is taken up again.
+            // Shutting down before the attempt began: the claim lapses and the message is taken up again.
         }
         catch (Exception ex)
         {
-            // Anything unexpected (store down, corrupt record) leaves the claim to lapse, so the
-            // message is retried after the lease rather than dropped.
+            // The store failed before or after the attempt: the claim lapses and the message is
+            // retried after the lease rather than dropped.
             LogDeliveryError(_logger, ex, id);
+        }
+        finally
+        {
+            held.Release(id);
         }
     }
 
-    private async Task RenewWhileRunningAsync(string claim, IReadOnlyList<string> ids, TimeSpan lease, CancellationToken stop)
+    /// <summary>Records an attempt, riding out a short store outage (the lease is still being renewed meanwhile).</summary>
+    private async Task CompleteAsync(string claim, string id, AttemptOutcome outcome)
     {
-        try
+        var delay = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
         {
-            while (true)
+            try
             {
-                await Task.Delay(lease / 3, _time, stop);
-                await _queue.RenewAsync(claim, ids, _time.GetUtcNow() + lease, stop);
+                await _queue.CompleteAsync(claim, id, outcome.Updates, outcome.Events, outcome.NextDue, CancellationToken.None);
+                return;
+            }
+            catch (Exception ex) when (attempt < 6)
+            {
+                LogRecordRetry(_logger, ex, id, attempt);
+                await Task.Delay(delay, _time);
+                delay *= 2;
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+    }
+
+    private async Task RenewWhileRunningAsync(string claim, HeldClaims held, TimeSpan lease, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
         {
+            try
+            {
+                await Task.Delay(lease / 3, _time, stop);
+                var ids = held.Snapshot();
+                if (ids.Count == 0)
+                {
+                    continue;
+                }
+
+                var still = await _queue.RenewAsync(claim, ids, _time.GetUtcNow() + lease, stop);
+                held.KeepOnly(still);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // One failed renewal must not end renewal for the rest of the job: keep trying.
+                LogRenewFailed(_logger, ex, claim);
+            }
         }
-        catch (Exception ex)
+    }
+
+    /// <summary>The messages this job still holds and has not finished, shared by the workers and the renewal loop.</summary>
+    private sealed class HeldClaims(IEnumerable<string> ids)
+    {
+        private readonly Lock _gate = new();
+        private readonly HashSet<string> _ids = new(ids, StringComparer.Ordinal);
+
+        public bool Contains(string id)
         {
-            LogRenewFailed(_logger, ex, claim);
+            lock (_gate)
+            {
+                return _ids.Contains(id);
+            }
+        }
+
+        public void Release(string id)
+        {
+            lock (_gate)
+            {
+                _ids.Remove(id);
+            }
+        }
+
+        public IReadOnlyList<string> Snapshot()
+        {
+            lock (_gate)
+            {
+                return [.. _ids];
+            }
+        }
+
+        /// <summary>Forgets the ids another claim took over, so that they are not started here.</summary>
+        public void KeepOnly(IReadOnlyList<string> still)
+        {
+            lock (_gate)
+            {
+                _ids.IntersectWith(still);
+            }
         }
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Message {MessageId}: attempted {Due} recipient(s), {Delivered} delivered")]
     private static partial void LogAttempted(ILogger logger, string messageId, int due, int delivered);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Batch {Claim}: {Count} message(s) were claimed again by a newer batch and are skipped")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Batch {Claim}: {Count} message(s) were claimed by a newer batch and are left to it")]
     private static partial void LogClaimsLost(ILogger logger, string claim, int count);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Message {MessageId}: delivery attempt failed unexpectedly; it will be retried when its claim lapses")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Message {MessageId}: the store failed around the attempt; it will be retried when its claim lapses")]
     private static partial void LogDeliveryError(ILogger logger, Exception exception, string messageId);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Batch {Claim}: renewing the claim failed")]
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Batch {Claim}: renewing the claim failed; trying again")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string claim);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Message {MessageId}: recording the attempt failed (try {Attempt}); retrying")]
+    private static partial void LogRecordRetry(ILogger logger, Exception exception, string messageId, int attempt);
 }

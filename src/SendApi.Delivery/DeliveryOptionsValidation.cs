@@ -24,9 +24,9 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
         Duration(errors, "CommandTimeout", options.CommandTimeout, mustBePositive: true);
         Duration(errors, "ClaimLease", options.ClaimLease, mustBePositive: true);
         Duration(errors, "PollInterval", options.PollInterval, mustBePositive: true);
-        if (!Durations.TryParseList(options.RetrySchedule, out _))
+        if (!Durations.TryParseList(options.RetrySchedule, out var schedule) || schedule.Any(d => d < TimeSpan.FromSeconds(1)))
         {
-            errors.Add($"Delivery:RetrySchedule (env Delivery__RetrySchedule) must be a comma-separated list of durations such as '1m,5m,15m,1h', not '{options.RetrySchedule}'.");
+            errors.Add($"Delivery:RetrySchedule (env Delivery__RetrySchedule) must be a comma-separated list of durations of at least 1s, such as '1m,5m,15m,1h', not '{options.RetrySchedule}'.");
         }
 
         Positive(errors, "BatchSize", options.BatchSize);

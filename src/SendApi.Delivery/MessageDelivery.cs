@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using DnsClient;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 using SendApi.Core.Messages;
 using SendApi.Delivery.Routing;
@@ -14,31 +14,81 @@ internal sealed record AttemptOutcome(IReadOnlyList<RecipientUpdate> Updates, IR
 /// One attempt at one message: the recipients that are due, grouped by domain; per domain the MX
 /// hosts in order until one answers; each recipient's reply turned into its next state.
 /// </summary>
-internal sealed class MessageDelivery(MxResolver resolver, SmtpTransport transport, RetryPolicy retry, TimeProvider time)
+internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport transport, RetryPolicy retry, TimeProvider time, ILogger<MessageDelivery> logger)
 {
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
     public static IReadOnlyList<int> DueRecipients(DeliveryWork work, DateTimeOffset now) =>
         [.. Enumerable.Range(0, work.Recipients.Count).Where(i =>
             !work.Recipients[i].Status.IsFinal() && (work.Recipients[i].NextAttemptAt is null || work.Recipients[i].NextAttemptAt <= now))];
 
+    /// <summary>
+    /// Attempts the due recipients. Never throws for what happens on the way: a failure becomes a
+    /// reply to record, and on cancellation (shutdown) the domains already done are recorded and
+    /// the rest are put back, due at once, so that nothing delivered is delivered twice.
+    /// </summary>
     public async Task<AttemptOutcome> AttemptAsync(DeliveryWork work, IReadOnlyList<int> due, CancellationToken cancellationToken)
     {
-        var message = Parse(work.Mime);
-        var sender = new MailboxAddress("", work.Envelope.Sender);
         var updates = new List<RecipientUpdate>();
         var events = new List<MessageEvent>();
+        var attempted = new HashSet<int>();
+        var sender = new MailboxAddress("", work.Envelope.Sender);
+
+        if (!TryParse(work.Mime, out var message, out var parseError))
+        {
+            var unreadable = new SmtpReply(554, "5.6.0", $"The stored message cannot be read: {parseError}");
+            foreach (var index in due)
+            {
+                Record(work, index, unreadable, null, updates, events);
+            }
+
+            return Outcome(work, updates, events);
+        }
 
         foreach (var domain in due.GroupBy(i => work.Envelope.Recipients[i].Domain))
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
             var indices = domain.ToList();
-            var (replies, via) = await DeliverToDomainAsync(domain.Key, message, sender,
-                [.. indices.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], cancellationToken);
+            IReadOnlyList<SmtpReply> replies;
+            string? via;
+            try
+            {
+                (replies, via) = await DeliverToDomainAsync(domain.Key, message, sender,
+                    [.. indices.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // A bug or an exception type nobody foresaw must still count as an attempt, so that
+                // backoff and the maximum age apply instead of an endless retry at every lease.
+                LogUnexpected(logger, ex, work.Envelope.Id, domain.Key);
+                (replies, via) = (Same(new SmtpReply(451, "4.3.0", $"Unexpected error delivering to {domain.Key}: {ex.GetType().Name}: {ex.Message}"), indices.Count), null);
+            }
+
             for (var k = 0; k < indices.Count; k++)
             {
                 Record(work, indices[k], replies[k], via, updates, events);
+                attempted.Add(indices[k]);
             }
         }
 
+        var now = time.GetUtcNow();
+        foreach (var index in due.Where(i => !attempted.Contains(i)))
+        {
+            updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = now, UpdatedAt = now }));
+        }
+
+        return Outcome(work, updates, events);
+    }
+
+    private static AttemptOutcome Outcome(DeliveryWork work, List<RecipientUpdate> updates, List<MessageEvent> events)
+    {
         var states = work.Recipients.ToArray();
         foreach (var update in updates)
         {
@@ -67,9 +117,9 @@ internal sealed class MessageDelivery(MxResolver resolver, SmtpTransport transpo
             {
                 addresses = await resolver.AddressesAsync(host.Name, cancellationToken);
             }
-            catch (DnsResponseException ex)
+            catch (DnsLookupException ex)
             {
-                last = new SmtpReply(451, "4.4.3", $"Address lookup for {host.Name} failed: {ex.Message}");
+                last = new SmtpReply(451, "4.4.3", ex.Message);
                 continue;
             }
 
@@ -93,12 +143,10 @@ internal sealed class MessageDelivery(MxResolver resolver, SmtpTransport transpo
             }
         }
 
-        // Every host failed. A single implicit MX without addresses is a permanent "no such domain";
-        // anything else (refused connections, greetings) may heal, so it is retried.
-        var reply = last is { IsPermanent: true } && hosts.Count == 1 && hosts[0].Implicit
-            ? last
-            : new SmtpReply(451, "4.4.1", $"No MX host of {domain} accepted a connection; last: {last}");
-        return (Same(reply, recipients.Count), null);
+        // No host took the transaction: the last one's answer decides, as Postfix does. A refused
+        // connection or a 4xx is retried; a 5xx greeting, or a domain without MX whose own name
+        // has no address, is permanent.
+        return (Same(last ?? new SmtpReply(451, "4.4.1", $"No MX host of {domain} could be tried"), recipients.Count), null);
     }
 
     private void Record(DeliveryWork work, int index, SmtpReply reply, string? via, List<RecipientUpdate> updates, List<MessageEvent> events)
@@ -136,14 +184,28 @@ internal sealed class MessageDelivery(MxResolver resolver, SmtpTransport transpo
 
     private static SmtpReply[] Same(SmtpReply reply, int count) => Enumerable.Repeat(reply, count).ToArray();
 
-    private static MimeMessage Parse(ReadOnlyMemory<byte> mime)
+    private static bool TryParse(ReadOnlyMemory<byte> mime, out MimeMessage message, out string error)
     {
         var stream = MemoryMarshal.TryGetArray(mime, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(mime.ToArray(), writable: false);
         using (stream)
         {
-            return MimeMessage.Load(stream);
+            try
+            {
+                message = MimeMessage.Load(stream);
+                error = "";
+                return true;
+            }
+            catch (FormatException ex)
+            {
+                message = null!;
+                error = ex.Message;
+                return false;
+            }
         }
     }
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Error, Message = "Message {MessageId}: unexpected error delivering to {Domain}; recorded as a temporary failure")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string messageId, string domain);
 }

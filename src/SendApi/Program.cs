@@ -32,6 +32,8 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MessagesO
     (kestrel, messages) => kestrel.Limits.MaxRequestBodySize = messages.Value.MaxRequestBodyBytes);
 
 builder.Services.AddHealthChecks();
+// Hangfire's dashboard protects its buttons (delete, requeue) with antiforgery tokens when this is registered.
+builder.Services.AddAntiforgery();
 builder.Services.AddSendApiOpenApi();
 
 var app = builder.Build();

@@ -23,11 +23,13 @@ internal sealed class AdminOptionsValidation : IValidateOptions<AdminOptions>
 }
 
 /// <summary>
-/// Stores the configured admin key before the server starts taking requests. Without one, and with
-/// no admin key stored yet, a key is generated and printed once, so that a bare <c>dotnet run</c>
-/// can be used straight away.
+/// Makes the bootstrap admin key follow the configuration before the server takes requests: set
+/// → stored (replacing an earlier secret); removed → revoked. In embedded mode without a configured
+/// key, one is generated and printed so that a bare <c>dotnet run</c> is usable at once; on Redis,
+/// where several instances start together and logs are collected, nothing is generated.
 /// </summary>
-internal sealed partial class AdminKeyBootstrap(IOptions<AdminOptions> options, IApiKeyStore keys, TimeProvider time, ILogger<AdminKeyBootstrap> logger) : IHostedService
+internal sealed partial class AdminKeyBootstrap(
+    IOptions<AdminOptions> options, IApiKeyStore keys, TimeProvider time, ILogger<AdminKeyBootstrap> logger) : IHostedService
 {
     public const string KeyId = "key_admin";
     public const string AccountId = "admin";
@@ -36,26 +38,36 @@ internal sealed partial class AdminKeyBootstrap(IOptions<AdminOptions> options, 
     {
         if (options.Value.ApiKey is { Length: > 0 } configured)
         {
-            await SaveAsync(configured, cancellationToken);
+            await keys.SaveAsync(new ApiKey(KeyId, "Admin (Admin:ApiKey)", AccountId, IsAdmin: true, time.GetUtcNow()), configured, cancellationToken);
             return;
         }
 
-        if ((await keys.ListAsync(cancellationToken)).Any(k => k.IsAdmin))
+        if (await keys.DeleteAsync(KeyId, cancellationToken))
         {
-            return;
+            LogRevoked(logger);
         }
 
-        var generated = ApiKeySecrets.Generate();
-        await SaveAsync(generated, cancellationToken);
-        LogGeneratedKey(logger, generated);
+        if (keys is IGeneratesBootstrapKey)
+        {
+            var generated = ApiKeySecrets.Generate();
+            await keys.SaveAsync(new ApiKey(KeyId, "Admin (generated)", AccountId, IsAdmin: true, time.GetUtcNow()), generated, cancellationToken);
+            LogGeneratedKey(logger, generated);
+        }
+        else if (!(await keys.ListAsync(cancellationToken)).Any(k => k.IsAdmin))
+        {
+            LogNoAdminKey(logger);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private Task SaveAsync(string secret, CancellationToken cancellationToken) =>
-        keys.SaveAsync(new ApiKey(KeyId, "Admin (bootstrap)", AccountId, IsAdmin: true, time.GetUtcNow()), secret, cancellationToken);
-
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
-        Message = "Admin:ApiKey is not set, so an admin key was generated: {ApiKey} — use it as 'Authorization: Bearer <key>'. Set Admin__ApiKey to choose your own.")]
+        Message = "Admin:ApiKey is not set, so this embedded instance generated an admin key for this run: {ApiKey} (use it as 'Authorization: Bearer <key>'; set Admin__ApiKey to choose your own).")]
     private static partial void LogGeneratedKey(ILogger logger, string apiKey);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Admin:ApiKey is no longer set: the bootstrap admin key was revoked.")]
+    private static partial void LogRevoked(ILogger logger);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "No admin API key exists: set Admin__ApiKey to create one (it manages keys and opens the /hangfire dashboard).")]
+    private static partial void LogNoAdminKey(ILogger logger);
 }

@@ -19,3 +19,9 @@ public interface IApiKeyStore
 
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Marks a key store that lives only as long as the process (embedded mode), where generating a
+/// throw-away admin key at start is safe and convenient.
+/// </summary>
+public interface IGeneratesBootstrapKey;

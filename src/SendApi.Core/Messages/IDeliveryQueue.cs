@@ -26,18 +26,16 @@ public interface IDeliveryQueue
 
     Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Records recipient states without touching the claim (e.g. "sending").</summary>
-    Task UpdateRecipientsAsync(string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken);
+    /// <summary>Records recipient states (e.g. "sending") while <paramref name="claim"/> holds the message; false when it no longer does.</summary>
+    Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records the outcome of an attempt: recipient states and events, then either schedules the
-    /// message for <paramref name="nextDue"/> or, when null, removes it from the queue for good.
-    /// The queue is only touched while <paramref name="claim"/> still holds the message.
+    /// Records the outcome of an attempt: its events always (they happened), and, only while
+    /// <paramref name="claim"/> still holds the message, the recipient states and the queue entry:
+    /// scheduled for <paramref name="nextDue"/>, or removed for good when null. A worker whose claim
+    /// was taken over can thus never overwrite the newer worker's results.
     /// </summary>
     Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken);
-
-    /// <summary>Counts of messages waiting, for the operator's view.</summary>
-    Task<long> CountPendingAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Wakes the local dispatcher when a message was just accepted, so it need not wait for its next poll.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -35,26 +36,60 @@ internal sealed partial class SmtpTransport(IOptions<DeliveryOptions> options, I
             var via = client.IsEncrypted ? $"{endpoint} {client.SslProtocol}" : endpoint;
             try
             {
-                var response = await client.SendAsync(message, sender, recipients, cancellationToken);
-                var accepted = SmtpReplies.From(250, response);
-                return new TransportResult.Answered([.. recipients.Select(r => client.Rejected.GetValueOrDefault(r.Address, accepted))], via);
+                if (!client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
+                {
+                    // RFC 6531: a non-ASCII local part may only be sent to a server that offers SMTPUTF8.
+                    var reply = new SmtpReply(553, "5.6.7", $"{endpoint} does not support SMTPUTF8, required for a non-ASCII address");
+                    if (!IsAscii(sender))
+                    {
+                        return new TransportResult.Answered([.. recipients.Select(_ => reply)], via);
+                    }
+
+                    foreach (var recipient in recipients.Where(r => !IsAscii(r)))
+                    {
+                        client.Rejected[recipient.Address] = reply;
+                    }
+                }
+
+                var sendable = recipients.Where(r => !client.Rejected.ContainsKey(r.Address)).ToList();
+                if (sendable.Count == 0)
+                {
+                    return Replies(recipients, client, fallback: null, via);
+                }
+
+                var response = await client.SendAsync(message, sender, sendable, cancellationToken);
+                return Replies(recipients, client, SmtpReplies.From(250, response), via);
             }
             catch (NoRecipientsAcceptedException)
             {
-                return new TransportResult.Answered([.. recipients.Select(r => client.Rejected[r.Address])], via);
+                return Replies(recipients, client, fallback: null, via);
+            }
+            catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.SenderNotAccepted)
+            {
+                // With PIPELINING the RCPTs sent behind a refused MAIL were answered too ("503 need
+                // MAIL first"); those replies say nothing about the recipients, so the MAIL reply
+                // stands for all of them. A temporary refusal may be this host's alone: try the next.
+                var reply = SmtpReplies.From(ex);
+                return reply.IsTransient
+                    ? new TransportResult.HostUnavailable(reply)
+                    : new TransportResult.Answered([.. recipients.Select(_ => reply)], via);
             }
             catch (SmtpCommandException ex)
             {
-                // MAIL FROM or DATA refused: the reply applies to every recipient not already refused.
-                var reply = SmtpReplies.From(ex);
-                return new TransportResult.Answered([.. recipients.Select(r => client.Rejected.GetValueOrDefault(r.Address, reply))], via);
+                // DATA refused: the reply applies to every recipient not already refused.
+                return Replies(recipients, client, SmtpReplies.From(ex), via);
+            }
+            catch (ServiceNotAuthenticatedException ex)
+            {
+                // "530 Authentication required" (often "STARTTLS first" after a failed handshake):
+                // we cannot authenticate to an MX, but another MX, or a later try, may not ask.
+                return new TransportResult.HostUnavailable(new SmtpReply(451, "4.7.0", $"{endpoint} requires authentication: {ex.Message}"));
             }
             catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
             {
                 // The transaction broke off midway: whether the peer kept the message is unknown, so
                 // try again later (a rare duplicate beats a lost message).
-                var reply = new SmtpReply(451, "4.4.2", $"Connection to {endpoint} lost during the transaction: {ex.Message}");
-                return new TransportResult.Answered([.. recipients.Select(r => client.Rejected.GetValueOrDefault(r.Address, reply))], via);
+                return Replies(recipients, client, new SmtpReply(451, "4.4.2", $"Connection to {endpoint} lost during the transaction: {ex.Message}"), via);
             }
             finally
             {
@@ -63,57 +98,75 @@ internal sealed partial class SmtpTransport(IOptions<DeliveryOptions> options, I
         }
     }
 
+    /// <summary>Each recipient's own refusal if it had one, otherwise <paramref name="fallback"/>.</summary>
+    private static TransportResult.Answered Replies(IReadOnlyList<MailboxAddress> recipients, RecordingSmtpClient client, SmtpReply? fallback, string via) =>
+        new([.. recipients.Select(r => client.Rejected.TryGetValue(r.Address, out var own) ? own : fallback
+            ?? throw new InvalidOperationException($"No reply recorded for {r.Address}"))], via);
+
+    private static bool IsAscii(MailboxAddress mailbox) => Ascii.IsValid(mailbox.LocalPart);
+
     private async Task<(RecordingSmtpClient? Client, TransportResult? Failure)> ConnectAsync(
         string host, IPAddress address, string endpoint, SecureSocketOptions tls, CancellationToken cancellationToken)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        RecordingSmtpClient? client = null;
         try
         {
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            try
             {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.ConnectTimeoutValue);
                 await socket.ConnectAsync(new IPEndPoint(address, _options.Port), timeout.Token);
             }
-        }
-        catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            socket.Dispose();
-            var why = ex is SocketException se ? se.SocketErrorCode.ToString() : "timed out";
-            return (null, Unavailable(451, "4.4.1", $"Connection to {endpoint} failed: {why}"));
-        }
+            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                var why = ex is SocketException se ? se.SocketErrorCode.ToString() : "timed out";
+                return (null, Unavailable(451, "4.4.1", $"Connection to {endpoint} failed: {why}"));
+            }
 
-        var client = new RecordingSmtpClient
-        {
-            LocalDomain = _options.HeloName,
-            Timeout = (int)_options.CommandTimeoutValue.TotalMilliseconds,
-            // Opportunistic TLS (RFC 7435): MX certificates rarely match the name we looked up, and
-            // unauthenticated encryption is still better than plaintext. Domains that require
-            // verified TLS are a separate, stricter setting.
-            ServerCertificateValidationCallback = (_, _, _, _) => true,
-            CheckCertificateRevocation = false,
-        };
-        try
-        {
+            client = new RecordingSmtpClient
+            {
+                LocalDomain = _options.HeloName,
+                Timeout = (int)_options.CommandTimeoutValue.TotalMilliseconds,
+                // Opportunistic TLS (RFC 7435): MX certificates rarely match the name we looked up, and
+                // unauthenticated encryption is still better than plaintext. Domains that require
+                // verified TLS are a separate, stricter setting.
+                ServerCertificateValidationCallback = (_, _, _, _) => true,
+                CheckCertificateRevocation = false,
+            };
             await client.ConnectAsync(socket, host, _options.Port, tls, cancellationToken);
-            return (client, null);
+            var connected = client;
+            client = null;
+            return (connected, null);
         }
-        catch (SslHandshakeException ex) when (tls != SecureSocketOptions.None)
+        catch (Exception ex) when (tls != SecureSocketOptions.None
+            && (ex is SslHandshakeException || (ex is SmtpCommandException { StatusCode: (SmtpStatusCode)454 })))
         {
-            // Like Postfix: a failed opportunistic handshake falls back to a plaintext session.
-            client.Dispose();
+            // Like Postfix: a failed or refused opportunistic STARTTLS falls back to plaintext.
             LogTlsFallback(logger, endpoint, ex.Message);
             return await ConnectAsync(host, address, endpoint, SecureSocketOptions.None, cancellationToken);
         }
         catch (SmtpCommandException ex)
         {
-            client.Dispose();
-            var reply = SmtpReplies.From(ex);
-            return (null, new TransportResult.HostUnavailable(reply));
+            // A refusing greeting (554, 421) or EHLO: this host will not take mail now.
+            return (null, new TransportResult.HostUnavailable(SmtpReplies.From(ex)));
         }
         catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
         {
-            client.Dispose();
             return (null, Unavailable(451, "4.4.2", $"Session with {endpoint} failed before the transaction: {ex.Message}"));
+        }
+        finally
+        {
+            // Until MailKit holds a connected session, the socket (and the client) are ours to close.
+            if (client is not null)
+            {
+                client.Dispose();
+                socket.Dispose();
+            }
+            else if (!socket.Connected)
+            {
+                socket.Dispose();
+            }
         }
     }
 

@@ -2,7 +2,7 @@ using SendApi.Core.Accounts;
 
 namespace SendApi.Storage.Embedded;
 
-internal sealed class InMemoryApiKeyStore : IApiKeyStore
+internal sealed class InMemoryApiKeyStore : IApiKeyStore, IGeneratesBootstrapKey
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ApiKey> _byHash = new(StringComparer.Ordinal);

@@ -10,17 +10,22 @@ internal sealed class InMemoryMessageStore(TimeProvider time) : IMessageStore, I
 {
     private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
+    // Finished messages stay readable this long, as in Redis; then they are forgotten.
+    private static readonly TimeSpan Retention = TimeSpan.FromDays(30);
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _messages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Id, DateTimeOffset Expires)> _idempotency = new(StringComparer.Ordinal);
     private readonly SortedSet<(long Due, string Id)> _due = new();
     private readonly Dictionary<string, long> _dueById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _claims = new(StringComparer.Ordinal);
+    private readonly Queue<(DateTimeOffset Finished, string Id)> _finished = new();
+    private readonly Queue<(DateTimeOffset Expires, string Key)> _idempotencyExpiry = new();
 
     private sealed class Entry(MessageEnvelope envelope, ReadOnlyMemory<byte> mime, RecipientState[] recipients)
     {
         public MessageEnvelope Envelope { get; } = envelope;
-        public ReadOnlyMemory<byte> Mime { get; } = mime;
+        public ReadOnlyMemory<byte> Mime { get; set; } = mime;
         public RecipientState[] Recipients { get; } = recipients;
         public List<MessageEvent> Events { get; } = [];
     }
@@ -30,6 +35,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time) : IMessageStore, I
         var envelope = message.Envelope;
         lock (_gate)
         {
+            ForgetExpired();
             var idempotencyKey = message.IdempotencyKey is null ? null : $"{envelope.AccountId}:{message.IdempotencyKey}";
             if (idempotencyKey is not null
                 && _idempotency.TryGetValue(idempotencyKey, out var previous)
@@ -45,7 +51,9 @@ internal sealed class InMemoryMessageStore(TimeProvider time) : IMessageStore, I
             SetDue(envelope.Id, envelope.CreatedAt);
             if (idempotencyKey is not null)
             {
-                _idempotency[idempotencyKey] = (envelope.Id, time.GetUtcNow() + IdempotencyWindow);
+                var expires = time.GetUtcNow() + IdempotencyWindow;
+                _idempotency[idempotencyKey] = (envelope.Id, expires);
+                _idempotencyExpiry.Enqueue((expires, idempotencyKey));
             }
         }
 
@@ -109,31 +117,33 @@ internal sealed class InMemoryMessageStore(TimeProvider time) : IMessageStore, I
         }
     }
 
-    public Task UpdateRecipientsAsync(string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken)
+    public Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_messages.TryGetValue(id, out var entry))
+            if (!Holds(claim, id) || !_messages.TryGetValue(id, out var entry))
             {
-                Apply(entry, updates);
+                return Task.FromResult(false);
             }
-        }
 
-        return Task.CompletedTask;
+            Apply(entry, updates);
+            return Task.FromResult(true);
+        }
     }
 
     public Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_messages.TryGetValue(id, out var entry))
+            _messages.TryGetValue(id, out var entry);
+            entry?.Events.AddRange(events);
+            if (Holds(claim, id))
             {
-                Apply(entry, updates);
-                entry.Events.AddRange(events);
-            }
+                if (entry is not null)
+                {
+                    Apply(entry, updates);
+                }
 
-            if (_claims.TryGetValue(id, out var current) && current == claim)
-            {
                 _claims.Remove(id);
                 if (nextDue is { } due)
                 {
@@ -142,6 +152,11 @@ internal sealed class InMemoryMessageStore(TimeProvider time) : IMessageStore, I
                 else
                 {
                     RemoveDue(id);
+                    if (entry is not null)
+                    {
+                        entry.Mime = ReadOnlyMemory<byte>.Empty;
+                        _finished.Enqueue((time.GetUtcNow(), id));
+                    }
                 }
             }
         }
@@ -149,11 +164,28 @@ internal sealed class InMemoryMessageStore(TimeProvider time) : IMessageStore, I
         return Task.CompletedTask;
     }
 
-    public Task<long> CountPendingAsync(CancellationToken cancellationToken)
+    private bool Holds(string claim, string id) => _claims.TryGetValue(id, out var current) && current == claim;
+
+    /// <summary>Drops finished messages past retention and expired idempotency keys; cheap, run on each accept.</summary>
+    private void ForgetExpired()
     {
-        lock (_gate)
+        var now = time.GetUtcNow();
+        while (_finished.TryPeek(out var oldest) && oldest.Finished + Retention <= now)
         {
-            return Task.FromResult((long)_due.Count);
+            _finished.Dequeue();
+            if (!_dueById.ContainsKey(oldest.Id))
+            {
+                _messages.Remove(oldest.Id);
+            }
+        }
+
+        while (_idempotencyExpiry.TryPeek(out var key) && key.Expires <= now)
+        {
+            _idempotencyExpiry.Dequeue();
+            if (_idempotency.TryGetValue(key.Key, out var entry) && entry.Expires <= now)
+            {
+                _idempotency.Remove(key.Key);
+            }
         }
     }
 

@@ -41,7 +41,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
         var result = await Db.ScriptEvaluateAsync(
             RedisScripts.Accept,
-            [keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Due, idempotencyKey],
+            [keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey],
             [.. args]);
         var id = (string)result!;
         return new AcceptResult(id, Replayed: id != envelope.Id);
@@ -54,7 +54,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         var eventsTask = db.ListRangeAsync(keys.Events(id));
         var fields = await hashTask;
         var events = await eventsTask;
-        if (!TryRead(fields, out var envelope, out var recipients, out _))
+        if (!TryRead(fields, out var envelope, out var recipients))
         {
             return null;
         }
@@ -86,16 +86,26 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken)
     {
-        var fields = await Db.HashGetAllAsync(keys.Message(id));
-        return TryRead(fields, out var envelope, out var recipients, out var mime)
-            ? new DeliveryWork(envelope, recipients, mime)
+        var db = Db;
+        var fieldsTask = db.HashGetAllAsync(keys.Message(id));
+        var mimeTask = db.StringGetAsync(keys.Mime(id));
+        var fields = await fieldsTask;
+        var mime = await mimeTask;
+        return TryRead(fields, out var envelope, out var recipients)
+            ? new DeliveryWork(envelope, recipients, mime.IsNull ? ReadOnlyMemory<byte>.Empty : (byte[])mime!)
             : null;
     }
 
-    public Task UpdateRecipientsAsync(string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken) =>
-        updates.Count == 0
-            ? Task.CompletedTask
-            : Db.HashSetAsync(keys.Message(id), [.. updates.Select(u => new HashEntry(RedisKeys.RecipientField(u.Index), StorageJson.Serialize(u.State)))]);
+    public async Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken)
+    {
+        if (updates.Count == 0)
+        {
+            return true;
+        }
+
+        RedisValue[] args = [claim, id, .. updates.SelectMany(u => new RedisValue[] { RedisKeys.RecipientField(u.Index), StorageJson.Serialize(u.State) })];
+        return (int)await Db.ScriptEvaluateAsync(RedisScripts.Update, [keys.Message(id), keys.Claims], args) == 1;
+    }
 
     public async Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken)
     {
@@ -114,16 +124,13 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             args.Add(StorageJson.Serialize(update.State));
         }
 
-        await Db.ScriptEvaluateAsync(RedisScripts.Complete, [keys.Message(id), keys.Events(id), keys.Due, keys.Claims], [.. args]);
+        await Db.ScriptEvaluateAsync(RedisScripts.Complete, [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id)], [.. args]);
     }
 
-    public Task<long> CountPendingAsync(CancellationToken cancellationToken) => Db.SortedSetLengthAsync(keys.Due);
-
-    private static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients, out ReadOnlyMemory<byte> mime)
+    private static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients)
     {
         envelope = null!;
         recipients = [];
-        mime = default;
         if (fields.Length == 0)
         {
             return false;
@@ -142,11 +149,6 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             recipients[i] = byName.TryGetValue(RedisKeys.RecipientField(i), out var state)
                 ? StorageJson.Deserialize<RecipientState>(state!)
                 : RecipientState.Queued(envelope.CreatedAt);
-        }
-
-        if (byName.TryGetValue("mime", out var bytes))
-        {
-            mime = (byte[])bytes!;
         }
 
         return true;

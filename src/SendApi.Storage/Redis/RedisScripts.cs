@@ -7,20 +7,30 @@ namespace SendApi.Storage.Redis;
 internal static class RedisScripts
 {
     /// <summary>
-    /// Accept: idempotency check, message hash, first event and due entry, all or nothing.
-    /// KEYS: msg, events, due, idem ('' when none). ARGV: id, due ms, env, mime, event, idem ttl s, then r:i field/value pairs.
+    /// Accept: idempotency check, message hash, MIME, first event and due entry, all or nothing.
+    /// KEYS: msg, events, mime, due, idem ('' when none). ARGV: id, due ms, env, mime, event, idem ttl s, then r:i field/value pairs.
     /// Returns the id of the message that now answers for the request (an earlier one on replay).
     /// </summary>
     public const string Accept = """
-        if KEYS[4] ~= '' then
-          local existing = redis.call('GET', KEYS[4])
+        if KEYS[5] ~= '' then
+          local existing = redis.call('GET', KEYS[5])
           if existing then return existing end
-          redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[6])
+          redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[6])
         end
-        redis.call('HSET', KEYS[1], 'env', ARGV[3], 'mime', ARGV[4], unpack(ARGV, 7))
+        redis.call('HSET', KEYS[1], 'env', ARGV[3], unpack(ARGV, 7))
+        redis.call('SET', KEYS[3], ARGV[4])
         redis.call('RPUSH', KEYS[2], ARGV[5])
-        redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+        redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
         return ARGV[1]
+        """;
+
+    /// <summary>
+    /// Write recipient states while the token holds the message. KEYS: msg, claims. ARGV: token, id, r:i field/value pairs.
+    /// </summary>
+    public const string Update = """
+        if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[1] then return 0 end
+        redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+        return 1
         """;
 
     /// <summary>
@@ -52,10 +62,10 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Record an attempt. Recipient states and events are always written (they are what happened);
-    /// the queue entry and claim only while the token still holds the message. When the message is
-    /// finished its MIME body is dropped and the record expires after the retention period.
-    /// KEYS: msg, events, due, claims. ARGV: token, id, next due ms ('' = finished), retention s,
+    /// Record an attempt. Events are always appended (they are what happened); recipient states and
+    /// the queue entry only while the token still holds the message. When the message is finished
+    /// its MIME body is dropped and the record expires after the retention period.
+    /// KEYS: msg, events, due, claims, mime. ARGV: token, id, next due ms ('' = finished), retention s,
     /// event count n, n events, then r:i field/value pairs.
     /// </summary>
     public const string Complete = """
@@ -63,14 +73,14 @@ internal static class RedisScripts
         for i = 6, 5 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
+        if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
         if #ARGV > 5 + n then
           redis.call('HSET', KEYS[1], unpack(ARGV, 6 + n))
         end
-        if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])
-          redis.call('HDEL', KEYS[1], 'mime')
+          redis.call('DEL', KEYS[5])
           redis.call('EXPIRE', KEYS[1], ARGV[4])
           redis.call('EXPIRE', KEYS[2], ARGV[4])
         else

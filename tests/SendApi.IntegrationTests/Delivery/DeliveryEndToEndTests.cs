@@ -182,4 +182,50 @@ public sealed class DeliveryEndToEndTests : IClassFixture<DeliveryWorld>, IAsync
         var message = await _client.WaitForStatusAsync(id, Patience, "failed");
         Assert.Equal("5.1.2", (string?)message.Recipient(to)["last_response"]!["enhanced_code"]);
     }
+
+    [Fact]
+    public async Task Temporary_refusal_of_MAIL_FROM_defers_every_recipient_even_with_pipelining()
+    {
+        // The MX offers PIPELINING, so the RCPTs sent behind the refused MAIL get "503 need MAIL"
+        // replies too; they must not turn the temporary refusal into a permanent failure.
+        var to = new[] { Unique("h1"), Unique("h2") };
+        var id = await _client.SendAsync(new { from = "greylist@acme.test", to, subject = "greylisted", text = "x" });
+
+        var message = await _client.WaitForStatusAsync(id, Patience, "deferred");
+        foreach (var address in to)
+        {
+            var recipient = message.Recipient(address);
+            Assert.Equal("deferred", (string?)recipient["status"]);
+            Assert.Equal(451, (int?)recipient["last_response"]!["code"]);
+            Assert.Equal("4.7.1", (string?)recipient["last_response"]!["enhanced_code"]);
+        }
+    }
+
+    [Fact]
+    public async Task A_server_demanding_authentication_defers_only_its_recipients_and_counts_the_attempt()
+    {
+        var good = Unique("ivan");
+        var locked = Unique("judy", "needtls.test");
+        var id = await _client.SendAsync(new { from = "a@acme.test", to = new[] { good, locked }, subject = "auth", text = "x" });
+
+        var message = await _client.WaitForStatusAsync(id, Patience, "deferred");
+        Assert.Equal("delivered", (string?)message.Recipient(good)["status"]);
+        Assert.Equal(1, (int?)message.Recipient(locked)["attempts"]);
+        Assert.Equal("4.7.0", (string?)message.Recipient(locked)["last_response"]!["enhanced_code"]);
+
+        // The retry goes to the locked domain only: the delivered recipient gets exactly one copy.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await WaitForAttemptsAsync(id, locked, 2);
+        Assert.Single(_world.Mx1.Messages, m => m.RcptTos.Contains(good));
+    }
+
+    private async Task WaitForAttemptsAsync(string id, string recipient, int attempts)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while ((int?)(await _client.GetMessageAsync(id)).Recipient(recipient)["attempts"] < attempts)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{recipient} was not attempted {attempts} times");
+            await Task.Delay(50);
+        }
+    }
 }

@@ -10,6 +10,7 @@ namespace SendApi.IntegrationTests.Harness;
 /// <item>backup.test: MX 10 dead.backup.test (127.0.0.9, nothing listens), MX 20 mx1.example.test.</item>
 /// <item>afallback.test: no MX, A 127.0.0.3 (aiosmtpd) — RFC 5321 §5.1 implicit MX.</item>
 /// <item>rejecting.test: MX 10 mx.rejecting.test (127.0.0.5, Postfix smtp-sink refusing RCPT with 550 5.1.1).</item>
+/// <item>needtls.test: MX 127.0.0.7, smtp-sink answering MAIL with 530 5.7.0 "STARTTLS first".</item>
 /// <item>nullmx.test: RFC 7505 null MX.</item>
 /// <item>anything else under .test: NXDOMAIN.</item>
 /// </list>
@@ -28,6 +29,8 @@ public sealed class DeliveryWorld : IAsyncLifetime
 
     public PostfixSmtpSink Rejecting { get; private set; } = null!;
 
+    public PostfixSmtpSink NeedsTls { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var dns = DnsServer.StartAsync(zone => zone
@@ -36,12 +39,15 @@ public sealed class DeliveryWorld : IAsyncLifetime
             .Mx("backup.test", "mx1.example.test", 20)
             .A("afallback.test", "127.0.0.3")
             .Mx("rejecting.test", "mx.rejecting.test", 10).A("mx.rejecting.test", "127.0.0.5")
+            .Mx("needtls.test", "mx.needtls.test", 10).A("mx.needtls.test", "127.0.0.7")
             .NullMx("nullmx.test"));
         var mx1 = AiosmtpdSink.StartAsync("127.0.0.2", Port, "mx1.example.test");
         var fallback = AiosmtpdSink.StartAsync("127.0.0.3", Port, "afallback.test");
         var rejecting = PostfixSmtpSink.StartAsync("127.0.0.5", Port, "-f", "RCPT", "-B", "550 5.1.1 No such user");
-        await Task.WhenAll(dns, mx1, fallback, rejecting);
+        var needsTls = PostfixSmtpSink.StartAsync("127.0.0.7", Port, "-f", "MAIL", "-B", "530 5.7.0 Must issue a STARTTLS command first");
+        await Task.WhenAll(dns, mx1, fallback, rejecting, needsTls);
         (Dns, Mx1, Fallback, Rejecting) = (dns.Result, mx1.Result, fallback.Result, rejecting.Result);
+        NeedsTls = needsTls.Result;
     }
 
     /// <summary>Settings that point SendApi's delivery at this world.</summary>
@@ -70,6 +76,7 @@ public sealed class DeliveryWorld : IAsyncLifetime
             Dns?.DisposeAsync().AsTask() ?? Task.CompletedTask,
             Mx1?.DisposeAsync().AsTask() ?? Task.CompletedTask,
             Fallback?.DisposeAsync().AsTask() ?? Task.CompletedTask,
-            Rejecting?.DisposeAsync().AsTask() ?? Task.CompletedTask);
+            Rejecting?.DisposeAsync().AsTask() ?? Task.CompletedTask,
+            NeedsTls?.DisposeAsync().AsTask() ?? Task.CompletedTask);
     }
 }

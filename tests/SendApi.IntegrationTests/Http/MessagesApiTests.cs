@@ -67,6 +67,18 @@ public sealed class MessagesApiTests : IClassFixture<DeliveryWorld>, IAsyncLifet
         Assert.Equal(["from", "headers.X-Ok", "subject", "to[1]"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("""{"from":"a@acme.test","to":["b@example.test"],"text":"x","headers":{"X-Foo":null}}""", "headers.X-Foo")]
+    [InlineData("""{"from":"a@acme.test","to":["b@example.test"],"text":"x","headers":{"Content-Language":"en"}}""", "headers.Content-Language")]
+    [InlineData("""{"from":"a@acme.test","to":["b@example.test"],"text":"x","attachments":[null]}""", "attachments[0]")]
+    [InlineData("""{"from":"a@acme.test","to":["b@example.test"],"text":"x","attachments":[{"filename":"a.png","content":"aGk=","content_id":"("}]}""", "attachments[0].content_id")]
+    public async Task Inputs_that_would_break_the_message_are_400_not_500(string json, string field)
+    {
+        var response = await _admin.PostAsync("/messages", new StringContent(json, Encoding.UTF8, "application/json"));
+        var errors = (await ProblemAsync(response, HttpStatusCode.BadRequest))["errors"]!.AsObject();
+        Assert.Contains(field, errors.Select(e => e.Key));
+    }
+
     [Fact]
     public async Task Malformed_json_is_400_saying_what_is_wrong()
     {

@@ -6,6 +6,15 @@ its handler. Run it with Debian's interpreter, /usr/bin/python3.
 
     smtp_sink.py --host 127.0.0.x --port N --dir DIR [--ehlo-hostname NAME]
 
+It offers PIPELINING (aiosmtpd reads commands line by line, so pipelined
+commands are answered in order), which lets tests see what a client does with
+the replies to RCPTs pipelined behind a refused MAIL.
+
+The sender's local part (case-insensitive prefix) can refuse MAIL:
+
+    greylist*      451 4.7.1 Greylisted, try again later
+    needauth*      530 5.7.0 Must issue a STARTTLS command first
+
 Behaviour is chosen by the recipient's local part (case-insensitive prefix):
 
     defer-once*    first RCPT for that exact address: 451 4.3.0, later ones accepted
@@ -37,6 +46,8 @@ from aiosmtpd.smtp import SMTP
 DATA_SIZE_LIMIT = 50 * 1024 * 1024
 TRY_AGAIN = "451 4.3.0 Try again later"
 NO_SUCH_USER = "550 5.1.1 No such user"
+GREYLISTED = "451 4.7.1 Greylisted, try again later"
+NEEDS_AUTH = "530 5.7.0 Must issue a STARTTLS command first"
 SLOW_SECONDS = 2.0
 
 
@@ -49,6 +60,20 @@ class RecordingHandler:
         self.directory = directory
         self.sequence = itertools.count(1)
         self.deferred_once = set()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING"] + responses[-1:]
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        local = local_part(address)
+        if local.startswith("greylist"):
+            return GREYLISTED
+        if local.startswith("needauth"):
+            return NEEDS_AUTH
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = local_part(address)

@@ -100,17 +100,36 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
-    public async Task A_stale_claim_records_what_happened_but_leaves_the_queue_to_the_new_claim()
+    public async Task A_stale_claim_records_its_events_but_leaves_states_and_queue_to_the_new_claim()
     {
         var (messages, queue) = CreateStore();
         var id = (await messages.AcceptAsync(Message(recipients: 1), default)).Id;
         await queue.ClaimDueAsync("old", T0, 100, T0.AddMinutes(2), default);
         await queue.ClaimDueAsync("new", T0.AddMinutes(3), 100, T0.AddMinutes(5), default);
 
+        var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0);
+        Assert.True(await queue.UpdateRecipientsAsync("new", id, [new RecipientUpdate(0, delivered)], default));
+        Assert.False(await queue.UpdateRecipientsAsync("old", id, [new RecipientUpdate(0, delivered with { Status = RecipientStatus.Sending })], default));
         await queue.CompleteAsync("old", id,
+            [new RecipientUpdate(0, new RecipientState(RecipientStatus.Deferred, 1, new SmtpReply(451, null, "later"), T0.AddHours(1), T0))],
+            [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451 later")], T0.AddHours(1), default);
+
+        var stored = (await messages.FindAsync(id, default))!;
+        Assert.Equal(RecipientStatus.Delivered, stored.Recipients[0].Status);
+        Assert.Equal([MessageEventTypes.Queued, MessageEventTypes.Deferred], stored.Events.Select(e => e.Type));
+        Assert.Equal([id], await queue.RenewAsync("new", [id], T0.AddMinutes(6), default));
+    }
+
+    [Fact]
+    public async Task A_finished_message_keeps_its_history_but_not_its_body()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(recipients: 1), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        await queue.CompleteAsync("c1", id,
             [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0))], [], null, default);
 
-        Assert.Equal(RecipientStatus.Delivered, (await messages.FindAsync(id, default))!.Recipients[0].Status);
-        Assert.Equal([id], await queue.RenewAsync("new", [id], T0.AddMinutes(6), default));
+        Assert.NotNull(await messages.FindAsync(id, default));
+        Assert.True((await queue.LoadAsync(id, default))!.Mime.IsEmpty);
     }
 }

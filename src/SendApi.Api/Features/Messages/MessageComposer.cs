@@ -60,7 +60,7 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
     /// <summary>A cheap upper bound checked before building anything: decoded attachment and body sizes.</summary>
     public static long EstimateSize(SendMessageRequest request) =>
         (request.Text?.Length ?? 0) + (request.Html?.Length ?? 0)
-        + (request.Attachments ?? []).Sum(a => (a.Content?.Length ?? 0) * 3L / 4);
+        + (request.Attachments ?? []).Sum(a => (a?.Content?.Length ?? 0) * 3L / 4);
 
     private static MimeEntity Body(SendMessageRequest request)
     {

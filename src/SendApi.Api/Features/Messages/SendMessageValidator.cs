@@ -11,11 +11,11 @@ namespace SendApi.Api.Features.Messages;
 /// </summary>
 internal sealed partial class SendMessageValidator : AbstractValidator<SendMessageRequest>
 {
-    // Headers SendApi writes itself; letting a client set them would produce a contradictory message.
+    // Headers SendApi writes itself (and every Content-* header, which belongs to the MIME
+    // structure); letting a client set them would produce a contradictory message.
     private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
         "From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date", "Message-ID", "MIME-Version",
-        "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID",
         "Sender", "Return-Path", "Received", "DKIM-Signature",
     };
 
@@ -55,12 +55,16 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
                 {
                     ctx.AddFailure($"headers.{header.Key}", "Header names are printable ASCII without spaces or ':'.");
                 }
-                else if (ReservedHeaders.Contains(header.Key))
+                else if (ReservedHeaders.Contains(header.Key) || header.Key.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
                 {
                     ctx.AddFailure($"headers.{header.Key}", $"'{header.Key}' is set by SendApi; use the matching field instead.");
                 }
 
-                if (!NoLineBreaks(header.Value))
+                if (header.Value is null)
+                {
+                    ctx.AddFailure($"headers.{header.Key}", "Header values must be strings.");
+                }
+                else if (!NoLineBreaks(header.Value))
                 {
                     ctx.AddFailure($"headers.{header.Key}", "Header values must not contain CR or LF.");
                 }
@@ -71,6 +75,7 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
             }
         });
 
+        RuleForEach(x => x.Attachments).NotNull().WithMessage("must be an attachment object.");
         RuleForEach(x => x.Attachments).ChildRules(a =>
         {
             a.RuleFor(x => x.Filename).NotEmpty().MaximumLength(255).Must(NoLineBreaks).WithMessage("must not contain CR or LF.");
@@ -79,8 +84,8 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
                 .Must(t => t is null || (NoLineBreaks(t) && ContentType.TryParse(t, out _)))
                 .WithMessage("must be a MIME type such as application/pdf.");
             a.RuleFor(x => x.ContentId)
-                .Must(id => id is null || (id.Length is > 0 and <= 255 && NoLineBreaks(id) && id.IndexOfAny(['<', '>', ' ']) < 0))
-                .WithMessage("must be a short token without spaces, '<' or '>'.");
+                .Must(id => id is null || ContentId().IsMatch(id))
+                .WithMessage("must be 1-200 characters: letters, digits and !#$%&'*+-/=?^_`{|}~. (an id-left or id-left@id-right, RFC 5322).");
         });
 
         RuleFor(x => x.Tags).Must(t => t is null || t.Count <= 10).WithMessage("At most 10 tags.");
@@ -120,6 +125,10 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
 
     [GeneratedRegex("^[!-9;-~]{1,76}$")]
     private static partial Regex HeaderName();
+
+    // RFC 5322 msg-id parts as dot-atoms: what MimeKit accepts as a Content-ID.
+    [GeneratedRegex(@"^(?=.{1,200}$)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*(@[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)?$")]
+    private static partial Regex ContentId();
 
     [GeneratedRegex("^[A-Za-z0-9_.:-]{1,64}$")]
     private static partial Regex Tag();
