@@ -1,6 +1,7 @@
-// Measures how fast SendApi accepts messages over HTTP and how fast it delivers them, end to end,
-// on this machine: SendApi (Release build, Redis mode) → dnsmasq → Postfix smtp-sink.
-// Usage: bench/run.sh [--messages N] [--concurrency C]
+// Measures how fast SendApi accepts messages and how fast it delivers them, end to end, on this
+// machine: SendApi (Release build, Redis mode) → dnsmasq → Postfix smtp-sink.
+// Usage: bench/run.sh [--messages N] [--concurrency C]            HTTP: C concurrent POST /messages clients
+//        bench/run.sh [--messages N] --smtp-sessions S           SMTP: Postfix smtp-source, S parallel sessions
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -11,6 +12,7 @@ using StackExchange.Redis;
 
 var messages = Option("--messages", 20000);
 var concurrency = Option("--concurrency", 64);
+var smtpSessions = Option("--smtp-sessions", 0);
 var app = args.SkipWhile(a => a != "--app").Skip(1).FirstOrDefault()
     ?? throw new ArgumentException("--app <path to SendApi.dll> is required (bench/run.sh passes it)");
 const string AdminKey = "bench-admin-key-0123456789";
@@ -18,6 +20,7 @@ const string AdminKey = "bench-admin-key-0123456789";
 var smtpPort = FreePort.Tcp();
 var redisPort = FreePort.Tcp();
 var httpPort = FreePort.Tcp();
+var submissionPort = FreePort.Tcp();
 var redisDir = Directory.CreateTempSubdirectory("sendapi-bench-redis").FullName;
 
 // Production-like Redis: AOF with fsync every second, as in infra/docker-compose.yml.
@@ -39,6 +42,12 @@ var environment = new Dictionary<string, string?>
     ["Delivery__HeloName"] = "sendapi.test",
     ["Logging__LogLevel__Default"] = "Warning",
     ["ConnectionStrings__Redis"] = $"127.0.0.1:{redisPort}",
+    ["Smtp__BindAddress"] = "127.0.0.1",
+    ["Smtp__Submission__Port"] = $"{submissionPort}",
+    ["Smtp__SubmissionTls__Port"] = "0",
+    // smtp-source speaks neither TLS nor AUTH: the load comes from a trusted network, as an app server's would.
+    ["Smtp__Submission__TrustedNetworks"] = "127.0.0.0/8",
+    ["Smtp__Submission__TrustedApiKey"] = AdminKey,
 };
 await using var sendApi = ExternalProcess.Start("dotnet", [app], environment);
 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
@@ -49,9 +58,10 @@ await WaitReadyAsync();
 await SendAllAsync(200, 16);
 await WaitForEmptyQueueAsync(TimeSpan.FromSeconds(60));
 
-Console.WriteLine($"SendApi bench: {messages} messages, {concurrency} concurrent HTTP clients, storage Redis (AOF everysec), {Environment.ProcessorCount} cores");
+var how = smtpSessions > 0 ? $"{smtpSessions} SMTP session(s) (smtp-source)" : $"{concurrency} concurrent HTTP clients";
+Console.WriteLine($"SendApi bench: {messages} messages, {how}, storage Redis (AOF everysec), {Environment.ProcessorCount} cores");
 var total = Stopwatch.StartNew();
-var ids = await SendAllAsync(messages, concurrency);
+var ids = smtpSessions > 0 ? await SubmitOverSmtpAsync(messages, smtpSessions) : await SendAllAsync(messages, concurrency);
 var acceptSeconds = total.Elapsed.TotalSeconds;
 Console.WriteLine($"accepted (202): {messages / acceptSeconds,8:0} msg/s  ({acceptSeconds:0.00} s)");
 await WaitForEmptyQueueAsync(TimeSpan.FromMinutes(10));
@@ -86,6 +96,21 @@ async Task<List<string>> SendAllAsync(int count, int parallel)
         }
     }));
     return [.. result];
+}
+
+async Task<List<string>> SubmitOverSmtpAsync(int count, int sessions)
+{
+    // -N makes every recipient unique; -l sets the body size. The ids come from the store afterwards.
+    await using var source = ExternalProcess.Start(ExternalProcess.ResolveExecutable("smtp-source"),
+        ["-s", $"{sessions}", "-m", $"{count}", "-l", "300", "-N", "-f", "bench@sendapi.test", "-t", "user@bench.test", "-M", "source.bench.test", $"127.0.0.1:{submissionPort}"]);
+    if (await source.WaitForExitAsync(TimeSpan.FromMinutes(10)) != 0)
+    {
+        throw new InvalidOperationException("smtp-source failed.\n" + source.Describe());
+    }
+
+    using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},protocol=resp2");
+    var server = connection.GetServer(connection.GetEndPoints()[0]);
+    return [.. server.Keys(pattern: "sendapi:msg:*", pageSize: 1000).Select(k => k.ToString()).Where(k => k.Count(c => c == ':') == 2).Select(k => k["sendapi:msg:".Length..])];
 }
 
 async Task WaitForEmptyQueueAsync(TimeSpan timeout)

@@ -8,6 +8,7 @@ using SendApi.Api.Features.Messages;
 using SendApi.Api.Http;
 using SendApi.Api.Operator;
 using SendApi.Delivery;
+using SendApi.Hosting;
 using SendApi.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddSendApiStorage();
 builder.Services.AddSendApiDelivery();
 builder.Services.AddSendApiHttp();
+builder.AddSendApiListeners();
 
 builder.Services.AddHangfire((services, hangfire) => hangfire
     .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

@@ -3,12 +3,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SendApi.IntegrationTests.Infrastructure;
 
 namespace SendApi.IntegrationTests.Harness;
 
 /// <summary>
 /// The real application on real Kestrel sockets (not the in-memory TestServer), configured like an
-/// operator would with settings, optionally with a controllable clock.
+/// operator would with settings, optionally with a controllable clock. Each instance has its own
+/// HTTP and SMTP ports on 127.0.0.1.
 /// </summary>
 public sealed class SendApiApp : WebApplicationFactory<Program>
 {
@@ -17,9 +19,24 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly TimeProvider? _time;
 
+    public int HttpPort { get; } = FreePort.Tcp();
+
+    /// <summary>SMTP submission with STARTTLS (587 in production).</summary>
+    public int SubmissionPort { get; } = FreePort.Tcp();
+
+    /// <summary>SMTP submission with implicit TLS (465 in production).</summary>
+    public int SubmissionTlsPort { get; } = FreePort.Tcp();
+
     public SendApiApp(IReadOnlyDictionary<string, string?> settings, TimeProvider? time = null)
     {
-        var all = new Dictionary<string, string?> { ["Admin:ApiKey"] = AdminKey };
+        var all = new Dictionary<string, string?>
+        {
+            ["Admin:ApiKey"] = AdminKey,
+            ["urls"] = $"http://127.0.0.1:{HttpPort}",
+            ["Smtp:BindAddress"] = "127.0.0.1",
+            ["Smtp:Submission:Port"] = SubmissionPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Smtp:SubmissionTls:Port"] = SubmissionTlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
         foreach (var (key, value) in settings)
         {
             all[key] = value;
@@ -27,7 +44,10 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
 
         _settings = all;
         _time = time;
-        UseKestrel(0);
+
+        // Not UseKestrel(port): that makes Kestrel prefer its one URL and drop the SMTP listeners.
+        // The application binds every endpoint itself from the settings above.
+        UseKestrel(_ => { });
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -44,7 +64,7 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
     public HttpClient Client(string? apiKey = AdminKey)
     {
         StartServer();
-        var client = CreateClient();
+        var client = CreateDefaultClient(new Uri($"http://127.0.0.1:{HttpPort}"));
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);

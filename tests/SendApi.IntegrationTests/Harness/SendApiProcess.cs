@@ -33,6 +33,9 @@ public sealed class SendApiProcess : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Admin__ApiKey"] = SendApiApp.AdminKey,
             ["Logging__Console__FormatterName"] = "simple",
+            ["Smtp__BindAddress"] = "127.0.0.1",
+            ["Smtp__Submission__Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
+            ["Smtp__SubmissionTls__Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings)
         {

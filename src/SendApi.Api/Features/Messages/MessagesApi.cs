@@ -45,7 +45,7 @@ public static class MessagesApi
         CancellationToken cancellationToken)
     {
         var maxSize = options.Value.MaxSizeBytes;
-        if (idempotencyKey is { } key && (key.Length is 0 or > 255 || key.Any(c => c is < '!' or > '~')))
+        if (idempotencyKey is { } key && !MessageRules.IsValidIdempotencyKey(key))
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status400BadRequest,

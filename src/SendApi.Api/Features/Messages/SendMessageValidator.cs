@@ -88,22 +88,21 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
                 .WithMessage("must be 1-200 characters: letters, digits and !#$%&'*+-/=?^_`{|}~. (an id-left or id-left@id-right, RFC 5322).");
         });
 
-        RuleFor(x => x.Tags).Must(t => t is null || t.Count <= 10).WithMessage("At most 10 tags.");
-        RuleForEach(x => x.Tags).Must(t => t is not null && Tag().IsMatch(t))
-            .WithMessage("Tags are 1-64 characters: letters, digits, '_', '-', '.', ':'.");
-        RuleFor(x => x.Metadata).Must(m => m is null || m.Count <= 20).WithMessage("At most 20 metadata entries.");
+        RuleFor(x => x.Tags).Must(t => t is null || t.Count <= MessageRules.MaxTags).WithMessage($"At most {MessageRules.MaxTags} tags.");
+        RuleForEach(x => x.Tags).Must(MessageRules.IsValidTag).WithMessage(MessageRules.TagRule);
+        RuleFor(x => x.Metadata).Must(m => m is null || m.Count <= MessageRules.MaxMetadataEntries).WithMessage($"At most {MessageRules.MaxMetadataEntries} metadata entries.");
         RuleFor(x => x.Metadata).Custom((metadata, ctx) =>
         {
             foreach (var entry in metadata ?? new Dictionary<string, string>())
             {
-                if (!MetadataKey().IsMatch(entry.Key))
+                if (!MessageRules.IsValidMetadataKey(entry.Key))
                 {
-                    ctx.AddFailure($"metadata.{entry.Key}", "Metadata keys are 1-40 characters: letters, digits, '_', '-', '.'.");
+                    ctx.AddFailure($"metadata.{entry.Key}", MessageRules.MetadataKeyRule);
                 }
 
-                if (entry.Value is null || entry.Value.Length > 500 || !NoLineBreaks(entry.Value))
+                if (!MessageRules.IsValidMetadataValue(entry.Value))
                 {
-                    ctx.AddFailure($"metadata.{entry.Key}", "Metadata values are strings of at most 500 characters without CR or LF.");
+                    ctx.AddFailure($"metadata.{entry.Key}", MessageRules.MetadataValueRule);
                 }
             }
         });
@@ -130,9 +129,4 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
     [GeneratedRegex(@"^(?=.{1,200}$)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*(@[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)?$")]
     private static partial Regex ContentId();
 
-    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,64}$")]
-    private static partial Regex Tag();
-
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,40}$")]
-    private static partial Regex MetadataKey();
 }

@@ -1,0 +1,81 @@
+using System.Net;
+
+namespace SendApi.Smtp;
+
+/// <summary>Counts open SMTP connections per client address, across all listeners.</summary>
+internal sealed class ConnectionLimiter(SmtpServerSettings settings)
+{
+    private readonly Dictionary<IPAddress, int> _open = [];
+
+    /// <summary>A lease to dispose when the connection ends, or null when the address is at its limit.</summary>
+    public IDisposable? TryAcquire(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return NoLease.Instance; // not an IP connection (tests, sockets): nothing to count by
+        }
+
+        address = Normalize(address);
+        lock (_open)
+        {
+            var count = _open.GetValueOrDefault(address);
+            if (count >= settings.MaxConnectionsPerIp)
+            {
+                return null;
+            }
+
+            _open[address] = count + 1;
+        }
+
+        return new Lease(this, address);
+    }
+
+    public int OpenCount(IPAddress address)
+    {
+        lock (_open)
+        {
+            return _open.GetValueOrDefault(Normalize(address));
+        }
+    }
+
+    // The same client may arrive as 192.0.2.1 or ::ffff:192.0.2.1 on a dual-stack socket.
+    internal static IPAddress Normalize(IPAddress address) =>
+        address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private void Release(IPAddress address)
+    {
+        lock (_open)
+        {
+            if (_open.GetValueOrDefault(address) <= 1)
+            {
+                _open.Remove(address);
+            }
+            else
+            {
+                _open[address]--;
+            }
+        }
+    }
+
+    private sealed class Lease(ConnectionLimiter owner, IPAddress address) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.Release(address);
+            }
+        }
+    }
+
+    private sealed class NoLease : IDisposable
+    {
+        public static readonly NoLease Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+}

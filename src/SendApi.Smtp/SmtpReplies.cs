@@ -1,0 +1,74 @@
+namespace SendApi.Smtp;
+
+/// <summary>
+/// The engine's fixed replies. Enhanced status codes (RFC 2034/3463) exist only for the 2xx, 4xx and
+/// 5xx classes, so the banner, the EHLO/HELO replies, 334 challenges and 354 carry none.
+/// </summary>
+internal static class SmtpReplies
+{
+    public static readonly SmtpReply Ok = new(250, "2.0.0", "Ok");
+    public static readonly SmtpReply SenderOk = new(250, "2.1.0", "Ok");
+    public static readonly SmtpReply RecipientOk = new(250, "2.1.5", "Ok");
+    public static readonly SmtpReply StartData = new(354, "", "End data with <CR><LF>.<CR><LF>");
+    public static readonly SmtpReply Bye = new(221, "2.0.0", "Bye");
+    public static readonly SmtpReply CannotVerify = new(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    public static readonly SmtpReply Help = new(214, "2.0.0",
+        "Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT",
+        "Send EHLO first; see RFC 5321");
+
+    public static readonly SmtpReply ReadyForTls = new(220, "2.0.0", "Ready to start TLS");
+    public static readonly SmtpReply TlsNotAvailable = new(454, "4.7.0", "TLS not available");
+    public static readonly SmtpReply AlreadyTls = new(503, "5.5.1", "Error: TLS already active");
+
+    public static readonly SmtpReply AuthSucceeded = new(235, "2.7.0", "Authentication successful");
+    public static readonly SmtpReply AuthInvalid = new(535, "5.7.8", "Authentication credentials invalid");
+    public static readonly SmtpReply AuthTemporaryFailure = new(454, "4.7.0", "Temporary authentication failure");
+    public static readonly SmtpReply AuthCancelled = new(501, "5.0.0", "Authentication cancelled");
+    public static readonly SmtpReply AuthMalformed = new(501, "5.5.2", "Error: malformed authentication response");
+    public static readonly SmtpReply AuthRequired = new(530, "5.7.0", "Authentication required");
+    public static readonly SmtpReply AuthNeedsEncryption = new(538, "5.7.11", "Encryption required for requested authentication mechanism");
+    public static readonly SmtpReply AuthNotEnabled = new(503, "5.5.1", "Error: authentication not enabled");
+    public static readonly SmtpReply AlreadyAuthenticated = new(503, "5.5.1", "Error: already authenticated");
+    public static readonly SmtpReply AuthInTransaction = new(503, "5.5.1", "Error: AUTH not permitted during a mail transaction");
+    public static readonly SmtpReply UnknownMechanism = new(504, "5.5.4", "Unrecognized authentication type");
+    public static readonly SmtpReply TooManyAuthFailures = new(421, "4.7.0", "Too many authentication failures");
+
+    public static readonly SmtpReply TooManyConnections = new(421, "4.7.0", "Too many connections from your address");
+    public static readonly SmtpReply TooManyRecipients = new(452, "4.5.3", "Too many recipients");
+    public static readonly SmtpReply SizeExceeded = new(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    public static readonly SmtpReply LineExceeded = new(552, "5.6.0", "Message contains a line longer than 1000 octets");
+    public static readonly SmtpReply Smuggling = new(550, "5.5.2", "Message contains a bare CR or LF (SMTP smuggling protection)");
+    public static readonly SmtpReply LocalError = new(451, "4.3.0", "Error: local error in processing");
+
+    public static readonly SmtpReply LineTooLong = new(500, "5.5.2", "Line too long");
+    public static readonly SmtpReply BareNewline = new(500, "5.5.2", "Bare CR or LF not allowed");
+    public static readonly SmtpReply UnknownCommand = new(500, "5.5.2", "Error: command not recognized");
+    public static readonly SmtpReply BadSyntax = new(500, "5.5.2", "Error: bad syntax");
+    public static readonly SmtpReply NoArguments = new(501, "5.5.4", "Syntax error: no arguments allowed");
+    public static readonly SmtpReply SendHeloFirst = new(503, "5.5.1", "Error: send HELO/EHLO first");
+    public static readonly SmtpReply NestedMail = new(503, "5.5.1", "Error: nested MAIL command");
+    public static readonly SmtpReply NeedMail = new(503, "5.5.1", "Error: need MAIL command");
+    public static readonly SmtpReply NeedRecipients = new(554, "5.5.1", "Error: no valid recipients");
+    public static readonly SmtpReply TransactionInProgress = new(503, "5.5.1", "Error: MAIL transaction in progress");
+    public static readonly SmtpReply NonAsciiAddress = new(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter");
+
+    public static SmtpReply Banner(string host) => new(220, "", $"{host} ESMTP SendApi");
+
+    public static SmtpReply Timeout(string host) => new(421, "4.4.2", $"{host} Error: timeout exceeded");
+
+    public static SmtpReply ShuttingDown(string host) => new(421, "4.3.2", $"{host} Service shutting down, try again later");
+
+    public static SmtpReply TooManyErrors(string host) => new(421, "4.7.0", $"{host} Error: too many errors");
+
+    public static SmtpReply NotHttp(string host) => new(421, "4.7.0", $"{host} Error: this is an SMTP server, not HTTP");
+
+    public static SmtpReply Syntax(string usage) => new(501, "5.5.4", $"Syntax: {usage}");
+
+    public static SmtpReply BadParameter(string text) => new(501, "5.5.4", text);
+
+    public static SmtpReply UnsupportedParameter(string keyword) => new(555, "5.5.4", $"Unsupported parameter {keyword}");
+
+    public static SmtpReply BadSender(string why) => new(501, "5.1.7", $"Bad sender address syntax: {why}");
+
+    public static SmtpReply BadRecipient(string why) => new(501, "5.1.3", $"Bad recipient address syntax: {why}");
+}

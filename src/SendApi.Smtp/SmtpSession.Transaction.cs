@@ -1,0 +1,259 @@
+using System.Globalization;
+
+namespace SendApi.Smtp;
+
+/// <summary>EHLO/HELO, RSET, and the mail transaction: MAIL, RCPT, DATA.</summary>
+internal sealed partial class SmtpSession
+{
+    private void Hello(string name, bool extended)
+    {
+        if (name.Length == 0 || name.Any(char.IsControl))
+        {
+            Error(SmtpReplies.Syntax(extended ? "EHLO hostname" : "HELO hostname"));
+            return;
+        }
+
+        // RFC 5321 §4.1.4: EHLO in the middle of a session is an implicit RSET.
+        _heloName = name;
+        _transaction = null;
+        if (!extended)
+        {
+            Reply(new SmtpReply(250, "", Host));
+            return;
+        }
+
+        List<string> lines = [Host, "PIPELINING", $"SIZE {_settings.MaxMessageSize.ToString(CultureInfo.InvariantCulture)}", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"];
+        if (_certificate is not null && _tls is null)
+        {
+            lines.Add("STARTTLS");
+        }
+
+        if (AuthOffered)
+        {
+            lines.Add("AUTH PLAIN LOGIN");
+        }
+
+        Reply(new SmtpReply(250, "", [.. lines]));
+    }
+
+    private void Reset(string arguments)
+    {
+        if (arguments.Length > 0)
+        {
+            Error(SmtpReplies.NoArguments);
+            return;
+        }
+
+        _transaction = null;
+        Reply(SmtpReplies.Ok);
+    }
+
+    private async ValueTask MailAsync(string arguments)
+    {
+        if (_heloName is null)
+        {
+            Error(SmtpReplies.SendHeloFirst);
+            return;
+        }
+
+        if (_transaction is not null)
+        {
+            Error(SmtpReplies.NestedMail);
+            return;
+        }
+
+        if (_profile.RequireAuth && Identity is null)
+        {
+            Error(SmtpReplies.AuthRequired);
+            return;
+        }
+
+        var path = SmtpCommandParser.ParsePath(arguments, "FROM:");
+        switch (path.Status)
+        {
+            case PathStatus.Syntax:
+                Error(SmtpReplies.Syntax("MAIL FROM:<address> [parameters]"));
+                return;
+            case PathStatus.BadParameter:
+                Error(SmtpReplies.BadParameter(path.Error));
+                return;
+            case PathStatus.BadAddress:
+                Error(SmtpReplies.BadSender(path.Error));
+                return;
+        }
+
+        var (eightBit, smtpUtf8, size) = (false, false, (long?)null);
+        var seen = new HashSet<string>();
+        foreach (var (keyword, value) in path.Parameters!)
+        {
+            if (!seen.Add(keyword))
+            {
+                Error(SmtpReplies.BadParameter($"Duplicate parameter {keyword}"));
+                return;
+            }
+
+            switch (keyword)
+            {
+                case "SIZE" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var declared):
+                    if (declared > _settings.MaxMessageSize)
+                    {
+                        Reply(SmtpReplies.SizeExceeded); // RFC 1870 §6.1
+                        return;
+                    }
+
+                    size = declared;
+                    break;
+                case "BODY" when value is not null && (value.Equals("7BIT", StringComparison.OrdinalIgnoreCase) || value.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase)):
+                    eightBit = value.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase);
+                    break;
+                case "SMTPUTF8" when value is null:
+                    smtpUtf8 = true;
+                    break;
+                case "AUTH" when value is not null:
+                    break; // RFC 4954 §5: the original submitter; we attribute mail to who authenticated.
+                case "SIZE" or "BODY" or "SMTPUTF8" or "AUTH":
+                    Error(SmtpReplies.BadParameter($"Bad value for {keyword}"));
+                    return;
+                default:
+                    Error(SmtpReplies.UnsupportedParameter(keyword));
+                    return;
+            }
+        }
+
+        var sender = "";
+        if (path.Path.Length > 0)
+        {
+            switch (MailboxSyntax.Check(path.Path, smtpUtf8, allowPostmaster: false, out sender, out var why))
+            {
+                case MailboxStatus.Invalid:
+                    Error(SmtpReplies.BadSender(why));
+                    return;
+                case MailboxStatus.NeedsSmtpUtf8:
+                    Reply(SmtpReplies.NonAsciiAddress);
+                    return;
+            }
+        }
+
+        var refusal = await CallHandlerAsync("CheckSender", token => _handler.CheckSenderAsync(Info, sender, token), SmtpReplies.LocalError);
+        if (refusal is { Code: not (>= 200 and < 300) })
+        {
+            Reply(Checked(refusal, "CheckSender"));
+            return;
+        }
+
+        _transaction = new Transaction(sender, eightBit, smtpUtf8, size);
+        Reply(refusal is null ? SmtpReplies.SenderOk : Checked(refusal, "CheckSender"));
+    }
+
+    private async ValueTask RecipientAsync(string arguments)
+    {
+        if (_transaction is null)
+        {
+            Error(SmtpReplies.NeedMail);
+            return;
+        }
+
+        var path = SmtpCommandParser.ParsePath(arguments, "TO:");
+        switch (path.Status)
+        {
+            case PathStatus.Syntax:
+                Error(SmtpReplies.Syntax("RCPT TO:<address>"));
+                return;
+            case PathStatus.BadParameter:
+                Error(SmtpReplies.BadParameter(path.Error));
+                return;
+            case PathStatus.BadAddress:
+                Error(SmtpReplies.BadRecipient(path.Error));
+                return;
+            case PathStatus.Ok when path.Parameters!.Count > 0:
+                Error(SmtpReplies.UnsupportedParameter(path.Parameters[0].Key));
+                return;
+        }
+
+        if (path.Path.Length == 0)
+        {
+            Error(SmtpReplies.BadRecipient("the null path is not a recipient"));
+            return;
+        }
+
+        switch (MailboxSyntax.Check(path.Path, _transaction.SmtpUtf8, allowPostmaster: true, out var recipient, out var why))
+        {
+            case MailboxStatus.Invalid:
+                Error(SmtpReplies.BadRecipient(why));
+                return;
+            case MailboxStatus.NeedsSmtpUtf8:
+                Reply(SmtpReplies.NonAsciiAddress);
+                return;
+        }
+
+        if (_transaction.Recipients.Count >= _settings.MaxRecipients)
+        {
+            Reply(SmtpReplies.TooManyRecipients);
+            return;
+        }
+
+        var refusal = await CallHandlerAsync("CheckRecipient", token => _handler.CheckRecipientAsync(Info, recipient, token), SmtpReplies.LocalError);
+        if (refusal is { Code: not (>= 200 and < 300) })
+        {
+            Reply(Checked(refusal, "CheckRecipient"));
+            return;
+        }
+
+        _transaction.Recipients.Add(recipient);
+        Reply(refusal is null ? SmtpReplies.RecipientOk : Checked(refusal, "CheckRecipient"));
+    }
+
+    private async ValueTask DataAsync(string arguments)
+    {
+        if (arguments.Length > 0)
+        {
+            Error(SmtpReplies.NoArguments);
+            return;
+        }
+
+        if (_transaction is null)
+        {
+            Error(SmtpReplies.NeedMail);
+            return;
+        }
+
+        if (_transaction.Recipients.Count == 0)
+        {
+            Error(SmtpReplies.NeedRecipients);
+            return;
+        }
+
+        var transaction = _transaction;
+        _transaction = null; // whatever happens next, this transaction is over
+        Reply(SmtpReplies.StartData);
+
+        await using var message = new ChunkedBufferStream();
+        switch (await new DataReader(message, _settings.MaxMessageSize).ReadAsync(_channel))
+        {
+            case DataOutcome.Disconnected:
+                SmtpServerLog.DisconnectedInData(_logger, Id);
+                _closing = true;
+                return;
+            case DataOutcome.BareNewline:
+                SmtpServerLog.SmugglingAttempt(_logger, Id, _remote);
+                Error(SmtpReplies.Smuggling);
+                return;
+            case DataOutcome.TooLarge:
+                Reply(SmtpReplies.SizeExceeded);
+                return;
+            case DataOutcome.LineTooLong:
+                Reply(SmtpReplies.LineExceeded);
+                return;
+        }
+
+        message.Position = 0;
+        var envelope = new SmtpEnvelope(transaction.MailFrom, transaction.Recipients, transaction.EightBitMime, transaction.SmtpUtf8, transaction.DeclaredSize);
+        var reply = await CallHandlerAsync("Deliver", token => _handler.DeliverAsync(Info, envelope, message, token), SmtpReplies.LocalError);
+        Reply(Checked(reply, "Deliver"));
+    }
+
+    private sealed record Transaction(string MailFrom, bool EightBitMime, bool SmtpUtf8, long? DeclaredSize)
+    {
+        public List<string> Recipients { get; } = [];
+    }
+}

@@ -1,0 +1,38 @@
+using System.IO.Pipelines;
+using System.Net.Security;
+
+namespace SendApi.Smtp;
+
+/// <summary>Runs the server side of a TLS handshake over a connection's transport (STARTTLS or implicit TLS).</summary>
+internal static class TlsUpgrade
+{
+    /// <summary>The TLS stream, or null when the handshake failed (the caller then closes quietly).</summary>
+    public static async Task<SslStream?> AuthenticateAsync(
+        IDuplexPipe transport, SslStreamCertificateContext certificate, TimeProvider time, TimeSpan timeout, Action<Exception> onFailure, CancellationToken cancellationToken)
+    {
+        var ssl = new SslStream(new DuplexPipeStream(transport), leaveInnerStreamOpen: false);
+        try
+        {
+            // A client that opens a connection and never finishes the handshake is idle too.
+            using var deadline = new CancellationTokenSource(timeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            await ssl.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = certificate,
+                    ClientCertificateRequired = false,
+                    AllowRenegotiation = false,
+                },
+                linked.Token);
+            return ssl;
+        }
+        catch (Exception ex)
+        {
+            // Scanners, wrong ports and clients that dislike our certificate all end here; none of
+            // it is the server's problem, so the caller logs it at Debug and hangs up.
+            onFailure(ex);
+            await ssl.DisposeAsync();
+            return null;
+        }
+    }
+}
