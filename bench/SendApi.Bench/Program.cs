@@ -63,7 +63,7 @@ Console.WriteLine($"SendApi bench: {messages} messages, {how}, storage Redis (AO
 var total = Stopwatch.StartNew();
 var ids = smtpSessions > 0 ? await SubmitOverSmtpAsync(messages, smtpSessions) : await SendAllAsync(messages, concurrency);
 var acceptSeconds = total.Elapsed.TotalSeconds;
-Console.WriteLine($"accepted (202): {messages / acceptSeconds,8:0} msg/s  ({acceptSeconds:0.00} s)");
+Console.WriteLine($"accepted:       {messages / acceptSeconds,8:0} msg/s  ({acceptSeconds:0.00} s; HTTP 202 or SMTP 250)");
 await WaitForEmptyQueueAsync(TimeSpan.FromMinutes(10));
 var endToEndSeconds = total.Elapsed.TotalSeconds;
 Console.WriteLine($"delivered:      {messages / endToEndSeconds,8:0} msg/s end to end ({endToEndSeconds:0.00} s from first POST to empty queue)");

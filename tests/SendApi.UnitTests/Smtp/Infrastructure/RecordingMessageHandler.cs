@@ -18,6 +18,9 @@ internal sealed class RecordingMessageHandler : ISmtpMessageHandler
     /// <summary>When set, CheckRecipientAsync waits for it (to observe what the client has received meanwhile).</summary>
     public TaskCompletionSource? RecipientGate { get; set; }
 
+    /// <summary>When set, DeliverAsync answers with this instead of queuing (after reading the message).</summary>
+    public Func<SmtpReply>? DeliverReply { get; set; }
+
     public ConcurrentQueue<Delivery> Deliveries { get; } = new();
 
     public ConcurrentQueue<string> Senders { get; } = new();
@@ -58,6 +61,11 @@ internal sealed class RecordingMessageHandler : ISmtpMessageHandler
         var number = Interlocked.Increment(ref _deliverCalls);
         using var copy = new MemoryStream();
         await message.CopyToAsync(copy, cancellationToken);
+        if (DeliverReply is { } reply)
+        {
+            return reply();
+        }
+
         Deliveries.Enqueue(new Delivery(session, envelope, copy.ToArray()));
         return new SmtpReply(250, "2.0.0", $"Ok: queued as m{number}");
     }

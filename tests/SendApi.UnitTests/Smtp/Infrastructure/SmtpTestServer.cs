@@ -78,6 +78,8 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         return client;
     }
 
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

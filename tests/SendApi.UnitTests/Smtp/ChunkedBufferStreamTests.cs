@@ -1,0 +1,61 @@
+using SendApi.Smtp;
+
+namespace SendApi.UnitTests.Smtp;
+
+public sealed class ChunkedBufferStreamTests
+{
+    [Fact]
+    public void Holds_a_large_message_across_chunks_and_reads_it_back_in_any_pieces()
+    {
+        var random = new Random(42);
+        var data = new byte[3 * 1024 * 1024 + 17];
+        random.NextBytes(data);
+        using var stream = new ChunkedBufferStream();
+        for (var offset = 0; offset < data.Length;)
+        {
+            var count = Math.Min(random.Next(1, 5000), data.Length - offset);
+            stream.Write(data.AsSpan(offset, count));
+            offset += count;
+        }
+
+        Assert.Equal(data.Length, stream.Length);
+        stream.Position = 0;
+        var back = new byte[data.Length];
+        for (var offset = 0; offset < back.Length;)
+        {
+            offset += stream.Read(back.AsSpan(offset, Math.Min(random.Next(1, 70_000), back.Length - offset)));
+        }
+
+        Assert.Equal(data, back);
+        Assert.Equal(0, stream.Read(new byte[1]));
+    }
+
+    [Fact]
+    public async Task Seeks_and_copies_from_the_current_position()
+    {
+        var data = Enumerable.Range(0, 300_000).Select(i => (byte)i).ToArray();
+        await using var stream = new ChunkedBufferStream();
+        stream.Write(data);
+
+        stream.Seek(-100_000, SeekOrigin.End);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        Assert.Equal(data[200_000..], copy.ToArray());
+
+        stream.Position = 4095;
+        var two = new byte[2];
+        Assert.Equal(2, await stream.ReadAsync(two));
+        Assert.Equal(data[4095..4097], two);
+    }
+
+    [Fact]
+    public void Clear_empties_it()
+    {
+        using var stream = new ChunkedBufferStream();
+        stream.Write(new byte[10_000]);
+        stream.Clear();
+
+        Assert.Equal(0, stream.Length);
+        Assert.Equal(0, stream.Read(new byte[10]));
+    }
+}

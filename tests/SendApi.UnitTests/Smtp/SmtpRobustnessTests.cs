@@ -1,0 +1,69 @@
+using SendApi.Smtp;
+using SendApi.UnitTests.Smtp.Infrastructure;
+
+namespace SendApi.UnitTests.Smtp;
+
+/// <summary>What happens when the application or the host misbehaves or goes away.</summary>
+public sealed class SmtpRobustnessTests
+{
+    [Fact]
+    public async Task A_failing_handler_gets_451_and_the_session_goes_on()
+    {
+        var handler = new RecordingMessageHandler { DeliverReply = () => throw new InvalidOperationException("store is down") };
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open, handler: handler);
+        await using var client = await server.ConnectAndGreetAsync();
+        await client.CommandAsync("MAIL FROM:<alice@example.test>");
+        await client.CommandAsync("RCPT TO:<bob@example.test>");
+        await client.CommandAsync("DATA");
+
+        await client.SendAsync("Subject: x\r\n\r\n.\r\n");
+
+        Assert.Equal("451 4.3.0 Error: local error in processing", await client.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 Ok", await client.CommandAsync("NOOP"));
+        Assert.Contains(server.Logs.Entries, e => e.EventId == 3040);
+    }
+
+    [Fact]
+    public async Task Handler_reply_text_cannot_forge_extra_reply_lines()
+    {
+        var handler = new RecordingMessageHandler { DeliverReply = () => new SmtpReply(250, "2.0.0", "Ok\r\n250 2.0.0 forged") };
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open, handler: handler);
+        await using var client = await server.ConnectAndGreetAsync();
+        await client.CommandAsync("MAIL FROM:<alice@example.test>");
+        await client.CommandAsync("RCPT TO:<bob@example.test>");
+        await client.CommandAsync("DATA");
+
+        await client.SendAsync("Subject: x\r\n\r\n.\r\n");
+
+        Assert.Equal("250 2.0.0 Ok  250 2.0.0 forged", await client.ReadReplyAsync());
+        Assert.True(await client.NothingArrivesAsync(TimeSpan.FromMilliseconds(100)));
+    }
+
+    [Fact]
+    public async Task A_handler_reply_without_a_valid_enhanced_code_gets_one_of_its_class()
+    {
+        var handler = new RecordingMessageHandler { DeliverReply = () => new SmtpReply(451, "", "try later", "really") };
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open, handler: handler);
+        await using var client = await server.ConnectAndGreetAsync();
+        await client.CommandAsync("MAIL FROM:<alice@example.test>");
+        await client.CommandAsync("RCPT TO:<bob@example.test>");
+        await client.CommandAsync("DATA");
+
+        await client.SendAsync("\r\n.\r\n");
+
+        Assert.Equal("451-4.0.0 try later\n451 4.0.0 really", await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Server_shutdown_tells_connected_clients_421()
+    {
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open);
+        await using var client = await server.ConnectAndGreetAsync();
+
+        var stopping = server.StopAsync();
+
+        Assert.Equal("421 4.3.2 mx.sendapi.test Service shutting down, try again later", await client.ReadReplyAsync());
+        Assert.True(await client.IsClosedAsync());
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
