@@ -3,8 +3,8 @@ using System.Buffers;
 namespace SendApi.Smtp;
 
 /// <summary>
-/// A message body held in pooled chunks: written once while DATA is read, then read (and seeked) by
-/// the handler. Never one growing contiguous array, so a 10 MB message is not copied as it grows nor
+/// A message body held in pooled chunks: appended to while DATA is read, then read (and seeked) by
+/// the handler, for which it is read-only. Never one growing contiguous array, so a 10 MB message is not copied as it grows nor
 /// put on the large object heap. Dispose returns the chunks.
 /// </summary>
 internal sealed class ChunkedBufferStream : Stream
@@ -24,7 +24,7 @@ internal sealed class ChunkedBufferStream : Stream
 
     public override bool CanSeek => !_disposed;
 
-    public override bool CanWrite => !_disposed;
+    public override bool CanWrite => false;
 
     public override long Length => _length;
 
@@ -35,7 +35,7 @@ internal sealed class ChunkedBufferStream : Stream
     }
 
     /// <summary>Appends at the end (the position is left where it is).</summary>
-    public override void Write(ReadOnlySpan<byte> buffer)
+    public void Append(ReadOnlySpan<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         while (!buffer.IsEmpty)
@@ -55,7 +55,7 @@ internal sealed class ChunkedBufferStream : Stream
         }
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override int Read(Span<byte> buffer)
     {

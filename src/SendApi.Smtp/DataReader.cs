@@ -156,7 +156,7 @@ internal sealed class DataReader(ChunkedBufferStream sink, long maxMessageSize)
         _tooLarge |= _size > maxMessageSize;
         if (Storing)
         {
-            sink.Write(bytes);
+            sink.Append(bytes);
         }
         else
         {

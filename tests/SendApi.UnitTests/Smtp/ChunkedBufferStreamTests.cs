@@ -14,7 +14,7 @@ public sealed class ChunkedBufferStreamTests
         for (var offset = 0; offset < data.Length;)
         {
             var count = Math.Min(random.Next(1, 5000), data.Length - offset);
-            stream.Write(data.AsSpan(offset, count));
+            stream.Append(data.AsSpan(offset, count));
             offset += count;
         }
 
@@ -35,7 +35,7 @@ public sealed class ChunkedBufferStreamTests
     {
         var data = Enumerable.Range(0, 300_000).Select(i => (byte)i).ToArray();
         await using var stream = new ChunkedBufferStream();
-        stream.Write(data);
+        stream.Append(data);
 
         stream.Seek(-100_000, SeekOrigin.End);
         using var copy = new MemoryStream();
@@ -52,10 +52,19 @@ public sealed class ChunkedBufferStreamTests
     public void Clear_empties_it()
     {
         using var stream = new ChunkedBufferStream();
-        stream.Write(new byte[10_000]);
+        stream.Append(new byte[10_000]);
         stream.Clear();
 
         Assert.Equal(0, stream.Length);
         Assert.Equal(0, stream.Read(new byte[10]));
+    }
+
+    [Fact]
+    public void Is_read_only_for_the_handler()
+    {
+        using var stream = new ChunkedBufferStream();
+
+        Assert.False(stream.CanWrite);
+        Assert.Throws<NotSupportedException>(() => stream.Write(new byte[1], 0, 1));
     }
 }
