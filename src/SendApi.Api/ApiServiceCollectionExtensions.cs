@@ -11,6 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SendApi.Api.Auth;
 using SendApi.Api.Features.ApiKeys;
+using SendApi.Api.Features.Domains;
+using SendApi.Api.Features.Webhooks;
 using SendApi.Api.Features.Messages;
 using SendApi.Api.Http;
 
@@ -55,6 +57,8 @@ public static class ApiServiceCollectionExtensions
         services.AddScoped<IValidator<SendMessageRequest>, SendMessageValidator>();
         services.AddScoped<IValidator<CreateApiKeyRequest>, CreateApiKeyValidator>();
         services.AddSingleton<MessageComposer>();
+        services.AddSendApiWebhooks();
+        services.AddSendApiDomains();
 
         services.AddAuthentication(ApiKeyDefaults.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
@@ -68,6 +72,8 @@ public static class ApiServiceCollectionExtensions
     {
         app.MapMessagesApi();
         app.MapApiKeysApi();
+        app.MapWebhooksApi();
+        app.MapDomainsApi();
         return app;
     }
 

@@ -23,6 +23,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<MxResolver>();
         services.AddSingleton<SmtpTransport>();
         services.AddSingleton<RetryPolicy>();
+        services.TryAddSingleton<IMessageSigner, NoMessageSigning>();
         services.AddSingleton<MessageDelivery>();
         // Hangfire resolves jobs from the container; the factory lets the job keep an internal constructor.
         services.AddTransient(sp => new DeliveryJob(

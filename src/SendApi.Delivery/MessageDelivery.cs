@@ -14,7 +14,7 @@ internal sealed record AttemptOutcome(IReadOnlyList<RecipientUpdate> Updates, IR
 /// One attempt at one message: the recipients that are due, grouped by domain; per domain the MX
 /// hosts in order until one answers; each recipient's reply turned into its next state.
 /// </summary>
-internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport transport, RetryPolicy retry, TimeProvider time, ILogger<MessageDelivery> logger)
+internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport transport, RetryPolicy retry, IMessageSigner signer, TimeProvider time, ILogger<MessageDelivery> logger)
 {
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
     public static IReadOnlyList<int> DueRecipients(DeliveryWork work, DateTimeOffset now) =>
@@ -43,6 +43,8 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
 
             return Outcome(work, updates, events);
         }
+
+        await signer.SignAsync(message, work.Envelope, cancellationToken);
 
         foreach (var domain in due.GroupBy(i => work.Envelope.Recipients[i].Domain))
         {

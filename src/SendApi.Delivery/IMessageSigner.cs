@@ -1,0 +1,19 @@
+using MimeKit;
+using SendApi.Core.Messages;
+
+namespace SendApi.Delivery;
+
+/// <summary>
+/// Signs a message just before it goes out (DKIM). Called once per attempt, after parsing and
+/// before the first SMTP transaction, so every recipient domain gets the same signed bytes.
+/// </summary>
+public interface IMessageSigner
+{
+    ValueTask SignAsync(MimeMessage message, MessageEnvelope envelope, CancellationToken cancellationToken);
+}
+
+/// <summary>No signing (until sender domains are registered with DKIM keys).</summary>
+internal sealed class NoMessageSigning : IMessageSigner
+{
+    public ValueTask SignAsync(MimeMessage message, MessageEnvelope envelope, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+}
