@@ -44,7 +44,15 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
             return Outcome(work, updates, events);
         }
 
-        await signer.SignAsync(message, work.Envelope, cancellationToken);
+        try
+        {
+            await signer.SignAsync(message, work.Envelope, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // An unsigned message still beats no message; the error says why it went unsigned.
+            LogSigningFailed(logger, ex, work.Envelope.Id);
+        }
 
         foreach (var domain in due.GroupBy(i => work.Envelope.Recipients[i].Domain))
         {
@@ -207,6 +215,9 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
             }
         }
     }
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Error, Message = "Message {MessageId}: signing failed; sending it unsigned")]
+    private static partial void LogSigningFailed(ILogger logger, Exception exception, string messageId);
 
     [LoggerMessage(EventId = 2020, Level = LogLevel.Error, Message = "Message {MessageId}: unexpected error delivering to {Domain}; recorded as a temporary failure")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string messageId, string domain);
