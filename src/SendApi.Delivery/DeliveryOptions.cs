@@ -46,6 +46,41 @@ public sealed class DeliveryOptions
     /// <summary>How often the dispatcher looks for due messages when nothing wakes it.</summary>
     public string PollInterval { get; set; } = "1s";
 
+    /// <summary>Transactions one SMTP connection carries before it is closed (Postfix: smtp_connection_reuse_count_limit).</summary>
+    public int MessagesPerConnection { get; set; } = 100;
+
+    /// <summary>An unused pooled connection is closed after this long.</summary>
+    public string ConnectionIdleTimeout { get; set; } = "30s";
+
+    /// <summary>Open connections to one MX address, across all domains it serves, per instance.</summary>
+    public int MaxConnectionsPerHost { get; set; } = 20;
+
+    /// <summary>
+    /// Domain of the per-message return path (VERP): MAIL FROM is
+    /// bounces+&lt;message id&gt;-&lt;recipient&gt;@ReturnPathDomain, so that a bounce maps to the exact
+    /// message and recipient. Empty: the sender's own address is the return path.
+    /// </summary>
+    public string? ReturnPathDomain { get; set; }
+
+    /// <summary>Comma-separated domains that must be reached over TLS: plaintext is refused (deferred).</summary>
+    public string? RequireTlsDomains { get; set; }
+
+    /// <summary>Limits for domains without their own entry in <see cref="Domains"/>.</summary>
+    public DomainLimits DefaultLimits { get; set; } = new() { MaxConnections = 20, MaxMessagesPerSecond = 0 };
+
+    /// <summary>Per-domain limits, e.g. Delivery__Domains__gmail.com__MaxMessagesPerSecond=50.</summary>
+    public Dictionary<string, DomainLimits> Domains { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Replies that slow a domain down; empty = the built-in rules (Gmail 4.7.28, Microsoft RP-00x, Yahoo TS0x, 421 "too many").</summary>
+    public List<Throttling.BackoffRule> BackoffRules { get; set; } = [];
+
+    internal TimeSpan ConnectionIdleTimeoutValue => Durations.Parse(ConnectionIdleTimeout, "Delivery:ConnectionIdleTimeout");
+
+    internal IReadOnlySet<string> RequireTlsDomainSet =>
+        (RequireTlsDomains ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    internal DomainLimits LimitsFor(string domain) => Domains.TryGetValue(domain, out var limits) ? limits : DefaultLimits;
+
     internal TimeSpan MaxAgeValue => Durations.Parse(MaxAge, "Delivery:MaxAge");
 
     internal TimeSpan ConnectTimeoutValue => Durations.Parse(ConnectTimeout, "Delivery:ConnectTimeout");
@@ -58,6 +93,16 @@ public sealed class DeliveryOptions
 
     internal IReadOnlyList<TimeSpan> RetryScheduleValue =>
         Durations.TryParseList(RetrySchedule, out var list) ? list : throw new FormatException("Delivery:RetrySchedule is invalid.");
+}
+
+/// <summary>Delivery limits for one destination domain, enforced across every instance sharing the store.</summary>
+public sealed class DomainLimits
+{
+    /// <summary>Simultaneous SMTP transactions to the domain.</summary>
+    public int MaxConnections { get; set; } = 20;
+
+    /// <summary>Messages per second to the domain; 0 = unlimited.</summary>
+    public double MaxMessagesPerSecond { get; set; }
 }
 
 /// <summary>Settings under "Dns" (env <c>Dns__*</c>).</summary>

@@ -29,6 +29,20 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
             errors.Add($"Delivery:RetrySchedule (env Delivery__RetrySchedule) must be a comma-separated list of durations of at least 1s, such as '1m,5m,15m,1h', not '{options.RetrySchedule}'.");
         }
 
+        Duration(errors, "ConnectionIdleTimeout", options.ConnectionIdleTimeout, mustBePositive: true);
+        Positive(errors, "MessagesPerConnection", options.MessagesPerConnection);
+        Positive(errors, "MaxConnectionsPerHost", options.MaxConnectionsPerHost);
+        Limits(errors, "DefaultLimits", options.DefaultLimits);
+        foreach (var (domain, limits) in options.Domains)
+        {
+            Limits(errors, $"Domains:{domain}", limits);
+        }
+
+        if (options.ReturnPathDomain is { Length: > 0 } returnPath && Uri.CheckHostName(returnPath) != UriHostNameType.Dns)
+        {
+            errors.Add($"Delivery:ReturnPathDomain (env Delivery__ReturnPathDomain) must be a domain name, not '{returnPath}'.");
+        }
+
         Positive(errors, "BatchSize", options.BatchSize);
         Positive(errors, "ConcurrencyPerJob", options.ConcurrencyPerJob);
         Positive(errors, "MaxQueuedJobs", options.MaxQueuedJobs);
@@ -57,6 +71,20 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
         if (!Durations.TryParse(value, out var parsed) || (mustBePositive && parsed <= TimeSpan.Zero))
         {
             errors.Add($"Delivery:{setting} (env Delivery__{setting}) must be a positive duration such as 90s, 15m, 48h or 2d, not '{value}'.");
+        }
+    }
+
+    private static void Limits(List<string> errors, string setting, DomainLimits limits)
+    {
+        var env = setting.Replace(":", "__", StringComparison.Ordinal);
+        if (limits.MaxConnections < 1)
+        {
+            errors.Add($"Delivery:{setting}:MaxConnections (env Delivery__{env}__MaxConnections) must be at least 1, not {limits.MaxConnections}.");
+        }
+
+        if (limits.MaxMessagesPerSecond < 0 || !double.IsFinite(limits.MaxMessagesPerSecond))
+        {
+            errors.Add($"Delivery:{setting}:MaxMessagesPerSecond (env Delivery__{env}__MaxMessagesPerSecond) must be 0 (unlimited) or more, not {limits.MaxMessagesPerSecond}.");
         }
     }
 

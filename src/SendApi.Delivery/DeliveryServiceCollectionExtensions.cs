@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Messages;
 using SendApi.Delivery.Routing;
+using SendApi.Delivery.Throttling;
 using SendApi.Delivery.Transport;
 
 namespace SendApi.Delivery;
@@ -21,7 +22,9 @@ public static class DeliveryServiceCollectionExtensions
 
         services.AddSingleton(sp => DnsClientFactory.Create(sp.GetRequiredService<IOptions<DnsOptions>>()));
         services.AddSingleton<MxResolver>();
+        services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<SmtpTransport>();
+        services.AddSingleton(sp => new BackoffRules(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.BackoffRules));
         services.AddSingleton<RetryPolicy>();
         services.TryAddSingleton<IMessageSigner, NoMessageSigning>();
         services.AddSingleton<MessageDelivery>();

@@ -1,7 +1,10 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MimeKit;
 using SendApi.Core.Messages;
+using SendApi.Core.Throttling;
+using SendApi.Delivery.Throttling;
 using SendApi.Delivery.Routing;
 using SendApi.Delivery.Transport;
 
@@ -14,8 +17,24 @@ internal sealed record AttemptOutcome(IReadOnlyList<RecipientUpdate> Updates, IR
 /// One attempt at one message: the recipients that are due, grouped by domain; per domain the MX
 /// hosts in order until one answers; each recipient's reply turned into its next state.
 /// </summary>
-internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport transport, RetryPolicy retry, IMessageSigner signer, TimeProvider time, ILogger<MessageDelivery> logger)
+internal sealed partial class MessageDelivery(
+    MxResolver resolver,
+    SmtpTransport transport,
+    RetryPolicy retry,
+    IMessageSigner signer,
+    IDomainThrottle throttle,
+    BackoffRules backoff,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    ILogger<MessageDelivery> logger)
 {
+    // A reserved rate slot this close is awaited in the job; a later one sends the message back
+    // to the queue, so that a throttled domain never holds a worker for long.
+    private static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(1);
+
+    private readonly DeliveryOptions _options = options.Value;
+    private readonly IReadOnlySet<string> _requireTls = options.Value.RequireTlsDomainSet;
+
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
     public static IReadOnlyList<int> DueRecipients(DeliveryWork work, DateTimeOffset now) =>
         [.. Enumerable.Range(0, work.Recipients.Count).Where(i =>
@@ -38,7 +57,7 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
             var unreadable = new SmtpReply(554, "5.6.0", $"The stored message cannot be read: {parseError}");
             foreach (var index in due)
             {
-                Record(work, index, unreadable, null, updates, events);
+                Record(work, index, unreadable, null, null, updates, events);
             }
 
             return Outcome(work, updates, events);
@@ -54,6 +73,7 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
             LogSigningFailed(logger, ex, work.Envelope.Id);
         }
 
+        var postponed = new Dictionary<int, DateTimeOffset>();
         foreach (var domain in due.GroupBy(i => work.Envelope.Recipients[i].Domain))
         {
             if (cancellationToken.IsCancellationRequested)
@@ -62,12 +82,43 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
             }
 
             var indices = domain.ToList();
-            IReadOnlyList<SmtpReply> replies;
-            string? via;
+            var limits = _options.LimitsFor(domain.Key);
+            ThrottleDecision permit;
             try
             {
-                (replies, via) = await DeliverToDomainAsync(domain.Key, message, sender,
+                permit = await throttle.TryAcquireAsync(domain.Key, limits.MaxConnections, limits.MaxMessagesPerSecond, MaxInlineWait, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (!permit.Granted)
+            {
+                // Not an attempt: the recipients wait for the domain's next free slot, off the workers.
+                foreach (var index in indices)
+                {
+                    postponed[index] = time.GetUtcNow() + permit.Wait;
+                }
+
+                continue;
+            }
+
+            IReadOnlyList<SmtpReply> replies;
+            string? via;
+            long? durationMs = null;
+            try
+            {
+                if (permit.Wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(permit.Wait, time, cancellationToken);
+                }
+
+                var started = time.GetTimestamp();
+                (replies, via) = await DeliverToDomainAsync(domain.Key, message, ReturnPathFor(work, indices),
                     [.. indices.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], cancellationToken);
+                durationMs = (long)time.GetElapsedTime(started).TotalMilliseconds;
+                await SlowDownIfAskedAsync(work, domain.Key, indices, replies, events);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -80,10 +131,14 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
                 LogUnexpected(logger, ex, work.Envelope.Id, domain.Key);
                 (replies, via) = (Same(new SmtpReply(451, "4.3.0", $"Unexpected error delivering to {domain.Key}: {ex.GetType().Name}: {ex.Message}"), indices.Count), null);
             }
+            finally
+            {
+                await throttle.ReleaseAsync(domain.Key, permit.Token!, CancellationToken.None);
+            }
 
             for (var k = 0; k < indices.Count; k++)
             {
-                Record(work, indices[k], replies[k], via, updates, events);
+                Record(work, indices[k], replies[k], via, durationMs, updates, events);
                 attempted.Add(indices[k]);
             }
         }
@@ -91,10 +146,35 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
         var now = time.GetUtcNow();
         foreach (var index in due.Where(i => !attempted.Contains(i)))
         {
-            updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = now, UpdatedAt = now }));
+            var next = postponed.TryGetValue(index, out var later) ? later : now;
+            updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = next, UpdatedAt = now }));
         }
 
         return Outcome(work, updates, events);
+    }
+
+    /// <summary>The envelope sender: the per-message VERP address when a return-path domain is set, else the sender.</summary>
+    private MailboxAddress ReturnPathFor(DeliveryWork work, IReadOnlyList<int> indices) =>
+        _options.ReturnPathDomain is { Length: > 0 } domain
+            ? new MailboxAddress("", ReturnPath.Encode(work.Envelope.Id, indices, domain))
+            : new MailboxAddress("", work.Envelope.Sender);
+
+    /// <summary>A "slow down" reply (Gmail 4.7.28, Microsoft RP-00x, …) lowers the domain's limits for a while.</summary>
+    private async Task SlowDownIfAskedAsync(DeliveryWork work, string domain, IReadOnlyList<int> indices, IReadOnlyList<SmtpReply> replies, List<MessageEvent> events)
+    {
+        for (var k = 0; k < replies.Count; k++)
+        {
+            if (backoff.Match(replies[k]) is not { } match)
+            {
+                continue;
+            }
+
+            await throttle.SetBackoffAsync(domain, match.Rule.Factor, match.Duration, CancellationToken.None);
+            LogBackoff(logger, domain, match.Rule.Name, match.Rule.Factor, match.Duration, replies[k].ToString());
+            events.Add(new MessageEvent(MessageEventTypes.Throttled, time.GetUtcNow(), work.Envelope.Recipients[indices[k]].Address,
+                $"{domain} asked to slow down (rule {match.Rule.Name}): its rate and connections are at {match.Rule.Factor:P0} for {match.Duration}", replies[k]));
+            return;
+        }
     }
 
     private static AttemptOutcome Outcome(DeliveryWork work, List<RecipientUpdate> updates, List<MessageEvent> events)
@@ -112,6 +192,7 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
     private async Task<(IReadOnlyList<SmtpReply> Replies, string? Via)> DeliverToDomainAsync(
         string domain, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
     {
+        var requireTls = _requireTls.Contains(domain);
         var resolution = await resolver.ResolveAsync(domain, cancellationToken);
         if (resolution is MxResolution.Failure failure)
         {
@@ -143,7 +224,7 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
 
             foreach (var address in addresses)
             {
-                var result = await transport.SendAsync(host.Name, address, message, sender, recipients, cancellationToken);
+                var result = await transport.SendAsync(host.Name, address, message, sender, recipients, requireTls, cancellationToken);
                 if (result is TransportResult.Answered answered)
                 {
                     return (answered.Replies, answered.Via);
@@ -159,7 +240,7 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
         return (Same(last ?? new SmtpReply(451, "4.4.1", $"No MX host of {domain} could be tried"), recipients.Count), null);
     }
 
-    private void Record(DeliveryWork work, int index, SmtpReply reply, string? via, List<RecipientUpdate> updates, List<MessageEvent> events)
+    private void Record(DeliveryWork work, int index, SmtpReply reply, string? via, long? durationMs, List<RecipientUpdate> updates, List<MessageEvent> events)
     {
         var now = time.GetUtcNow();
         var address = work.Envelope.Recipients[index].Address;
@@ -169,23 +250,23 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
         if (reply.IsPositive)
         {
             state = new RecipientState(RecipientStatus.Delivered, attempts, reply, null, now);
-            evt = new MessageEvent(MessageEventTypes.Delivered, now, address, $"{reply} (via {via})", reply, via);
+            evt = new MessageEvent(MessageEventTypes.Delivered, now, address, $"{reply} (via {via})", reply, via, durationMs);
         }
         else if (reply.IsPermanent)
         {
             state = new RecipientState(RecipientStatus.Failed, attempts, reply, null, now);
-            evt = new MessageEvent(MessageEventTypes.Failed, now, address, reply.ToString(), reply, via);
+            evt = new MessageEvent(MessageEventTypes.Failed, now, address, reply.ToString(), reply, via, durationMs);
         }
         else if (retry.NextAttempt(work.Envelope.CreatedAt, attempts, now) is { } next)
         {
             state = new RecipientState(RecipientStatus.Deferred, attempts, reply, next, now);
-            evt = new MessageEvent(MessageEventTypes.Deferred, now, address, $"{reply}; next attempt at {next:yyyy-MM-ddTHH:mm:ssZ}", reply, via);
+            evt = new MessageEvent(MessageEventTypes.Deferred, now, address, $"{reply}; next attempt at {next:yyyy-MM-ddTHH:mm:ssZ}", reply, via, durationMs);
         }
         else
         {
             state = new RecipientState(RecipientStatus.Failed, attempts, reply, null, now);
             evt = new MessageEvent(MessageEventTypes.Failed, now, address,
-                $"Gave up after {attempts} attempt(s), the message is older than Delivery:MaxAge ({retry.MaxAge}); last reply: {reply}", reply, via);
+                $"Gave up after {attempts} attempt(s), the message is older than Delivery:MaxAge ({retry.MaxAge}); last reply: {reply}", reply, via, durationMs);
         }
 
         updates.Add(new RecipientUpdate(index, state));
@@ -215,6 +296,9 @@ internal sealed partial class MessageDelivery(MxResolver resolver, SmtpTransport
             }
         }
     }
+
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "{Domain} asked to slow down (rule {Rule}): rate and connections at {Factor} for {Duration}; reply: {Reply}")]
+    private static partial void LogBackoff(ILogger logger, string domain, string rule, double factor, TimeSpan duration, string reply);
 
     [LoggerMessage(EventId = 2021, Level = LogLevel.Error, Message = "Message {MessageId}: signing failed; sending it unsigned")]
     private static partial void LogSigningFailed(ILogger logger, Exception exception, string messageId);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
+using SendApi.Core.Throttling;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
 using StackExchange.Redis;
@@ -37,6 +38,7 @@ public static class StorageServiceCollectionExtensions
         // Embedded.
         services.AddSingleton<InMemoryMessageStore>();
         services.AddSingleton<InMemoryApiKeyStore>();
+        services.AddSingleton<InMemoryDomainThrottle>();
 
         // Redis.
         services.AddSingleton<IConnectionMultiplexer>(sp =>
@@ -44,10 +46,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(new RedisKeys(KeyPrefix));
         services.AddSingleton<RedisMessageStore>();
         services.AddSingleton<RedisApiKeyStore>();
+        services.AddSingleton<RedisDomainThrottle>();
 
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));
+        services.AddSingleton<IDomainThrottle>(sp => Pick<IDomainThrottle, RedisDomainThrottle, InMemoryDomainThrottle>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
             : new InMemoryStorage());

@@ -40,13 +40,16 @@ public sealed record RecipientState(
 
 /// <summary>One entry in a message's timeline; also what webhooks will carry.</summary>
 /// <param name="Type">One of <see cref="MessageEventTypes"/>.</param>
+/// <param name="Mx">The MX host, address, port and TLS version that answered, when one did.</param>
+/// <param name="DurationMs">How long the SMTP transaction took, when there was one.</param>
 public sealed record MessageEvent(
     string Type,
     DateTimeOffset At,
     string? Recipient,
     string? Detail,
     SmtpReply? Reply = null,
-    string? Mx = null);
+    string? Mx = null,
+    long? DurationMs = null);
 
 public static class MessageEventTypes
 {
@@ -55,6 +58,9 @@ public static class MessageEventTypes
     public const string Deferred = "deferred";
     public const string Bounced = "bounced";
     public const string Failed = "failed";
+
+    /// <summary>A receiver asked us to slow down and the domain's limits were lowered for a while.</summary>
+    public const string Throttled = "throttled";
 }
 
 /// <summary>A message as the status API shows it: envelope, per-recipient state, timeline.</summary>

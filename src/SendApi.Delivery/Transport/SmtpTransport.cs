@@ -12,89 +12,116 @@ using SendApi.Core.Messages;
 namespace SendApi.Delivery.Transport;
 
 /// <summary>
-/// One SMTP transaction with one MX address over MailKit: connect, EHLO with our name,
-/// opportunistic STARTTLS, MAIL/RCPT/DATA, QUIT. Every failure becomes an <see cref="SmtpReply"/>;
-/// nothing here throws for what a remote server does.
+/// One SMTP transaction with one MX address over MailKit: a pooled session (probed with RSET) or
+/// a new one (connect, EHLO with our name, opportunistic STARTTLS), then MAIL/RCPT/DATA. Every
+/// failure becomes an <see cref="SmtpReply"/>; nothing here throws for what a remote server does.
 /// </summary>
-internal sealed partial class SmtpTransport(IOptions<DeliveryOptions> options, ILogger<SmtpTransport> logger)
+internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<DeliveryOptions> options, ILogger<SmtpTransport> logger)
 {
     private readonly DeliveryOptions _options = options.Value;
 
+    /// <param name="requireTls">Refuse a plaintext session (Delivery:RequireTlsDomains): the host then counts as unavailable.</param>
     public async Task<TransportResult> SendAsync(
         string host, IPAddress address, MimeMessage message, MailboxAddress sender,
-        IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
+        IReadOnlyList<MailboxAddress> recipients, bool requireTls, CancellationToken cancellationToken)
     {
         var endpoint = $"{host}[{address}]:{_options.Port}";
-        var (client, failure) = await ConnectAsync(host, address, endpoint, SecureSocketOptions.StartTlsWhenAvailable, cancellationToken);
-        if (client is null)
+        using var slot = await pool.AcquireAsync(new SmtpConnectionPool.PoolKey(host, address, _options.Port), cancellationToken);
+        var session = await slot.TakeIdleAsync(cancellationToken);
+        if (session is null)
         {
-            return failure!;
+            var (client, failure) = await ConnectAsync(host, address, endpoint, SecureSocketOptions.StartTlsWhenAvailable, cancellationToken);
+            if (client is null)
+            {
+                return failure!;
+            }
+
+            session = new SmtpConnectionPool.Session(client, client.IsEncrypted ? $"{endpoint} {client.SslProtocol}" : endpoint);
         }
 
-        using (client)
+        if (requireTls && !session.Client.IsEncrypted)
         {
-            var via = client.IsEncrypted ? $"{endpoint} {client.SslProtocol}" : endpoint;
-            try
-            {
-                if (!client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
-                {
-                    // RFC 6531: a non-ASCII local part may only be sent to a server that offers SMTPUTF8.
-                    var reply = new SmtpReply(553, "5.6.7", $"{endpoint} does not support SMTPUTF8, required for a non-ASCII address");
-                    if (!IsAscii(sender))
-                    {
-                        return new TransportResult.Answered([.. recipients.Select(_ => reply)], via);
-                    }
+            await SmtpConnectionPool.CloseAsync(session);
+            return Unavailable(451, "4.7.5", $"TLS is required for this domain (Delivery:RequireTlsDomains) but {endpoint} offers no working STARTTLS; not sending in plaintext");
+        }
 
-                    foreach (var recipient in recipients.Where(r => !IsAscii(r)))
-                    {
-                        client.Rejected[recipient.Address] = reply;
-                    }
+        var result = await TransactAsync(session, endpoint, message, sender, recipients, cancellationToken);
+        if (result.Reusable)
+        {
+            await slot.ReturnAsync(session);
+        }
+        else
+        {
+            await SmtpConnectionPool.CloseAsync(session);
+        }
+
+        return result.Result;
+    }
+
+    /// <summary>One MAIL/RCPT/DATA exchange. The session may be reused only after a clean completion.</summary>
+    private async Task<(TransportResult Result, bool Reusable)> TransactAsync(
+        SmtpConnectionPool.Session session, string endpoint, MimeMessage message, MailboxAddress sender,
+        IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
+    {
+        var client = session.Client;
+        var via = session.Via;
+        client.Rejected.Clear();
+        try
+        {
+            if (!client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
+            {
+                // RFC 6531: a non-ASCII local part may only be sent to a server that offers SMTPUTF8.
+                var reply = new SmtpReply(553, "5.6.7", $"{endpoint} does not support SMTPUTF8, required for a non-ASCII address");
+                if (!IsAscii(sender))
+                {
+                    return (new TransportResult.Answered([.. recipients.Select(_ => reply)], via), true);
                 }
 
-                var sendable = recipients.Where(r => !client.Rejected.ContainsKey(r.Address)).ToList();
-                if (sendable.Count == 0)
+                foreach (var recipient in recipients.Where(r => !IsAscii(r)))
                 {
-                    return Replies(recipients, client, fallback: null, via);
+                    client.Rejected[recipient.Address] = reply;
                 }
+            }
 
-                var response = await client.SendAsync(message, sender, sendable, cancellationToken);
-                return Replies(recipients, client, SmtpReplies.From(250, response), via);
-            }
-            catch (NoRecipientsAcceptedException)
+            var sendable = recipients.Where(r => !client.Rejected.ContainsKey(r.Address)).ToList();
+            if (sendable.Count == 0)
             {
-                return Replies(recipients, client, fallback: null, via);
+                return (Replies(recipients, client, fallback: null, via), true);
             }
-            catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.SenderNotAccepted)
-            {
-                // With PIPELINING the RCPTs sent behind a refused MAIL were answered too ("503 need
-                // MAIL first"); those replies say nothing about the recipients, so the MAIL reply
-                // stands for all of them. A temporary refusal may be this host's alone: try the next.
-                var reply = SmtpReplies.From(ex);
-                return reply.IsTransient
-                    ? new TransportResult.HostUnavailable(reply)
-                    : new TransportResult.Answered([.. recipients.Select(_ => reply)], via);
-            }
-            catch (SmtpCommandException ex)
-            {
-                // DATA refused: the reply applies to every recipient not already refused.
-                return Replies(recipients, client, SmtpReplies.From(ex), via);
-            }
-            catch (ServiceNotAuthenticatedException ex)
-            {
-                // "530 Authentication required" (often "STARTTLS first" after a failed handshake):
-                // we cannot authenticate to an MX, but another MX, or a later try, may not ask.
-                return new TransportResult.HostUnavailable(new SmtpReply(451, "4.7.0", $"{endpoint} requires authentication: {ex.Message}"));
-            }
-            catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
-            {
-                // The transaction broke off midway: whether the peer kept the message is unknown, so
-                // try again later (a rare duplicate beats a lost message).
-                return Replies(recipients, client, new SmtpReply(451, "4.4.2", $"Connection to {endpoint} lost during the transaction: {ex.Message}"), via);
-            }
-            finally
-            {
-                await QuitQuietlyAsync(client);
-            }
+
+            var response = await client.SendAsync(message, sender, sendable, cancellationToken);
+            return (Replies(recipients, client, SmtpReplies.From(250, response), via), true);
+        }
+        catch (NoRecipientsAcceptedException)
+        {
+            return (Replies(recipients, client, fallback: null, via), false);
+        }
+        catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.SenderNotAccepted)
+        {
+            // With PIPELINING the RCPTs sent behind a refused MAIL were answered too ("503 need
+            // MAIL first"); those replies say nothing about the recipients, so the MAIL reply
+            // stands for all of them. A temporary refusal may be this host's alone: try the next.
+            var reply = SmtpReplies.From(ex);
+            return (reply.IsTransient
+                ? new TransportResult.HostUnavailable(reply)
+                : new TransportResult.Answered([.. recipients.Select(_ => reply)], via), false);
+        }
+        catch (SmtpCommandException ex)
+        {
+            // DATA refused: the reply applies to every recipient not already refused.
+            return (Replies(recipients, client, SmtpReplies.From(ex), via), false);
+        }
+        catch (ServiceNotAuthenticatedException ex)
+        {
+            // "530 Authentication required" (often "STARTTLS first" after a failed handshake):
+            // we cannot authenticate to an MX, but another MX, or a later try, may not ask.
+            return (new TransportResult.HostUnavailable(new SmtpReply(451, "4.7.0", $"{endpoint} requires authentication: {ex.Message}")), false);
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
+        {
+            // The transaction broke off midway: whether the peer kept the message is unknown, so
+            // try again later (a rare duplicate beats a lost message).
+            return (Replies(recipients, client, new SmtpReply(451, "4.4.2", $"Connection to {endpoint} lost during the transaction: {ex.Message}"), via), false);
         }
     }
 
@@ -177,24 +204,6 @@ internal sealed partial class SmtpTransport(IOptions<DeliveryOptions> options, I
         ex is IOException or SocketException or SmtpProtocolException or TimeoutException or ServiceNotConnectedException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
-    private static async Task QuitQuietlyAsync(SmtpClient client)
-    {
-        if (!client.IsConnected)
-        {
-            return;
-        }
-
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await client.DisconnectAsync(quit: true, timeout.Token);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException or TimeoutException)
-        {
-            // The message's fate was settled before QUIT; a peer that hangs up first changes nothing.
-        }
-    }
-
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "STARTTLS with {Endpoint} failed ({Reason}); retrying without TLS")]
     private static partial void LogTlsFallback(ILogger logger, string endpoint, string reason);
 }
@@ -203,6 +212,20 @@ internal sealed partial class SmtpTransport(IOptions<DeliveryOptions> options, I
 internal sealed class RecordingSmtpClient : SmtpClient
 {
     public Dictionary<string, SmtpReply> Rejected { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>RSET on a reused session: true when the server answered 250, i.e. the session is alive and clean.</summary>
+    public async Task<bool> TryResetAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await SendCommandAsync("RSET", cancellationToken);
+            return response.StatusCode == SmtpStatusCode.Ok;
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or SmtpProtocolException or SmtpCommandException or ServiceNotConnectedException or TimeoutException)
+        {
+            return false;
+        }
+    }
 
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
         Rejected[mailbox.Address] = SmtpReplies.From(response);

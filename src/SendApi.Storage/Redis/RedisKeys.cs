@@ -28,5 +28,11 @@ internal sealed class RedisKeys(string prefix)
 
     public string ApiKeysById => $"{Prefix}apikeys:byid";
 
+    public string ThrottleSlots(string domain) => $"{Prefix}throttle:{domain}:slots";
+
+    public string ThrottleSchedule(string domain) => $"{Prefix}throttle:{domain}:next";
+
+    public string ThrottleBackoff(string domain) => $"{Prefix}throttle:{domain}:backoff";
+
     public static string RecipientField(int index) => $"r:{index}";
 }

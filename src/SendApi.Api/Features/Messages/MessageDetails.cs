@@ -60,9 +60,10 @@ public sealed record SmtpResponseDetails(int Code, string? EnhancedCode, string 
         reply is null ? null : new SmtpResponseDetails(reply.Code, reply.EnhancedCode, reply.Text);
 }
 
-/// <param name="Type">queued, delivered, deferred, bounced or failed.</param>
-/// <param name="Mx">The MX host and address that answered, when one did.</param>
-public sealed record EventDetails(string Type, DateTimeOffset At, string? Recipient, string? Detail, int? SmtpCode, string? Mx)
+/// <param name="Type">queued, delivered, deferred, bounced, failed or throttled.</param>
+/// <param name="Mx">The MX host, address, port and TLS version that answered, when one did.</param>
+/// <param name="DurationMs">How long the SMTP transaction took.</param>
+public sealed record EventDetails(string Type, DateTimeOffset At, string? Recipient, string? Detail, int? SmtpCode, string? Mx, long? DurationMs)
 {
-    internal static EventDetails From(MessageEvent e) => new(e.Type, e.At, e.Recipient, e.Detail, e.Reply?.Code, e.Mx);
+    internal static EventDetails From(MessageEvent e) => new(e.Type, e.At, e.Recipient, e.Detail, e.Reply?.Code, e.Mx, e.DurationMs);
 }

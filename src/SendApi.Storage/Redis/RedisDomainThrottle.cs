@@ -1,0 +1,63 @@
+using System.Globalization;
+using SendApi.Core.Throttling;
+using StackExchange.Redis;
+
+namespace SendApi.Storage.Redis;
+
+/// <summary>
+/// The domain throttle in Redis: one script call per transaction. Time is Redis's own
+/// (<c>TIME</c>), so instances with skewed clocks still share one schedule.
+/// </summary>
+internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKeys keys) : IDomainThrottle
+{
+    // A transaction's connection slot expires on its own if its instance dies mid-way.
+    private static readonly TimeSpan SlotLease = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// KEYS: slots (sorted set token → expiry ms), tat (next free rate slot, ms), backoff factor.
+    /// ARGV: token, max connections, slot lease ms, interval ms (0 = no rate limit), max wait ms.
+    /// Returns {1, wait ms} when granted, {0, retry-after ms} when not.
+    /// </summary>
+    private const string Acquire = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local factor = tonumber(redis.call('GET', KEYS[3]) or '1')
+        local maxConn = math.max(1, math.floor(tonumber(ARGV[2]) * factor))
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+        if redis.call('ZCARD', KEYS[1]) >= maxConn then return {0, 250} end
+        local wait = 0
+        local interval = tonumber(ARGV[4])
+        if interval > 0 then
+          interval = interval / factor
+          local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
+          if tat < now then tat = now end
+          wait = tat - now
+          if wait > tonumber(ARGV[5]) then return {0, math.ceil(wait - tonumber(ARGV[5]))} end
+          redis.call('SET', KEYS[2], tostring(tat + interval), 'PX', math.ceil(wait + interval + 60000))
+        end
+        redis.call('ZADD', KEYS[1], now + wait + tonumber(ARGV[3]), ARGV[1])
+        redis.call('PEXPIRE', KEYS[1], math.ceil(wait + tonumber(ARGV[3])))
+        return {1, math.ceil(wait)}
+        """;
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<ThrottleDecision> TryAcquireAsync(string domain, int maxConnections, double messagesPerSecond, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var token = Guid.NewGuid().ToString("N");
+        var interval = messagesPerSecond > 0 ? 1000.0 / messagesPerSecond : 0;
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
+            Acquire,
+            [keys.ThrottleSlots(domain), keys.ThrottleSchedule(domain), keys.ThrottleBackoff(domain)],
+            [token, maxConnections, (long)SlotLease.TotalMilliseconds, interval.ToString(CultureInfo.InvariantCulture), (long)maxWait.TotalMilliseconds]))!;
+        var granted = (int)result[0] == 1;
+        var wait = TimeSpan.FromMilliseconds((long)result[1]);
+        return new ThrottleDecision(granted, wait, granted ? token : null);
+    }
+
+    public Task ReleaseAsync(string domain, string token, CancellationToken cancellationToken) =>
+        Db.SortedSetRemoveAsync(keys.ThrottleSlots(domain), token);
+
+    public Task SetBackoffAsync(string domain, double factor, TimeSpan duration, CancellationToken cancellationToken) =>
+        Db.StringSetAsync(keys.ThrottleBackoff(domain), factor.ToString(CultureInfo.InvariantCulture), duration);
+}
