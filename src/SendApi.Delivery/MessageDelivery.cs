@@ -29,8 +29,11 @@ internal sealed partial class MessageDelivery(
     ILogger<MessageDelivery> logger)
 {
     // A reserved rate slot this close is awaited in the job; a later one sends the message back
-    // to the queue, so that a throttled domain never holds a worker for long.
-    private static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(1);
+    // to the queue, so that a throttled domain never holds a worker for long. Sent-back messages
+    // stay away at least MinPostpone, while reservations still cover the time until they return,
+    // so the domain's rate is kept up without messages spinning through the queue.
+    private static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MinPostpone = TimeSpan.FromSeconds(1);
 
     private readonly DeliveryOptions _options = options.Value;
     private readonly IReadOnlySet<string> _requireTls = options.Value.RequireTlsDomainSet;
@@ -98,7 +101,7 @@ internal sealed partial class MessageDelivery(
                 // Not an attempt: the recipients wait for the domain's next free slot, off the workers.
                 foreach (var index in indices)
                 {
-                    postponed[index] = time.GetUtcNow() + permit.Wait;
+                    postponed[index] = time.GetUtcNow() + (permit.Wait > MinPostpone ? permit.Wait : MinPostpone);
                 }
 
                 continue;

@@ -160,6 +160,7 @@ public sealed class AiosmtpdSink : IAsyncDisposable
                 Sequence = n,
                 Peer = meta.Peer ?? string.Empty,
                 MailOptions = meta.MailOptions ?? [],
+                ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds((long)(meta.ReceivedAt * 1000)),
             }));
         }
 
@@ -171,7 +172,8 @@ public sealed class AiosmtpdSink : IAsyncDisposable
         [property: System.Text.Json.Serialization.JsonPropertyName("rcpt_tos")] List<string>? RcptTos,
         [property: System.Text.Json.Serialization.JsonPropertyName("helo")] string? Helo,
         [property: System.Text.Json.Serialization.JsonPropertyName("peer")] string? Peer,
-        [property: System.Text.Json.Serialization.JsonPropertyName("mail_options")] List<string>? MailOptions);
+        [property: System.Text.Json.Serialization.JsonPropertyName("mail_options")] List<string>? MailOptions,
+        [property: System.Text.Json.Serialization.JsonPropertyName("received_at")] double ReceivedAt);
 }
 
 /// <summary>One message as the sink received it.</summary>
@@ -189,6 +191,9 @@ public sealed record ReceivedMessage(string MailFrom, IReadOnlyList<string> Rcpt
 
     /// <summary>The MAIL FROM parameters, upper-cased by aiosmtpd (e.g. "SIZE=123", "BODY=8BITMIME", "SMTPUTF8").</summary>
     public IReadOnlyList<string> MailOptions { get; init; } = [];
+
+    /// <summary>When the sink accepted the DATA (its clock, the machine's).</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
 
     /// <summary>Parses <see cref="Raw"/> with MimeKit.</summary>
     public MimeMessage Parse()

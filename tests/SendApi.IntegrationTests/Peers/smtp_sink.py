@@ -19,6 +19,7 @@ Behaviour is chosen by the recipient's local part (case-insensitive prefix):
 
     defer-once*    first RCPT for that exact address: 451 4.3.0, later ones accepted
     defer-always*  always 451 4.3.0
+    ratelimit-once* first RCPT for that exact address: 421 4.7.28 (Gmail's "unusual rate"), later ones accepted
     reject*        550 5.1.1 No such user
     slow*          accepted, but DATA is answered only after 2 s
     anything else  accepted
@@ -39,6 +40,7 @@ import json
 import logging
 import os
 import signal
+import time
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -47,6 +49,7 @@ DATA_SIZE_LIMIT = 50 * 1024 * 1024
 TRY_AGAIN = "451 4.3.0 Try again later"
 NO_SUCH_USER = "550 5.1.1 No such user"
 GREYLISTED = "451 4.7.1 Greylisted, try again later"
+RATE_LIMITED = "421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address"
 NEEDS_AUTH = "530 5.7.0 Must issue a STARTTLS command first"
 SLOW_SECONDS = 2.0
 
@@ -82,6 +85,9 @@ class RecordingHandler:
         if local.startswith("defer-once") and address not in self.deferred_once:
             self.deferred_once.add(address)
             return TRY_AGAIN
+        if local.startswith("ratelimit-once") and address not in self.deferred_once:
+            self.deferred_once.add(address)
+            return RATE_LIMITED
         if local.startswith("reject"):
             return NO_SUCH_USER
         envelope.rcpt_tos.append(address)
@@ -100,6 +106,7 @@ class RecordingHandler:
             "peer": "%s:%s" % tuple(session.peer[:2]) if session.peer else None,
             "mail_options": list(envelope.mail_options),
             "rcpt_options": list(envelope.rcpt_options),
+            "received_at": time.time(),
         }
         self._write_atomically("%d.eml" % n, raw)
         self._write_atomically("%d.json" % n, json.dumps(meta).encode("utf-8"))
