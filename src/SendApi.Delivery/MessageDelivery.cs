@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,10 @@ internal sealed partial class MessageDelivery(
     private static readonly TimeSpan MinPostpone = TimeSpan.FromSeconds(1);
 
     private readonly DeliveryOptions _options = options.Value;
+
+    // Within this instance, transactions to a domain queue here (asynchronously) for its
+    // connection limit; the shared throttle then holds the limit across instances.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _localGates = new(StringComparer.OrdinalIgnoreCase);
     private readonly IReadOnlySet<string> _requireTls = options.Value.RequireTlsDomainSet;
 
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
@@ -86,10 +91,13 @@ internal sealed partial class MessageDelivery(
 
             var indices = domain.ToList();
             var limits = _options.LimitsFor(domain.Key);
+            var gate = _localGates.GetOrAdd(domain.Key, _ => new SemaphoreSlim(limits.MaxConnections, limits.MaxConnections));
             ThrottleDecision permit;
             try
             {
-                permit = await throttle.TryAcquireAsync(domain.Key, limits.MaxConnections, limits.MaxMessagesPerSecond, MaxInlineWait, cancellationToken);
+                permit = await gate.WaitAsync(MaxInlineWait, cancellationToken)
+                    ? await AcquireSharedAsync(gate, domain.Key, limits, cancellationToken)
+                    : new ThrottleDecision(false, MinPostpone, null);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -137,6 +145,7 @@ internal sealed partial class MessageDelivery(
             finally
             {
                 await throttle.ReleaseAsync(domain.Key, permit.Token!, CancellationToken.None);
+                gate.Release();
             }
 
             for (var k = 0; k < indices.Count; k++)
@@ -154,6 +163,26 @@ internal sealed partial class MessageDelivery(
         }
 
         return Outcome(work, updates, events);
+    }
+
+    /// <summary>The instance-wide slot is held; now the limit shared by all instances (and the rate). The local slot is given back on refusal.</summary>
+    private async Task<ThrottleDecision> AcquireSharedAsync(SemaphoreSlim gate, string domain, DomainLimits limits, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var permit = await throttle.TryAcquireAsync(domain, limits.MaxConnections, limits.MaxMessagesPerSecond, MaxInlineWait, cancellationToken);
+            if (!permit.Granted)
+            {
+                gate.Release();
+            }
+
+            return permit;
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
     }
 
     /// <summary>The envelope sender: the per-message VERP address when a return-path domain is set, else the sender.</summary>
