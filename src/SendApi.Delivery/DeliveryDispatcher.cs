@@ -18,6 +18,7 @@ internal sealed partial class DeliveryDispatcher(
     IDeliveryQueue queue,
     IBackgroundJobClient jobs,
     JobStorage storage,
+    DeliveryConcurrency concurrency,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
     ILogger<DeliveryDispatcher> logger) : BackgroundService, IDeliverySignal
@@ -47,9 +48,10 @@ internal sealed partial class DeliveryDispatcher(
         {
             try
             {
-                if (QueuedJobs() >= _options.MaxQueuedJobs)
+                if (concurrency.IsSaturated || QueuedJobs() >= _options.MaxQueuedJobs)
                 {
-                    // Hangfire's workers are behind: claiming more would only run leases down in its queue.
+                    // This instance is busy (or Hangfire's workers are behind): claiming more would
+                    // only hold messages that another instance could be delivering.
                     await WaitAsync(TimeSpan.FromMilliseconds(100), stoppingToken);
                     continue;
                 }

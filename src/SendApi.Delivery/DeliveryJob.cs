@@ -1,4 +1,5 @@
 using Hangfire;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Messages;
@@ -15,14 +16,22 @@ public sealed partial class DeliveryJob
 {
     public const string Queue = "delivery";
 
+    // How long a batch may hold its Hangfire worker before its unfinished messages move to the
+    // background. Short: batches queue FIFO, so every batch stuck on a slow MX delays the next.
+    private static readonly TimeSpan DetachAfter = TimeSpan.FromMilliseconds(100);
+
     private readonly IDeliveryQueue _queue;
     private readonly MessageDelivery _delivery;
     private readonly TimeProvider _time;
     private readonly DeliveryOptions _options;
     private readonly ILogger<DeliveryJob> _logger;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly DeliveryConcurrency _concurrency;
 
-    internal DeliveryJob(IDeliveryQueue queue, MessageDelivery delivery, TimeProvider time, IOptions<DeliveryOptions> options, ILogger<DeliveryJob> logger)
+    internal DeliveryJob(IDeliveryQueue queue, MessageDelivery delivery, TimeProvider time, IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, DeliveryConcurrency concurrency, ILogger<DeliveryJob> logger)
     {
+        _lifetime = lifetime;
+        _concurrency = concurrency;
         _queue = queue;
         _delivery = delivery;
         _time = time;
@@ -49,23 +58,75 @@ public sealed partial class DeliveryJob
         }
 
         var held = new HeldClaims(owned);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _concurrency.Claimed(owned.Count);
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.ApplicationStopping);
         var renewal = RenewWhileRunningAsync(claim, held, lease, stop.Token);
+        var work = DeliverAllAsync(claim, owned, held, stop.Token);
+
+        // A batch waits for its slowest message. Rather than pin a Hangfire worker on a tarpitting
+        // MX (and leave fast mail queued behind it), stragglers finish in the background: their
+        // claims are still renewed, and if this process dies they lapse and go out again.
+        if (await Task.WhenAny(work, Task.Delay(DetachAfter, _time)) != work)
+        {
+            LogDetached(_logger, claim, held.Snapshot().Count);
+            _ = FinishAsync(work, stop, renewal);
+            return;
+        }
+
+        await FinishAsync(work, stop, renewal);
+    }
+
+    private async Task DeliverAllAsync(string claim, IReadOnlyList<string> owned, HeldClaims held, CancellationToken cancellationToken)
+    {
         try
         {
             await Parallel.ForEachAsync(
                 owned,
                 new ParallelOptions { MaxDegreeOfParallelism = _options.ConcurrencyPerJob, CancellationToken = cancellationToken },
-                (id, ct) => held.Contains(id) ? new ValueTask(DeliverAsync(claim, id, held, ct)) : ValueTask.CompletedTask);
+                (id, ct) => new ValueTask(DeliverLimitedAsync(claim, id, held, ct)));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: messages not started keep their claim until it lapses, then go out again.
         }
+    }
+
+    private async Task DeliverLimitedAsync(string claim, string id, HeldClaims held, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!held.Contains(id))
+            {
+                return;
+            }
+
+            await _concurrency.WaitAsync(cancellationToken);
+            try
+            {
+                await DeliverAsync(claim, id, held, cancellationToken);
+            }
+            finally
+            {
+                _concurrency.Release();
+            }
+        }
+        finally
+        {
+            _concurrency.Finished();
+        }
+    }
+
+    private static async Task FinishAsync(Task work, CancellationTokenSource stop, Task renewal)
+    {
+        try
+        {
+            await work;
+        }
         finally
         {
             await stop.CancelAsync();
             await renewal;
+            stop.Dispose();
         }
     }
 
@@ -201,6 +262,9 @@ public sealed partial class DeliveryJob
             }
         }
     }
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Batch {Claim}: {Count} slow message(s) continue in the background, freeing the worker")]
+    private static partial void LogDetached(ILogger logger, string claim, int count);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Message {MessageId}: attempted {Due} recipient(s), {Delivered} delivered")]
     private static partial void LogAttempted(ILogger logger, string messageId, int due, int delivered);

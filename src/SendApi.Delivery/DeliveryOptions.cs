@@ -40,6 +40,9 @@ public sealed class DeliveryOptions
     /// <summary>Delivery jobs waiting in Hangfire's queue before the dispatcher stops claiming more.</summary>
     public int MaxQueuedJobs { get; set; } = 20;
 
+    /// <summary>Messages this instance delivers at the same time, across all batches.</summary>
+    public int MaxConcurrentDeliveries { get; set; } = 256;
+
     /// <summary>Hangfire workers per instance.</summary>
     public int Workers { get; set; } = Math.Max(4, Environment.ProcessorCount * 4);
 

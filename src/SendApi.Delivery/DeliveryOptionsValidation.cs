@@ -43,6 +43,7 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
             errors.Add($"Delivery:ReturnPathDomain (env Delivery__ReturnPathDomain) must be a domain name, not '{returnPath}'.");
         }
 
+        Positive(errors, "MaxConcurrentDeliveries", options.MaxConcurrentDeliveries);
         Positive(errors, "BatchSize", options.BatchSize);
         Positive(errors, "ConcurrencyPerJob", options.ConcurrencyPerJob);
         Positive(errors, "MaxQueuedJobs", options.MaxQueuedJobs);

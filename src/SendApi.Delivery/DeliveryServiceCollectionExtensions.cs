@@ -28,12 +28,15 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<RetryPolicy>();
         services.TryAddSingleton<IMessageSigner, NoMessageSigning>();
         services.AddSingleton<MessageDelivery>();
+        services.AddSingleton<DeliveryConcurrency>();
         // Hangfire resolves jobs from the container; the factory lets the job keep an internal constructor.
         services.AddTransient(sp => new DeliveryJob(
             sp.GetRequiredService<IDeliveryQueue>(),
             sp.GetRequiredService<MessageDelivery>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<DeliveryOptions>>(),
+            sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
+            sp.GetRequiredService<DeliveryConcurrency>(),
             sp.GetRequiredService<ILogger<DeliveryJob>>()));
 
         services.AddSingleton<DeliveryDispatcher>();

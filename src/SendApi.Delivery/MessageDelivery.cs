@@ -170,7 +170,8 @@ internal sealed partial class MessageDelivery(
     {
         try
         {
-            var permit = await throttle.TryAcquireAsync(domain, limits.MaxConnections, limits.MaxMessagesPerSecond, MaxInlineWait, cancellationToken);
+            // A dead instance's slots come free when its claims do: the lease is the same.
+            var permit = await throttle.TryAcquireAsync(domain, limits.MaxConnections, limits.MaxMessagesPerSecond, MaxInlineWait, _options.ClaimLeaseValue, cancellationToken);
             if (!permit.Granted)
             {
                 gate.Release();

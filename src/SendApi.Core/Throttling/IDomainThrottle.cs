@@ -16,7 +16,8 @@ public interface IDomainThrottle
 {
     /// <param name="messagesPerSecond">0 = no rate limit.</param>
     /// <param name="maxWait">A slot further away than this is not reserved; the caller should come back later.</param>
-    Task<ThrottleDecision> TryAcquireAsync(string domain, int maxConnections, double messagesPerSecond, TimeSpan maxWait, CancellationToken cancellationToken);
+    /// <param name="slotLease">A connection slot whose holder died is free again after this long.</param>
+    Task<ThrottleDecision> TryAcquireAsync(string domain, int maxConnections, double messagesPerSecond, TimeSpan maxWait, TimeSpan slotLease, CancellationToken cancellationToken);
 
     Task ReleaseAsync(string domain, string token, CancellationToken cancellationToken);
 

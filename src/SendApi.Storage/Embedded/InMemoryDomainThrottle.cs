@@ -19,7 +19,8 @@ internal sealed class InMemoryDomainThrottle(TimeProvider time) : IDomainThrottl
         public DateTimeOffset FactorUntil { get; set; }
     }
 
-    public Task<ThrottleDecision> TryAcquireAsync(string domain, int maxConnections, double messagesPerSecond, TimeSpan maxWait, CancellationToken cancellationToken)
+    // Slots die with the process here, so the lease does not matter: Release always runs.
+    public Task<ThrottleDecision> TryAcquireAsync(string domain, int maxConnections, double messagesPerSecond, TimeSpan maxWait, TimeSpan slotLease, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         lock (_gate)

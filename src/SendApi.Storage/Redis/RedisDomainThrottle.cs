@@ -10,9 +10,6 @@ namespace SendApi.Storage.Redis;
 /// </summary>
 internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKeys keys) : IDomainThrottle
 {
-    // A transaction's connection slot expires on its own if its instance dies mid-way.
-    private static readonly TimeSpan SlotLease = TimeSpan.FromMinutes(10);
-
     /// <summary>
     /// KEYS: slots (sorted set token → expiry ms), tat (next free rate slot, ms), backoff factor.
     /// ARGV: token, max connections, slot lease ms, interval ms (0 = no rate limit), max wait ms.
@@ -42,14 +39,14 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task<ThrottleDecision> TryAcquireAsync(string domain, int maxConnections, double messagesPerSecond, TimeSpan maxWait, CancellationToken cancellationToken)
+    public async Task<ThrottleDecision> TryAcquireAsync(string domain, int maxConnections, double messagesPerSecond, TimeSpan maxWait, TimeSpan slotLease, CancellationToken cancellationToken)
     {
         var token = Guid.NewGuid().ToString("N");
         var interval = messagesPerSecond > 0 ? 1000.0 / messagesPerSecond : 0;
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
             Acquire,
             [keys.ThrottleSlots(domain), keys.ThrottleSchedule(domain), keys.ThrottleBackoff(domain)],
-            [token, maxConnections, (long)SlotLease.TotalMilliseconds, interval.ToString(CultureInfo.InvariantCulture), (long)maxWait.TotalMilliseconds]))!;
+            [token, maxConnections, (long)slotLease.TotalMilliseconds, interval.ToString(CultureInfo.InvariantCulture), (long)maxWait.TotalMilliseconds]))!;
         var granted = (int)result[0] == 1;
         var wait = TimeSpan.FromMilliseconds((long)result[1]);
         return new ThrottleDecision(granted, wait, granted ? token : null);

@@ -88,7 +88,8 @@ public sealed class DeliveryEngineTests(DeliveryWorld world, ITestOutputHelper o
         var fast = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => http.SendAsync(Message(Unique($"fast{i}")))));
         foreach (var id in fast)
         {
-            await http.WaitForStatusAsync(id, Patience, "delivered");
+            var done = await http.WaitForStatusAsync(id, Patience, "delivered");
+            output.WriteLine($"{id}: " + string.Join(", ", done["events"]!.AsArray().Select(e => $"{e!["type"]} {(DateTimeOffset)e["at"]! - started:ss\\.fff}")));
         }
 
         var fastTook = DateTime.UtcNow - started;
