@@ -4,12 +4,9 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore first, from the project files alone, so that the layer is reused while only code changes.
+# --parents keeps each src/<project>/<project>.csproj at its path, whatever projects exist.
 COPY global.json Directory.Build.props Directory.Packages.props ./
-COPY src/SendApi/SendApi.csproj src/SendApi/
-COPY src/SendApi.Api/SendApi.Api.csproj src/SendApi.Api/
-COPY src/SendApi.Core/SendApi.Core.csproj src/SendApi.Core/
-COPY src/SendApi.Delivery/SendApi.Delivery.csproj src/SendApi.Delivery/
-COPY src/SendApi.Storage/SendApi.Storage.csproj src/SendApi.Storage/
+COPY --parents src/*/*.csproj ./
 RUN dotnet restore src/SendApi/SendApi.csproj
 COPY src/ src/
 RUN dotnet publish src/SendApi/SendApi.csproj -c Release --no-restore -o /app
