@@ -4,9 +4,15 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore first, from the project files alone, so that the layer is reused while only code changes.
-# --parents keeps each src/<project>/<project>.csproj at its path, whatever projects exist.
+# Every project under src/ must be listed here (a test checks it).
 COPY global.json Directory.Build.props Directory.Packages.props ./
-COPY --parents src/*/*.csproj ./
+COPY src/SendApi/SendApi.csproj src/SendApi/
+COPY src/SendApi.Api/SendApi.Api.csproj src/SendApi.Api/
+COPY src/SendApi.Core/SendApi.Core.csproj src/SendApi.Core/
+COPY src/SendApi.Delivery/SendApi.Delivery.csproj src/SendApi.Delivery/
+COPY src/SendApi.Smtp/SendApi.Smtp.csproj src/SendApi.Smtp/
+COPY src/SendApi.Storage/SendApi.Storage.csproj src/SendApi.Storage/
+COPY src/SendApi.Webhooks/SendApi.Webhooks.csproj src/SendApi.Webhooks/
 RUN dotnet restore src/SendApi/SendApi.csproj
 COPY src/ src/
 RUN dotnet publish src/SendApi/SendApi.csproj -c Release --no-restore -o /app

@@ -1,0 +1,28 @@
+namespace SendApi.UnitTests.Build;
+
+/// <summary>No Docker engine runs in CI, so the Dockerfile is checked by reading it.</summary>
+public sealed class DockerfileTests
+{
+    [Fact]
+    public void Restore_stage_copies_every_project_under_src()
+    {
+        var root = RepositoryRoot();
+        var dockerfile = File.ReadAllText(Path.Combine(root, "Dockerfile"));
+        var projects = Directory.GetFiles(Path.Combine(root, "src"), "*.csproj", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(root, p).Replace('\\', '/'));
+        Assert.All(projects, project => Assert.Contains($"COPY {project} ", dockerfile));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "SendApi.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("SendApi.sln not found");
+    }
+}
