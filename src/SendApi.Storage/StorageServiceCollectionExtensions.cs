@@ -6,8 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Accounts;
+using SendApi.Core.Domains;
 using SendApi.Core.Messages;
 using SendApi.Core.Throttling;
+using SendApi.Core.Webhooks;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
 using StackExchange.Redis;
@@ -38,6 +40,9 @@ public static class StorageServiceCollectionExtensions
         // Embedded.
         services.AddSingleton<InMemoryMessageStore>();
         services.AddSingleton<InMemoryApiKeyStore>();
+        services.AddSingleton<InMemoryWebhookStore>();
+        services.AddSingleton<InMemoryWebhookOutbox>();
+        services.AddSingleton<InMemoryDomainStore>();
         services.AddSingleton<InMemoryDomainThrottle>();
 
         // Redis.
@@ -46,11 +51,18 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(new RedisKeys(KeyPrefix));
         services.AddSingleton<RedisMessageStore>();
         services.AddSingleton<RedisApiKeyStore>();
+        services.AddSingleton<RedisWebhookStore>();
+        services.AddSingleton<RedisWebhookOutbox>();
+        services.AddSingleton<RedisDomainStore>();
         services.AddSingleton<RedisDomainThrottle>();
 
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));
+        services.AddSingleton<IWebhookStore>(sp => Pick<IWebhookStore, RedisWebhookStore, InMemoryWebhookStore>(sp));
+        services.AddSingleton<IWebhookDeliveryLog>(sp => Pick<IWebhookDeliveryLog, RedisWebhookStore, InMemoryWebhookStore>(sp));
+        services.AddSingleton<IWebhookOutbox>(sp => Pick<IWebhookOutbox, RedisWebhookOutbox, InMemoryWebhookOutbox>(sp));
+        services.AddSingleton<IDomainStore>(sp => Pick<IDomainStore, RedisDomainStore, InMemoryDomainStore>(sp));
         services.AddSingleton<IDomainThrottle>(sp => Pick<IDomainThrottle, RedisDomainThrottle, InMemoryDomainThrottle>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })

@@ -19,6 +19,7 @@ builder.Services.AddSendApiHttp();
 builder.AddSendApiListeners();
 
 builder.Services.AddHangfire((services, hangfire) => hangfire
+    .UseLogProvider(new HangfireLogProvider(services.GetRequiredService<ILoggerFactory>()))
     .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
     .UseSimpleAssemblyNameTypeSerializer()
     .UseRecommendedSerializerSettings()

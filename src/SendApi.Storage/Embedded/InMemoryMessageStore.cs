@@ -4,9 +4,10 @@ namespace SendApi.Storage.Embedded;
 
 /// <summary>
 /// The embedded store: the same contract as Redis, held in this process under one lock. Nothing
-/// here survives a restart, which the host says loudly at start.
+/// here survives a restart, which the host says loudly at start. Events also go to the webhook
+/// outbox, under the same lock, when their account has an endpoint.
 /// </summary>
-internal sealed class InMemoryMessageStore(TimeProvider time) : IMessageStore, IDeliveryQueue
+internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOutbox? webhooks = null) : IMessageStore, IDeliveryQueue
 {
     private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
@@ -47,6 +48,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time) : IMessageStore, I
             var recipients = envelope.Recipients.Select(_ => RecipientState.Queued(envelope.CreatedAt)).ToArray();
             var entry = new Entry(envelope, message.Mime.ToArray(), recipients);
             entry.Events.Add(new MessageEvent(MessageEventTypes.Queued, envelope.CreatedAt, null, $"{recipients.Length} recipient(s)"));
+            webhooks?.AddIfWanted(envelope, entry.Events);
             _messages[envelope.Id] = entry;
             SetDue(envelope.Id, envelope.CreatedAt);
             if (idempotencyKey is not null)
@@ -137,6 +139,11 @@ internal sealed class InMemoryMessageStore(TimeProvider time) : IMessageStore, I
         {
             _messages.TryGetValue(id, out var entry);
             entry?.Events.AddRange(events);
+            if (entry is not null && events.Count > 0)
+            {
+                webhooks?.AddIfWanted(entry.Envelope, events);
+            }
+
             if (Holds(claim, id))
             {
                 if (entry is not null)

@@ -6,7 +6,7 @@ namespace SendApi.Storage.Redis;
 /// <c>msg:{id}:mime</c> the message bytes (apart, so that status reads never load them),
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
 /// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
-/// <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes.
+/// <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes, <c>webhook*</c> and the <c>events</c> stream (webhooks).
 /// </summary>
 internal sealed class RedisKeys(string prefix)
 {
@@ -33,6 +33,23 @@ internal sealed class RedisKeys(string prefix)
     public string ThrottleSchedule(string domain) => $"{Prefix}throttle:{domain}:next";
 
     public string ThrottleBackoff(string domain) => $"{Prefix}throttle:{domain}:backoff";
+
+    /// <summary>Hash of one endpoint (fields: account, url, events, created, secret, prev_secret, prev_until, disabled_at, disabled_reason).</summary>
+    public string Webhook(string id) => $"{Prefix}webhook:{id}";
+
+    /// <summary>Set of an account's endpoint ids.</summary>
+    public string Webhooks(string account) => $"{Prefix}account:{account}:webhooks";
+
+    /// <summary>Set of the accounts that have at least one endpoint: the scripts check it before writing to the outbox.</summary>
+    public string WebhookAccounts => $"{Prefix}webhooks:accounts";
+
+    /// <summary>Hash of an endpoint's deliveries (id → JSON), and their order (sorted set by creation time).</summary>
+    public string WebhookDeliveries(string webhookId) => $"{Prefix}webhook:{webhookId}:deliveries";
+
+    public string WebhookDeliveryOrder(string webhookId) => $"{Prefix}webhook:{webhookId}:deliveries:order";
+
+    /// <summary>Stream of events for webhooks (the outbox), read by the dispatchers' consumer group.</summary>
+    public string WebhookOutbox => $"{Prefix}events";
 
     public static string RecipientField(int index) => $"r:{index}";
 }

@@ -31,6 +31,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             message.Mime,
             StorageJson.Serialize(queued),
             (long)IdempotencyWindow.TotalSeconds,
+            envelope.AccountId,
         };
         var state = StorageJson.Serialize(RecipientState.Queued(envelope.CreatedAt));
         for (var i = 0; i < envelope.Recipients.Count; i++)
@@ -41,7 +42,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
         var result = await Db.ScriptEvaluateAsync(
             RedisScripts.Accept,
-            [keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey],
+            [keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey, keys.WebhookAccounts, keys.WebhookOutbox],
             [.. args]);
         var id = (string)result!;
         return new AcceptResult(id, Replayed: id != envelope.Id);
@@ -124,7 +125,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             args.Add(StorageJson.Serialize(update.State));
         }
 
-        await Db.ScriptEvaluateAsync(RedisScripts.Complete, [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id)], [.. args]);
+        await Db.ScriptEvaluateAsync(RedisScripts.Complete, [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
     }
 
     private static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients)

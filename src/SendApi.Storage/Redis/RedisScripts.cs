@@ -6,21 +6,30 @@ namespace SendApi.Storage.Redis;
 /// </summary>
 internal static class RedisScripts
 {
+    // XADD's approximate cap on the webhook outbox (see WebhookLimits.OutboxMaxLength).
+    private const string OutboxMaxLength = "1000000";
+
     /// <summary>
     /// Accept: idempotency check, message hash, MIME, first event and due entry, all or nothing.
-    /// KEYS: msg, events, mime, due, idem ('' when none). ARGV: id, due ms, env, mime, event, idem ttl s, then r:i field/value pairs.
+    /// The event also goes to the webhook outbox when the account has an endpoint; otherwise that
+    /// costs one SISMEMBER.
+    /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox.
+    /// ARGV: id, due ms, env, mime, event, idem ttl s, account, then r:i field/value pairs.
     /// Returns the id of the message that now answers for the request (an earlier one on replay).
     /// </summary>
-    public const string Accept = """
+    public const string Accept = $$"""
         if KEYS[5] ~= '' then
           local existing = redis.call('GET', KEYS[5])
           if existing then return existing end
           redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[6])
         end
-        redis.call('HSET', KEYS[1], 'env', ARGV[3], unpack(ARGV, 7))
+        redis.call('HSET', KEYS[1], 'env', ARGV[3], unpack(ARGV, 8))
         redis.call('SET', KEYS[3], ARGV[4])
         redis.call('RPUSH', KEYS[2], ARGV[5])
         redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+        if redis.call('SISMEMBER', KEYS[6], ARGV[7]) == 1 then
+          redis.call('XADD', KEYS[7], 'MAXLEN', '~', {{OutboxMaxLength}}, '*', 'account', ARGV[7], 'env', ARGV[3], 'event', ARGV[5])
+        end
         return ARGV[1]
         """;
 
@@ -65,13 +74,26 @@ internal static class RedisScripts
     /// Record an attempt. Events are always appended (they are what happened); recipient states and
     /// the queue entry only while the token still holds the message. When the message is finished
     /// its MIME body is dropped and the record expires after the retention period.
-    /// KEYS: msg, events, due, claims, mime. ARGV: token, id, next due ms ('' = finished), retention s,
-    /// event count n, n events, then r:i field/value pairs.
+    /// The events go to the webhook outbox too when the message's account has an endpoint: with no
+    /// endpoint anywhere that costs one SCARD; otherwise reading the envelope for its account (a
+    /// failure there must never cost the attempt's record, hence pcall).
+    /// KEYS: msg, events, due, claims, mime, webhook accounts, outbox. ARGV: token, id, next due ms
+    /// ('' = finished), retention s, event count n, n events, then r:i field/value pairs.
     /// </summary>
-    public const string Complete = """
+    public const string Complete = $$"""
         local n = tonumber(ARGV[5])
         for i = 6, 5 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
+        end
+        if n > 0 and redis.call('SCARD', KEYS[6]) > 0 then
+          local env = redis.call('HGET', KEYS[1], 'env')
+          local ok, decoded = pcall(cjson.decode, env or '')
+          local account = ok and type(decoded) == 'table' and decoded['account_id']
+          if type(account) == 'string' and redis.call('SISMEMBER', KEYS[6], account) == 1 then
+            for i = 6, 5 + n do
+              redis.call('XADD', KEYS[7], 'MAXLEN', '~', {{OutboxMaxLength}}, '*', 'account', account, 'env', env, 'event', ARGV[i])
+            end
+          end
         end
         if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
         if #ARGV > 5 + n then

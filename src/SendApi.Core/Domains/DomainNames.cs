@@ -1,0 +1,57 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace SendApi.Core.Domains;
+
+/// <summary>The one spelling of a domain name used for storing, looking up and signing.</summary>
+public static class DomainNames
+{
+    private const int MaxLength = 253;
+    private const int MaxLabelLength = 63;
+
+    /// <summary>
+    /// Lower-cased, without a trailing dot, internationalized labels in their ASCII form
+    /// (<c>Bücher.Example</c> → <c>xn--bcher-kva.example</c>), which is how DNS and the DKIM
+    /// <c>d=</c> tag spell them (RFC 8616). Refuses what is not a host name with at least two
+    /// labels: IP addresses, underscores, empty labels, labels over 63 octets.
+    /// </summary>
+    public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? name)
+    {
+        name = null;
+        var text = input?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        if (text.EndsWith('.'))
+        {
+            text = text[..^1];
+        }
+
+        string ascii;
+        try
+        {
+            // A new mapping each time: IdnMapping's instance members are not documented as thread-safe.
+            ascii = new IdnMapping().GetAscii(text).ToLowerInvariant();
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+
+        var labels = ascii.Split('.');
+        if (ascii.Length > MaxLength || labels.Length < 2 || !labels.All(IsLabel) || labels[^1].All(char.IsAsciiDigit))
+        {
+            return false;
+        }
+
+        name = ascii;
+        return true;
+    }
+
+    private static bool IsLabel(string label) =>
+        label.Length is > 0 and <= MaxLabelLength
+        && label[0] != '-' && label[^1] != '-'
+        && label.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+}

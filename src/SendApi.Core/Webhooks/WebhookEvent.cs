@@ -1,0 +1,43 @@
+using SendApi.Core.Messages;
+
+namespace SendApi.Core.Webhooks;
+
+/// <summary>
+/// An event as webhooks carry it: <c>{"type", "created_at", "data"}</c>. <paramref name="Id"/> is
+/// the outbox entry's id, unique per event.
+/// </summary>
+/// <param name="Data">
+/// <see cref="MessageEventData"/> for <c>message.*</c> events; <c>inbound.*</c> events will bring
+/// their own record. Serialized by its runtime type.
+/// </param>
+public sealed record WebhookEvent(string Id, string AccountId, string Type, DateTimeOffset CreatedAt, object Data)
+{
+    /// <summary>A timeline event of a message, with the message's tags and metadata.</summary>
+    public static WebhookEvent ForMessage(string id, MessageEnvelope envelope, MessageEvent e) =>
+        new(id, envelope.AccountId, WebhookEventTypes.ForMessageEvent(e.Type), e.At, new MessageEventData(
+            envelope.Id,
+            e.Type,
+            e.Recipient,
+            e.Reply?.Code,
+            e.Reply?.EnhancedCode,
+            e.Reply?.ToString(),
+            e.Mx,
+            e.Detail,
+            envelope.Tags,
+            envelope.Metadata));
+}
+
+/// <param name="Status">The event's type without its prefix: queued, delivered, deferred, failed, …</param>
+/// <param name="SmtpResponse">The whole reply, e.g. "250 2.0.0 Ok: queued as 1234".</param>
+/// <param name="Mx">The MX host, address, port and TLS version that answered.</param>
+public sealed record MessageEventData(
+    string MessageId,
+    string Status,
+    string? Recipient,
+    int? SmtpCode,
+    string? SmtpEnhancedCode,
+    string? SmtpResponse,
+    string? Mx,
+    string? Detail,
+    IReadOnlyList<string> Tags,
+    IReadOnlyDictionary<string, string> Metadata);

@@ -1,0 +1,31 @@
+namespace SendApi.Core.Webhooks;
+
+/// <summary>
+/// The event types an endpoint can subscribe to. Message events are the timeline's events
+/// (<see cref="Messages.MessageEventTypes"/>) under a "message." prefix; add a type here when a
+/// feature starts producing it.
+/// </summary>
+public static class WebhookEventTypes
+{
+    public const string MessageQueued = "message.queued";
+    public const string MessageDelivered = "message.delivered";
+    public const string MessageDeferred = "message.deferred";
+    public const string MessageBounced = "message.bounced";
+    public const string MessageFailed = "message.failed";
+    public const string MessageSuppressed = "message.suppressed";
+    public const string MessageComplained = "message.complained";
+
+    /// <summary>Reserved for inbound mail; nothing produces it yet.</summary>
+    public const string InboundReceived = "inbound.received";
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        MessageQueued, MessageDelivered, MessageDeferred, MessageBounced, MessageFailed,
+        MessageSuppressed, MessageComplained, InboundReceived,
+    ];
+
+    public static bool IsKnown(string? type) => type is not null && All.Contains(type, StringComparer.Ordinal);
+
+    /// <summary>"delivered" → "message.delivered".</summary>
+    public static string ForMessageEvent(string messageEventType) => "message." + messageEventType;
+}

@@ -1,0 +1,55 @@
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SendApi.Core.Webhooks;
+using SendApi.Webhooks.Network;
+
+namespace SendApi.Webhooks;
+
+public static class WebhooksServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers webhook delivery: options validated at start, the guarded HTTP client, the
+    /// dispatcher, the job, and a Hangfire server of its own for the "webhooks" queue. Its own
+    /// workers are what keeps slow endpoints from ever occupying a mail delivery worker.
+    /// </summary>
+    public static IServiceCollection AddSendApiWebhookDelivery(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidation>();
+
+        services.TryAddSingleton<IWebhookHostResolver, SystemHostResolver>();
+        services.AddSingleton<GuardedConnector>();
+        services.AddHttpClient(WebhookSender.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<GuardedConnector>().CreateHandler())
+            // Endpoint URLs often carry a token; they stay out of the HTTP client's request logs.
+            .RemoveAllLoggers();
+        services.AddSingleton<WebhookSender>();
+
+        services.AddSingleton(sp => new WebhookJobs(sp.GetRequiredService<IBackgroundJobClient>()));
+        // Hangfire resolves jobs from the container; the factory lets the job keep an internal constructor.
+        services.AddTransient(sp => new WebhookDeliveryJob(
+            sp.GetRequiredService<IWebhookStore>(),
+            sp.GetRequiredService<IWebhookDeliveryLog>(),
+            sp.GetRequiredService<WebhookSender>(),
+            sp.GetRequiredService<WebhookJobs>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<WebhookOptions>>(),
+            sp.GetRequiredService<ILogger<WebhookDeliveryJob>>()));
+        services.AddHostedService<WebhookDispatcher>();
+
+        services.AddHangfireServer((sp, server) =>
+        {
+            var options = sp.GetRequiredService<IOptions<WebhookOptions>>().Value;
+            server.ServerName = $"{Environment.MachineName}:webhooks";
+            server.Queues = [WebhookDeliveryJob.Queue];
+            server.WorkerCount = options.Workers;
+            // Scheduled retries become due on this clock; Hangfire's default (15s) would stretch a 5s retry.
+            server.SchedulePollingInterval = options.SchedulePollingIntervalValue;
+        });
+        return services;
+    }
+}
