@@ -15,13 +15,16 @@ public static class WebhookEventTypes
     public const string MessageSuppressed = "message.suppressed";
     public const string MessageComplained = "message.complained";
 
+    /// <summary>A receiver asked us to slow down and the recipient's domain was throttled for a while.</summary>
+    public const string MessageThrottled = "message.throttled";
+
     /// <summary>Reserved for inbound mail; nothing produces it yet.</summary>
     public const string InboundReceived = "inbound.received";
 
     public static IReadOnlyList<string> All { get; } =
     [
         MessageQueued, MessageDelivered, MessageDeferred, MessageBounced, MessageFailed,
-        MessageSuppressed, MessageComplained, InboundReceived,
+        MessageSuppressed, MessageComplained, MessageThrottled, InboundReceived,
     ];
 
     public static bool IsKnown(string? type) => type is not null && All.Contains(type, StringComparer.Ordinal);
