@@ -69,7 +69,7 @@ public sealed partial class DeliveryJob
         if (await Task.WhenAny(work, Task.Delay(DetachAfter, _time)) != work)
         {
             LogDetached(_logger, claim, held.Snapshot().Count);
-            _ = FinishAsync(work, stop, renewal);
+            _concurrency.Track(FinishAsync(work, stop, renewal));
             return;
         }
 
@@ -78,16 +78,26 @@ public sealed partial class DeliveryJob
 
     private async Task DeliverAllAsync(string claim, IReadOnlyList<string> owned, HeldClaims held, CancellationToken cancellationToken)
     {
+        var started = 0;
         try
         {
             await Parallel.ForEachAsync(
                 owned,
                 new ParallelOptions { MaxDegreeOfParallelism = _options.ConcurrencyPerJob, CancellationToken = cancellationToken },
-                (id, ct) => new ValueTask(DeliverLimitedAsync(claim, id, held, ct)));
+                (id, ct) =>
+                {
+                    Interlocked.Increment(ref started);
+                    return new ValueTask(DeliverLimitedAsync(claim, id, held, ct));
+                });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: messages not started keep their claim until it lapses, then go out again.
+        }
+        finally
+        {
+            // Messages a cancellation kept from starting are no longer in flight either.
+            _concurrency.Finished(owned.Count - Volatile.Read(ref started));
         }
     }
 

@@ -43,6 +43,30 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
             errors.Add($"Delivery:ReturnPathDomain (env Delivery__ReturnPathDomain) must be a domain name, not '{returnPath}'.");
         }
 
+        for (var i = 0; i < options.BackoffRules.Count; i++)
+        {
+            var rule = options.BackoffRules[i];
+            var env = $"Delivery__BackoffRules__{i}";
+            if (rule.Factor is not (> 0 and <= 1))
+            {
+                errors.Add($"{env}__Factor must be more than 0 and at most 1, not {rule.Factor}.");
+            }
+
+            if (!Durations.TryParse(rule.Duration, out var duration) || duration <= TimeSpan.Zero)
+            {
+                errors.Add($"{env}__Duration must be a positive duration such as 10m, not '{rule.Duration}'.");
+            }
+
+            try
+            {
+                _ = new System.Text.RegularExpressions.Regex(rule.Pattern);
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"{env}__Pattern is not a valid regular expression: {ex.Message}");
+            }
+        }
+
         Positive(errors, "MaxConcurrentDeliveries", options.MaxConcurrentDeliveries);
         Positive(errors, "BatchSize", options.BatchSize);
         Positive(errors, "ConcurrencyPerJob", options.ConcurrencyPerJob);

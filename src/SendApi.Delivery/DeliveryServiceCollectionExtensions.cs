@@ -29,6 +29,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<IMessageSigner, NoMessageSigning>();
         services.AddSingleton<MessageDelivery>();
         services.AddSingleton<DeliveryConcurrency>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryConcurrency>());
         // Hangfire resolves jobs from the container; the factory lets the job keep an internal constructor.
         services.AddTransient(sp => new DeliveryJob(
             sp.GetRequiredService<IDeliveryQueue>(),

@@ -103,6 +103,13 @@ internal sealed partial class MessageDelivery(
             {
                 break;
             }
+            catch (Exception ex)
+            {
+                // The shared throttle is unreachable (store blip): this domain waits, the domains
+                // already delivered in this attempt still get recorded.
+                LogThrottleFailed(logger, ex, domain.Key);
+                permit = new ThrottleDecision(false, MinPostpone, null);
+            }
 
             if (!permit.Granted)
             {
@@ -129,7 +136,6 @@ internal sealed partial class MessageDelivery(
                 (replies, via) = await DeliverToDomainAsync(domain.Key, message, ReturnPathFor(work, indices),
                     [.. indices.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], cancellationToken);
                 durationMs = (long)time.GetElapsedTime(started).TotalMilliseconds;
-                await SlowDownIfAskedAsync(work, domain.Key, indices, replies, events);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -144,10 +150,11 @@ internal sealed partial class MessageDelivery(
             }
             finally
             {
-                await throttle.ReleaseAsync(domain.Key, permit.Token!, CancellationToken.None);
                 gate.Release();
+                await ReleaseSharedAsync(domain.Key, permit.Token!);
             }
 
+            await SlowDownIfAskedAsync(work, domain.Key, indices, replies, events);
             for (var k = 0; k < indices.Count; k++)
             {
                 Record(work, indices[k], replies[k], via, durationMs, updates, events);
@@ -186,6 +193,19 @@ internal sealed partial class MessageDelivery(
         }
     }
 
+    /// <summary>A slot that cannot be given back (store blip) lapses with its lease; the replies still count.</summary>
+    private async Task ReleaseSharedAsync(string domain, string token)
+    {
+        try
+        {
+            await throttle.ReleaseAsync(domain, token, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogThrottleFailed(logger, ex, domain);
+        }
+    }
+
     /// <summary>The envelope sender: the per-message VERP address when a return-path domain is set, else the sender.</summary>
     private MailboxAddress ReturnPathFor(DeliveryWork work, IReadOnlyList<int> indices) =>
         _options.ReturnPathDomain is { Length: > 0 } domain
@@ -202,7 +222,17 @@ internal sealed partial class MessageDelivery(
                 continue;
             }
 
-            await throttle.SetBackoffAsync(domain, match.Rule.Factor, match.Duration, CancellationToken.None);
+            try
+            {
+                await throttle.SetBackoffAsync(domain, match.Rule.Factor, match.Duration, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // Slowing down is advice; failing to record it must not change what the servers said.
+                LogThrottleFailed(logger, ex, domain);
+                return;
+            }
+
             LogBackoff(logger, domain, match.Rule.Name, match.Rule.Factor, match.Duration, replies[k].ToString());
             events.Add(new MessageEvent(MessageEventTypes.Throttled, time.GetUtcNow(), work.Envelope.Recipients[indices[k]].Address,
                 $"{domain} asked to slow down (rule {match.Rule.Name}): its rate and connections are at {match.Rule.Factor:P0} for {match.Duration}", replies[k]));
@@ -329,6 +359,9 @@ internal sealed partial class MessageDelivery(
             }
         }
     }
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Warning, Message = "The domain throttle for {Domain} failed; its recipients wait and retry")]
+    private static partial void LogThrottleFailed(ILogger logger, Exception exception, string domain);
 
     [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "{Domain} asked to slow down (rule {Rule}): rate and connections at {Factor} for {Duration}; reply: {Reply}")]
     private static partial void LogBackoff(ILogger logger, string domain, string rule, double factor, TimeSpan duration, string reply);

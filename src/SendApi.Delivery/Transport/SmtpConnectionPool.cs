@@ -74,7 +74,18 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
                 }
 
                 // The peer may have dropped it meanwhile; RSET both checks that and clears any state.
-                if (await session.Client.TryResetAsync(cancellationToken))
+                bool alive;
+                try
+                {
+                    alive = await session.Client.TryResetAsync(cancellationToken);
+                }
+                catch
+                {
+                    await CloseAsync(session);
+                    throw;
+                }
+
+                if (alive)
                 {
                     return session;
                 }

@@ -45,7 +45,18 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
             return Unavailable(451, "4.7.5", $"TLS is required for this domain (Delivery:RequireTlsDomains) but {endpoint} offers no working STARTTLS; not sending in plaintext");
         }
 
-        var result = await TransactAsync(session, endpoint, message, sender, recipients, cancellationToken);
+        (TransportResult Result, bool Reusable) result;
+        try
+        {
+            result = await TransactAsync(session, endpoint, message, sender, recipients, cancellationToken);
+        }
+        catch
+        {
+            // Cancellation or an exception nobody foresaw: the session's state is unknown, close it.
+            await SmtpConnectionPool.CloseAsync(session);
+            throw;
+        }
+
         if (result.Reusable)
         {
             await slot.ReturnAsync(session);

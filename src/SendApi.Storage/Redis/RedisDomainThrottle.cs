@@ -33,7 +33,8 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
           redis.call('SET', KEYS[2], tostring(tat + interval), 'PX', math.ceil(wait + interval + 60000))
         end
         redis.call('ZADD', KEYS[1], now + wait + tonumber(ARGV[3]), ARGV[1])
-        redis.call('PEXPIRE', KEYS[1], math.ceil(wait + tonumber(ARGV[3])))
+        local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+        redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(tonumber(last[2]) - now)))
         return {1, math.ceil(wait)}
         """;
 

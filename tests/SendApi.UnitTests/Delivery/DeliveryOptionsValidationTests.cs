@@ -41,4 +41,16 @@ public sealed class DeliveryOptionsValidationTests
     [InlineData("dns.example.com", false)]
     public void Dns_servers_are_ip_and_optional_port(string servers, bool valid) =>
         Assert.Equal(valid, _validation.Validate(null, new DnsOptions { Servers = servers }).Succeeded);
+
+    [Theory]
+    [InlineData(0, "10m", "x", "Delivery__BackoffRules__0__Factor")]
+    [InlineData(0.5, "soon", "x", "Delivery__BackoffRules__0__Duration")]
+    [InlineData(0.5, "10m", "([", "Delivery__BackoffRules__0__Pattern")]
+    public void Bad_backoff_rules_fail_at_start(double factor, string duration, string pattern, string named)
+    {
+        var options = new DeliveryOptions { BackoffRules = [new() { Name = "r", Pattern = pattern, Factor = factor, Duration = duration }] };
+        var result = _validation.Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains(named, result.FailureMessage);
+    }
 }
