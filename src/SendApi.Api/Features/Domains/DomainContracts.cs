@@ -38,17 +38,28 @@ internal sealed class CreateDomainValidator : AbstractValidator<CreateDomainRequ
 internal static class DomainDnsRecords
 {
     /// <summary>
-    /// DKIM, SPF and the return path's MX. The return path is Delivery:ReturnPathDomain when the
-    /// operator set one (one domain for all senders, so its MX is the same for everyone). Without it,
-    /// the record names bounces.&lt;domain&gt;: a subdomain the customer can point at SendApi without
-    /// touching the MX of the domain itself, which keeps receiving the customer's own mail.
+    /// The records that make this domain's mail pass: DKIM always (it carries DMARC alignment);
+    /// SPF on the domain that MAIL FROM really uses. Without Delivery:ReturnPathDomain that is the
+    /// sender's own domain, so the customer adds our include to its SPF. With it, MAIL FROM is
+    /// the operator's return-path domain, whose SPF and MX (pointing bounces at SendApi's port 25)
+    /// the operator publishes once for all senders; they are listed so the picture is complete.
     /// </summary>
-    public static DnsRecord[] For(SenderDomain domain, DomainsOptions options) =>
-    [
-        new("TXT", $"{domain.Dkim.Selector}._domainkey.{domain.Name}", $"v=DKIM1; k=rsa; p={domain.Dkim.PublicKey}"),
-        new("TXT", domain.Name, $"v=spf1 include:{options.SpfInclude} ~all"),
-        new("MX", options.ReturnPathDomain ?? $"bounces.{domain.Name}", $"10 {options.MailHost}"),
-    ];
+    public static DnsRecord[] For(SenderDomain domain, DomainsOptions options)
+    {
+        var dkim = new DnsRecord("TXT", $"{domain.Dkim.Selector}._domainkey.{domain.Name}", $"v=DKIM1; k=rsa; p={domain.Dkim.PublicKey}");
+        return options.ReturnPathDomain is { Length: > 0 } returnPath
+            ?
+            [
+                dkim,
+                new("TXT", returnPath, $"v=spf1 include:{options.SpfInclude} ~all"),
+                new("MX", returnPath, $"10 {options.MailHost}"),
+            ]
+            :
+            [
+                dkim,
+                new("TXT", domain.Name, $"v=spf1 include:{options.SpfInclude} ~all"),
+            ];
+    }
 
     public static DomainDetails Details(SenderDomain domain, DomainsOptions options) =>
         new(domain.Name, domain.CreatedAt, new DkimDetails(domain.Dkim.Selector, domain.Dkim.Algorithm), For(domain, options));
