@@ -10,6 +10,7 @@ COPY src/SendApi/SendApi.csproj src/SendApi/
 COPY src/SendApi.Api/SendApi.Api.csproj src/SendApi.Api/
 COPY src/SendApi.Core/SendApi.Core.csproj src/SendApi.Core/
 COPY src/SendApi.Delivery/SendApi.Delivery.csproj src/SendApi.Delivery/
+COPY src/SendApi.Inbound/SendApi.Inbound.csproj src/SendApi.Inbound/
 COPY src/SendApi.Smtp/SendApi.Smtp.csproj src/SendApi.Smtp/
 COPY src/SendApi.Storage/SendApi.Storage.csproj src/SendApi.Storage/
 COPY src/SendApi.Webhooks/SendApi.Webhooks.csproj src/SendApi.Webhooks/

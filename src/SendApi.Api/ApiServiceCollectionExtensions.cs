@@ -14,6 +14,7 @@ using SendApi.Api.Features.ApiKeys;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Webhooks;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Suppressions;
 using SendApi.Api.Http;
 
 namespace SendApi.Api;
@@ -59,6 +60,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<MessageComposer>();
         services.AddSendApiWebhooks();
         services.AddSendApiDomains();
+        services.AddSendApiSuppressions();
 
         services.AddAuthentication(ApiKeyDefaults.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
@@ -74,6 +76,7 @@ public static class ApiServiceCollectionExtensions
         app.MapApiKeysApi();
         app.MapWebhooksApi();
         app.MapDomainsApi();
+        app.MapSuppressionsApi();
         return app;
     }
 

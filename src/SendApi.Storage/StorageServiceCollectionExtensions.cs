@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using SendApi.Core.Accounts;
 using SendApi.Core.Domains;
 using SendApi.Core.Messages;
+using SendApi.Core.Suppressions;
 using SendApi.Core.Throttling;
 using SendApi.Core.Webhooks;
 using SendApi.Storage.Embedded;
@@ -44,6 +45,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryWebhookOutbox>();
         services.AddSingleton<InMemoryDomainStore>();
         services.AddSingleton<InMemoryDomainThrottle>();
+        services.AddSingleton<InMemorySuppressionStore>();
 
         // Redis.
         services.AddSingleton<IConnectionMultiplexer>(sp =>
@@ -55,6 +57,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisWebhookOutbox>();
         services.AddSingleton<RedisDomainStore>();
         services.AddSingleton<RedisDomainThrottle>();
+        services.AddSingleton<RedisSuppressionStore>();
 
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
@@ -64,6 +67,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IWebhookOutbox>(sp => Pick<IWebhookOutbox, RedisWebhookOutbox, InMemoryWebhookOutbox>(sp));
         services.AddSingleton<IDomainStore>(sp => Pick<IDomainStore, RedisDomainStore, InMemoryDomainStore>(sp));
         services.AddSingleton<IDomainThrottle>(sp => Pick<IDomainThrottle, RedisDomainThrottle, InMemoryDomainThrottle>(sp));
+        services.AddSingleton<ISuppressionStore>(sp => Pick<ISuppressionStore, RedisSuppressionStore, InMemorySuppressionStore>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
             : new InMemoryStorage());

@@ -1,7 +1,30 @@
 namespace SendApi.Core.Messages;
 
 /// <summary>A message ready to be accepted: its envelope, its MIME bytes, and the client's idempotency key.</summary>
-public sealed record NewMessage(MessageEnvelope Envelope, ReadOnlyMemory<byte> Mime, string? IdempotencyKey);
+public sealed record NewMessage(MessageEnvelope Envelope, ReadOnlyMemory<byte> Mime, string? IdempotencyKey)
+{
+    /// <summary>
+    /// Recipients that start in another state than queued (a suppressed one starts final). They are
+    /// written in the same atomic step as the rest, so no worker can see them queued in between.
+    /// When every recipient starts final the message is finished at once and never enters the queue.
+    /// </summary>
+    public IReadOnlyList<RecipientUpdate> InitialStates { get; init; } = [];
+
+    /// <summary>Events recorded right after "queued", in the same step (e.g. "suppressed").</summary>
+    public IReadOnlyList<MessageEvent> InitialEvents { get; init; } = [];
+
+    /// <summary>Each recipient's first state: queued unless <see cref="InitialStates"/> says otherwise.</summary>
+    public RecipientState[] StartingStates()
+    {
+        var states = Envelope.Recipients.Select(_ => RecipientState.Queued(Envelope.CreatedAt)).ToArray();
+        foreach (var update in InitialStates)
+        {
+            states[update.Index] = update.State;
+        }
+
+        return states;
+    }
+}
 
 /// <summary>What accepting returned: the id, and whether an earlier request with the same idempotency key already created it.</summary>
 public sealed record AcceptResult(string Id, bool Replayed);

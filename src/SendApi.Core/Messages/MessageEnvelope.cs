@@ -59,6 +59,9 @@ public static class MessageEventTypes
     public const string Bounced = "bounced";
     public const string Failed = "failed";
 
+    /// <summary>The recipient was on the account's suppression list; the detail gives the list's reason.</summary>
+    public const string Suppressed = "suppressed";
+
     /// <summary>A receiver asked us to slow down and the domain's limits were lowered for a while.</summary>
     public const string Throttled = "throttled";
 }

@@ -11,8 +11,22 @@ public static class MessageStatus
     public const string Bounced = "bounced";
     public const string Failed = "failed";
 
-    public static string Of(IReadOnlyCollection<RecipientState> recipients)
+    /// <summary>Every recipient was on the suppression list: accepted, but nothing was sent.</summary>
+    public const string Suppressed = "suppressed";
+
+    /// <summary>
+    /// Suppressed recipients were never attempted, so they do not weigh in the summary of the
+    /// others: one delivered and one suppressed is "delivered" (the recipient list says the rest).
+    /// Only a message whose every recipient was suppressed is "suppressed".
+    /// </summary>
+    public static string Of(IReadOnlyCollection<RecipientState> all)
     {
+        var recipients = all.Where(r => r.Status != RecipientStatus.Suppressed).ToList();
+        if (recipients.Count == 0 && all.Count > 0)
+        {
+            return Suppressed;
+        }
+
         if (recipients.Any(r => r.Status == RecipientStatus.Sending))
         {
             return Sending;

@@ -9,6 +9,9 @@ public enum RecipientStatus
     Deferred,
     Bounced,
     Failed,
+
+    /// <summary>On the account's suppression list when the message was accepted: never attempted.</summary>
+    Suppressed,
 }
 
 public enum RecipientKind
@@ -22,5 +25,5 @@ public static class RecipientStatusExtensions
 {
     /// <summary>Final states never change again through delivery; only later evidence (a bounce) may.</summary>
     public static bool IsFinal(this RecipientStatus status) =>
-        status is RecipientStatus.Delivered or RecipientStatus.Bounced or RecipientStatus.Failed;
+        status is RecipientStatus.Delivered or RecipientStatus.Bounced or RecipientStatus.Failed or RecipientStatus.Suppressed;
 }

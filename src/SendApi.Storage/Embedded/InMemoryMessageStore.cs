@@ -45,12 +45,22 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
                 return Task.FromResult(new AcceptResult(previous.Id, Replayed: true));
             }
 
-            var recipients = envelope.Recipients.Select(_ => RecipientState.Queued(envelope.CreatedAt)).ToArray();
-            var entry = new Entry(envelope, message.Mime.ToArray(), recipients);
+            var recipients = message.StartingStates();
+            var finished = recipients.All(r => r.Status.IsFinal());
+            var entry = new Entry(envelope, finished ? ReadOnlyMemory<byte>.Empty : message.Mime.ToArray(), recipients);
             entry.Events.Add(new MessageEvent(MessageEventTypes.Queued, envelope.CreatedAt, null, $"{recipients.Length} recipient(s)"));
+            entry.Events.AddRange(message.InitialEvents);
             webhooks?.AddIfWanted(envelope, entry.Events);
             _messages[envelope.Id] = entry;
-            SetDue(envelope.Id, envelope.CreatedAt);
+            if (finished)
+            {
+                // Nothing to deliver (every recipient suppressed): finished now, as Complete would leave it.
+                _finished.Enqueue((time.GetUtcNow(), envelope.Id));
+            }
+            else
+            {
+                SetDue(envelope.Id, envelope.CreatedAt);
+            }
             if (idempotencyKey is not null)
             {
                 var expires = time.GetUtcNow() + IdempotencyWindow;

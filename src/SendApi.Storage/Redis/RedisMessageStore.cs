@@ -22,22 +22,25 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         var envelope = message.Envelope;
         var queued = new MessageEvent(MessageEventTypes.Queued, envelope.CreatedAt, null, $"{envelope.Recipients.Count} recipient(s)");
         var idempotencyKey = message.IdempotencyKey is null ? "" : keys.Idempotency(envelope.AccountId, message.IdempotencyKey);
+        var states = message.StartingStates();
 
         var args = new List<RedisValue>
         {
             envelope.Id,
-            envelope.CreatedAt.ToUnixTimeMilliseconds(),
+            states.All(s => s.Status.IsFinal()) ? "" : envelope.CreatedAt.ToUnixTimeMilliseconds(),
             StorageJson.Serialize(envelope),
             message.Mime,
-            StorageJson.Serialize(queued),
             (long)IdempotencyWindow.TotalSeconds,
             envelope.AccountId,
+            (long)Retention.TotalSeconds,
+            1 + message.InitialEvents.Count,
+            StorageJson.Serialize(queued),
         };
-        var state = StorageJson.Serialize(RecipientState.Queued(envelope.CreatedAt));
-        for (var i = 0; i < envelope.Recipients.Count; i++)
+        args.AddRange(message.InitialEvents.Select(e => (RedisValue)StorageJson.Serialize(e)));
+        for (var i = 0; i < states.Length; i++)
         {
             args.Add(RedisKeys.RecipientField(i));
-            args.Add(state);
+            args.Add(StorageJson.Serialize(states[i]));
         }
 
         var result = await Db.ScriptEvaluateAsync(

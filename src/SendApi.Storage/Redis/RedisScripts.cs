@@ -10,25 +10,37 @@ internal static class RedisScripts
     private const string OutboxMaxLength = "1000000";
 
     /// <summary>
-    /// Accept: idempotency check, message hash, MIME, first event and due entry, all or nothing.
-    /// The event also goes to the webhook outbox when the account has an endpoint; otherwise that
-    /// costs one SISMEMBER.
+    /// Accept: idempotency check, message hash, MIME, first events and due entry, all or nothing.
+    /// The events also go to the webhook outbox when the account has an endpoint; otherwise that
+    /// costs one SISMEMBER. A message with nothing to deliver (every recipient suppressed) is
+    /// finished at once: no MIME, no due entry, and the retention clock starts.
     /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox.
-    /// ARGV: id, due ms, env, mime, event, idem ttl s, account, then r:i field/value pairs.
+    /// ARGV: id, due ms ('' = nothing to deliver), env, mime, idem ttl s, account, retention s,
+    /// event count n, n events, then r:i field/value pairs.
     /// Returns the id of the message that now answers for the request (an earlier one on replay).
     /// </summary>
     public const string Accept = $$"""
         if KEYS[5] ~= '' then
           local existing = redis.call('GET', KEYS[5])
           if existing then return existing end
-          redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[6])
+          redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[5])
         end
-        redis.call('HSET', KEYS[1], 'env', ARGV[3], unpack(ARGV, 8))
-        redis.call('SET', KEYS[3], ARGV[4])
-        redis.call('RPUSH', KEYS[2], ARGV[5])
-        redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
-        if redis.call('SISMEMBER', KEYS[6], ARGV[7]) == 1 then
-          redis.call('XADD', KEYS[7], 'MAXLEN', '~', {{OutboxMaxLength}}, '*', 'account', ARGV[7], 'env', ARGV[3], 'event', ARGV[5])
+        local n = tonumber(ARGV[8])
+        redis.call('HSET', KEYS[1], 'env', ARGV[3], unpack(ARGV, 9 + n))
+        for i = 9, 8 + n do
+          redis.call('RPUSH', KEYS[2], ARGV[i])
+        end
+        if ARGV[2] == '' then
+          redis.call('EXPIRE', KEYS[1], ARGV[7])
+          redis.call('EXPIRE', KEYS[2], ARGV[7])
+        else
+          redis.call('SET', KEYS[3], ARGV[4])
+          redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+        end
+        if redis.call('SISMEMBER', KEYS[6], ARGV[6]) == 1 then
+          for i = 9, 8 + n do
+            redis.call('XADD', KEYS[7], 'MAXLEN', '~', {{OutboxMaxLength}}, '*', 'account', ARGV[6], 'env', ARGV[3], 'event', ARGV[i])
+          end
         end
         return ARGV[1]
         """;

@@ -132,4 +132,49 @@ public abstract class MessageStoreContract
         Assert.NotNull(await messages.FindAsync(id, default));
         Assert.True((await queue.LoadAsync(id, default))!.Mime.IsEmpty);
     }
+
+    [Fact]
+    public async Task Recipients_accepted_in_a_final_state_are_recorded_with_their_events_and_the_rest_stay_queued()
+    {
+        var (messages, queue) = CreateStore();
+        var suppressed = new RecipientState(RecipientStatus.Suppressed, 0, null, null, T0);
+        var message = Message(recipients: 2) with
+        {
+            InitialStates = [new RecipientUpdate(1, suppressed)],
+            InitialEvents = [new MessageEvent(MessageEventTypes.Suppressed, T0, "r1@example.test", "On the suppression list: manual")],
+        };
+        var id = (await messages.AcceptAsync(message, default)).Id;
+
+        var stored = (await messages.FindAsync(id, default))!;
+        Assert.Equal([RecipientStatus.Queued, RecipientStatus.Suppressed], stored.Recipients.Select(r => r.Status));
+        Assert.Equal([MessageEventTypes.Queued, MessageEventTypes.Suppressed], stored.Events.Select(e => e.Type));
+        Assert.Equal("r1@example.test", stored.Events[1].Recipient);
+        Assert.Equal(MessageStatus.Queued, MessageStatus.Of(stored.Recipients));
+        Assert.Contains(id, await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default));
+        Assert.Equal("abc"u8.ToArray(), (await queue.LoadAsync(id, default))!.Mime.ToArray());
+    }
+
+    [Fact]
+    public async Task A_message_whose_every_recipient_is_final_at_accept_is_finished_and_never_queued()
+    {
+        var (messages, queue) = CreateStore();
+        var suppressed = new RecipientState(RecipientStatus.Suppressed, 0, null, null, T0);
+        var message = Message(recipients: 2) with
+        {
+            InitialStates = [new RecipientUpdate(0, suppressed), new RecipientUpdate(1, suppressed)],
+            InitialEvents =
+            [
+                new MessageEvent(MessageEventTypes.Suppressed, T0, "r0@example.test", "On the suppression list: hard_bounce"),
+                new MessageEvent(MessageEventTypes.Suppressed, T0, "r1@example.test", "On the suppression list: complaint"),
+            ],
+        };
+        var id = (await messages.AcceptAsync(message, default)).Id;
+
+        var stored = (await messages.FindAsync(id, default))!;
+        Assert.Equal(MessageStatus.Suppressed, MessageStatus.Of(stored.Recipients));
+        Assert.Equal([MessageEventTypes.Queued, MessageEventTypes.Suppressed, MessageEventTypes.Suppressed], stored.Events.Select(e => e.Type));
+        Assert.Null(await queue.NextDueAsync(default));
+        Assert.DoesNotContain(id, await queue.ClaimDueAsync("c1", T0.AddDays(1), 100, T0.AddDays(2), default));
+        Assert.True((await queue.LoadAsync(id, default))!.Mime.IsEmpty);
+    }
 }

@@ -35,7 +35,7 @@ public sealed record MessageDetails(
 }
 
 /// <param name="Type">to, cc or bcc.</param>
-/// <param name="Status">queued, sending, delivered, deferred, bounced or failed.</param>
+/// <param name="Status">queued, sending, delivered, deferred, bounced, failed or suppressed (on the suppression list: never sent).</param>
 /// <param name="LastResponse">The last SMTP reply about this recipient (or the synthesised one for DNS and connection failures).</param>
 public sealed record RecipientDetails(
     string Address,
@@ -60,7 +60,7 @@ public sealed record SmtpResponseDetails(int Code, string? EnhancedCode, string 
         reply is null ? null : new SmtpResponseDetails(reply.Code, reply.EnhancedCode, reply.Text);
 }
 
-/// <param name="Type">queued, delivered, deferred, bounced, failed or throttled.</param>
+/// <param name="Type">queued, delivered, deferred, bounced, failed, suppressed or throttled.</param>
 /// <param name="Mx">The MX host, address, port and TLS version that answered, when one did.</param>
 /// <param name="DurationMs">How long the SMTP transaction took.</param>
 public sealed record EventDetails(string Type, DateTimeOffset At, string? Recipient, string? Detail, int? SmtpCode, string? Mx, long? DurationMs)

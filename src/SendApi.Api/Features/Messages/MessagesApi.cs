@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using SendApi.Api.Auth;
+using SendApi.Api.Features.Suppressions;
 using SendApi.Api.Http;
 using SendApi.Core.Messages;
 
@@ -39,7 +40,7 @@ public static class MessagesApi
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         ClaimsPrincipal user,
         MessageComposer composer,
-        IMessageStore store,
+        SuppressionGate gate,
         IDeliverySignal delivery,
         Microsoft.Extensions.Options.IOptions<MessagesOptions> options,
         CancellationToken cancellationToken)
@@ -64,13 +65,14 @@ public static class MessagesApi
             return TooLarge(composed.Mime.LongLength, maxSize);
         }
 
-        var accepted = await store.AcceptAsync(new NewMessage(composed.Envelope, composed.Mime, idempotencyKey), cancellationToken);
+        var accepted = await gate.AcceptAsync(new NewMessage(composed.Envelope, composed.Mime, idempotencyKey), cancellationToken);
         if (!accepted.Replayed)
         {
             delivery.Notify();
         }
 
-        return TypedResults.Accepted($"/messages/{accepted.Id}", new SendMessageResponse(accepted.Id, MessageStatus.Queued));
+        return TypedResults.Accepted($"/messages/{accepted.Id}",
+            new SendMessageResponse(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null));
     }
 
     internal static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> GetAsync(

@@ -57,4 +57,7 @@ public sealed record AttachmentRequest
     public string? ContentId { get; init; }
 }
 
-public sealed record SendMessageResponse(string Id, string Status);
+/// <summary>The answer of <c>POST /messages</c>.</summary>
+/// <param name="Status">"queued", or "suppressed" when every recipient is on the suppression list (nothing will be sent).</param>
+/// <param name="Suppressed">The recipients on the account's suppression list: they are sent nothing. Absent when there are none.</param>
+public sealed record SendMessageResponse(string Id, string Status, IReadOnlyList<string>? Suppressed = null);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using MimeKit.Utils;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Suppressions;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
 using SendApi.Smtp;
@@ -19,7 +20,7 @@ namespace SendApi.Api.Features.Submission;
 /// </summary>
 internal sealed partial class SmtpSubmissionHandler(
     IApiKeyStore keys,
-    IMessageStore store,
+    SuppressionGate gate,
     IDeliverySignal delivery,
     IOptions<MessagesOptions> messages,
     IOptions<SmtpOptions> smtp,
@@ -122,14 +123,23 @@ internal sealed partial class SmtpSubmissionHandler(
             bytes.LongLength);
         try
         {
-            var accepted = await store.AcceptAsync(new NewMessage(stored, bytes, options.IdempotencyKey), cancellationToken);
+            var accepted = await gate.AcceptAsync(new NewMessage(stored, bytes, options.IdempotencyKey), cancellationToken);
             if (!accepted.Replayed)
             {
                 delivery.Notify();
             }
 
             LogAccepted(logger, accepted.Id, key.Id, envelope.Recipients.Count, session.Remote?.Address.ToString() ?? "?");
-            return new SmtpReply(250, "2.0.0", $"Ok: queued as {accepted.Id}");
+
+            // SMTP has no per-recipient answer after DATA, so the reply text is where a client
+            // (or its log) can learn that some recipients will get nothing.
+            var suppressed = accepted.Suppressed.Count switch
+            {
+                0 => "",
+                1 => " (1 recipient suppressed)",
+                var n => $" ({n} recipients suppressed)",
+            };
+            return new SmtpReply(250, "2.0.0", $"Ok: queued as {accepted.Id}{suppressed}");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+using MimeKit;
+
+namespace SendApi.Inbound;
+
+/// <summary>
+/// Recognises automatic answers: RFC 3834's Auto-Submitted, the older X-Autoreply/Precedence
+/// headers that vacation programs still write, and the subjects mail clients give them.
+/// </summary>
+internal static partial class AutoReplyDetector
+{
+    public static string? Detect(MimeMessage message)
+    {
+        var autoSubmitted = message.Headers["Auto-Submitted"]?.Trim();
+        if (!string.IsNullOrEmpty(autoSubmitted) && !autoSubmitted.StartsWith("no", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"Auto-Submitted: {FirstToken(autoSubmitted)}";
+        }
+
+        foreach (var name in (string[])["X-Autoreply", "X-Autorespond", "X-Auto-Reply"])
+        {
+            if (message.Headers[name] is { } value && !value.Trim().Equals("no", StringComparison.OrdinalIgnoreCase))
+            {
+                return $"{name}: {value.Trim()}";
+            }
+        }
+
+        if (message.Headers["Precedence"]?.Trim() is { } precedence && precedence.Equals("auto_reply", StringComparison.OrdinalIgnoreCase))
+        {
+            return "Precedence: auto_reply";
+        }
+
+        // Exchange marks its out-of-office answers so; the subject below catches them too, in English.
+        if (message.Headers["X-MS-Exchange-Generated-Message-Source"] is { } source && source.Contains("Mailbox Rules Agent", StringComparison.OrdinalIgnoreCase))
+        {
+            return "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent";
+        }
+
+        if (message.Subject is { } subject && AutoReplySubject().IsMatch(subject))
+        {
+            return $"subject: {subject.Trim()}";
+        }
+
+        return null;
+    }
+
+    private static string FirstToken(string value)
+    {
+        var end = value.IndexOfAny([';', ' ', '\t']);
+        return (end < 0 ? value : value[..end]).ToLowerInvariant();
+    }
+
+    [GeneratedRegex(@"^\s*(automatic reply|auto(matic)?[- ]?(reply|response)|auto:|out of (the )?office|on vacation|vacation reply|away from (the )?office|abwesenheitsnotiz|r[ée]ponse automatique|risposta automatica|respuesta autom[áa]tica)", RegexOptions.IgnoreCase)]
+    private static partial Regex AutoReplySubject();
+}
