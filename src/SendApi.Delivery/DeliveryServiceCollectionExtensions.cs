@@ -22,6 +22,7 @@ public static class DeliveryServiceCollectionExtensions
 
         services.AddSingleton(sp => DnsClientFactory.Create(sp.GetRequiredService<IOptions<DnsOptions>>()));
         services.AddSingleton<MxResolver>();
+        services.AddSingleton<MxRouter>();
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<SmtpTransport>();
         services.AddSingleton(sp => new BackoffRules(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.BackoffRules));

@@ -19,8 +19,7 @@ internal sealed record AttemptOutcome(IReadOnlyList<RecipientUpdate> Updates, IR
 /// hosts in order until one answers; each recipient's reply turned into its next state.
 /// </summary>
 internal sealed partial class MessageDelivery(
-    MxResolver resolver,
-    SmtpTransport transport,
+    MxRouter router,
     RetryPolicy retry,
     IMessageSigner signer,
     IDomainThrottle throttle,
@@ -133,8 +132,8 @@ internal sealed partial class MessageDelivery(
                 }
 
                 var started = time.GetTimestamp();
-                (replies, via) = await DeliverToDomainAsync(domain.Key, message, ReturnPathFor(work, indices),
-                    [.. indices.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], cancellationToken);
+                (replies, via) = await router.SendAsync(domain.Key, message, ReturnPathFor(work, indices),
+                    [.. indices.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], _requireTls.Contains(domain.Key), cancellationToken);
                 durationMs = (long)time.GetElapsedTime(started).TotalMilliseconds;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -250,57 +249,6 @@ internal sealed partial class MessageDelivery(
 
         var nextDue = states.Where(s => !s.Status.IsFinal()).Select(s => s.NextAttemptAt).Min();
         return new AttemptOutcome(updates, events, nextDue);
-    }
-
-    private async Task<(IReadOnlyList<SmtpReply> Replies, string? Via)> DeliverToDomainAsync(
-        string domain, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
-    {
-        var requireTls = _requireTls.Contains(domain);
-        var resolution = await resolver.ResolveAsync(domain, cancellationToken);
-        if (resolution is MxResolution.Failure failure)
-        {
-            return (Same(failure.Reply, recipients.Count), null);
-        }
-
-        var hosts = ((MxResolution.Hosts)resolution).List;
-        SmtpReply? last = null;
-        foreach (var host in hosts)
-        {
-            IReadOnlyList<System.Net.IPAddress> addresses;
-            try
-            {
-                addresses = await resolver.AddressesAsync(host.Name, cancellationToken);
-            }
-            catch (DnsLookupException ex)
-            {
-                last = new SmtpReply(451, "4.4.3", ex.Message);
-                continue;
-            }
-
-            if (addresses.Count == 0)
-            {
-                last = host.Implicit
-                    ? new SmtpReply(550, "5.1.2", $"Domain {domain} has neither MX nor address records")
-                    : new SmtpReply(451, "4.4.3", $"MX host {host.Name} has no address records");
-                continue;
-            }
-
-            foreach (var address in addresses)
-            {
-                var result = await transport.SendAsync(host.Name, address, message, sender, recipients, requireTls, cancellationToken);
-                if (result is TransportResult.Answered answered)
-                {
-                    return (answered.Replies, answered.Via);
-                }
-
-                last = ((TransportResult.HostUnavailable)result).Reply;
-            }
-        }
-
-        // No host took the transaction: the last one's answer decides, as Postfix does. A refused
-        // connection or a 4xx is retried; a 5xx greeting, or a domain without MX whose own name
-        // has no address, is permanent.
-        return (Same(last ?? new SmtpReply(451, "4.4.1", $"No MX host of {domain} could be tried"), recipients.Count), null);
     }
 
     private void Record(DeliveryWork work, int index, SmtpReply reply, string? via, long? durationMs, List<RecipientUpdate> updates, List<MessageEvent> events)

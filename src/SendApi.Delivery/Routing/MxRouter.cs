@@ -1,0 +1,65 @@
+using System.Net;
+using MimeKit;
+using SendApi.Core.Messages;
+using SendApi.Delivery.Transport;
+
+namespace SendApi.Delivery.Routing;
+
+/// <summary>
+/// One SMTP transaction to a domain (RFC 5321 §5.1): its MX hosts in preference order, each of
+/// their addresses in turn, until one answers the transaction. Returns one reply per recipient.
+/// </summary>
+internal sealed class MxRouter(MxResolver resolver, SmtpTransport transport)
+{
+    public async Task<(IReadOnlyList<SmtpReply> Replies, string? Via)> SendAsync(
+        string domain, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, bool requireTls, CancellationToken cancellationToken)
+    {
+        var resolution = await resolver.ResolveAsync(domain, cancellationToken);
+        if (resolution is MxResolution.Failure failure)
+        {
+            return (Same(failure.Reply, recipients.Count), null);
+        }
+
+        var hosts = ((MxResolution.Hosts)resolution).List;
+        SmtpReply? last = null;
+        foreach (var host in hosts)
+        {
+            IReadOnlyList<IPAddress> addresses;
+            try
+            {
+                addresses = await resolver.AddressesAsync(host.Name, cancellationToken);
+            }
+            catch (DnsLookupException ex)
+            {
+                last = new SmtpReply(451, "4.4.3", ex.Message);
+                continue;
+            }
+
+            if (addresses.Count == 0)
+            {
+                last = host.Implicit
+                    ? new SmtpReply(550, "5.1.2", $"Domain {domain} has neither MX nor address records")
+                    : new SmtpReply(451, "4.4.3", $"MX host {host.Name} has no address records");
+                continue;
+            }
+
+            foreach (var address in addresses)
+            {
+                var result = await transport.SendAsync(host.Name, address, message, sender, recipients, requireTls, cancellationToken);
+                if (result is TransportResult.Answered answered)
+                {
+                    return (answered.Replies, answered.Via);
+                }
+
+                last = ((TransportResult.HostUnavailable)result).Reply;
+            }
+        }
+
+        // No host took the transaction: the last one's answer decides, as Postfix does. A refused
+        // connection or a 4xx is retried; a 5xx greeting, or a domain without MX whose own name
+        // has no address, is permanent.
+        return (Same(last ?? new SmtpReply(451, "4.4.1", $"No MX host of {domain} could be tried"), recipients.Count), null);
+    }
+
+    private static SmtpReply[] Same(SmtpReply reply, int count) => Enumerable.Repeat(reply, count).ToArray();
+}
