@@ -39,4 +39,12 @@ public interface IMessageStore
     Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken);
 
     Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records later evidence about an existing message (a bounce or a complaint that came back
+    /// after delivery): recipient states and events in one atomic step, with no claim, since it
+    /// does not come from a delivery attempt. The events reach the webhook outbox as an attempt's
+    /// would. False when the message is not (or no longer) stored.
+    /// </summary>
+    Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken);
 }

@@ -59,6 +59,9 @@ public static class MessageEventTypes
     public const string Bounced = "bounced";
     public const string Failed = "failed";
 
+    /// <summary>The recipient reported the message as unwanted (an ARF feedback report).</summary>
+    public const string Complained = "complained";
+
     /// <summary>The recipient was on the account's suppression list; the detail gives the list's reason.</summary>
     public const string Suppressed = "suppressed";
 

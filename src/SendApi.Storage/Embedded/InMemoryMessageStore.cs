@@ -181,6 +181,26 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
         return Task.CompletedTask;
     }
 
+    public Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_messages.TryGetValue(id, out var entry))
+            {
+                return Task.FromResult(false);
+            }
+
+            Apply(entry, updates);
+            entry.Events.AddRange(events);
+            if (events.Count > 0)
+            {
+                webhooks?.AddIfWanted(entry.Envelope, events);
+            }
+
+            return Task.FromResult(true);
+        }
+    }
+
     private bool Holds(string claim, string id) => _claims.TryGetValue(id, out var current) && current == claim;
 
     /// <summary>Drops finished messages past retention and expired idempotency keys; cheap, run on each accept.</summary>

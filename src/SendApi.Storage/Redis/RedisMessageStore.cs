@@ -131,6 +131,20 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         await Db.ScriptEvaluateAsync(RedisScripts.Complete, [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
     }
 
+    public async Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)
+    {
+        var args = new List<RedisValue> { events.Count };
+        args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
+        foreach (var update in updates)
+        {
+            args.Add(RedisKeys.RecipientField(update.Index));
+            args.Add(StorageJson.Serialize(update.State));
+        }
+
+        var result = await Db.ScriptEvaluateAsync(RedisScripts.Record, [keys.Message(id), keys.Events(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
+        return (int)result == 1;
+    }
+
     private static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients)
     {
         envelope = null!;

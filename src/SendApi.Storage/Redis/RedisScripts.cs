@@ -122,4 +122,33 @@ internal static class RedisScripts
         end
         return 1
         """;
+
+    /// <summary>
+    /// Record later evidence (a bounce, a complaint) on an existing message: no claim is involved,
+    /// the states and events are written as they are. The events go to the webhook outbox exactly
+    /// as in <see cref="Complete"/>. Writing into an existing hash or list keeps its retention TTL.
+    /// KEYS: msg, events, webhook accounts, outbox. ARGV: event count n, n events, then r:i
+    /// field/value pairs. Returns 0 when the message is not stored.
+    /// </summary>
+    public const string Record = $$"""
+        local env = redis.call('HGET', KEYS[1], 'env')
+        if not env then return 0 end
+        local n = tonumber(ARGV[1])
+        for i = 2, 1 + n do
+          redis.call('RPUSH', KEYS[2], ARGV[i])
+        end
+        if #ARGV > 1 + n then
+          redis.call('HSET', KEYS[1], unpack(ARGV, 2 + n))
+        end
+        if n > 0 and redis.call('SCARD', KEYS[3]) > 0 then
+          local ok, decoded = pcall(cjson.decode, env)
+          local account = ok and type(decoded) == 'table' and decoded['account_id']
+          if type(account) == 'string' and redis.call('SISMEMBER', KEYS[3], account) == 1 then
+            for i = 2, 1 + n do
+              redis.call('XADD', KEYS[4], 'MAXLEN', '~', {{OutboxMaxLength}}, '*', 'account', account, 'env', env, 'event', ARGV[i])
+            end
+          end
+        end
+        return 1
+        """;
 }

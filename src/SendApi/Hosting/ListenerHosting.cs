@@ -9,7 +9,7 @@ namespace SendApi.Hosting;
 
 /// <summary>
 /// Every listening socket of the service: HTTP, SMTP submission on 587 (STARTTLS) and 465
-/// (implicit TLS), all in Kestrel. The TLS certificate is loaded (or made) once, at start.
+/// (implicit TLS), inbound SMTP on 25, all in Kestrel. The TLS certificate is loaded (or made) once, at start.
 /// </summary>
 internal static class ListenerHosting
 {
@@ -52,6 +52,11 @@ internal static class ListenerHosting
             if (smtp.SubmissionTls.Port > 0)
             {
                 EndpointBinding.Listen(kestrel, smtp.BindAddress, smtp.SubmissionTls.Port, listen => listen.UseSmtp(SubmissionListeners.ImplicitTlsProfile(smtp)));
+            }
+
+            if (smtp.Inbound.Port > 0)
+            {
+                EndpointBinding.Listen(kestrel, smtp.BindAddress, smtp.Inbound.Port, listen => listen.UseSmtp(SubmissionListeners.InboundProfile()));
             }
         });
         return builder;

@@ -27,6 +27,9 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
     /// <summary>SMTP submission with implicit TLS (465 in production).</summary>
     public int SubmissionTlsPort { get; } = FreePort.Tcp();
 
+    /// <summary>Inbound SMTP: bounces and complaints to the return path (25 in production).</summary>
+    public int InboundPort { get; } = FreePort.Tcp();
+
     public SendApiApp(IReadOnlyDictionary<string, string?> settings, TimeProvider? time = null)
     {
         var all = new Dictionary<string, string?>
@@ -36,6 +39,7 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
             ["Smtp:BindAddress"] = "127.0.0.1",
             ["Smtp:Submission:Port"] = SubmissionPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Smtp:SubmissionTls:Port"] = SubmissionTlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Smtp:Inbound:Port"] = InboundPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings)
         {

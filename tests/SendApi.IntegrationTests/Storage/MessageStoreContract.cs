@@ -121,6 +121,45 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
+    public async Task Later_evidence_on_a_finished_message_updates_a_recipient_and_appends_events_without_a_claim()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, default);
+
+        var bounce = new SmtpReply(550, "5.1.1", "User unknown");
+        var bounced = delivered with { Status = RecipientStatus.Bounced, LastReply = bounce, UpdatedAt = T0.AddMinutes(10) };
+        Assert.True(await messages.RecordAsync(id,
+            [new RecipientUpdate(1, bounced)],
+            [new MessageEvent(MessageEventTypes.Bounced, T0.AddMinutes(10), "r1@example.test", "hard bounce: 5.1.1", bounce),
+             new MessageEvent(MessageEventTypes.Complained, T0.AddMinutes(11), "r0@example.test", "feedback: abuse")], default));
+
+        var stored = (await messages.FindAsync(id, default))!;
+        Assert.Equal([RecipientStatus.Delivered, RecipientStatus.Bounced], stored.Recipients.Select(r => r.Status));
+        Assert.Equal(bounce, stored.Recipients[1].LastReply);
+        Assert.Equal([MessageEventTypes.Queued, MessageEventTypes.Bounced, MessageEventTypes.Complained], stored.Events.Select(e => e.Type));
+        Assert.Equal(bounce, stored.Events[1].Reply);
+
+        // Evidence is not an attempt: the finished message does not come back into the queue.
+        Assert.Null(await queue.NextDueAsync(default));
+        Assert.Empty(await queue.ClaimDueAsync("c2", T0.AddDays(1), 100, T0.AddDays(2), default));
+    }
+
+    [Fact]
+    public async Task Evidence_for_a_message_not_stored_is_refused_and_creates_nothing()
+    {
+        var (messages, _) = CreateStore();
+        var id = MessageIds.New();
+
+        Assert.False(await messages.RecordAsync(id,
+            [new RecipientUpdate(0, RecipientState.Queued(T0) with { Status = RecipientStatus.Bounced })],
+            [new MessageEvent(MessageEventTypes.Bounced, T0, "r0@example.test", "hard bounce")], default));
+        Assert.Null(await messages.FindAsync(id, default));
+    }
+
+    [Fact]
     public async Task A_finished_message_keeps_its_history_but_not_its_body()
     {
         var (messages, queue) = CreateStore();

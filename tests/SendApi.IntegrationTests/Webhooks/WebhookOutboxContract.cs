@@ -87,6 +87,25 @@ public abstract class WebhookOutboxContract
     }
 
     [Fact]
+    public async Task Events_recorded_later_on_a_message_reach_the_outbox_like_an_attempts_events()
+    {
+        var (messages, queue, webhooks, outbox) = CreateStores();
+        await webhooks.CreateAsync(Hook("loud"), default);
+        var id = (await messages.AcceptAsync(Message("loud"), default)).Id;
+        await CompleteAsync(queue, id, "c1", Delivered(T0.AddSeconds(1)));
+
+        Assert.True(await messages.RecordAsync(id, [], [new MessageEvent(MessageEventTypes.Complained, T0.AddMinutes(5), "r0@example.test", "feedback: abuse")], default));
+
+        var events = await outbox.ReadAsync("d1", 100, default);
+        Assert.Equal(["message.queued", "message.delivered", "message.complained"], events.Select(e => e.Type));
+        var complained = Assert.IsType<MessageEventData>(events[2].Data);
+        Assert.Equal(id, complained.MessageId);
+        Assert.Equal("r0@example.test", complained.Recipient);
+        Assert.Equal(["orders"], complained.Tags);
+        Assert.Equal("loud", events[2].AccountId);
+    }
+
+    [Fact]
     public async Task An_event_is_handed_out_once_and_leaves_when_acknowledged()
     {
         var (messages, _, webhooks, outbox) = CreateStores();

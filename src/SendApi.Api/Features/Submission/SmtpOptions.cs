@@ -21,6 +21,9 @@ public sealed class SmtpOptions
     /// <summary>Port 465: implicit TLS (RFC 8314).</summary>
     public SmtpListenerOptions SubmissionTls { get; set; } = new() { Port = 465 };
 
+    /// <summary>Port 25: mail to the service's own domains (bounces, complaints); no AUTH, never relays.</summary>
+    public SmtpListenerOptions Inbound { get; set; } = new() { Port = 25 };
+
     /// <summary>Offer AUTH before STARTTLS (passwords in clear text): for trusted local networks only.</summary>
     public bool AllowInsecureAuth { get; set; }
 
@@ -54,6 +57,17 @@ internal sealed class SmtpOptionsValidation : IValidateOptions<SmtpOptions>
         var errors = new List<string>();
         Listener(errors, "Submission", options.Submission);
         Listener(errors, "SubmissionTls", options.SubmissionTls);
+        Listener(errors, "Inbound", options.Inbound);
+        if (!string.IsNullOrWhiteSpace(options.Inbound.TrustedNetworks))
+        {
+            errors.Add("Smtp:Inbound:TrustedNetworks (env Smtp__Inbound__TrustedNetworks) is not supported: port 25 takes no submissions, only mail to the service's own domains.");
+        }
+
+        var ports = new[] { options.Submission.Port, options.SubmissionTls.Port, options.Inbound.Port }.Where(p => p > 0).ToList();
+        if (ports.Count != ports.Distinct().Count())
+        {
+            errors.Add($"Smtp:Submission:Port, Smtp:SubmissionTls:Port and Smtp:Inbound:Port must differ (0 turns one off), not {string.Join(", ", ports)}.");
+        }
         if (!Durations.TryParse(options.IdleTimeout, out var idle) || idle < TimeSpan.FromSeconds(1))
         {
             errors.Add($"Smtp:IdleTimeout (env Smtp__IdleTimeout) must be a duration of at least 1s, not '{options.IdleTimeout}'.");

@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using SendApi.IntegrationTests.Submission;
+
+namespace SendApi.IntegrationTests.Inbound;
+
+/// <summary>
+/// Mail to port 25 as a reporting MTA sends it, by hand: MailKit cannot send the null sender &lt;&gt;
+/// that every bounce uses. Reports come from the DSN/ARF fixtures of the unit tests, rewritten to
+/// name a message this test really sent.
+/// </summary>
+internal static partial class InboundSmtp
+{
+    /// <summary>Sends <paramref name="message"/> and returns the reply to the end of DATA.</summary>
+    public static async Task<string> DeliverAsync(int port, string mailFrom, string rcptTo, string message)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var smtp = new RawSmtp(tcp.GetStream());
+        Assert.StartsWith("220", await smtp.ReadReplyAsync());
+        await smtp.CommandAsync("EHLO mx.reporter.test", "250");
+        await smtp.CommandAsync($"MAIL FROM:<{mailFrom}>", "250");
+        await smtp.CommandAsync($"RCPT TO:<{rcptTo}>", "250");
+        await smtp.CommandAsync("DATA", "354");
+        var crlf = LineEnd().Replace(message.TrimEnd(), "\r\n");
+        var stuffed = LeadingDot().Replace(crlf, "..");
+        await smtp.WriteAsync(stuffed + "\r\n.\r\n");
+        var reply = await smtp.ReadReplyAsync();
+        await smtp.CommandAsync("QUIT", "221");
+        return reply;
+    }
+
+    /// <summary>The reply to RCPT TO (after EHLO and MAIL FROM:&lt;&gt;), and the EHLO reply.</summary>
+    public static async Task<(string Ehlo, string Rcpt)> TryRecipientAsync(int port, string rcptTo)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var smtp = new RawSmtp(tcp.GetStream());
+        Assert.StartsWith("220", await smtp.ReadReplyAsync());
+        var ehlo = await smtp.CommandAsync("EHLO relay-tester.test", "250");
+        await smtp.CommandAsync("MAIL FROM:<spammer@elsewhere.test>", "250");
+        await smtp.WriteAsync($"RCPT TO:<{rcptTo}>\r\n");
+        var reply = await smtp.ReadReplyAsync();
+        await smtp.CommandAsync("QUIT", "221");
+        return (ehlo, reply);
+    }
+
+    /// <summary>
+    /// A fixture of tests/SendApi.UnitTests/Inbound/Fixtures with its return path, its original
+    /// Message-ID and the fixture's recipient replaced by those of a real message.
+    /// </summary>
+    public static string Fixture(string name, string returnPath, string messageIdHeader, string fixtureRecipient, string recipient)
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "SendApi.UnitTests", "Inbound", "Fixtures", name));
+        text = VerpOfFixture().Replace(text, returnPath);
+        text = MessageIdOfFixture().Replace(text, $"<{messageIdHeader}>");
+        return text.Replace(fixtureRecipient, recipient, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SendApi.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("SendApi.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"bounces\+[0-9a-z]+-(\d+|m)@mail\.shop\.example")]
+    private static partial Regex VerpOfFixture();
+
+    [GeneratedRegex(@"<01jx[0-9a-z]+@mail\.shop\.example>")]
+    private static partial Regex MessageIdOfFixture();
+
+    [GeneratedRegex(@"\r?\n")]
+    private static partial Regex LineEnd();
+
+    [GeneratedRegex(@"(?<=^|\r\n)\.", RegexOptions.Multiline)]
+    private static partial Regex LeadingDot();
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using SendApi.Api.Features.Inbound;
+using SendApi.Api.Features.Submission;
+using SendApi.Core.Messages;
+using SendApi.Delivery;
+using SendApi.Smtp;
+using SendApi.Storage.Embedded;
+
+namespace SendApi.IntegrationTests.Inbound;
+
+/// <summary>
+/// A report is acknowledged only once it is recorded: when the store fails the reporting MTA is
+/// told to retry (451), so nothing it was told "250" about is lost.
+/// </summary>
+public sealed class InboundStoreFailureTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    private sealed class FailingStore(IMessageStore inner, bool failFind, bool failRecord) : IMessageStore
+    {
+        public Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken) => inner.AcceptAsync(message, cancellationToken);
+
+        public Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken) =>
+            failFind ? throw new InvalidOperationException("store down") : inner.FindAsync(id, cancellationToken);
+
+        public Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken) =>
+            failRecord ? throw new InvalidOperationException("store down") : inner.RecordAsync(id, updates, events, cancellationToken);
+    }
+
+    private static async Task<(InboundSmtpHandler Handler, SmtpSessionInfo Session, string ReturnPath)> HandlerAsync(bool failFind, bool failRecord)
+    {
+        var time = new FakeTimeProvider(T0);
+        var store = new InMemoryMessageStore(time);
+        var id = MessageIds.New();
+        await store.AcceptAsync(new NewMessage(
+            new MessageEnvelope(id, "acct", "a@acme.test", "a@acme.test", "s", [new RecipientAddress("carol@example.test", RecipientKind.To)],
+                [], new Dictionary<string, string>(), T0, $"{id}@sendapi.test", 3),
+            "abc"u8.ToArray(), null), default);
+        var failing = new FailingStore(store, failFind, failRecord);
+        var delivery = Options.Create(new DeliveryOptions { ReturnPathDomain = "bounces.sendapi.test" });
+        var handler = new InboundSmtpHandler(failing, new InboundRecorder(failing, new InMemorySuppressionStore(), time), delivery, NullLogger<InboundSmtpHandler>.Instance);
+        var session = new SmtpSessionInfo(SubmissionListeners.InboundProfile(), new IPEndPoint(IPAddress.Loopback, 40000), "mx.test", false, null, "s1");
+        return (handler, session, ReturnPath.Encode(id, [0], "bounces.sendapi.test"));
+    }
+
+    [Fact]
+    public async Task A_store_failure_at_RCPT_is_a_temporary_refusal()
+    {
+        var (handler, session, returnPath) = await HandlerAsync(failFind: true, failRecord: false);
+
+        var reply = await handler.CheckRecipientAsync(session, returnPath, default);
+
+        Assert.Equal((451, "4.3.0"), (reply?.Code, reply?.EnhancedCode));
+    }
+
+    [Fact]
+    public async Task A_store_failure_while_recording_a_bounce_asks_the_sender_to_retry()
+    {
+        var (handler, session, returnPath) = await HandlerAsync(failFind: false, failRecord: true);
+        Assert.Null(await handler.CheckRecipientAsync(session, returnPath, default));
+        var dsn = InboundSmtp.Fixture("postfix-user-unknown.eml", returnPath, "x@sendapi.test", "carol@example.org", "carol@example.test");
+
+        var reply = await handler.DeliverAsync(session, new SmtpEnvelope("", [returnPath], false, false, null), new MemoryStream(System.Text.Encoding.UTF8.GetBytes(dsn)), default);
+
+        Assert.Equal((451, "4.3.0"), (reply.Code, reply.EnhancedCode));
+    }
+}
