@@ -17,7 +17,7 @@ public sealed class OpenApiDocumentTests
     {
         await using var app = new SendApiApp(new Dictionary<string, string?>());
         var served = JsonNode.Parse(await app.Client(apiKey: null).GetStringAsync("/swagger/v1/swagger.json"))!.ToJsonString(Indented) + "\n";
-        var path = Path.Combine(RepositoryRoot(), "openapi", "sendapi.json");
+        var path = Path.Combine(Repository.Root, "openapi", "sendapi.json");
 
         if (Environment.GetEnvironmentVariable("SENDAPI_UPDATE_OPENAPI") == "1")
         {
@@ -40,18 +40,5 @@ public sealed class OpenApiDocumentTests
         }
 
         return i;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SendApi.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("SendApi.sln not found above " + AppContext.BaseDirectory);
     }
 }

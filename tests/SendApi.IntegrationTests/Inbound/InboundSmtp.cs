@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Submission;
 
 namespace SendApi.IntegrationTests.Inbound;
@@ -51,21 +52,10 @@ internal static partial class InboundSmtp
     /// </summary>
     public static string Fixture(string name, string returnPath, string messageIdHeader, string fixtureRecipient, string recipient)
     {
-        var text = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "SendApi.UnitTests", "Inbound", "Fixtures", name));
+        var text = File.ReadAllText(Path.Combine(Repository.Root, "tests", "SendApi.UnitTests", "Inbound", "Fixtures", name));
         text = VerpOfFixture().Replace(text, returnPath);
         text = MessageIdOfFixture().Replace(text, $"<{messageIdHeader}>");
         return text.Replace(fixtureRecipient, recipient, StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SendApi.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("SendApi.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"bounces\+[0-9a-z]+-(\d+|m)@mail\.shop\.example")]
