@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using SendApi.Api.Auth;
 using SendApi.Api.Features.ApiKeys;
 using SendApi.Api.Features.Domains;
+using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Webhooks;
 using SendApi.Api.Features.Messages;
 using SendApi.Api.Features.Suppressions;
@@ -77,6 +78,7 @@ public static class ApiServiceCollectionExtensions
         app.MapWebhooksApi();
         app.MapDomainsApi();
         app.MapSuppressionsApi();
+        app.MapInboundApi();
         return app;
     }
 

@@ -64,7 +64,7 @@ internal static partial class MimeParts
         return message.HtmlBody is { } html ? HtmlToText(html) : "";
     }
 
-    private static string HtmlToText(string html) =>
+    public static string HtmlToText(string html) =>
         WebUtility.HtmlDecode(Tag().Replace(LineBreakingTag().Replace(html, "\n"), " "));
 
     [GeneratedRegex(@"<(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", RegexOptions.IgnoreCase)]

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Accounts;
 using SendApi.Core.Domains;
+using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
 using SendApi.Core.Suppressions;
 using SendApi.Core.Throttling;
@@ -46,6 +47,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryDomainStore>();
         services.AddSingleton<InMemoryDomainThrottle>();
         services.AddSingleton<InMemorySuppressionStore>();
+        services.AddSingleton<InMemoryInboundStore>();
 
         // Redis.
         services.AddSingleton<IConnectionMultiplexer>(sp =>
@@ -58,6 +60,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisDomainStore>();
         services.AddSingleton<RedisDomainThrottle>();
         services.AddSingleton<RedisSuppressionStore>();
+        services.AddSingleton<RedisInboundStore>();
 
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
@@ -68,6 +71,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDomainStore>(sp => Pick<IDomainStore, RedisDomainStore, InMemoryDomainStore>(sp));
         services.AddSingleton<IDomainThrottle>(sp => Pick<IDomainThrottle, RedisDomainThrottle, InMemoryDomainThrottle>(sp));
         services.AddSingleton<ISuppressionStore>(sp => Pick<ISuppressionStore, RedisSuppressionStore, InMemorySuppressionStore>(sp));
+        services.AddSingleton<IInboundStore>(sp => Pick<IInboundStore, RedisInboundStore, InMemoryInboundStore>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
             : new InMemoryStorage());

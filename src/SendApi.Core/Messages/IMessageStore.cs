@@ -41,6 +41,12 @@ public interface IMessageStore
     Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Our id of the account's message with this Message-ID header (without angle brackets), while
+    /// the message is retained: how a reply's In-Reply-To or References finds what it answers.
+    /// </summary>
+    Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Records later evidence about an existing message (a bounce or a complaint that came back
     /// after delivery): recipient states and events in one atomic step, with no claim, since it
     /// does not come from a delivery attempt. The events reach the webhook outbox as an attempt's

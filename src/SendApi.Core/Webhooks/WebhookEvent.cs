@@ -1,3 +1,4 @@
+using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
 
 namespace SendApi.Core.Webhooks;
@@ -7,8 +8,8 @@ namespace SendApi.Core.Webhooks;
 /// the outbox entry's id, unique per event.
 /// </summary>
 /// <param name="Data">
-/// <see cref="MessageEventData"/> for <c>message.*</c> events; <c>inbound.*</c> events will bring
-/// their own record. Serialized by its runtime type.
+/// <see cref="MessageEventData"/> for <c>message.*</c> events, the <see cref="InboundEmail"/> for
+/// <c>inbound.received</c>. Serialized by its runtime type.
 /// </param>
 public sealed record WebhookEvent(string Id, string AccountId, string Type, DateTimeOffset CreatedAt, object Data)
 {
@@ -25,6 +26,10 @@ public sealed record WebhookEvent(string Id, string AccountId, string Type, Date
             e.Detail,
             envelope.Tags,
             envelope.Metadata));
+
+    /// <summary>Mail received for the account: the parsed message as <c>GET /inbound/{id}</c> shows it.</summary>
+    public static WebhookEvent ForInbound(string id, InboundEmail email) =>
+        new(id, email.AccountId, WebhookEventTypes.InboundReceived, email.ReceivedAt, email);
 }
 
 /// <param name="Status">The event's type without its prefix: queued, delivered, deferred, failed, …</param>

@@ -18,7 +18,7 @@ public static class WebhookEventTypes
     /// <summary>A receiver asked us to slow down and the recipient's domain was throttled for a while.</summary>
     public const string MessageThrottled = "message.throttled";
 
-    /// <summary>Reserved for inbound mail; nothing produces it yet.</summary>
+    /// <summary>Mail arrived for an inbound domain, or a person replied to a return path.</summary>
     public const string InboundReceived = "inbound.received";
 
     public static IReadOnlyList<string> All { get; } =

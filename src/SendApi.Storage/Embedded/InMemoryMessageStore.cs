@@ -17,6 +17,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _messages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Id, DateTimeOffset Expires)> _idempotency = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Account, string Header), string> _byMessageIdHeader = [];
     private readonly SortedSet<(long Due, string Id)> _due = new();
     private readonly Dictionary<string, long> _dueById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _claims = new(StringComparer.Ordinal);
@@ -52,6 +53,11 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             entry.Events.AddRange(message.InitialEvents);
             webhooks?.AddIfWanted(envelope, entry.Events);
             _messages[envelope.Id] = entry;
+            if (!string.IsNullOrEmpty(envelope.MessageIdHeader))
+            {
+                _byMessageIdHeader[(envelope.AccountId, envelope.MessageIdHeader)] = envelope.Id;
+            }
+
             if (finished)
             {
                 // Nothing to deliver (every recipient suppressed): finished now, as Complete would leave it.
@@ -70,6 +76,14 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
         }
 
         return Task.FromResult(new AcceptResult(envelope.Id, Replayed: false));
+    }
+
+    public Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_byMessageIdHeader.GetValueOrDefault((accountId, messageIdHeader)));
+        }
     }
 
     public Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken)
@@ -210,9 +224,13 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
         while (_finished.TryPeek(out var oldest) && oldest.Finished + Retention <= now)
         {
             _finished.Dequeue();
-            if (!_dueById.ContainsKey(oldest.Id))
+            if (!_dueById.ContainsKey(oldest.Id) && _messages.Remove(oldest.Id, out var forgotten))
             {
-                _messages.Remove(oldest.Id);
+                var header = (forgotten.Envelope.AccountId, forgotten.Envelope.MessageIdHeader);
+                if (_byMessageIdHeader.TryGetValue(header, out var indexed) && indexed == oldest.Id)
+                {
+                    _byMessageIdHeader.Remove(header);
+                }
             }
         }
 

@@ -1,3 +1,4 @@
+using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
 using SendApi.Core.Webhooks;
 
@@ -31,6 +32,26 @@ internal sealed class InMemoryWebhookOutbox(InMemoryWebhookStore webhooks, TimeP
                 _fresh.AddLast(WebhookEvent.ForMessage($"{time.GetUtcNow().ToUnixTimeMilliseconds()}-{++_sequence}", envelope, e));
             }
 
+            while (_fresh.Count > WebhookLimits.OutboxMaxLength)
+            {
+                _fresh.RemoveFirst();
+            }
+        }
+
+        Signal();
+    }
+
+    /// <summary>Adds an <c>inbound.received</c> event when the account has an endpoint; called by the inbound store.</summary>
+    public void AddInboundIfWanted(InboundEmail email)
+    {
+        if (!webhooks.HasWebhooks(email.AccountId))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _fresh.AddLast(WebhookEvent.ForInbound($"{time.GetUtcNow().ToUnixTimeMilliseconds()}-{++_sequence}", email));
             while (_fresh.Count > WebhookLimits.OutboxMaxLength)
             {
                 _fresh.RemoveFirst();

@@ -6,7 +6,8 @@ namespace SendApi.Storage.Redis;
 /// <c>msg:{id}:mime</c> the message bytes (apart, so that status reads never load them),
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
 /// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
-/// <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes, <c>webhook*</c> and the <c>events</c> stream (webhooks).
+/// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
+/// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail).
 /// </summary>
 internal sealed class RedisKeys(string prefix)
 {
@@ -50,6 +51,16 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>Stream of events for webhooks (the outbox), read by the dispatchers' consumer group.</summary>
     public string WebhookOutbox => $"{Prefix}events";
+
+    /// <summary>An inbound message's parsed record (JSON), its original MIME, and an account's index of them.</summary>
+    public string Inbound(string id) => $"{Prefix}inbound:{id}";
+
+    public string InboundRaw(string id) => $"{Prefix}inbound:{id}:raw";
+
+    public string InboundIndex(string account) => $"{Prefix}account:{account}:inbound";
+
+    /// <summary>Message-ID header → our message id, per account, for linking replies (In-Reply-To) to what we sent.</summary>
+    public string MessageIdHeader(string account, string header) => $"{Prefix}mid:{account}:{header}";
 
     public static string RecipientField(int index) => $"r:{index}";
 }

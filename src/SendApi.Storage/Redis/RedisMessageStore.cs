@@ -45,10 +45,19 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
         var result = await Db.ScriptEvaluateAsync(
             RedisScripts.Accept,
-            [keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey, keys.WebhookAccounts, keys.WebhookOutbox],
+            [
+                keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey, keys.WebhookAccounts, keys.WebhookOutbox,
+                string.IsNullOrEmpty(envelope.MessageIdHeader) ? "" : keys.MessageIdHeader(envelope.AccountId, envelope.MessageIdHeader),
+            ],
             [.. args]);
         var id = (string)result!;
         return new AcceptResult(id, Replayed: id != envelope.Id);
+    }
+
+    public async Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken)
+    {
+        var id = await Db.StringGetAsync(keys.MessageIdHeader(accountId, messageIdHeader));
+        return id.IsNull ? null : (string?)id;
     }
 
     public async Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken)

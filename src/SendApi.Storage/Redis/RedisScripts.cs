@@ -7,14 +7,16 @@ namespace SendApi.Storage.Redis;
 internal static class RedisScripts
 {
     // XADD's approximate cap on the webhook outbox (see WebhookLimits.OutboxMaxLength).
-    private const string OutboxMaxLength = "1000000";
+    internal const string OutboxMaxLength = "1000000";
 
     /// <summary>
     /// Accept: idempotency check, message hash, MIME, first events and due entry, all or nothing.
     /// The events also go to the webhook outbox when the account has an endpoint; otherwise that
     /// costs one SISMEMBER. A message with nothing to deliver (every recipient suppressed) is
     /// finished at once: no MIME, no due entry, and the retention clock starts.
-    /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox.
+    /// The Message-ID header is indexed for the retention period, so that a reply's In-Reply-To
+    /// finds the message it answers.
+    /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox, Message-ID index ('' when none).
     /// ARGV: id, due ms ('' = nothing to deliver), env, mime, idem ttl s, account, retention s,
     /// event count n, n events, then r:i field/value pairs.
     /// Returns the id of the message that now answers for the request (an earlier one on replay).
@@ -36,6 +38,9 @@ internal static class RedisScripts
         else
           redis.call('SET', KEYS[3], ARGV[4])
           redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+        end
+        if KEYS[8] ~= '' then
+          redis.call('SET', KEYS[8], ARGV[1], 'EX', ARGV[7])
         end
         if redis.call('SISMEMBER', KEYS[6], ARGV[6]) == 1 then
           for i = 9, 8 + n do

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
 using SendApi.Core.Webhooks;
 using StackExchange.Redis;
@@ -124,6 +125,12 @@ internal sealed partial class RedisWebhookOutbox(IConnectionMultiplexer redis, R
         {
             try
             {
+                if (entry["inbound"] is { IsNull: false } inbound)
+                {
+                    events.Add(WebhookEvent.ForInbound(entry.Id!, StorageJson.Deserialize<InboundEmail>(inbound!)));
+                    continue;
+                }
+
                 var envelope = StorageJson.Deserialize<MessageEnvelope>(entry["env"]!);
                 var e = StorageJson.Deserialize<MessageEvent>(entry["event"]!);
                 events.Add(WebhookEvent.ForMessage(entry.Id!, envelope, e));

@@ -23,6 +23,9 @@ public sealed class InboundStoreFailureTests
     {
         public Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken) => inner.AcceptAsync(message, cancellationToken);
 
+        public Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken) =>
+            inner.FindIdByMessageIdHeaderAsync(accountId, messageIdHeader, cancellationToken);
+
         public Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken) =>
             failFind ? throw new InvalidOperationException("store down") : inner.FindAsync(id, cancellationToken);
 
@@ -41,7 +44,9 @@ public sealed class InboundStoreFailureTests
             "abc"u8.ToArray(), null), default);
         var failing = new FailingStore(store, failFind, failRecord);
         var delivery = Options.Create(new DeliveryOptions { ReturnPathDomain = "bounces.sendapi.test" });
-        var handler = new InboundSmtpHandler(failing, new InboundRecorder(failing, new InMemorySuppressionStore(), time), delivery, NullLogger<InboundSmtpHandler>.Instance);
+        var handler = new InboundSmtpHandler(
+            failing, new InMemoryInboundStore(time), new InboundRecorder(failing, new InMemorySuppressionStore(), time), delivery,
+            Options.Create(new InboundOptions()), time, NullLogger<InboundSmtpHandler>.Instance);
         var session = new SmtpSessionInfo(SubmissionListeners.InboundProfile(), new IPEndPoint(IPAddress.Loopback, 40000), "mx.test", false, null, "s1");
         return (handler, session, ReturnPath.Encode(id, [0], "bounces.sendapi.test"));
     }

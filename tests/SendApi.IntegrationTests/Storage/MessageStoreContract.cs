@@ -40,6 +40,18 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
+    public async Task A_message_is_found_by_its_Message_ID_header_within_its_account_only()
+    {
+        var (messages, _) = CreateStore();
+        var message = Message();
+        await messages.AcceptAsync(message, default);
+
+        Assert.Equal(message.Envelope.Id, await messages.FindIdByMessageIdHeaderAsync("acct", message.Envelope.MessageIdHeader, default));
+        Assert.Null(await messages.FindIdByMessageIdHeaderAsync("other", message.Envelope.MessageIdHeader, default));
+        Assert.Null(await messages.FindIdByMessageIdHeaderAsync("acct", "unknown@sendapi.test", default));
+    }
+
+    [Fact]
     public async Task Same_idempotency_key_in_the_same_account_replays_the_first_message()
     {
         var (messages, _) = CreateStore();

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
 using SendApi.Delivery;
 using SendApi.Inbound;
@@ -11,17 +12,26 @@ using SmtpReply = SendApi.Smtp.SmtpReply;
 namespace SendApi.Api.Features.Inbound;
 
 /// <summary>
-/// Port 25. Only our own return-path addresses (VERP) of messages we still hold are accepted, so
-/// the listener can never relay, whoever connects. What arrives is classified (bounce, complaint,
-/// auto-reply, reply) and bounces and complaints are recorded on the message they are about.
+/// Port 25, the delivery agent. Two kinds of address are ours and accepted: the return paths
+/// (VERP) of messages we still hold, and any address at a configured inbound domain. Everything
+/// else is refused at RCPT, so the listener can never relay, whoever connects.
+/// What arrives at a return path is classified: bounces and complaints are recorded on the
+/// message they are about; a person's reply or an auto-reply is stored as inbound mail of that
+/// message's account, linked to it. What arrives at an inbound domain is stored for the domain's
+/// account, linked to the message it answers when In-Reply-To or References name one.
+/// Nothing is acknowledged (250) before it is stored.
 /// </summary>
 internal sealed partial class InboundSmtpHandler(
     IMessageStore messages,
+    IInboundStore inbound,
     InboundRecorder recorder,
     IOptions<DeliveryOptions> delivery,
+    IOptions<InboundOptions> options,
+    TimeProvider time,
     ILogger<InboundSmtpHandler> logger) : ISmtpMessageHandler
 {
     private static readonly SmtpReply RelayingDenied = new(550, "5.7.1", "Relaying denied");
+    private static readonly SmtpReply TryAgain = new(451, "4.3.0", "Temporary failure storing the message; please try again");
 
     public ValueTask<SmtpIdentity?> AuthenticateAsync(SmtpListenerProfile listener, string userName, string password, CancellationToken cancellationToken) =>
         ValueTask.FromResult<SmtpIdentity?>(null);
@@ -35,30 +45,42 @@ internal sealed partial class InboundSmtpHandler(
 
     public async ValueTask<SmtpReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
     {
-        if (!IsReturnPath(address, out var messageId, out _))
+        switch (Resolve(address))
         {
-            LogRelayDenied(logger, address, session.Remote?.Address.ToString() ?? "?");
-            return RelayingDenied;
-        }
+            case Mailbox:
+                return null;
+            case ReturnPathOf target:
+                try
+                {
+                    // An address of a message we never sent (or no longer hold) is refused like a foreign one.
+                    return await messages.FindAsync(target.MessageId, cancellationToken) is null ? RelayingDenied : null;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogStoreFailed(logger, ex);
+                    return new SmtpReply(451, "4.3.0", "Temporary failure looking up the recipient; please try again");
+                }
 
-        try
-        {
-            // An address of a message we never sent (or no longer hold) is refused like a foreign one.
-            return await messages.FindAsync(messageId, cancellationToken) is null ? RelayingDenied : null;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogStoreFailed(logger, ex);
-            return new SmtpReply(451, "4.3.0", "Temporary failure looking up the recipient; please try again");
+            default:
+                LogRelayDenied(logger, address, session.Remote?.Address.ToString() ?? "?");
+                return RelayingDenied;
         }
     }
 
     public async ValueTask<SmtpReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
+        // Kept whole: it is stored as received, and parsed from the same bytes.
+        byte[] raw;
+        using (var buffer = new MemoryStream())
+        {
+            await message.CopyToAsync(buffer, cancellationToken);
+            raw = buffer.ToArray();
+        }
+
         MimeMessage mime;
         try
         {
-            mime = await MimeMessage.LoadAsync(message, cancellationToken);
+            mime = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
         }
         catch (FormatException ex)
         {
@@ -66,60 +88,146 @@ internal sealed partial class InboundSmtpHandler(
         }
 
         var report = InboundClassifier.Classify(mime, envelope.MailFrom);
-        var client = session.Remote?.Address.ToString() ?? "?";
-        if (report is AutoReply or Reply)
-        {
-            // Replies to a return path are not stored yet (inbound domains come later): accepted so the sender stops retrying.
-            LogDropped(logger, report is AutoReply auto ? $"auto-reply ({auto.Reason})" : "reply", string.Join(", ", envelope.Recipients), client);
-            return new SmtpReply(250, "2.0.0", "Ok");
-        }
-
+        var received = new Received(session, envelope, mime, raw, report, time.GetUtcNow());
+        var targets = envelope.Recipients.Select(r => (Address: r, Target: Resolve(r))).ToList();
         try
         {
-            // RCPT accepted only decodable return paths, so every recipient here names a message.
-            foreach (var (messageId, recipientIndex) in Targets(envelope.Recipients))
+            // RCPT accepted only our own addresses, so every recipient here is one of the two kinds.
+            foreach (var messageId in targets.Select(t => t.Target).OfType<ReturnPathOf>().Select(t => t.MessageId).Distinct())
             {
-                var recorded = await recorder.RecordAsync(messageId, recipientIndex, report, cancellationToken);
-                LogRecorded(logger, report.GetType().Name.ToLowerInvariant(), messageId, recorded, client);
+                var indexes = targets.Select(t => t.Target).OfType<ReturnPathOf>().Where(t => t.MessageId == messageId).ToList();
+                await ReturnedAsync(received, messageId, indexes.Count == 1 ? indexes[0].RecipientIndex : null, cancellationToken);
+            }
+
+            foreach (var byAccount in targets.Where(t => t.Target is Mailbox).GroupBy(t => ((Mailbox)t.Target!).Account))
+            {
+                await ReceivedAsync(received, byAccount.Key, [.. byAccount.Select(t => t.Address)], cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Not acknowledged, so nothing is lost: the reporting MTA keeps the report and retries.
+            // Not acknowledged, so nothing is lost: the sending MTA keeps the message and retries.
             LogStoreFailed(logger, ex);
-            return new SmtpReply(451, "4.3.0", "Temporary failure recording the report; please try again");
+            return TryAgain;
         }
 
         return new SmtpReply(250, "2.0.0", "Ok");
     }
 
-    private IEnumerable<(string MessageId, int? RecipientIndex)> Targets(IReadOnlyList<string> recipients) =>
-        recipients
-            .Select(r => IsReturnPath(r, out var id, out var index) ? (id, index) : default((string, int?)?))
-            .OfType<(string, int?)>()
-            .Distinct();
-
-    private bool IsReturnPath(string address, out string messageId, out int? recipientIndex)
+    /// <summary>Mail to a return path: evidence about the message, or a person's answer to it.</summary>
+    private async Task ReturnedAsync(Received received, string messageId, int? recipientIndex, CancellationToken cancellationToken)
     {
-        messageId = "";
-        recipientIndex = null;
-        var domain = delivery.Value.ReturnPathDomain;
-        var at = address.LastIndexOf('@');
-        return domain is { Length: > 0 }
-            && at > 0
-            && address[(at + 1)..].Equals(domain, StringComparison.OrdinalIgnoreCase)
-            && ReturnPath.TryDecode(address, out messageId, out recipientIndex);
+        if (received.Report is Bounce or Complaint)
+        {
+            var recorded = await recorder.RecordAsync(messageId, recipientIndex, received.Report, cancellationToken);
+            LogRecorded(logger, received.Report.GetType().Name.ToLowerInvariant(), messageId, recorded, received.Client);
+            return;
+        }
+
+        if (await messages.FindAsync(messageId, cancellationToken) is not { } sent)
+        {
+            // Gone since RCPT (retention ran out): nothing left to link it to, and nobody to give it to.
+            LogRecorded(logger, "reply", messageId, recorded: false, received.Client);
+            return;
+        }
+
+        var account = sent.Envelope.AccountId;
+        var rcpts = received.Envelope.Recipients.Where(r => Resolve(r) is ReturnPathOf t && t.MessageId == messageId).ToList();
+        await StoreAsync(received, account, rcpts, linkedTo: messageId, cancellationToken);
     }
 
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: not a return path of ours (relaying denied)")]
+    /// <summary>Mail to an inbound domain: stored for the domain's account; a report about one of its messages is also recorded there.</summary>
+    private async Task ReceivedAsync(Received received, string account, IReadOnlyList<string> rcpts, CancellationToken cancellationToken)
+    {
+        // A receiver that ignores the return path sends its bounce or complaint to the From
+        // address; when that is an inbound domain, the report still finds the message it is about.
+        var original = received.Report switch
+        {
+            Bounce bounce => bounce.OriginalMessageId,
+            Complaint complaint => complaint.OriginalMessageId,
+            _ => null,
+        };
+        if (original is not null && await messages.FindIdByMessageIdHeaderAsync(account, original, cancellationToken) is { } reported)
+        {
+            var recorded = await recorder.RecordAsync(reported, null, received.Report, cancellationToken);
+            LogRecorded(logger, received.Report.GetType().Name.ToLowerInvariant(), reported, recorded, received.Client);
+        }
+
+        await StoreAsync(received, account, rcpts, linkedTo: null, cancellationToken);
+    }
+
+    private async Task StoreAsync(Received received, string account, IReadOnlyList<string> rcpts, string? linkedTo, CancellationToken cancellationToken)
+    {
+        var session = received.Session;
+        var email = InboundMailReader.Read(
+            received.Mime,
+            InboundIds.New(received.At),
+            account,
+            received.At,
+            new InboundEnvelope(received.Envelope.MailFrom, rcpts, session.Remote?.Address.ToString(), session.HeloName, session.IsTls),
+            received.Raw.Length,
+            autoReply: received.Report is AutoReply);
+        email = email with { InReplyToMessageId = linkedTo ?? await AnsweredAsync(account, email, cancellationToken) };
+        await inbound.StoreAsync(email, received.Raw, options.Value.RetentionValue, cancellationToken);
+        LogStored(logger, email.Id, account, string.Join(", ", rcpts), email.InReplyToMessageId ?? "-", received.Client);
+    }
+
+    /// <summary>Our message this one answers: the nearest of In-Reply-To and References that is one of the account's.</summary>
+    private async Task<string?> AnsweredAsync(string account, InboundEmail email, CancellationToken cancellationToken)
+    {
+        // Bounded: a long thread lists many ids, and only the nearest few are worth a lookup.
+        foreach (var referenced in InboundMailReader.ReferencedIds(email).Take(5))
+        {
+            if (await messages.FindIdByMessageIdHeaderAsync(account, referenced, cancellationToken) is { } id)
+            {
+                return id;
+            }
+        }
+
+        return null;
+    }
+
+    private Target? Resolve(string address)
+    {
+        var at = address.LastIndexOf('@');
+        if (at <= 0 || at == address.Length - 1)
+        {
+            return null;
+        }
+
+        var domain = address[(at + 1)..];
+        if (delivery.Value.ReturnPathDomain is { Length: > 0 } returnPathDomain
+            && domain.Equals(returnPathDomain, StringComparison.OrdinalIgnoreCase)
+            && ReturnPath.TryDecode(address, out var messageId, out var recipientIndex))
+        {
+            return new ReturnPathOf(messageId, recipientIndex);
+        }
+
+        return Core.Domains.DomainNames.TryNormalize(domain, out var name) && options.Value.Owners.TryGetValue(name, out var account)
+            ? new Mailbox(account)
+            : null;
+    }
+
+    private abstract record Target;
+
+    private sealed record ReturnPathOf(string MessageId, int? RecipientIndex) : Target;
+
+    private sealed record Mailbox(string Account) : Target;
+
+    private sealed record Received(SmtpSessionInfo Session, SmtpEnvelope Envelope, MimeMessage Mime, byte[] Raw, InboundReport Report, DateTimeOffset At)
+    {
+        public string Client => Session.Remote?.Address.ToString() ?? "?";
+    }
+
+    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: neither a return path nor an inbound domain of ours (relaying denied)")]
     private static partial void LogRelayDenied(ILogger logger, string address, string client);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Inbound {Kind} for message {MessageId} from {Client} recorded: {Recorded}")]
     private static partial void LogRecorded(ILogger logger, string kind, string messageId, bool recorded, string client);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Inbound {Kind} to {Recipients} from {Client} accepted and dropped: replies are not stored yet")]
-    private static partial void LogDropped(ILogger logger, string kind, string recipients, string client);
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Inbound mail {InboundId} for account {Account} to {Recipients} from {Client} stored (answers message {InReplyTo})")]
+    private static partial void LogStored(ILogger logger, string inboundId, string account, string recipients, string inReplyTo, string client);
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "Recording inbound mail failed; the client was told to retry (451)")]
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "Storing inbound mail failed; the client was told to retry (451)")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception);
 }

@@ -1,0 +1,84 @@
+using SendApi.Core.Inbound;
+using StackExchange.Redis;
+
+namespace SendApi.Storage.Redis;
+
+/// <summary>
+/// Received mail in Redis: <c>inbound:{id}</c> the parsed record's JSON, <c>inbound:{id}:raw</c>
+/// the MIME (apart, so listing never loads it), both expiring after the retention, and per account
+/// <c>account:{account}:inbound</c>, a sorted set of ids with every score 0: ids are time-ordered,
+/// so ZRANGE BYLEX REV pages newest first from a cursor, and ZREMRANGEBYLEX trims what expired.
+/// </summary>
+internal sealed class RedisInboundStore(IConnectionMultiplexer redis, RedisKeys keys) : IInboundStore
+{
+    /// <summary>
+    /// Store all or nothing, webhook outbox included (only when the account has an endpoint).
+    /// KEYS: record, raw, account index, webhook accounts, outbox.
+    /// ARGV: JSON, raw, retention s, id, account, lowest id still retained.
+    /// </summary>
+    private const string StoreScript = $$"""
+        redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+        redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+        redis.call('ZADD', KEYS[3], 0, ARGV[4])
+        redis.call('ZREMRANGEBYLEX', KEYS[3], '-', '(' .. ARGV[6])
+        redis.call('EXPIRE', KEYS[3], ARGV[3])
+        if redis.call('SISMEMBER', KEYS[4], ARGV[5]) == 1 then
+          redis.call('XADD', KEYS[5], 'MAXLEN', '~', {{RedisScripts.OutboxMaxLength}}, '*', 'account', ARGV[5], 'inbound', ARGV[1])
+        end
+        return 1
+        """;
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task StoreAsync(InboundEmail email, ReadOnlyMemory<byte> raw, TimeSpan retention, CancellationToken cancellationToken)
+    {
+        var oldestKept = InboundIds.LowestAt(email.ReceivedAt - retention);
+        await Db.ScriptEvaluateAsync(
+            StoreScript,
+            [keys.Inbound(email.Id), keys.InboundRaw(email.Id), keys.InboundIndex(email.AccountId), keys.WebhookAccounts, keys.WebhookOutbox],
+            [StorageJson.Serialize(email), raw, (long)Math.Ceiling(retention.TotalSeconds), email.Id, email.AccountId, oldestKept]);
+    }
+
+    public async Task<InboundEmail?> FindAsync(string accountId, string id, CancellationToken cancellationToken)
+    {
+        if (!InboundIds.IsValid(id))
+        {
+            return null;
+        }
+
+        var json = await Db.StringGetAsync(keys.Inbound(id));
+        return json.IsNull ? null : Owned(StorageJson.Deserialize<InboundEmail>(json!), accountId);
+    }
+
+    public async Task<byte[]?> GetRawAsync(string accountId, string id, CancellationToken cancellationToken)
+    {
+        // The record says whose it is; the raw bytes alone would not.
+        if (await FindAsync(accountId, id, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        var raw = await Db.StringGetAsync(keys.InboundRaw(id));
+        return raw.IsNull ? null : (byte[])raw!;
+    }
+
+    public async Task<InboundPage> ListAsync(string accountId, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var db = Db;
+        // Newest first: from the cursor (exclusive) down. One more than asked says whether a page follows.
+        RedisValue start = cursor is null ? "+" : "(" + cursor;
+        var ids = (RedisResult[])(await db.ExecuteAsync("ZRANGE", keys.InboundIndex(accountId), start, "-", "BYLEX", "REV", "LIMIT", 0, limit + 1))!;
+        var page = ids.Take(limit).Select(r => (string)r!).ToArray();
+        if (page.Length == 0)
+        {
+            return new InboundPage([], null);
+        }
+
+        var records = await db.StringGetAsync([.. page.Select(id => (RedisKey)keys.Inbound(id))]);
+        var items = records.Where(r => !r.IsNull).Select(r => StorageJson.Deserialize<InboundEmail>(r!)).ToList();
+        return new InboundPage(items, ids.Length > limit ? page[^1] : null);
+    }
+
+    private static InboundEmail? Owned(InboundEmail email, string accountId) =>
+        email.AccountId == accountId ? email : null;
+}
