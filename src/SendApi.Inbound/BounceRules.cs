@@ -108,7 +108,12 @@ internal static partial class BounceRules
         };
     }
 
-    /// <summary>What the words of a reply say, for replies without a usable status code.</summary>
+    /// <summary>
+    /// What the words of a reply say, for replies without a usable status code, and for codes a
+    /// receiver uses against their RFC 3463 meaning: Exchange Online answers an address its
+    /// directory does not know (Directory-Based Edge Blocking) with "550 5.4.1 Recipient address
+    /// rejected: Access denied", where 5.4.1 would mean "no answer from host".
+    /// </summary>
     internal static (BounceKind Kind, string Reason)? ByText(string? text)
     {
         if (string.IsNullOrEmpty(text))
@@ -163,7 +168,7 @@ internal static partial class BounceRules
     [GeneratedRegex(@"mailbox (is )?full|quota exceeded|over ?quota|exceeded (the )?(storage|quota)|insufficient (system )?storage|mailbox size limit", RegexOptions.IgnoreCase)]
     private static partial Regex MailboxFull();
 
-    [GeneratedRegex(@"user unknown|unknown user|no such (user|mailbox|recipient)|mailbox unavailable|does ?n[o']t exist|unknown (recipient|mailbox)|recipient ?not ?found|invalid (recipient|mailbox)|mailbox not found|no mailbox here|not our customer|unrouteable address|address rejected: user unknown", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"user unknown|unknown user|no such (user|mailbox|recipient)|mailbox unavailable|does ?n[o']t exist|unknown (recipient|mailbox)|recipient ?not ?found|invalid (recipient|mailbox)|mailbox not found|no mailbox here|not our customer|unrouteable address|address rejected: user unknown|recipient address rejected: access denied", RegexOptions.IgnoreCase)]
     private static partial Regex NoSuchUser();
 
     [GeneratedRegex(@"host or domain name not found|domain (name )?not found|no such domain|name service error|unknown domain", RegexOptions.IgnoreCase)]

@@ -91,6 +91,22 @@ public sealed class BounceRulesTests
         Assert.Equal("delivered, not a failure", reason);
     }
 
+    [Fact]
+    public void Exchange_Online_directory_rejection_with_5_4_1_is_a_hard_bounce()
+    {
+        var (kind, reason) = BounceRules.Classify("failed", "5.4.1",
+            "smtp; 550 5.4.1 Recipient address rejected: Access denied. For more information see https://aka.ms/EXOSmtpErrors [AM4PEPF00027A5F.eurprd04.prod.outlook.com]");
+
+        Assert.Equal(BounceKind.Hard, kind);
+        Assert.Equal("mailbox does not exist (5.4.1)", reason);
+    }
+
+    [Fact]
+    public void Other_5_4_1_failures_stay_unclassified()
+    {
+        Assert.Equal(BounceKind.Unknown, BounceRules.Classify("failed", "5.4.1", "smtp; 550 5.4.1 No answer from host").Kind);
+    }
+
     [Theory]
     [InlineData("host 192.0.2.1 said: 550 Error", null)]
     [InlineData("version 1.2.3 rejected", null)]
