@@ -211,6 +211,31 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Port_25_has_the_submission_limits_and_smuggling_protection()
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", _app.InboundPort);
+        var smtp = new Submission.RawSmtp(tcp.GetStream());
+        Assert.StartsWith("220", await smtp.ReadReplyAsync());
+        var ehlo = await smtp.CommandAsync("EHLO mx.sender.test", "250");
+        Assert.Contains("SIZE 10485760", ehlo);
+
+        // A declared size over the limit is refused at MAIL.
+        await smtp.CommandAsync("MAIL FROM:<big@example.test> SIZE=999999999", "552");
+
+        // An SMTP smuggling attempt (a bare-LF "end of data" hiding a second message) is refused whole.
+        await smtp.CommandAsync("MAIL FROM:<a@example.test>", "250");
+        await smtp.CommandAsync($"RCPT TO:<smuggle@{InboundDomain}>", "250");
+        await smtp.CommandAsync("DATA", "354");
+        await smtp.WriteAsync($"Subject: smuggled outer\r\n\r\nhello\n.\nMAIL FROM:<evil@example.test>\nRCPT TO:<victim@{InboundDomain}>\nDATA\nSubject: smuggled inner\n\nx\r\n.\r\n");
+        Assert.StartsWith("550 5.5.2", await smtp.ReadReplyAsync());
+        await smtp.CommandAsync("QUIT", "221");
+
+        var subjects = JsonNode.Parse(await _http.GetStringAsync("/inbound"))!["data"]!.AsArray().Select(i => (string?)i!["subject"]);
+        Assert.DoesNotContain(subjects, s => s?.StartsWith("smuggled", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public async Task Listing_pages_newest_first_and_bad_ids_are_problems()
     {
         for (var i = 0; i < 3; i++)

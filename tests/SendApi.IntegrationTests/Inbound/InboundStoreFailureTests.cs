@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Submission;
+using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
 using SendApi.Delivery;
 using SendApi.Smtp;
@@ -33,7 +34,19 @@ public sealed class InboundStoreFailureTests
             failRecord ? throw new InvalidOperationException("store down") : inner.RecordAsync(id, updates, events, cancellationToken);
     }
 
-    private static async Task<(InboundSmtpHandler Handler, SmtpSessionInfo Session, string ReturnPath)> HandlerAsync(bool failFind, bool failRecord)
+    private sealed class FailingInboundStore : IInboundStore
+    {
+        public Task StoreAsync(InboundEmail email, ReadOnlyMemory<byte> raw, TimeSpan retention, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("store down");
+
+        public Task<InboundEmail?> FindAsync(string accountId, string id, CancellationToken cancellationToken) => Task.FromResult<InboundEmail?>(null);
+
+        public Task<byte[]?> GetRawAsync(string accountId, string id, CancellationToken cancellationToken) => Task.FromResult<byte[]?>(null);
+
+        public Task<InboundPage> ListAsync(string accountId, string? cursor, int limit, CancellationToken cancellationToken) => Task.FromResult(new InboundPage([], null));
+    }
+
+    private static async Task<(InboundSmtpHandler Handler, SmtpSessionInfo Session, string ReturnPath)> HandlerAsync(bool failFind, bool failRecord, bool failInbound = false)
     {
         var time = new FakeTimeProvider(T0);
         var store = new InMemoryMessageStore(time);
@@ -45,8 +58,8 @@ public sealed class InboundStoreFailureTests
         var failing = new FailingStore(store, failFind, failRecord);
         var delivery = Options.Create(new DeliveryOptions { ReturnPathDomain = "bounces.sendapi.test" });
         var handler = new InboundSmtpHandler(
-            failing, new InMemoryInboundStore(time), new InboundRecorder(failing, new InMemorySuppressionStore(), time), delivery,
-            Options.Create(new InboundOptions()), time, NullLogger<InboundSmtpHandler>.Instance);
+            failing, failInbound ? new FailingInboundStore() : new InMemoryInboundStore(time), new InboundRecorder(failing, new InMemorySuppressionStore(), time), delivery,
+            Options.Create(InboundDomain()), time, NullLogger<InboundSmtpHandler>.Instance);
         var session = new SmtpSessionInfo(SubmissionListeners.InboundProfile(), new IPEndPoint(IPAddress.Loopback, 40000), "mx.test", false, null, "s1");
         return (handler, session, ReturnPath.Encode(id, [0], "bounces.sendapi.test"));
     }
@@ -71,5 +84,24 @@ public sealed class InboundStoreFailureTests
         var reply = await handler.DeliverAsync(session, new SmtpEnvelope("", [returnPath], false, false, null), new MemoryStream(System.Text.Encoding.UTF8.GetBytes(dsn)), default);
 
         Assert.Equal((451, "4.3.0"), (reply.Code, reply.EnhancedCode));
+    }
+
+    [Fact]
+    public async Task A_store_failure_while_storing_inbound_mail_asks_the_sender_to_retry()
+    {
+        var (handler, session, _) = await HandlerAsync(failFind: false, failRecord: false, failInbound: true);
+        Assert.Null(await handler.CheckRecipientAsync(session, "help@reply.acme.test", default));
+        var mail = "From: carol@example.test\r\nTo: help@reply.acme.test\r\nSubject: hi\r\n\r\nhello\r\n"u8.ToArray();
+
+        var reply = await handler.DeliverAsync(session, new SmtpEnvelope("carol@example.test", ["help@reply.acme.test"], false, false, null), new MemoryStream(mail), default);
+
+        Assert.Equal((451, "4.3.0"), (reply.Code, reply.EnhancedCode));
+    }
+
+    private static InboundOptions InboundDomain()
+    {
+        var options = new InboundOptions { Domains = ["reply.acme.test"] };
+        options.Resolve();
+        return options;
     }
 }
