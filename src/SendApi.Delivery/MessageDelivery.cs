@@ -113,9 +113,13 @@ internal sealed partial class MessageDelivery(
             if (!permit.Granted)
             {
                 // Not an attempt: the recipients wait for the domain's next free slot, off the workers.
+                // Never past the message's maximum age, so that a domain whose limit cannot keep up
+                // fails its mail at Delivery:MaxAge like any other temporary failure.
+                var deadline = work.Envelope.CreatedAt + retry.MaxAge;
+                var until = time.GetUtcNow() + (permit.Wait > MinPostpone ? permit.Wait : MinPostpone);
                 foreach (var index in indices)
                 {
-                    postponed[index] = time.GetUtcNow() + (permit.Wait > MinPostpone ? permit.Wait : MinPostpone);
+                    postponed[index] = until < deadline ? until : deadline;
                 }
 
                 continue;
@@ -164,8 +168,19 @@ internal sealed partial class MessageDelivery(
         var now = time.GetUtcNow();
         foreach (var index in due.Where(i => !attempted.Contains(i)))
         {
-            var next = postponed.TryGetValue(index, out var later) ? later : now;
-            updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = next, UpdatedAt = now }));
+            if (!postponed.TryGetValue(index, out var later))
+            {
+                // Not reached (shutting down): due again at once.
+                updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = now, UpdatedAt = now }));
+            }
+            else if (now >= work.Envelope.CreatedAt + retry.MaxAge)
+            {
+                ExpiredWhileThrottled(work, index, now, updates, events);
+            }
+            else
+            {
+                updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = later, UpdatedAt = now }));
+            }
         }
 
         return Outcome(work, updates, events);
@@ -282,6 +297,16 @@ internal sealed partial class MessageDelivery(
 
         updates.Add(new RecipientUpdate(index, state));
         events.Add(evt);
+    }
+
+    /// <summary>Still waiting for its domain's rate limit at the maximum age: failed, as a deferred recipient would be.</summary>
+    private void ExpiredWhileThrottled(DeliveryWork work, int index, DateTimeOffset now, List<RecipientUpdate> updates, List<MessageEvent> events)
+    {
+        var recipient = work.Envelope.Recipients[index];
+        var reply = new SmtpReply(451, "4.4.5", $"Not sent: {recipient.Domain}'s sending limit (Delivery:Domains) left no slot before Delivery:MaxAge");
+        updates.Add(new RecipientUpdate(index, work.Recipients[index] with { Status = RecipientStatus.Failed, LastReply = reply, NextAttemptAt = null, UpdatedAt = now }));
+        events.Add(new MessageEvent(MessageEventTypes.Failed, now, recipient.Address,
+            $"Gave up, the message is older than Delivery:MaxAge ({retry.MaxAge}) and was still waiting for {recipient.Domain}'s sending limit", reply));
     }
 
     private static SmtpReply[] Same(SmtpReply reply, int count) => Enumerable.Repeat(reply, count).ToArray();

@@ -76,6 +76,29 @@ public sealed class DeliveryEngineTests(DeliveryWorld world, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Mail_still_waiting_for_its_domain_limit_at_the_maximum_age_fails()
+    {
+        // One message per 100 s: the first goes at once, the second waits past a 3 s maximum age.
+        await using var app = new SendApiApp(world.Settings(new()
+        {
+            ["Delivery:Domains:throttled.test:MaxMessagesPerSecond"] = "0.01",
+            ["Delivery:MaxAge"] = "3s",
+        }));
+        var http = app.Client();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var first = await http.SendAsync(Message($"first-{run}@throttled.test"));
+        await http.WaitForStatusAsync(first, Patience, "delivered");
+
+        var second = await http.SendAsync(Message($"second-{run}@throttled.test"));
+        var failed = await http.WaitForStatusAsync(second, Patience, "failed");
+
+        var recipient = failed["recipients"]![0]!;
+        Assert.Equal(0, (int?)recipient["attempts"]);
+        Assert.Contains("sending limit", (string?)Assert.Single(failed.Events("failed"))["detail"]);
+        Assert.DoesNotContain(world.Mx1.Messages, m => m.RcptTos.Contains($"second-{run}@throttled.test"));
+    }
+
+    [Fact]
     public async Task A_tarpitting_domain_does_not_slow_delivery_to_another()
     {
         await using var app = new SendApiApp(world.Settings());
