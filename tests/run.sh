@@ -31,7 +31,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
         exit 1
     fi
 
-    # Postfix is installed only for its smtp-sink test program: no MTA configuration, no daemon.
+    # Postfix is installed for smtp-sink and for the DSN test, which starts its own instance in a temp
+    # directory: the system instance gets "No configuration" and is never started or changed.
     printf '%s\n' \
         "postfix postfix/main_mailer_type select No configuration" \
         "postfix postfix/mailname string localhost" \
