@@ -35,11 +35,15 @@ internal sealed partial class MessageDelivery(
     private static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MinPostpone = TimeSpan.FromSeconds(1);
 
+    // Domains whose gates are kept without sweeping: more than the busiest instance's active domains.
+    private const int MaxIdleGates = 4096;
+
     private readonly DeliveryOptions _options = options.Value;
 
     // Within this instance, transactions to a domain queue here (asynchronously) for its
     // connection limit; the shared throttle then holds the limit across instances.
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _localGates = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, LocalGate> _localGates = new(StringComparer.OrdinalIgnoreCase);
+    private int _sweepingGates;
     private readonly IReadOnlySet<string> _requireTls = options.Value.RequireTlsDomainSet;
 
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
@@ -90,7 +94,8 @@ internal sealed partial class MessageDelivery(
 
             var indices = domain.ToList();
             var limits = _options.LimitsFor(domain.Key);
-            var gate = _localGates.GetOrAdd(domain.Key, _ => new SemaphoreSlim(limits.MaxConnections, limits.MaxConnections));
+            var gate = _localGates.GetOrAdd(domain.Key, _ => new LocalGate(limits.MaxConnections)).Semaphore;
+            ForgetIdleGates();
             ThrottleDecision permit;
             try
             {
@@ -297,6 +302,42 @@ internal sealed partial class MessageDelivery(
 
         updates.Add(new RecipientUpdate(index, state));
         events.Add(evt);
+    }
+
+    /// <summary>
+    /// Drops the gates of domains with no transaction in flight once there are many: mail reaches
+    /// a long tail of domains once each, and their gates would otherwise be kept for ever. A
+    /// domain whose gate is dropped just as it is taken can briefly have two; the shared throttle
+    /// still holds its connection limit.
+    /// </summary>
+    private void ForgetIdleGates()
+    {
+        if (_localGates.Count <= MaxIdleGates || Interlocked.Exchange(ref _sweepingGates, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var (domain, gate) in _localGates)
+            {
+                if (gate.Semaphore.CurrentCount == gate.Capacity)
+                {
+                    _localGates.TryRemove(new KeyValuePair<string, LocalGate>(domain, gate));
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _sweepingGates, 0);
+        }
+    }
+
+    private sealed class LocalGate(int capacity)
+    {
+        public int Capacity { get; } = capacity;
+
+        public SemaphoreSlim Semaphore { get; } = new(capacity, capacity);
     }
 
     /// <summary>Still waiting for its domain's rate limit at the maximum age: failed, as a deferred recipient would be.</summary>

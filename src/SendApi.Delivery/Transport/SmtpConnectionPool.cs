@@ -43,9 +43,14 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
 
     internal sealed class Host(int capacity)
     {
+        public int Capacity { get; } = capacity;
+
         public SemaphoreSlim Busy { get; } = new(capacity, capacity);
 
         public ConcurrentStack<Session> Idle { get; } = new();
+
+        /// <summary>Set once the sweeper dropped it from the pool: sessions returned to it are closed, not kept.</summary>
+        public volatile bool Retired;
     }
 
     /// <summary>Waits for a slot at this address; dispose the result to give it back.</summary>
@@ -101,7 +106,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         {
             session.Transactions++;
             session.LastUsed = pool._time.GetUtcNow();
-            if (session.Transactions >= pool._options.MessagesPerConnection || !session.Client.IsConnected)
+            if (session.Transactions >= pool._options.MessagesPerConnection || !session.Client.IsConnected || host.Retired)
             {
                 await CloseAsync(session);
                 return;
@@ -136,7 +141,20 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
                 host.Idle.Push(session);
             }
         }
+
+        // Mail goes to many MX addresses once and never again; an address with nothing open and
+        // nothing in flight leaves the pool, so the pool's size follows current traffic.
+        foreach (var (key, host) in _hosts)
+        {
+            if (host.Idle.IsEmpty && host.Busy.CurrentCount == host.Capacity && _hosts.TryRemove(new KeyValuePair<PoolKey, Host>(key, host)))
+            {
+                host.Retired = true;
+            }
+        }
     }
+
+    /// <summary>How many MX addresses the pool tracks (for tests).</summary>
+    internal int HostCount => _hosts.Count;
 
     /// <summary>QUIT and close, never throwing: the session's messages were settled before.</summary>
     public static async ValueTask CloseAsync(Session session)
