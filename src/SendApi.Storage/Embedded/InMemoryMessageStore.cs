@@ -152,7 +152,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
                 return Task.FromResult(false);
             }
 
-            Apply(entry, updates);
+            ApplyAttempt(entry, updates);
             return Task.FromResult(true);
         }
     }
@@ -172,7 +172,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             {
                 if (entry is not null)
                 {
-                    Apply(entry, updates);
+                    ApplyAttempt(entry, updates);
                 }
 
                 _claims.Remove(id);
@@ -240,6 +240,18 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             if (_idempotency.TryGetValue(key.Key, out var entry) && entry.Expires <= now)
             {
                 _idempotency.Remove(key.Key);
+            }
+        }
+    }
+
+    /// <summary>An attempt's states, except over a recipient a bounce made bounced meanwhile (see RedisScripts.Complete).</summary>
+    private static void ApplyAttempt(Entry entry, IReadOnlyList<RecipientUpdate> updates)
+    {
+        foreach (var update in updates)
+        {
+            if (entry.Recipients[update.Index].Status != RecipientStatus.Bounced)
+            {
+                entry.Recipients[update.Index] = update.State;
             }
         }
     }

@@ -51,11 +51,27 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// Writes r:i field/value pairs from ARGV[first] on, except over a recipient a bounce made
+    /// <c>bounced</c> meanwhile: a DSN can arrive (through <see cref="Record"/>) while the attempt
+    /// that got the 250 still holds the message, and the attempt's "delivered" must not erase it.
+    /// </summary>
+    private const string WriteStatesUnlessBounced = """
+        local function write_states(key, first)
+          for i = first, #ARGV, 2 do
+            local current = redis.call('HGET', key, ARGV[i])
+            if not (current and string.find(current, '"status":"bounced"', 1, true)) then
+              redis.call('HSET', key, ARGV[i], ARGV[i + 1])
+            end
+          end
+        end
+        """;
+
+    /// <summary>
     /// Write recipient states while the token holds the message. KEYS: msg, claims. ARGV: token, id, r:i field/value pairs.
     /// </summary>
-    public const string Update = """
+    public const string Update = WriteStatesUnlessBounced + "\n" + """
         if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[1] then return 0 end
-        redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+        write_states(KEYS[1], 3)
         return 1
         """;
 
@@ -97,7 +113,7 @@ internal static class RedisScripts
     /// KEYS: msg, events, due, claims, mime, webhook accounts, outbox. ARGV: token, id, next due ms
     /// ('' = finished), retention s, event count n, n events, then r:i field/value pairs.
     /// </summary>
-    public const string Complete = $$"""
+    public const string Complete = WriteStatesUnlessBounced + "\n" + $$"""
         local n = tonumber(ARGV[5])
         for i = 6, 5 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
@@ -113,9 +129,7 @@ internal static class RedisScripts
           end
         end
         if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
-        if #ARGV > 5 + n then
-          redis.call('HSET', KEYS[1], unpack(ARGV, 6 + n))
-        end
+        write_states(KEYS[1], 6 + n)
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])

@@ -160,6 +160,27 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
+    public async Task A_bounce_recorded_while_the_attempt_still_holds_the_message_is_not_overwritten_by_it()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+
+        // A fast relay said 250 and its DSN came back before the attempt was written.
+        var bounce = new SmtpReply(550, "5.1.1", "User unknown");
+        var bounced = new RecipientState(RecipientStatus.Bounced, 1, bounce, null, T0.AddSeconds(1));
+        Assert.True(await messages.RecordAsync(id, [new RecipientUpdate(0, bounced)], [new MessageEvent(MessageEventTypes.Bounced, T0.AddSeconds(1), "r0@example.test", "hard bounce")], default));
+        var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0);
+        Assert.True(await queue.UpdateRecipientsAsync("c1", id, [new RecipientUpdate(0, delivered)], default));
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)],
+            [new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", "250")], null, default);
+
+        var stored = (await messages.FindAsync(id, default))!;
+        Assert.Equal([RecipientStatus.Bounced, RecipientStatus.Delivered], stored.Recipients.Select(r => r.Status));
+        Assert.Equal(bounce, stored.Recipients[0].LastReply);
+    }
+
+    [Fact]
     public async Task Evidence_for_a_message_not_stored_is_refused_and_creates_nothing()
     {
         var (messages, _) = CreateStore();
