@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.AspNetCore;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,13 @@ builder.Services.AddSendApiDelivery();
 builder.Services.AddSendApiHttp();
 builder.AddSendApiListeners();
 
+// Each host activates its jobs from its own container. Left to AddHangfire, the activator would be
+// the process-wide JobActivator.Current, which every host's configuration callback below overwrites
+// when its app is built, and which is read only later, when the Hangfire server starts: with several
+// hosts in one process, a host built in between would get this host's jobs, and a delivery job would
+// look for its claims in that host's queue, find none, and leave the message queued. Registered
+// before AddHangfire, which only adds its own if none is.
+builder.Services.AddSingleton<JobActivator>(services => new AspNetCoreJobActivator(services.GetRequiredService<IServiceScopeFactory>()));
 builder.Services.AddHangfire((services, hangfire) => hangfire
     .UseLogProvider(new HangfireLogProvider(services.GetRequiredService<ILoggerFactory>()))
     .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

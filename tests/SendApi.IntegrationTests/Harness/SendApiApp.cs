@@ -18,6 +18,7 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
 
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly TimeProvider? _time;
+    private readonly Action<IServiceCollection>? _services;
 
     public int HttpPort { get; } = FreePort.Tcp();
 
@@ -30,7 +31,8 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
     /// <summary>Inbound SMTP: bounces and complaints to the return path (25 in production).</summary>
     public int InboundPort { get; } = FreePort.Tcp();
 
-    public SendApiApp(IReadOnlyDictionary<string, string?> settings, TimeProvider? time = null)
+    /// <param name="services">Test-only service overrides, applied after the application's own registrations.</param>
+    public SendApiApp(IReadOnlyDictionary<string, string?> settings, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -48,6 +50,7 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
 
         _settings = all;
         _time = time;
+        _services = services;
 
         // Not UseKestrel(port): that makes Kestrel prefer its one URL and drop the SMTP listeners.
         // The application binds every endpoint itself from the settings above.
@@ -61,6 +64,11 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
         if (_time is not null)
         {
             builder.ConfigureServices(services => services.AddSingleton(_time));
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
         }
     }
 
