@@ -2,7 +2,7 @@ using System.Net;
 
 namespace SendApi.Smtp;
 
-/// <summary>Counts open SMTP connections per client address, across all listeners.</summary>
+/// <summary>Counts open SMTP connections per client address, across all listeners, except from exempt networks.</summary>
 internal sealed class ConnectionLimiter(SmtpServerSettings settings)
 {
     private readonly Dictionary<IPAddress, int> _open = [];
@@ -16,6 +16,11 @@ internal sealed class ConnectionLimiter(SmtpServerSettings settings)
         }
 
         address = Normalize(address);
+        if (settings.ConnectionLimitExemptions.Any(network => network.Contains(address)))
+        {
+            return NoLease.Instance;
+        }
+
         lock (_open)
         {
             var count = _open.GetValueOrDefault(address);

@@ -23,6 +23,13 @@ public sealed class SmtpServerSettings
     /// <summary>Simultaneous connections from one IP address; one more is told 421 4.7.0 and closed.</summary>
     public int MaxConnectionsPerIp { get; init; } = 20;
 
+    /// <summary>
+    /// Networks not held to <see cref="MaxConnectionsPerIp"/>: the operator's own application
+    /// servers (the submission listeners' trusted networks), which legitimately open many
+    /// sessions from one address, as Postfix exempts <c>mynetworks</c> from its client limits.
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> ConnectionLimitExemptions { get; init; } = [];
+
     /// <summary>Failed AUTH attempts from one IP (within <see cref="AuthFailureWindow"/>) after which replies are delayed.</summary>
     public int AuthFailuresBeforeDelay { get; init; } = 3;
 

@@ -31,6 +31,7 @@ internal static class ListenerHosting
                 MaxRecipients = messages.MaxRecipients,
                 IdleTimeout = Durations.Parse(smtp.IdleTimeout, "Smtp:IdleTimeout"),
                 MaxConnectionsPerIp = smtp.MaxConnectionsPerIp,
+                ConnectionLimitExemptions = smtp.ConnectionLimitExemptions(),
                 Certificate = sp.GetRequiredService<System.Security.Cryptography.X509Certificates.X509Certificate2>(),
             };
         });

@@ -146,6 +146,24 @@ public sealed class SmtpLimitsTests
     }
 
     [Fact]
+    public async Task An_exempt_network_is_not_held_to_the_per_address_limit()
+    {
+        var settings = new SmtpServerSettings
+        {
+            Hostname = SmtpTestServer.Host,
+            MaxConnectionsPerIp = 1,
+            ConnectionLimitExemptions = [System.Net.IPNetwork.Parse("127.0.0.0/8")],
+        };
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open, settings);
+
+        await using var first = await server.ConnectAndGreetAsync();
+        await using var second = await server.ConnectAndGreetAsync();
+        await using var third = await server.ConnectAndGreetAsync();
+
+        Assert.Equal("250 2.0.0 Ok", await third.CommandAsync("NOOP"));
+    }
+
+    [Fact]
     public async Task An_idle_client_is_told_421_and_disconnected()
     {
         var time = new FakeTimeProvider();

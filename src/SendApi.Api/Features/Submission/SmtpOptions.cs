@@ -21,7 +21,7 @@ public sealed class SmtpOptions
     /// <summary>Port 465: implicit TLS (RFC 8314).</summary>
     public SmtpListenerOptions SubmissionTls { get; set; } = new() { Port = 465 };
 
-    /// <summary>Port 25: mail to the service's own domains (bounces, complaints); no AUTH, never relays.</summary>
+    /// <summary>Port 25: mail to the service's own domains (bounces, complaints, replies, inbound domains); no AUTH, never relays.</summary>
     public SmtpListenerOptions Inbound { get; set; } = new() { Port = 25 };
 
     /// <summary>Offer AUTH before STARTTLS (passwords in clear text): for trusted local networks only.</summary>
@@ -30,6 +30,10 @@ public sealed class SmtpOptions
     public string IdleTimeout { get; set; } = "5m";
 
     public int MaxConnectionsPerIp { get; set; } = 20;
+
+    /// <summary>Every submission listener's trusted networks: exempt from <see cref="MaxConnectionsPerIp"/>.</summary>
+    public IReadOnlyList<IPNetwork> ConnectionLimitExemptions() =>
+        [.. Submission.TrustedNetworkList, .. SubmissionTls.TrustedNetworkList];
 }
 
 public sealed class SmtpListenerOptions
