@@ -48,7 +48,6 @@ var environment = new Dictionary<string, string?>
     // smtp-source speaks neither TLS nor AUTH: the load comes from a trusted network, as an app server's would.
     ["Smtp__Submission__TrustedNetworks"] = "127.0.0.0/8",
     ["Smtp__Submission__TrustedApiKey"] = AdminKey,
-    // All load comes from one address, as from one app server; Postfix would exempt mynetworks.
 };
 await using var sendApi = ExternalProcess.Start("dotnet", [app], environment);
 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
