@@ -67,9 +67,9 @@ internal static partial class MimeParts
     public static string HtmlToText(string html) =>
         WebUtility.HtmlDecode(Tag().Replace(LineBreakingTag().Replace(html, "\n"), " "));
 
-    [GeneratedRegex(@"<(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"<(br|/p|/div|/tr|/li|/h\d)\b[^>]*>", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex LineBreakingTag();
 
-    [GeneratedRegex("<[^>]+>")]
+    [GeneratedRegex("<[^>]+>", RegexOptions.NonBacktracking)]
     private static partial Regex Tag();
 }

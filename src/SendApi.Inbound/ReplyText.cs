@@ -22,10 +22,17 @@ public static partial class ReplyText
     /// <summary>Attributions are wrapped by clients after ~76 characters; three lines cover the long ones.</summary>
     private const int AttributionLines = 3;
 
+    /// <summary>
+    /// What a person writes above the history fits in far less; a bound keeps a hostile 10 MB body
+    /// from costing more than this. (The regexes are also linear: NonBacktracking, since the
+    /// input comes from anyone on the internet.)
+    /// </summary>
+    private const int MaxScannedChars = 256 * 1024;
+
     public static string Extract(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var lines = text.ReplaceLineEndings("\n").Split('\n');
+        var lines = Head(text).ReplaceLineEndings("\n").Split('\n');
         var end = lines.Length;
         for (var i = 0; i < lines.Length; i++)
         {
@@ -69,12 +76,15 @@ public static partial class ReplyText
     public static string ExtractFromHtml(string html)
     {
         ArgumentNullException.ThrowIfNull(html);
+        html = Head(html);
         var cut = HtmlQuoteStart().Match(html);
         var visible = cut.Success ? html[..cut.Index] : html;
         // Markup indentation is not the writer's: each line is trimmed and its space runs collapsed.
         var text = MimeParts.HtmlToText(NonContent().Replace(visible, ""));
         return Extract(string.Join("\n", text.ReplaceLineEndings("\n").Split('\n').Select(l => Spaces().Replace(l, " ").Trim())));
     }
+
+    private static string Head(string text) => text.Length > MaxScannedChars ? text[..MaxScannedChars] : text;
 
     private static bool Quoted(string line) => line.TrimStart().StartsWith('>');
 
@@ -119,38 +129,38 @@ public static partial class ReplyText
         return false;
     }
 
-    [GeneratedRegex(@"^(On|Le|Am|El|Op|Il|Em|Den|På|W dniu)\s", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(On|Le|Am|El|Op|Il|Em|Den|På|W dniu)\s", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex AttributionStart();
 
     // German and Dutch put the name after the verb: "… schrieb Acme <a@acme.test>:".
-    [GeneratedRegex(@"\b(wrote|a écrit|schrieb|escribió|schreef|ha scritto|escreveu|skrev|napisał)\b.*:$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(wrote|a écrit|schrieb|escribió|schreef|ha scritto|escreveu|skrev|napisał)\b.*:$", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex AttributionEnd();
 
-    [GeneratedRegex(@"^-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original|Messaggio originale|Forwarded message)\s*-{2,}", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original|Messaggio originale|Forwarded message)\s*-{2,}", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex OriginalMessageRule();
 
-    [GeneratedRegex(@"^_{20,}$")]
+    [GeneratedRegex(@"^_{20,}$", RegexOptions.NonBacktracking)]
     private static partial Regex UnderscoreRule();
 
-    [GeneratedRegex(@"^\*?(From|Von|De|Da|Van)\*?:\s*\S", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\*?(From|Von|De|Da|Van)\*?:\s*\S", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex HeaderBlockFrom();
 
-    [GeneratedRegex(@"^\*?(Sent|Date|Gesendet|Datum|Envoyé|Enviado|Inviato|Verzonden)\*?:", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\*?(Sent|Date|Gesendet|Datum|Envoyé|Enviado|Inviato|Verzonden)\*?:", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex HeaderBlockDate();
 
-    [GeneratedRegex(@"^\*?(To|Subject|An|Betreff|À|Objet|Para|Asunto|A|Oggetto|Aan|Onderwerp)\*?:", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\*?(To|Subject|An|Betreff|À|Objet|Para|Asunto|A|Oggetto|Aan|Onderwerp)\*?:", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex HeaderBlockTo();
 
-    [GeneratedRegex(@"^(Sent from my \w+|Sent from (Outlook|Mail) for \w+|Get Outlook for \w+|Von meinem \w+ gesendet|Envoyé de mon \w+)\b.*$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(Sent from my \w+|Sent from (Outlook|Mail) for \w+|Get Outlook for \w+|Von meinem \w+ gesendet|Envoyé de mon \w+)\b.*$", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex MobileSignOff();
 
     // Where Gmail, Apple Mail, Thunderbird and Outlook (web and desktop) begin the quoted history.
-    [GeneratedRegex(@"<div[^>]+class=""?[^"">]*gmail_quote|<blockquote\b|<div[^>]+class=""?moz-cite-prefix|<div[^>]+id=""?(divRplyFwdMsg|appendonsend)|<hr[^>]+id=""?stopSpelling|<div[^>]+style=""[^""]*border-top:\s*solid\s*#[0-9a-f]{6}\s*1\.0pt", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"<div[^>]+class=""?[^"">]*gmail_quote|<blockquote\b|<div[^>]+class=""?moz-cite-prefix|<div[^>]+id=""?(divRplyFwdMsg|appendonsend)|<hr[^>]+id=""?stopSpelling|<div[^>]+style=""[^""]*border-top:\s*solid\s*#[0-9a-f]{6}\s*1\.0pt", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex HtmlQuoteStart();
 
-    [GeneratedRegex(@"[ \t]{2,}")]
+    [GeneratedRegex(@"[ \t]{2,}", RegexOptions.NonBacktracking)]
     private static partial Regex Spaces();
 
-    [GeneratedRegex(@"<(head|style|script)\b[^>]*>.*?</\1\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    [GeneratedRegex(@"<head\b[^>]*>.*?</head\s*>|<style\b[^>]*>.*?</style\s*>|<script\b[^>]*>.*?</script\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.NonBacktracking)]
     private static partial Regex NonContent();
 }

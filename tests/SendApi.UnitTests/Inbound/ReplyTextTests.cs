@@ -124,4 +124,35 @@ public sealed class ReplyTextTests
 
         Assert.Equal("Approved\u00a0& signed.", ReplyText.ExtractFromHtml(html));
     }
+
+    /// <summary>
+    /// Bodies built to make a backtracking regex take minutes (the first took 54 s at 88 KB before
+    /// the regexes became linear). Not a speed target: a bound far above normal that only a
+    /// catastrophic (super-linear) regex would exceed.
+    /// </summary>
+    [Theory]
+    [InlineData("<div class=\"")]
+    [InlineData("<style>")]
+    [InlineData("<br")]
+    [InlineData("<div style=\"")]
+    public void Hostile_HTML_is_handled_in_linear_time(string unit)
+    {
+        var html = string.Concat(Enumerable.Repeat(unit, 10 * 1024 * 1024 / unit.Length));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        ReplyText.ExtractFromHtml(html);
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void Hostile_text_is_handled_in_linear_time()
+    {
+        var text = "On " + string.Concat(Enumerable.Repeat("wrote wrote ", 1024 * 1024)) + "\n> x";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        ReplyText.Extract(text);
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+    }
 }
