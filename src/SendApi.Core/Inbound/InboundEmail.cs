@@ -12,6 +12,10 @@ namespace SendApi.Core.Inbound;
 /// <param name="InReplyToMessageId">Our id of the message this one answers, when In-Reply-To, References or the return path names one of this account's messages.</param>
 /// <param name="AutoReply">True for an automatic answer (out of office, RFC 3834 Auto-Submitted), so applications can skip it.</param>
 /// <param name="Size">Octets of the original MIME.</param>
+/// <param name="Truncated">
+/// True in a webhook whose text, HTML or headers were cut to <see cref="WebhookLimit"/>: the whole
+/// message is at <c>GET /inbound/{id}</c> and <c>/raw</c>.
+/// </param>
 public sealed record InboundEmail(
     string Id,
     string AccountId,
@@ -33,7 +37,30 @@ public sealed record InboundEmail(
     bool AutoReply,
     IReadOnlyList<InboundHeader> Headers,
     IReadOnlyList<InboundAttachment> Attachments,
-    long Size);
+    long Size,
+    bool Truncated = false)
+{
+    /// <summary>Characters of text, HTML and reply text a webhook carries, each.</summary>
+    public const int WebhookLimit = 256 * 1024;
+
+    /// <summary>Headers a webhook carries; a message with more is a spam run, not correspondence.</summary>
+    public const int WebhookHeaderLimit = 200;
+
+    /// <summary>
+    /// What the <c>inbound.received</c> webhook carries: bounded, since anyone on the internet can
+    /// send a 10 MB body, and every pending event and delivery log entry holds a copy.
+    /// </summary>
+    public InboundEmail ForWebhook()
+    {
+        var (text, html, reply) = (Cut(Text), Cut(Html), Cut(ReplyText));
+        var cut = !ReferenceEquals(text, Text) || !ReferenceEquals(html, Html) || !ReferenceEquals(reply, ReplyText) || Headers.Count > WebhookHeaderLimit;
+        return cut
+            ? this with { Text = text, Html = html, ReplyText = reply, Headers = [.. Headers.Take(WebhookHeaderLimit)], Truncated = true }
+            : this;
+    }
+
+    private static string? Cut(string? value) => value is { Length: > WebhookLimit } ? value[..WebhookLimit] : value;
+}
 
 /// <summary>The SMTP transaction that brought the message.</summary>
 /// <param name="MailFrom">MAIL FROM, <c>""</c> for the null sender.</param>

@@ -13,23 +13,38 @@ internal sealed class InMemoryInboundStore(TimeProvider time, InMemoryWebhookOut
 
     // Per account, ids in order; ids are time-ordered, so the order is arrival order.
     private readonly Dictionary<string, SortedSet<string>> _byAccount = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Account, string Fingerprint), (string Id, DateTimeOffset Expires)> _seen = [];
 
-    public Task StoreAsync(InboundEmail email, ReadOnlyMemory<byte> raw, TimeSpan retention, CancellationToken cancellationToken)
+    // What to forget, in the order it expires (each store's retention is the same setting).
+    private readonly Queue<(DateTimeOffset Expires, string Id)> _expiry = new();
+    private readonly Queue<(DateTimeOffset Expires, (string, string) Key)> _seenExpiry = new();
+
+    public Task<string> StoreAsync(InboundEmail email, ReadOnlyMemory<byte> raw, string fingerprint, TimeSpan retention, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             ForgetExpired();
-            _byId[email.Id] = (email, raw.ToArray(), time.GetUtcNow() + retention);
+            var seenKey = (email.AccountId, fingerprint);
+            if (_seen.TryGetValue(seenKey, out var earlier) && earlier.Expires > time.GetUtcNow())
+            {
+                return Task.FromResult(earlier.Id);
+            }
+
+            var now = time.GetUtcNow();
+            _seen[seenKey] = (email.Id, now + InboundDedupe.Window);
+            _seenExpiry.Enqueue((now + InboundDedupe.Window, seenKey));
+            _byId[email.Id] = (email, raw.ToArray(), now + retention);
+            _expiry.Enqueue((now + retention, email.Id));
             if (!_byAccount.TryGetValue(email.AccountId, out var ids))
             {
                 _byAccount[email.AccountId] = ids = new SortedSet<string>(StringComparer.Ordinal);
             }
 
             ids.Add(email.Id);
-            webhooks?.AddInboundIfWanted(email);
+            webhooks?.AddInboundIfWanted(email.ForWebhook());
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(email.Id);
     }
 
     public Task<InboundEmail?> FindAsync(string accountId, string id, CancellationToken cancellationToken)
@@ -57,7 +72,10 @@ internal sealed class InMemoryInboundStore(TimeProvider time, InMemoryWebhookOut
                 return Task.FromResult(new InboundPage([], null));
             }
 
-            var older = cursor is null ? ids.Reverse() : ids.GetViewBetween(ids.Min!, cursor).Reverse().Where(id => id != cursor);
+            // Below the oldest id (or everything up to it expired) there is nothing older.
+            var older = cursor is null ? ids.Reverse()
+                : ids.Count == 0 || string.CompareOrdinal(cursor, ids.Min) < 0 ? []
+                : ids.GetViewBetween(ids.Min!, cursor).Reverse().Where(id => id != cursor);
             var page = older.Select(id => Live(accountId, id)?.Email).OfType<InboundEmail>().Take(limit + 1).ToList();
             return Task.FromResult(page.Count > limit
                 ? new InboundPage(page[..limit], page[limit - 1].Id)
@@ -73,10 +91,22 @@ internal sealed class InMemoryInboundStore(TimeProvider time, InMemoryWebhookOut
     private void ForgetExpired()
     {
         var now = time.GetUtcNow();
-        foreach (var (id, entry) in _byId.Where(e => e.Value.Expires <= now).ToList())
+        while (_expiry.TryPeek(out var next) && next.Expires <= now)
         {
-            _byId.Remove(id);
-            _byAccount[entry.Email.AccountId].Remove(id);
+            _expiry.Dequeue();
+            if (_byId.Remove(next.Id, out var entry))
+            {
+                _byAccount[entry.Email.AccountId].Remove(next.Id);
+            }
+        }
+
+        while (_seenExpiry.TryPeek(out var next) && next.Expires <= now)
+        {
+            _seenExpiry.Dequeue();
+            if (_seen.TryGetValue(next.Key, out var seen) && seen.Expires <= now)
+            {
+                _seen.Remove(next.Key);
+            }
         }
     }
 }

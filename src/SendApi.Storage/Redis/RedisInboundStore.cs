@@ -12,31 +12,39 @@ namespace SendApi.Storage.Redis;
 internal sealed class RedisInboundStore(IConnectionMultiplexer redis, RedisKeys keys) : IInboundStore
 {
     /// <summary>
-    /// Store all or nothing, webhook outbox included (only when the account has an endpoint).
-    /// KEYS: record, raw, account index, webhook accounts, outbox.
-    /// ARGV: JSON, raw, retention s, id, account, lowest id still retained.
+    /// Store all or nothing, webhook outbox included (only when the account has an endpoint),
+    /// unless the fingerprint says it is already stored. KEYS: record, raw, account index, webhook
+    /// accounts, outbox, fingerprint. ARGV: JSON, raw, retention s, id, account, lowest id still
+    /// retained, webhook JSON, dedupe window s. Returns the id the mail is stored under.
     /// </summary>
     private const string StoreScript = $$"""
+        local earlier = redis.call('GET', KEYS[6])
+        if earlier then return earlier end
+        redis.call('SET', KEYS[6], ARGV[4], 'EX', ARGV[8])
         redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
         redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
         redis.call('ZADD', KEYS[3], 0, ARGV[4])
         redis.call('ZREMRANGEBYLEX', KEYS[3], '-', '(' .. ARGV[6])
         redis.call('EXPIRE', KEYS[3], ARGV[3])
         if redis.call('SISMEMBER', KEYS[4], ARGV[5]) == 1 then
-          redis.call('XADD', KEYS[5], 'MAXLEN', '~', {{RedisScripts.OutboxMaxLength}}, '*', 'account', ARGV[5], 'inbound', ARGV[1])
+          redis.call('XADD', KEYS[5], 'MAXLEN', '~', {{RedisScripts.OutboxMaxLength}}, '*', 'account', ARGV[5], 'inbound', ARGV[7])
         end
-        return 1
+        return ARGV[4]
         """;
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task StoreAsync(InboundEmail email, ReadOnlyMemory<byte> raw, TimeSpan retention, CancellationToken cancellationToken)
+    public async Task<string> StoreAsync(InboundEmail email, ReadOnlyMemory<byte> raw, string fingerprint, TimeSpan retention, CancellationToken cancellationToken)
     {
         var oldestKept = InboundIds.LowestAt(email.ReceivedAt - retention);
-        await Db.ScriptEvaluateAsync(
+        var webhook = email.ForWebhook();
+        var json = StorageJson.Serialize(email);
+        var result = await Db.ScriptEvaluateAsync(
             StoreScript,
-            [keys.Inbound(email.Id), keys.InboundRaw(email.Id), keys.InboundIndex(email.AccountId), keys.WebhookAccounts, keys.WebhookOutbox],
-            [StorageJson.Serialize(email), raw, (long)Math.Ceiling(retention.TotalSeconds), email.Id, email.AccountId, oldestKept]);
+            [keys.Inbound(email.Id), keys.InboundRaw(email.Id), keys.InboundIndex(email.AccountId), keys.WebhookAccounts, keys.WebhookOutbox, keys.InboundFingerprint(email.AccountId, fingerprint)],
+            [json, raw, (long)Math.Ceiling(retention.TotalSeconds), email.Id, email.AccountId, oldestKept,
+             ReferenceEquals(webhook, email) ? json : StorageJson.Serialize(webhook), (long)InboundDedupe.Window.TotalSeconds]);
+        return (string)result!;
     }
 
     public async Task<InboundEmail?> FindAsync(string accountId, string id, CancellationToken cancellationToken)

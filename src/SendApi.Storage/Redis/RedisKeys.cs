@@ -59,6 +59,9 @@ internal sealed class RedisKeys(string prefix)
 
     public string InboundIndex(string account) => $"{Prefix}account:{account}:inbound";
 
+    /// <summary>A stored inbound mail's fingerprint → its id, for recognising a retried delivery.</summary>
+    public string InboundFingerprint(string account, string fingerprint) => $"{Prefix}inbound:seen:{account}:{fingerprint}";
+
     /// <summary>Message-ID header → our message id, per account, for linking replies (In-Reply-To) to what we sent.</summary>
     public string MessageIdHeader(string account, string header) => $"{Prefix}mid:{account}:{header}";
 

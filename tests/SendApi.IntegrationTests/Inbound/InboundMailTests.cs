@@ -199,6 +199,30 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
         Assert.DoesNotContain(JsonNode.Parse(await _http.GetStringAsync("/inbound"))!["data"]!.AsArray(), i => (string?)i!["id"] == id);
     }
 
+    [Fact]
+    public async Task A_transaction_sent_again_after_a_451_is_stored_once()
+    {
+        var mail = $"From: a@example.test\nTo: retry@{InboundDomain}\nSubject: retried {Guid.NewGuid():N}\nMessage-ID: <r1@example.test>\n\nsame bytes\n";
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "a@example.test", $"retry@{InboundDomain}", mail));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "a@example.test", $"retry@{InboundDomain}", mail));
+
+        var subject = mail.Split('\n')[2]["Subject: ".Length..];
+        var list = JsonNode.Parse(await _http.GetStringAsync("/inbound"))!["data"]!.AsArray();
+        Assert.Single(list, i => (string?)i!["subject"] == subject);
+    }
+
+    [Fact]
+    public async Task An_out_of_office_answer_to_the_return_path_is_stored_flagged_as_an_auto_reply()
+    {
+        var sent = await SendAndDeliverAsync("olga");
+        var reply = InboundSmtp.Fixture("out-of-office.eml", sent.ReturnPath, sent.MessageIdHeader, "liam@corp.example", sent.Recipient);
+
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, sent.Recipient, sent.ReturnPath, reply));
+
+        var inbound = await WaitForInboundAsync(i => (string?)i["in_reply_to_message_id"] == sent.Id);
+        Assert.True((bool)inbound["auto_reply"]!);
+    }
+
     [Theory]
     [InlineData("anyone@reply.acme.test", "250")]
     [InlineData("Support@REPLY.ACME.TEST", "250")]

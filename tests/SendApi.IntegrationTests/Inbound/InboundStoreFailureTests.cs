@@ -36,7 +36,7 @@ public sealed class InboundStoreFailureTests
 
     private sealed class FailingInboundStore : IInboundStore
     {
-        public Task StoreAsync(InboundEmail email, ReadOnlyMemory<byte> raw, TimeSpan retention, CancellationToken cancellationToken) =>
+        public Task<string> StoreAsync(InboundEmail email, ReadOnlyMemory<byte> raw, string fingerprint, TimeSpan retention, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("store down");
 
         public Task<InboundEmail?> FindAsync(string accountId, string id, CancellationToken cancellationToken) => Task.FromResult<InboundEmail?>(null);

@@ -29,7 +29,7 @@ public abstract class InboundStoreContract
     {
         var (store, _, _) = Create();
         var email = Email("acct", T0);
-        await store.StoreAsync(email, "raw bytes"u8.ToArray(), Retention, default);
+        await store.StoreAsync(email, "raw bytes"u8.ToArray(), Guid.NewGuid().ToString("N"), Retention, default);
 
         var found = await store.FindAsync("acct", email.Id, default);
         Assert.NotNull(found);
@@ -48,10 +48,10 @@ public abstract class InboundStoreContract
         var emails = Enumerable.Range(0, 5).Select(i => Email("acct", T0.AddSeconds(i), $"n{i}")).ToList();
         foreach (var email in emails)
         {
-            await store.StoreAsync(email, "x"u8.ToArray(), Retention, default);
+            await store.StoreAsync(email, "x"u8.ToArray(), Guid.NewGuid().ToString("N"), Retention, default);
         }
 
-        await store.StoreAsync(Email("other", T0.AddSeconds(10)), "x"u8.ToArray(), Retention, default);
+        await store.StoreAsync(Email("other", T0.AddSeconds(10)), "x"u8.ToArray(), Guid.NewGuid().ToString("N"), Retention, default);
 
         var first = await store.ListAsync("acct", null, 2, default);
         var second = await store.ListAsync("acct", first.NextCursor, 2, default);
@@ -65,13 +65,54 @@ public abstract class InboundStoreContract
     }
 
     [Fact]
+    public async Task A_retried_delivery_is_recognised_by_its_fingerprint_and_stored_once()
+    {
+        var (store, _, _) = Create();
+        var first = Email("acct", T0, "once");
+        var retry = Email("acct", T0.AddMinutes(5), "once");
+
+        Assert.Equal(first.Id, await store.StoreAsync(first, "x"u8.ToArray(), "fp-1", Retention, default));
+        Assert.Equal(first.Id, await store.StoreAsync(retry, "x"u8.ToArray(), "fp-1", Retention, default));
+        var other = Email("other", T0, "once");
+        Assert.Equal(other.Id, await store.StoreAsync(other, "x"u8.ToArray(), "fp-1", Retention, default));
+
+        Assert.Single((await store.ListAsync("acct", null, 10, default)).Items);
+        Assert.Null(await store.FindAsync("acct", retry.Id, default));
+    }
+
+    [Fact]
+    public async Task A_cursor_older_than_everything_gives_an_empty_page()
+    {
+        var (store, _, _) = Create();
+        await store.StoreAsync(Email("acct", T0), "x"u8.ToArray(), "fp", Retention, default);
+
+        Assert.Empty((await store.ListAsync("acct", InboundIds.LowestAt(T0.AddDays(-1)) + "0000000000000000000", 10, default)).Items);
+        Assert.Single((await store.ListAsync("acct", InboundIds.New(T0.AddDays(1)), 10, default)).Items);
+    }
+
+    [Fact]
+    public async Task The_webhook_carries_a_bounded_copy_of_a_huge_message()
+    {
+        var (store, outbox, addEndpoint) = Create();
+        await addEndpoint("big");
+        var huge = new string('x', InboundEmail.WebhookLimit + 10);
+        var email = Email("big", T0) with { Text = huge, Html = huge };
+        await store.StoreAsync(email, "x"u8.ToArray(), "fp", Retention, default);
+
+        var data = Assert.IsType<InboundEmail>(Assert.Single(await outbox.ReadAsync("c1", 10, default)).Data);
+        Assert.True(data.Truncated);
+        Assert.Equal(InboundEmail.WebhookLimit, data.Text!.Length);
+        Assert.Equal(huge, (await store.FindAsync("big", email.Id, default))!.Text);
+    }
+
+    [Fact]
     public async Task Mail_for_an_account_with_an_endpoint_reaches_the_outbox_in_the_same_step()
     {
         var (store, outbox, addEndpoint) = Create();
-        await store.StoreAsync(Email("quiet", T0), "x"u8.ToArray(), Retention, default);
+        await store.StoreAsync(Email("quiet", T0), "x"u8.ToArray(), Guid.NewGuid().ToString("N"), Retention, default);
         await addEndpoint("hooked");
         var email = Email("hooked", T0, "pushed");
-        await store.StoreAsync(email, "x"u8.ToArray(), Retention, default);
+        await store.StoreAsync(email, "x"u8.ToArray(), Guid.NewGuid().ToString("N"), Retention, default);
 
         var events = await outbox.ReadAsync("c1", 10, default);
 
@@ -98,7 +139,7 @@ public sealed class InMemoryInboundStoreTests : InboundStoreContract
     {
         var (store, _, _) = Create();
         var email = Email("acct", T0);
-        await store.StoreAsync(email, "x"u8.ToArray(), TimeSpan.FromHours(1), default);
+        await store.StoreAsync(email, "x"u8.ToArray(), Guid.NewGuid().ToString("N"), TimeSpan.FromHours(1), default);
 
         Time.Advance(TimeSpan.FromHours(1));
 
@@ -125,7 +166,7 @@ public sealed class RedisInboundStoreTests(RedisServerFixture redis) : InboundSt
     {
         var (store, _, _) = Create();
         var email = Email("acct", T0);
-        await store.StoreAsync(email, "x"u8.ToArray(), TimeSpan.FromHours(1), default);
+        await store.StoreAsync(email, "x"u8.ToArray(), Guid.NewGuid().ToString("N"), TimeSpan.FromHours(1), default);
 
         var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(await FindKeyAsync(email.Id));
         Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));

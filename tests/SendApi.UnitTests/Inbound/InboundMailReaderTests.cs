@@ -135,12 +135,6 @@ public sealed class InboundMailReaderTests
     }
 
     [Fact]
-    public void The_auto_reply_flag_is_carried()
-    {
-        Assert.True(Read("From: a@example.test\nSubject: Out of office\n\nAway\n", autoReply: true).AutoReply);
-    }
-
-    [Fact]
     public void Inbound_ids_are_validated_and_sort_by_time()
     {
         var early = InboundIds.New(T0);

@@ -93,20 +93,44 @@ internal sealed partial class InboundSmtpHandler(
         try
         {
             // RCPT accepted only our own addresses, so every recipient here is one of the two kinds.
-            foreach (var messageId in targets.Select(t => t.Target).OfType<ReturnPathOf>().Select(t => t.MessageId).Distinct())
+            var returnPaths = targets.Where(t => t.Target is ReturnPathOf).Select(t => (t.Address, Target: (ReturnPathOf)t.Target!)).ToList();
+            var mail = new Dictionary<string, Delivery>(StringComparer.Ordinal);
+            if (report is Bounce or Complaint)
             {
-                var indexes = targets.Select(t => t.Target).OfType<ReturnPathOf>().Where(t => t.MessageId == messageId).ToList();
-                await ReturnedAsync(received, messageId, indexes.Count == 1 ? indexes[0].RecipientIndex : null, cancellationToken);
+                foreach (var byMessage in returnPaths.GroupBy(t => t.Target.MessageId))
+                {
+                    var recipientIndex = byMessage.Count() == 1 ? byMessage.First().Target.RecipientIndex : null;
+                    var recorded = await recorder.RecordAsync(byMessage.Key, recipientIndex, report, cancellationToken);
+                    LogRecorded(logger, report.GetType().Name.ToLowerInvariant(), byMessage.Key, recorded, received.Client);
+                }
+            }
+            else
+            {
+                // A person's answer to a return path: mail of the account that sent the message, linked to it.
+                foreach (var (address, target) in returnPaths)
+                {
+                    // Gone since RCPT (its retention ran out): 451, and the retry's RCPT is refused, so the sender learns it.
+                    var sent = await messages.FindAsync(target.MessageId, cancellationToken)
+                        ?? throw new InvalidOperationException($"Message {target.MessageId} expired during the transaction");
+                    Add(mail, sent.Envelope.AccountId, address, target.MessageId);
+                }
             }
 
-            foreach (var byAccount in targets.Where(t => t.Target is Mailbox).GroupBy(t => ((Mailbox)t.Target!).Account))
+            foreach (var (address, target) in targets.Where(t => t.Target is Mailbox).Select(t => (t.Address, (Mailbox)t.Target!)))
             {
-                await ReceivedAsync(received, byAccount.Key, [.. byAccount.Select(t => t.Address)], cancellationToken);
+                Add(mail, target.Account, address, linkedTo: null);
+            }
+
+            // One copy per account, whichever of its addresses the transaction named.
+            foreach (var (account, delivery) in mail)
+            {
+                await ReceivedAsync(received, account, delivery, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Not acknowledged, so nothing is lost: the sending MTA keeps the message and retries.
+            // Not acknowledged, so nothing is lost: the sending MTA keeps the message and retries,
+            // and what was stored already is recognised by its fingerprint rather than stored twice.
             LogStoreFailed(logger, ex);
             return TryAgain;
         }
@@ -114,46 +138,37 @@ internal sealed partial class InboundSmtpHandler(
         return new SmtpReply(250, "2.0.0", "Ok");
     }
 
-    /// <summary>Mail to a return path: evidence about the message, or a person's answer to it.</summary>
-    private async Task ReturnedAsync(Received received, string messageId, int? recipientIndex, CancellationToken cancellationToken)
+    private static void Add(Dictionary<string, Delivery> mail, string account, string address, string? linkedTo)
     {
-        if (received.Report is Bounce or Complaint)
+        if (!mail.TryGetValue(account, out var delivery))
         {
-            var recorded = await recorder.RecordAsync(messageId, recipientIndex, received.Report, cancellationToken);
-            LogRecorded(logger, received.Report.GetType().Name.ToLowerInvariant(), messageId, recorded, received.Client);
-            return;
+            mail[account] = delivery = new Delivery([], linkedTo);
         }
 
-        if (await messages.FindAsync(messageId, cancellationToken) is not { } sent)
-        {
-            // Gone since RCPT (retention ran out): nothing left to link it to, and nobody to give it to.
-            LogRecorded(logger, "reply", messageId, recorded: false, received.Client);
-            return;
-        }
-
-        var account = sent.Envelope.AccountId;
-        var rcpts = received.Envelope.Recipients.Where(r => Resolve(r) is ReturnPathOf t && t.MessageId == messageId).ToList();
-        await StoreAsync(received, account, rcpts, linkedTo: messageId, cancellationToken);
+        delivery.Recipients.Add(address);
+        mail[account] = delivery with { LinkedTo = delivery.LinkedTo ?? linkedTo };
     }
 
-    /// <summary>Mail to an inbound domain: stored for the domain's account; a report about one of its messages is also recorded there.</summary>
-    private async Task ReceivedAsync(Received received, string account, IReadOnlyList<string> rcpts, CancellationToken cancellationToken)
+    /// <summary>Stores the mail for one account; a bounce or complaint sent to an inbound domain is also recorded on the message it quotes.</summary>
+    private async Task ReceivedAsync(Received received, string account, Delivery delivery, CancellationToken cancellationToken)
     {
-        // A receiver that ignores the return path sends its bounce or complaint to the From
-        // address; when that is an inbound domain, the report still finds the message it is about.
+        // A receiver that ignores the return path sends its report to the From address; when that
+        // is an inbound domain the report still finds its message. Only a null-sender DSN counts
+        // (RFC 5321 §4.5.5), so that a correspondent cannot bounce co-recipients with a forged one.
         var original = received.Report switch
         {
-            Bounce bounce => bounce.OriginalMessageId,
+            Bounce bounce when received.Envelope.MailFrom.Length == 0 => bounce.OriginalMessageId,
             Complaint complaint => complaint.OriginalMessageId,
             _ => null,
         };
-        if (original is not null && await messages.FindIdByMessageIdHeaderAsync(account, original, cancellationToken) is { } reported)
+        if (delivery.LinkedTo is null && original is not null
+            && await messages.FindIdByMessageIdHeaderAsync(account, original, cancellationToken) is { } reported)
         {
             var recorded = await recorder.RecordAsync(reported, null, received.Report, cancellationToken);
             LogRecorded(logger, received.Report.GetType().Name.ToLowerInvariant(), reported, recorded, received.Client);
         }
 
-        await StoreAsync(received, account, rcpts, linkedTo: null, cancellationToken);
+        await StoreAsync(received, account, delivery.Recipients, delivery.LinkedTo, cancellationToken);
     }
 
     private async Task StoreAsync(Received received, string account, IReadOnlyList<string> rcpts, string? linkedTo, CancellationToken cancellationToken)
@@ -168,8 +183,9 @@ internal sealed partial class InboundSmtpHandler(
             received.Raw.Length,
             autoReply: received.Report is AutoReply);
         email = email with { InReplyToMessageId = linkedTo ?? await AnsweredAsync(account, email, cancellationToken) };
-        await inbound.StoreAsync(email, received.Raw, options.Value.RetentionValue, cancellationToken);
-        LogStored(logger, email.Id, account, string.Join(", ", rcpts), email.InReplyToMessageId ?? "-", received.Client);
+        var fingerprint = InboundDedupe.Fingerprint(account, rcpts, received.Raw);
+        var stored = await inbound.StoreAsync(email, received.Raw, fingerprint, options.Value.RetentionValue, cancellationToken);
+        LogStored(logger, stored, account, string.Join(", ", rcpts), email.InReplyToMessageId ?? "-", received.Client, stored != email.Id);
     }
 
     /// <summary>Our message this one answers: the nearest of In-Reply-To and References that is one of the account's.</summary>
@@ -214,6 +230,9 @@ internal sealed partial class InboundSmtpHandler(
 
     private sealed record Mailbox(string Account) : Target;
 
+    /// <summary>One account's share of a transaction: its recipients, and the message a return path among them names.</summary>
+    private sealed record Delivery(List<string> Recipients, string? LinkedTo);
+
     private sealed record Received(SmtpSessionInfo Session, SmtpEnvelope Envelope, MimeMessage Mime, byte[] Raw, InboundReport Report, DateTimeOffset At)
     {
         public string Client => Session.Remote?.Address.ToString() ?? "?";
@@ -225,8 +244,8 @@ internal sealed partial class InboundSmtpHandler(
     [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Inbound {Kind} for message {MessageId} from {Client} recorded: {Recorded}")]
     private static partial void LogRecorded(ILogger logger, string kind, string messageId, bool recorded, string client);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Inbound mail {InboundId} for account {Account} to {Recipients} from {Client} stored (answers message {InReplyTo})")]
-    private static partial void LogStored(ILogger logger, string inboundId, string account, string recipients, string inReplyTo, string client);
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Inbound mail {InboundId} for account {Account} to {Recipients} from {Client} stored (answers message {InReplyTo}; a retry of it: {Retry})")]
+    private static partial void LogStored(ILogger logger, string inboundId, string account, string recipients, string inReplyTo, string client, bool retry);
 
     [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "Storing inbound mail failed; the client was told to retry (451)")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception);
