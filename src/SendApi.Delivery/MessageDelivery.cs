@@ -35,6 +35,8 @@ internal sealed partial class MessageDelivery(
     private static readonly TimeSpan MaxInlineWait = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MinPostpone = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan MaxThrottleGrace = TimeSpan.FromMinutes(15);
+
     // Domains whose gates are kept without sweeping: more than the busiest instance's active domains.
     private const int MaxIdleGates = 4096;
 
@@ -94,8 +96,8 @@ internal sealed partial class MessageDelivery(
 
             var indices = domain.ToList();
             var limits = _options.LimitsFor(domain.Key);
-            var gate = _localGates.GetOrAdd(domain.Key, _ => new LocalGate(limits.MaxConnections)).Semaphore;
             ForgetIdleGates();
+            var gate = _localGates.GetOrAdd(domain.Key, _ => new LocalGate(limits.MaxConnections)).Semaphore;
             ThrottleDecision permit;
             try
             {
@@ -118,9 +120,9 @@ internal sealed partial class MessageDelivery(
             if (!permit.Granted)
             {
                 // Not an attempt: the recipients wait for the domain's next free slot, off the workers.
-                // Never past the message's maximum age, so that a domain whose limit cannot keep up
-                // fails its mail at Delivery:MaxAge like any other temporary failure.
-                var deadline = work.Envelope.CreatedAt + retry.MaxAge;
+                // Never past the message's maximum age (and its grace), so that a domain whose
+                // limit cannot keep up fails its mail then like any other temporary failure.
+                var deadline = ThrottleDeadline(work);
                 var until = time.GetUtcNow() + (permit.Wait > MinPostpone ? permit.Wait : MinPostpone);
                 foreach (var index in indices)
                 {
@@ -178,7 +180,7 @@ internal sealed partial class MessageDelivery(
                 // Not reached (shutting down): due again at once.
                 updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = now, UpdatedAt = now }));
             }
-            else if (now >= work.Envelope.CreatedAt + retry.MaxAge)
+            else if (now >= ThrottleDeadline(work))
             {
                 ExpiredWhileThrottled(work, index, now, updates, events);
             }
@@ -340,6 +342,14 @@ internal sealed partial class MessageDelivery(
         public SemaphoreSlim Semaphore { get; } = new(capacity, capacity);
     }
 
+    /// <summary>
+    /// When a recipient still waiting for its domain's limit gives up: the maximum age plus a grace
+    /// (up to 15 minutes), because the retry schedule puts the final attempt exactly at the maximum
+    /// age and a domain that is busy just then must not fail it unattempted.
+    /// </summary>
+    private DateTimeOffset ThrottleDeadline(DeliveryWork work) =>
+        work.Envelope.CreatedAt + retry.MaxAge + (retry.MaxAge < MaxThrottleGrace ? retry.MaxAge : MaxThrottleGrace);
+
     /// <summary>Still waiting for its domain's rate limit at the maximum age: failed, as a deferred recipient would be.</summary>
     private void ExpiredWhileThrottled(DeliveryWork work, int index, DateTimeOffset now, List<RecipientUpdate> updates, List<MessageEvent> events)
     {
@@ -347,7 +357,7 @@ internal sealed partial class MessageDelivery(
         var reply = new SmtpReply(451, "4.4.5", $"Not sent: {recipient.Domain}'s sending limit (Delivery:Domains) left no slot before Delivery:MaxAge");
         updates.Add(new RecipientUpdate(index, work.Recipients[index] with { Status = RecipientStatus.Failed, LastReply = reply, NextAttemptAt = null, UpdatedAt = now }));
         events.Add(new MessageEvent(MessageEventTypes.Failed, now, recipient.Address,
-            $"Gave up, the message is older than Delivery:MaxAge ({retry.MaxAge}) and was still waiting for {recipient.Domain}'s sending limit", reply));
+            $"Gave up, the message is past Delivery:MaxAge ({retry.MaxAge}) and was still waiting for {recipient.Domain}'s sending limit", reply));
     }
 
     private static SmtpReply[] Same(SmtpReply reply, int count) => Enumerable.Repeat(reply, count).ToArray();

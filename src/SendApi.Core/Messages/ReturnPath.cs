@@ -36,6 +36,13 @@ public static class ReturnPath
 
         var token = local[(dash + 1)..];
         messageId = local[..dash].ToLowerInvariant();
+        if (messageId.Length is 0 or > 64 || messageId.AsSpan().ContainsAnyExcept("0123456789abcdefghijklmnopqrstuvwxyz"))
+        {
+            // Not an id of ours (letters and digits only): never let it name another store key ("…:mime").
+            messageId = "";
+            return false;
+        }
+
         if (token == Several)
         {
             return true;

@@ -56,9 +56,18 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     /// <summary>Waits for a slot at this address; dispose the result to give it back.</summary>
     public async ValueTask<Slot> AcquireAsync(PoolKey key, CancellationToken cancellationToken)
     {
-        var host = _hosts.GetOrAdd(key, _ => new Host(_options.MaxConnectionsPerHost));
-        await host.Busy.WaitAsync(cancellationToken);
-        return new Slot(this, key, host);
+        while (true)
+        {
+            var host = _hosts.GetOrAdd(key, _ => new Host(_options.MaxConnectionsPerHost));
+            await host.Busy.WaitAsync(cancellationToken);
+            if (!host.Retired)
+            {
+                return new Slot(this, key, host);
+            }
+
+            // Swept between the lookup and the wait: its replacement holds the address's cap.
+            host.Busy.Release();
+        }
     }
 
     /// <summary>A reserved place at one address: reuse an idle session or open one, then return or close it.</summary>
@@ -146,9 +155,11 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         // nothing in flight leaves the pool, so the pool's size follows current traffic.
         foreach (var (key, host) in _hosts)
         {
-            if (host.Idle.IsEmpty && host.Busy.CurrentCount == host.Capacity && _hosts.TryRemove(new KeyValuePair<PoolKey, Host>(key, host)))
+            if (host.Idle.IsEmpty && host.Busy.CurrentCount == host.Capacity)
             {
+                // Retired first: whoever found it just before it leaves sees that and looks again.
                 host.Retired = true;
+                _hosts.TryRemove(new KeyValuePair<PoolKey, Host>(key, host));
             }
         }
     }

@@ -14,8 +14,9 @@ internal static class RedisScripts
     /// The events also go to the webhook outbox when the account has an endpoint; otherwise that
     /// costs one SISMEMBER. A message with nothing to deliver (every recipient suppressed) is
     /// finished at once: no MIME, no due entry, and the retention clock starts.
-    /// The Message-ID header is indexed for the retention period, so that a reply's In-Reply-To
-    /// finds the message it answers.
+    /// The Message-ID header is indexed for twice the retention period (the message itself is kept
+    /// for the retention after it finishes, which is later than its accept), so that a reply's
+    /// In-Reply-To finds the message it answers while the message is readable.
     /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox, Message-ID index ('' when none).
     /// ARGV: id, due ms ('' = nothing to deliver), env, mime, idem ttl s, account, retention s,
     /// event count n, n events, then r:i field/value pairs.
@@ -40,7 +41,7 @@ internal static class RedisScripts
           redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
         end
         if KEYS[8] ~= '' then
-          redis.call('SET', KEYS[8], ARGV[1], 'EX', ARGV[7])
+          redis.call('SET', KEYS[8], ARGV[1], 'EX', 2 * tonumber(ARGV[7]))
         end
         if redis.call('SISMEMBER', KEYS[6], ARGV[6]) == 1 then
           for i = 9, 8 + n do

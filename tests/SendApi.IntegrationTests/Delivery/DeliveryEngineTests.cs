@@ -78,7 +78,8 @@ public sealed class DeliveryEngineTests(DeliveryWorld world, ITestOutputHelper o
     [Fact]
     public async Task Mail_still_waiting_for_its_domain_limit_at_the_maximum_age_fails()
     {
-        // One message per 100 s: the first goes at once, the second waits past a 3 s maximum age.
+        // One message per 100 s: the first goes at once, the second waits past a 3 s maximum age
+        // (and its grace, here also 3 s).
         await using var app = new SendApiApp(world.Settings(new()
         {
             ["Delivery:Domains:throttled.test:MaxMessagesPerSecond"] = "0.01",

@@ -36,6 +36,15 @@ public sealed class DeliveryStatusNotificationTests
         Assert.Equal(0, index);
     }
 
+    [Theory]
+    [InlineData("bounces+0123456789abcdef0123456789abcdef:mime-0@mail.shop.example")]
+    [InlineData("bounces+-0@mail.shop.example")]
+    [InlineData("bounces+a.b-0@mail.shop.example")]
+    public void Return_paths_whose_id_is_not_ours_do_not_decode(string address)
+    {
+        Assert.False(ReturnPath.TryDecode(address, out _, out _));
+    }
+
     [Fact]
     public void Multi_recipient_report_gives_each_recipient_its_own_kind()
     {
