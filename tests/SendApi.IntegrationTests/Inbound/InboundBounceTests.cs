@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using MimeKit;
 using SendApi.IntegrationTests.Harness;
-using SendApi.IntegrationTests.Infrastructure;
 
 namespace SendApi.IntegrationTests.Inbound;
 
@@ -22,13 +21,15 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
 
     protected DeliveryWorld World { get; } = world;
 
-    protected abstract Task<Dictionary<string, string?>> StorageSettingsAsync();
+    private StorageUnderTest _storage = null!;
 
-    protected virtual Task StopStorageAsync() => Task.CompletedTask;
+    /// <summary>True to run on a redis-server of the class's own, false on the embedded store.</summary>
+    protected abstract bool OnRedis { get; }
 
     public async Task InitializeAsync()
     {
-        var settings = await StorageSettingsAsync();
+        _storage = await StorageUnderTest.StartAsync(OnRedis);
+        var settings = _storage.Settings();
         settings["Delivery:ReturnPathDomain"] = ReturnPathDomain;
         _app = new SendApiApp(World.Settings(settings));
         _http = _app.Client();
@@ -37,7 +38,7 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _app.DisposeAsync();
-        await StopStorageAsync();
+        await _storage.DisposeAsync();
     }
 
     private sealed record Sent(string Id, string Recipient, string ReturnPath, string MessageIdHeader);
@@ -165,24 +166,10 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
 
 public sealed class EmbeddedInboundBounceTests(DeliveryWorld world) : InboundBounceTests(world), IClassFixture<DeliveryWorld>
 {
-    protected override Task<Dictionary<string, string?>> StorageSettingsAsync() => Task.FromResult(new Dictionary<string, string?>());
+    protected override bool OnRedis => false;
 }
 
 public sealed class RedisInboundBounceTests(DeliveryWorld world) : InboundBounceTests(world), IClassFixture<DeliveryWorld>
 {
-    private RedisServer? _redis;
-
-    protected override async Task<Dictionary<string, string?>> StorageSettingsAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        return new() { ["ConnectionStrings:Redis"] = _redis.ConnectionString };
-    }
-
-    protected override async Task StopStorageAsync()
-    {
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
+    protected override bool OnRedis => true;
 }

@@ -29,13 +29,15 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
 
     protected DeliveryWorld World { get; } = world;
 
-    protected abstract Task<Dictionary<string, string?>> StorageSettingsAsync();
+    private StorageUnderTest _storage = null!;
 
-    protected virtual Task StopStorageAsync() => Task.CompletedTask;
+    /// <summary>True to run on a redis-server of the class's own, false on the embedded store.</summary>
+    protected abstract bool OnRedis { get; }
 
     public async Task InitializeAsync()
     {
-        var settings = await StorageSettingsAsync();
+        _storage = await StorageUnderTest.StartAsync(OnRedis);
+        var settings = _storage.Settings();
         settings["Delivery:ReturnPathDomain"] = ReturnPathDomain;
         settings["Inbound:Domains:0"] = InboundDomain;
         settings["Inbound:Domains:1"] = $"{OtherAccountDomain}={OtherAccount}";
@@ -48,7 +50,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _app.DisposeAsync();
-        await StopStorageAsync();
+        await _storage.DisposeAsync();
     }
 
     private sealed record Sent(string Id, string Recipient, string ReturnPath, string MessageIdHeader);
@@ -283,24 +285,10 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
 
 public sealed class EmbeddedInboundMailTests(DeliveryWorld world) : InboundMailTests(world), IClassFixture<DeliveryWorld>
 {
-    protected override Task<Dictionary<string, string?>> StorageSettingsAsync() => Task.FromResult(new Dictionary<string, string?>());
+    protected override bool OnRedis => false;
 }
 
 public sealed class RedisInboundMailTests(DeliveryWorld world) : InboundMailTests(world), IClassFixture<DeliveryWorld>
 {
-    private RedisServer? _redis;
-
-    protected override async Task<Dictionary<string, string?>> StorageSettingsAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        return new() { ["ConnectionStrings:Redis"] = _redis.ConnectionString };
-    }
-
-    protected override async Task StopStorageAsync()
-    {
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
+    protected override bool OnRedis => true;
 }

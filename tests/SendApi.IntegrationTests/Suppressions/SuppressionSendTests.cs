@@ -7,7 +7,6 @@ using MailKit.Security;
 using MimeKit;
 using SendApi.IntegrationTests.Domains;
 using SendApi.IntegrationTests.Harness;
-using SendApi.IntegrationTests.Infrastructure;
 
 namespace SendApi.IntegrationTests.Suppressions;
 
@@ -25,20 +24,22 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsync
 
     protected DeliveryWorld World { get; } = world;
 
-    protected abstract Task<Dictionary<string, string?>> StorageSettingsAsync();
+    private StorageUnderTest _storage = null!;
 
-    protected virtual Task StopStorageAsync() => Task.CompletedTask;
+    /// <summary>True to run on a redis-server of the class's own, false on the embedded store.</summary>
+    protected abstract bool OnRedis { get; }
 
     public async Task InitializeAsync()
     {
-        _app = new SendApiApp(World.Settings(await StorageSettingsAsync()));
+        _storage = await StorageUnderTest.StartAsync(OnRedis);
+        _app = new SendApiApp(World.Settings(_storage.Settings()));
         _http = _app.Client();
     }
 
     public async Task DisposeAsync()
     {
         await _app.DisposeAsync();
-        await StopStorageAsync();
+        await _storage.DisposeAsync();
     }
 
     private static string Unique(string local) => $"{local}-{Guid.NewGuid():N}@example.test";
@@ -182,24 +183,10 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsync
 
 public sealed class EmbeddedSuppressionSendTests(DeliveryWorld world) : SuppressionSendTests(world), IClassFixture<DeliveryWorld>
 {
-    protected override Task<Dictionary<string, string?>> StorageSettingsAsync() => Task.FromResult(new Dictionary<string, string?>());
+    protected override bool OnRedis => false;
 }
 
 public sealed class RedisSuppressionSendTests(DeliveryWorld world) : SuppressionSendTests(world), IClassFixture<DeliveryWorld>
 {
-    private RedisServer? _redis;
-
-    protected override async Task<Dictionary<string, string?>> StorageSettingsAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        return new() { ["ConnectionStrings:Redis"] = _redis.ConnectionString };
-    }
-
-    protected override async Task StopStorageAsync()
-    {
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
+    protected override bool OnRedis => true;
 }
