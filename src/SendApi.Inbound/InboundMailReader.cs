@@ -44,7 +44,7 @@ public static class InboundMailReader
             reply,
             autoReply,
             [.. message.Headers.Select(h => new InboundHeader(h.Field, h.Value.Trim()))],
-            [.. Attachments(message).Select(a => a.Description)],
+            [.. Attachments(message, text, html).Select(a => a.Description)],
             size);
     }
 
@@ -73,6 +73,11 @@ public static class InboundMailReader
     {
         ArgumentNullException.ThrowIfNull(message);
         var (text, html) = Bodies(message);
+        return Attachments(message, text, html);
+    }
+
+    private static IReadOnlyList<(MimeEntity Part, InboundAttachment Description)> Attachments(MimeMessage message, TextPart? text, TextPart? html)
+    {
         var found = new List<(MimeEntity, InboundAttachment)>();
         foreach (var part in Leaves(message.Body))
         {

@@ -60,14 +60,16 @@ internal sealed class RedisInboundStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<byte[]?> GetRawAsync(string accountId, string id, CancellationToken cancellationToken)
     {
-        // The record says whose it is; the raw bytes alone would not.
-        if (await FindAsync(accountId, id, cancellationToken) is null)
+        if (!InboundIds.IsValid(id))
         {
             return null;
         }
 
-        var raw = await Db.StringGetAsync(keys.InboundRaw(id));
-        return raw.IsNull ? null : (byte[])raw!;
+        // Both keys in one round trip; the record says whose it is, the raw bytes alone would not.
+        var values = await Db.StringGetAsync([keys.Inbound(id), keys.InboundRaw(id)]);
+        return values[0].IsNull || values[1].IsNull || Owned(StorageJson.Deserialize<InboundEmail>(values[0]!), accountId) is null
+            ? null
+            : (byte[])values[1]!;
     }
 
     public async Task<InboundPage> ListAsync(string accountId, string? cursor, int limit, CancellationToken cancellationToken)

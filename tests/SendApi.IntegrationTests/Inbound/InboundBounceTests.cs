@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using MimeKit;
 using SendApi.IntegrationTests.Harness;
 
 namespace SendApi.IntegrationTests.Inbound;
@@ -41,18 +40,12 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         await _storage.DisposeAsync();
     }
 
-    private sealed record Sent(string Id, string Recipient, string ReturnPath, string MessageIdHeader);
-
-    /// <summary>Sends one message to a fresh example.test address and waits until the MX took it.</summary>
-    private async Task<Sent> SendAndDeliverAsync(string local)
+    /// <summary>Sends one message to a fresh example.test address, waits until the MX took it, and checks its return path is ours.</summary>
+    private async Task<InboundSmtp.Sent> SendAndDeliverAsync(string local)
     {
-        var recipient = $"{local}-{Guid.NewGuid():N}@example.test";
-        var id = await _http.SendAsync(new { from = "orders@acme.test", to = new[] { recipient }, subject = "Your order", text = "Thanks" });
-        var received = Assert.Single(await World.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(recipient)));
-        await _http.WaitForStatusAsync(id, Patience, "delivered");
-        Assert.EndsWith("@" + ReturnPathDomain, received.MailFrom);
-        var messageIdHeader = MimeMessage.Load(new MemoryStream(received.Raw)).MessageId ?? throw new InvalidOperationException("The delivered message has no Message-ID");
-        return new Sent(id, recipient, received.MailFrom, messageIdHeader);
+        var sent = await InboundSmtp.SendAndDeliverAsync(_http, World, local, "orders@acme.test", "Your order", "Thanks");
+        Assert.EndsWith("@" + ReturnPathDomain, sent.ReturnPath);
+        return sent;
     }
 
     private async Task<JsonNode?> SuppressionAsync(string address)

@@ -53,20 +53,11 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
         await _storage.DisposeAsync();
     }
 
-    private sealed record Sent(string Id, string Recipient, string ReturnPath, string MessageIdHeader);
-
-    private async Task<Sent> SendAndDeliverAsync(string local)
-    {
-        var recipient = $"{local}-{Guid.NewGuid():N}@example.test";
-        var id = await _http.SendAsync(new { from = $"support@{InboundDomain}", to = new[] { recipient }, subject = "Your order #1234", text = "It ships tomorrow." });
-        var received = Assert.Single(await World.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(recipient)));
-        await _http.WaitForStatusAsync(id, Patience, "delivered");
-        var messageIdHeader = MimeMessage.Load(new MemoryStream(received.Raw)).MessageId!;
-        return new Sent(id, recipient, received.MailFrom, messageIdHeader);
-    }
+    private Task<InboundSmtp.Sent> SendAndDeliverAsync(string local) =>
+        InboundSmtp.SendAndDeliverAsync(_http, World, local, $"support@{InboundDomain}", "Your order #1234", "It ships tomorrow.");
 
     /// <summary>A reply as Gmail writes one: top-posted text over an attribution and the quoted original, an HTML twin, and a PDF.</summary>
-    private static MimeMessage Reply(Sent sent, string to, byte[] pdf)
+    private static MimeMessage Reply(InboundSmtp.Sent sent, string to, byte[] pdf)
     {
         var reply = new MimeMessage();
         reply.From.Add(new MailboxAddress("Carol Buyer", sent.Recipient));

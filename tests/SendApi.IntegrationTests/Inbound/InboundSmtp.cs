@@ -12,6 +12,21 @@ namespace SendApi.IntegrationTests.Inbound;
 /// </summary>
 internal static partial class InboundSmtp
 {
+    /// <summary>A message this test really sent and the MX received: its id, recipient, return path (VERP) and Message-ID.</summary>
+    public sealed record Sent(string Id, string Recipient, string ReturnPath, string MessageIdHeader);
+
+    /// <summary>Sends one message from <paramref name="from"/> to a fresh example.test address and waits until the MX took it.</summary>
+    public static async Task<Sent> SendAndDeliverAsync(HttpClient http, DeliveryWorld world, string local, string from, string subject, string text)
+    {
+        var patience = TimeSpan.FromSeconds(20);
+        var recipient = $"{local}-{Guid.NewGuid():N}@example.test";
+        var id = await http.SendAsync(new { from, to = new[] { recipient }, subject, text });
+        var received = Assert.Single(await world.Mx1.WaitForMessagesAsync(1, patience, m => m.RcptTos.Contains(recipient)));
+        await http.WaitForStatusAsync(id, patience, "delivered");
+        var messageIdHeader = MimeKit.MimeMessage.Load(new MemoryStream(received.Raw)).MessageId ?? throw new InvalidOperationException("The delivered message has no Message-ID");
+        return new Sent(id, recipient, received.MailFrom, messageIdHeader);
+    }
+
     /// <summary>Sends <paramref name="message"/> and returns the reply to the end of DATA.</summary>
     public static async Task<string> DeliverAsync(int port, string mailFrom, string rcptTo, string message)
     {

@@ -142,11 +142,11 @@ internal sealed partial class InboundSmtpHandler(
     {
         if (!mail.TryGetValue(account, out var delivery))
         {
-            mail[account] = delivery = new Delivery([], linkedTo);
+            mail[account] = delivery = new Delivery();
         }
 
         delivery.Recipients.Add(address);
-        mail[account] = delivery with { LinkedTo = delivery.LinkedTo ?? linkedTo };
+        delivery.LinkedTo ??= linkedTo;
     }
 
     /// <summary>Stores the mail for one account; a bounce or complaint sent to an inbound domain is also recorded on the message it quotes.</summary>
@@ -231,7 +231,12 @@ internal sealed partial class InboundSmtpHandler(
     private sealed record Mailbox(string Account) : Target;
 
     /// <summary>One account's share of a transaction: its recipients, and the message a return path among them names.</summary>
-    private sealed record Delivery(List<string> Recipients, string? LinkedTo);
+    private sealed class Delivery
+    {
+        public List<string> Recipients { get; } = [];
+
+        public string? LinkedTo { get; set; }
+    }
 
     private sealed record Received(SmtpSessionInfo Session, SmtpEnvelope Envelope, MimeMessage Mime, byte[] Raw, InboundReport Report, DateTimeOffset At)
     {
