@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole SendApi test suite: the one command for a fresh Debian 12 machine with the
-# .NET 10 SDK. Installs the real third-party servers the end-to-end tests start (redis-server,
-# dnsmasq, Postfix's smtp-sink, swaks, aiosmtpd) when missing, as root or via sudo.
+# .NET 10 SDK. Installs the real third-party servers and clients the end-to-end tests use
+# (redis-server, dnsmasq, Postfix and its smtp-sink, swaks with TLS, aiosmtpd, chromium
+# and puppeteer-core) when missing or lacking a capability, as root or via sudo.
 # Extra arguments are passed to `dotnet test`, e.g.  tests/run.sh --filter "FullyQualifiedName~Infrastructure"
 set -euo pipefail
 
@@ -11,23 +12,37 @@ have() {
     command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
 }
 
-missing=()
-have redis-server || missing+=(redis-server)
-have dnsmasq || missing+=(dnsmasq)
-have smtp-sink || missing+=(smtp-sink)
-have swaks || missing+=(swaks)
+# Each peer is checked for what the tests ask of it, not only for its binary: a swaks installed
+# without recommends has no TLS (it needs Net::SSLeay and IO::Socket::SSL), a python3 may lack the
+# aiosmtpd module, and a chromium binary is no use to the page tests without puppeteer-core.
+packages=()
+have redis-server || packages+=(redis-server)
+have dnsmasq || packages+=(dnsmasq-base)
+have smtp-sink && have postfix || packages+=(postfix)
+have swaks || packages+=(swaks)
+if ! perl -MNet::SSLeay -MIO::Socket::SSL -e 1 >/dev/null 2>&1 \
+    || ! { have swaks && swaks --support 2>&1 | grep -q '^=== TLS supported'; }; then
+    packages+=(libnet-ssleay-perl libio-socket-ssl-perl)
+fi
 if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
-    missing+=(aiosmtpd)
+    packages+=(python3-aiosmtpd)
+fi
+if ! chromium --headless --no-sandbox --disable-gpu --version >/dev/null 2>&1; then
+    packages+=(chromium)
+fi
+if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' >/dev/null 2>&1 \
+    || ! have npm; then
+    packages+=(nodejs npm)
 fi
 
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "run.sh: installing test peers (missing: ${missing[*]})"
+if [ "${#packages[@]}" -gt 0 ]; then
+    echo "run.sh: installing test peers: ${packages[*]}"
     if [ "$(id -u)" -eq 0 ]; then
         sudo=()
     elif command -v sudo >/dev/null 2>&1; then
         sudo=(sudo)
     else
-        echo "run.sh: need root (or sudo) to install: ${missing[*]}" >&2
+        echo "run.sh: need root (or sudo) to install: ${packages[*]}" >&2
         exit 1
     fi
 
@@ -52,13 +67,21 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${sudo[@]}" apt-get update
     # dnsmasq-base is the dnsmasq binary without the system DNS service (which would listen on
     # port 53 and could rewrite resolv.conf).
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        redis-server dnsmasq-base postfix swaks python3-aiosmtpd
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"
 
     if [ "$created_policy" = true ]; then
         "${sudo[@]}" rm -f "$policy"
         created_policy=false
     fi
+
+    # Fail here, with the reason, rather than in a test that would only say "TLS not available".
+    swaks --support 2>&1 | grep -q '^=== TLS supported' || { echo "run.sh: swaks still has no TLS" >&2; exit 1; }
+fi
+
+# puppeteer-core drives Debian's chromium in the page tests; it never downloads a browser.
+if ! (cd tests/browser && node -e "require('puppeteer-core')") >/dev/null 2>&1; then
+    echo "run.sh: installing puppeteer-core (tests/browser)"
+    (cd tests/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then
