@@ -59,6 +59,8 @@ else
     StartupLog.RedisMode(app.Logger, storage.Description);
 }
 
+StartupLog.WarnIfHostNameIsNotQualified(app.Logger, app.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value.HeloName);
+
 app.UseExceptionHandler();
 app.UseRequestSizeProblems();
 app.UseAuthentication();
@@ -78,7 +80,16 @@ app.UseHangfireDashboard("/hangfire", new DashboardOptions
     AppPath = null,
 });
 
-app.Run();
+// A port that can't be had (below 1024 without root, or taken) stops the start with one line
+// naming it and its setting, not the host's stack trace.
+if (app.Services.GetRequiredService<ListenerPlan>().FirstUnavailable() is { } unavailable)
+{
+    await Console.Error.WriteLineAsync(unavailable);
+    return 1;
+}
+
+await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, public for WebApplicationFactory in the integration tests.</summary>
 public partial class Program;

@@ -5,18 +5,22 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace SendApi.Hosting;
 
 /// <summary>
-/// Binds the HTTP endpoints from the usual settings (<c>--urls</c> / <c>ASPNETCORE_URLS</c>, then
-/// <c>ASPNETCORE_HTTP_PORTS</c>, then http://localhost:5000). Kestrel would do this itself, but it
-/// ignores those settings as soon as any endpoint is bound in code, and the SMTP listeners are.
+/// Reads the HTTP endpoints from the usual settings (<c>--urls</c> / <c>ASPNETCORE_URLS</c>, then
+/// <c>ASPNETCORE_HTTP_PORTS</c>, then http://localhost:5000) and binds listeners in Kestrel. Kestrel
+/// would read those settings itself, but it ignores them as soon as any endpoint is bound in code,
+/// and the SMTP listeners are.
 /// </summary>
 internal static class EndpointBinding
 {
-    public static void BindHttp(KestrelServerOptions kestrel, IConfiguration configuration, X509Certificate2? certificate)
+    /// <summary>The HTTP(S) endpoints the settings ask for, in order.</summary>
+    public static IEnumerable<PlannedListener> HttpListeners(IConfiguration configuration)
     {
         var urls = configuration["urls"];
+        var setting = "ASPNETCORE_URLS (or --urls)";
         if (string.IsNullOrWhiteSpace(urls) && configuration["http_ports"] is { Length: > 0 } ports)
         {
             urls = string.Join(';', ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://*:{p}"));
+            setting = "ASPNETCORE_HTTP_PORTS";
         }
 
         foreach (var url in (string.IsNullOrWhiteSpace(urls) ? "http://localhost:5000" : urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -26,17 +30,16 @@ internal static class EndpointBinding
                 throw new InvalidOperationException($"urls (env ASPNETCORE_URLS): '{url}' is not an address such as http://0.0.0.0:8080 or http://localhost:5000.");
             }
 
-            Action<ListenOptions> configure = scheme == "https"
-                ? listen => listen.UseHttps(certificate ?? throw new InvalidOperationException($"urls: '{url}' needs a certificate (Tls__CertificatePath and Tls__KeyPath)."))
-                : _ => { };
-            Listen(kestrel, host, port, configure);
+            yield return new PlannedListener(scheme == "https" ? ListenerRole.Https : ListenerRole.Http, host, port, setting);
         }
     }
+
+    public static bool IsAnyAddress(string host) => host is "*" or "+" or "" or "0.0.0.0" or "[::]" or "::";
 
     /// <summary>"*", "+", "" and "0.0.0.0" mean every address (IPv4 and IPv6); "localhost" means loopback.</summary>
     public static void Listen(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)
     {
-        if (host is "*" or "+" or "" or "0.0.0.0" or "[::]" or "::")
+        if (IsAnyAddress(host))
         {
             kestrel.ListenAnyIP(port, configure);
         }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using SendApi.Api.Features.Messages;
 using SendApi.Api.Features.Submission;
@@ -32,32 +34,30 @@ internal static class ListenerHosting
                 IdleTimeout = Durations.Parse(smtp.IdleTimeout, "Smtp:IdleTimeout"),
                 MaxConnectionsPerIp = smtp.MaxConnectionsPerIp,
                 ConnectionLimitExemptions = smtp.ConnectionLimitExemptions(),
-                Certificate = sp.GetRequiredService<System.Security.Cryptography.X509Certificates.X509Certificate2>(),
+                Certificate = sp.GetRequiredService<X509Certificate2>(),
             };
         });
         builder.Services.AddSmtpServer();
         builder.Services.AddSendApiSubmission();
 
-        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        builder.Services.AddSingleton(sp => ListenerPlan.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<SmtpOptions>>().Value));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var services = kestrel.ApplicationServices;
-            var certificate = services.GetRequiredService<System.Security.Cryptography.X509Certificates.X509Certificate2>();
-            EndpointBinding.BindHttp(kestrel, context.Configuration, certificate);
-
+            var certificate = services.GetRequiredService<X509Certificate2>();
             var smtp = services.GetRequiredService<IOptions<SmtpOptions>>().Value;
-            if (smtp.Submission.Port > 0)
+            foreach (var listener in services.GetRequiredService<ListenerPlan>().Listeners)
             {
-                EndpointBinding.Listen(kestrel, smtp.BindAddress, smtp.Submission.Port, listen => listen.UseSmtp(SubmissionListeners.StarttlsProfile(smtp)));
-            }
-
-            if (smtp.SubmissionTls.Port > 0)
-            {
-                EndpointBinding.Listen(kestrel, smtp.BindAddress, smtp.SubmissionTls.Port, listen => listen.UseSmtp(SubmissionListeners.ImplicitTlsProfile(smtp)));
-            }
-
-            if (smtp.Inbound.Port > 0)
-            {
-                EndpointBinding.Listen(kestrel, smtp.BindAddress, smtp.Inbound.Port, listen => listen.UseSmtp(SubmissionListeners.InboundProfile()));
+                Action<ListenOptions> configure = listener.Role switch
+                {
+                    ListenerRole.Https => listen => listen.UseHttps(certificate),
+                    ListenerRole.Submission => listen => listen.UseSmtp(SubmissionListeners.StarttlsProfile(smtp)),
+                    ListenerRole.SubmissionTls => listen => listen.UseSmtp(SubmissionListeners.ImplicitTlsProfile(smtp)),
+                    ListenerRole.Inbound => listen => listen.UseSmtp(SubmissionListeners.InboundProfile()),
+                    _ => _ => { },
+                };
+                EndpointBinding.Listen(kestrel, listener.Host, listener.Port, configure);
             }
         });
         return builder;

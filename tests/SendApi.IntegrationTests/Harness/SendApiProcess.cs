@@ -24,7 +24,11 @@ public sealed class SendApiProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static SendApiProcess Start(IReadOnlyDictionary<string, string?> settings, int? port = null)
+    /// <param name="withoutPortPrivilege">
+    /// Runs the app without the right to bind ports below 1024, as an ordinary user would: when the
+    /// tests run as root, CAP_NET_BIND_SERVICE is dropped from its bounding set (setpriv).
+    /// </param>
+    public static SendApiProcess Start(IReadOnlyDictionary<string, string?> settings, int? port = null, bool withoutPortPrivilege = false)
     {
         var httpPort = port ?? FreePort.Tcp();
         var environment = new Dictionary<string, string?>
@@ -43,7 +47,9 @@ public sealed class SendApiProcess : IAsyncDisposable
         }
 
         var dll = Path.Combine(AppContext.BaseDirectory, "SendApi.dll");
-        var process = ExternalProcess.Start("dotnet", [dll], environment, AppContext.BaseDirectory);
+        var process = withoutPortPrivilege && Environment.UserName == "root"
+            ? ExternalProcess.Start("setpriv", ["--bounding-set=-net_bind_service", "--", "dotnet", dll], environment, AppContext.BaseDirectory)
+            : ExternalProcess.Start("dotnet", [dll], environment, AppContext.BaseDirectory);
         return new SendApiProcess(process, httpPort);
     }
 
