@@ -54,6 +54,11 @@ internal static class SmtpReplies
 
     public static SmtpReply Banner(string host) => new(220, "", $"{host} ESMTP SendApi");
 
+    public static SmtpReply ListenerFull(string host) => new(421, "4.7.0", $"{host} Too many connections, try again later");
+
+    /// <summary>An AUTH challenge: its text is base64 (RFC 4954 §4), and it carries no enhanced code.</summary>
+    public static SmtpReply Challenge(string base64) => new(334, "", base64);
+
     public static SmtpReply Timeout(string host) => new(421, "4.4.2", $"{host} Error: timeout exceeded");
 
     public static SmtpReply ShuttingDown(string host) => new(421, "4.3.2", $"{host} Service shutting down, try again later");
