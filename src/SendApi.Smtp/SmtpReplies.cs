@@ -4,6 +4,10 @@ namespace SendApi.Smtp;
 /// The engine's fixed replies. Enhanced status codes (RFC 2034/3463) exist only for the 2xx, 4xx and
 /// 5xx classes, so the banner, the EHLO/HELO replies, 334 challenges and 354 carry none.
 /// </summary>
+/// <remarks>
+/// A reply that echoes what the client sent puts the echo last: <see cref="SmtpReplyWriter"/> cuts a
+/// line longer than 512 octets at its end, so what gets cut is the client's text, never ours.
+/// </remarks>
 internal static class SmtpReplies
 {
     public static readonly SmtpReply Ok = new(250, "2.0.0", "Ok");
