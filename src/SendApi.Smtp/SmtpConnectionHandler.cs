@@ -54,6 +54,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
         {
             // Both caps are decided before a byte is read and before any TLS handshake: a refused
             // client costs an accept, never a handshake, and can't hold its socket past the refusal.
+            // (The order matters little: a connection refused by either gives its place back at once.)
             using var slot = capacity.TryEnter(_settings.MaxConnections);
             if (slot is null)
             {
@@ -99,8 +100,9 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
         {
             // A 421 could only be read inside TLS, and a handshake is the most expensive thing a
             // client can make us do (an asymmetric signature each): handshaking with the crowd a
-            // cap exists to turn away would hand it the CPU instead. RFC 8314 clients treat a
-            // closed connection as a temporary failure and retry later, as they would on a 421.
+            // cap exists to turn away would hand it the CPU instead. A mail client or MTA takes a
+            // connection closed before the greeting as a failed attempt and retries later, as it
+            // would after a 421.
             return;
         }
 
