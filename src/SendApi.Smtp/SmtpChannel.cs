@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Text;
 
 namespace SendApi.Smtp;
 
@@ -100,28 +99,7 @@ internal sealed class SmtpChannel : IDisposable
 
     public void Write(SmtpReply reply)
     {
-        var lines = reply.Lines.Length == 0 ? [""] : reply.Lines;
-        var builder = new StringBuilder();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            builder.Append(reply.Code).Append(i == lines.Length - 1 ? ' ' : '-');
-            if (reply.EnhancedCode.Length > 0)
-            {
-                builder.Append(reply.EnhancedCode).Append(' ');
-            }
-
-            AppendSanitized(builder, lines[i]);
-            builder.Append("\r\n");
-        }
-
-        Encoding.UTF8.GetBytes(builder.ToString(), Output);
-        _unflushed = true;
-    }
-
-    /// <summary>Writes raw reply text (a 334 challenge, whose text is base64).</summary>
-    public void WriteLine(string line)
-    {
-        Encoding.ASCII.GetBytes(line + "\r\n", Output);
+        SmtpReplyWriter.Write(reply, Output);
         _unflushed = true;
     }
 
@@ -175,15 +153,6 @@ internal sealed class SmtpChannel : IDisposable
             // Unconsumed bytes stay; examined up to the end so the next read waits for new ones.
             Input.AdvanceTo(_buffer.Start, _buffer.End);
             _holdingBuffer = false;
-        }
-    }
-
-    // Replies may carry application text; a CR or LF in it would forge an extra reply line.
-    private static void AppendSanitized(StringBuilder builder, string text)
-    {
-        foreach (var c in text)
-        {
-            builder.Append(char.IsControl(c) ? ' ' : c);
         }
     }
 }

@@ -45,17 +45,37 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
     {
         var profile = connection.Features.Get<SmtpListenerProfile>()
             ?? throw new InvalidOperationException("SMTP listeners are set up with ListenOptions.UseSmtp(profile).");
+        var capacity = connection.Features.Get<ListenerCapacity>()
+            ?? throw new InvalidOperationException("SMTP listeners are set up with ListenOptions.UseSmtp(profile).");
         var remote = connection.RemoteEndPoint as IPEndPoint;
         SmtpServerLog.ConnectionOpened(_logger, connection.ConnectionId, remote, profile.Name);
 
-        using var lease = _limiter.TryAcquire(remote?.Address);
-        using var session = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, _lifetime.ApplicationStopping);
-        var smtp = new SmtpSession(connection, profile, _settings, _handler, _authFailures, _certificate, _time, session.Token, _lifetime.ApplicationStopping, _logger);
         try
         {
+            // Both caps are decided before a byte is read and before any TLS handshake: a refused
+            // client costs an accept, never a handshake, and can't hold its socket past the refusal.
+            // (The order matters little: a connection refused by either gives its place back at once.)
+            using var slot = capacity.TryEnter(_settings.MaxConnections);
+            if (slot is null)
+            {
+                SmtpServerLog.ListenerFull(_logger, connection.ConnectionId, remote, profile.Name, _settings.MaxConnections);
+                await RefuseAsync(connection, profile, SmtpReplies.ListenerFull(_settings.Hostname));
+                return;
+            }
+
+            using var lease = _limiter.TryAcquire(remote?.Address);
+            if (lease is null)
+            {
+                SmtpServerLog.TooManyConnections(_logger, connection.ConnectionId, remote, _settings.MaxConnectionsPerIp);
+                await RefuseAsync(connection, profile, SmtpReplies.TooManyConnections);
+                return;
+            }
+
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, _lifetime.ApplicationStopping);
+            var smtp = new SmtpSession(connection, profile, _settings, _handler, _authFailures, _certificate, _time, session.Token, _lifetime.ApplicationStopping, _logger);
             await using (smtp)
             {
-                await smtp.RunAsync(admitted: lease is not null);
+                await smtp.RunAsync();
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
@@ -71,5 +91,24 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
         {
             SmtpServerLog.ConnectionClosed(_logger, connection.ConnectionId);
         }
+    }
+
+    /// <summary>Tells a client over a cap so (421) and lets Kestrel close the connection.</summary>
+    private static async Task RefuseAsync(ConnectionContext connection, SmtpListenerProfile profile, SmtpReply reply)
+    {
+        if (profile.ImplicitTls)
+        {
+            // A 421 could only be read inside TLS, and a handshake is the most expensive thing a
+            // client can make us do (an asymmetric signature each): handshaking with the crowd a
+            // cap exists to turn away would hand it the CPU instead. A mail client or MTA takes a
+            // connection closed before the greeting as a failed attempt and retries later, as it
+            // would after a 421.
+            return;
+        }
+
+        // One line sits far below the pipe's pause threshold, so this completes without waiting
+        // for the client to read: a refused client can't keep its socket open by not reading.
+        SmtpReplyWriter.Write(reply, connection.Transport.Output);
+        await connection.Transport.Output.FlushAsync(connection.ConnectionClosed);
     }
 }

@@ -4,6 +4,10 @@ namespace SendApi.Smtp;
 /// The engine's fixed replies. Enhanced status codes (RFC 2034/3463) exist only for the 2xx, 4xx and
 /// 5xx classes, so the banner, the EHLO/HELO replies, 334 challenges and 354 carry none.
 /// </summary>
+/// <remarks>
+/// A reply that echoes what the client sent puts the echo last: <see cref="SmtpReplyWriter"/> cuts a
+/// line longer than 512 octets at its end, so what gets cut is the client's text, never ours.
+/// </remarks>
 internal static class SmtpReplies
 {
     public static readonly SmtpReply Ok = new(250, "2.0.0", "Ok");
@@ -53,6 +57,11 @@ internal static class SmtpReplies
     public static readonly SmtpReply NonAsciiAddress = new(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter");
 
     public static SmtpReply Banner(string host) => new(220, "", $"{host} ESMTP SendApi");
+
+    public static SmtpReply ListenerFull(string host) => new(421, "4.7.0", $"{host} Too many connections, try again later");
+
+    /// <summary>An AUTH challenge: its text is base64 (RFC 4954 §4), and it carries no enhanced code.</summary>
+    public static SmtpReply Challenge(string base64) => new(334, "", base64);
 
     public static SmtpReply Timeout(string host) => new(421, "4.4.2", $"{host} Error: timeout exceeded");
 

@@ -25,10 +25,13 @@ public static class SmtpServerExtensions
     public static ListenOptions UseSmtp(this ListenOptions listen, SmtpListenerProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        // The handler is shared by all listeners; each connection carries its listener's profile.
+        // The handler is shared by all listeners; each connection carries its listener's profile
+        // and the listener's own connection count.
+        var capacity = new ListenerCapacity();
         listen.Use(next => connection =>
         {
             connection.Features.Set(profile);
+            connection.Features.Set(capacity);
             return next(connection);
         });
         listen.UseConnectionHandler<SmtpConnectionHandler>();

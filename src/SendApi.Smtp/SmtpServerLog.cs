@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace SendApi.Smtp;
 
-/// <summary>The SMTP server's log events, 3000–3099. Never a password or a message body.</summary>
+/// <summary>
+/// The SMTP server's log events, 3000–3099. Never a password or a message body.
+/// Free in each group: 3007–3009, 3014–3019, 3023–3029, 3035–3039, 3043–3099.
+/// </summary>
 internal static partial class SmtpServerLog
 {
     [LoggerMessage(EventId = 3000, Level = LogLevel.Debug, Message = "SMTP {ConnectionId} from {Remote} opened on {Listener}")]
@@ -24,6 +27,9 @@ internal static partial class SmtpServerLog
     [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "SMTP {ConnectionId}: client went away during DATA; nothing was delivered")]
     public static partial void DisconnectedInData(ILogger logger, string connectionId);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "SMTP {ConnectionId}: refused {Remote}: listener {Listener} already has {Limit} connection(s) open (Smtp:MaxConnections)")]
+    public static partial void ListenerFull(ILogger logger, string connectionId, IPEndPoint? remote, string listener, int limit);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "SMTP {ConnectionId}: TLS handshake with {Remote} failed")]
     public static partial void TlsHandshakeFailed(ILogger logger, Exception exception, string connectionId, IPEndPoint? remote);
 
@@ -32,6 +38,9 @@ internal static partial class SmtpServerLog
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "SMTP listener {Listener} needs TLS but no certificate is configured")]
     public static partial void NoCertificate(ILogger logger, string listener);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Debug, Message = "SMTP {ConnectionId}: TLS handshake with {Remote} not finished within {Timeout}; disconnecting")]
+    public static partial void TlsHandshakeTimedOut(ILogger logger, string connectionId, IPEndPoint? remote, TimeSpan timeout);
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Debug, Message = "SMTP {ConnectionId}: authenticated as {Identity} ({Mechanism})")]
     public static partial void AuthSucceeded(ILogger logger, string connectionId, string identity, string mechanism);

@@ -20,13 +20,28 @@ public sealed class SmtpServerSettings
     /// <summary>A client silent this long is told 421 and disconnected (RFC 5321 §4.5.3.2 suggests 5 minutes).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Simultaneous connections from one IP address; one more is told 421 4.7.0 and closed.</summary>
+    /// <summary>
+    /// A TLS handshake (implicit TLS, or after STARTTLS) not finished within this is abandoned and the
+    /// connection closed. Much shorter than <see cref="IdleTimeout"/>: a client that connects and
+    /// never speaks TLS holds a connection slot for nothing.
+    /// </summary>
+    public TimeSpan TlsHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Simultaneous connections on one listener, from everyone together; one more is told
+    /// 421 4.7.0 and closed (on implicit TLS, closed without a handshake). Bounds the sockets,
+    /// memory and TLS state any crowd of clients can make one listener hold.
+    /// </summary>
+    public int MaxConnections { get; init; } = 1000;
+
+    /// <summary>Simultaneous connections from one IP address; one more is told 421 4.7.0 and closed (on implicit TLS, closed without a handshake).</summary>
     public int MaxConnectionsPerIp { get; init; } = 20;
 
     /// <summary>
     /// Networks not held to <see cref="MaxConnectionsPerIp"/>: the operator's own application
     /// servers (the submission listeners' trusted networks), which legitimately open many
     /// sessions from one address, as Postfix exempts <c>mynetworks</c> from its client limits.
+    /// They are still held to <see cref="MaxConnections"/> (see <see cref="ListenerCapacity"/>).
     /// </summary>
     public IReadOnlyList<System.Net.IPNetwork> ConnectionLimitExemptions { get; init; } = [];
 

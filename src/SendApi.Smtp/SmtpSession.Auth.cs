@@ -112,7 +112,7 @@ internal sealed partial class SmtpSession
     /// <summary>Sends a 334 challenge and reads the answer; null (with the reply written) when it was "*" or unusable.</summary>
     private async ValueTask<string?> ChallengeAsync(string challenge)
     {
-        _channel.WriteLine("334 " + challenge);
+        _channel.Write(SmtpReplies.Challenge(challenge));
         var line = await _lines.ReadAsync(_channel, authResponse: true);
         switch (line.Status)
         {

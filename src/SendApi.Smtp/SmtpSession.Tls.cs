@@ -67,8 +67,9 @@ internal sealed partial class SmtpSession
             _connection.Transport,
             _certificate,
             _time,
-            _settings.IdleTimeout,
+            _settings.TlsHandshakeTimeout,
             ex => SmtpServerLog.TlsHandshakeFailed(_logger, ex, Id, _remote),
+            () => SmtpServerLog.TlsHandshakeTimedOut(_logger, Id, _remote, _settings.TlsHandshakeTimeout),
             _channel.SessionToken);
         if (tls is null)
         {

@@ -71,21 +71,13 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     private SmtpSessionInfo Info => new(_profile, _remote, _heloName, _tls is not null, Identity, Id);
 
-    /// <param name="admitted">False when the client's address is at its connection limit: it is told so and dropped.</param>
-    public async Task RunAsync(bool admitted)
+    /// <summary>Runs the conversation of a connection already admitted under the connection caps.</summary>
+    public async Task RunAsync()
     {
         try
         {
             if (_profile.ImplicitTls && !await UpgradeToTlsAsync())
             {
-                return;
-            }
-
-            if (!admitted)
-            {
-                SmtpServerLog.TooManyConnections(_logger, Id, _remote, _settings.MaxConnectionsPerIp);
-                _channel.Write(SmtpReplies.TooManyConnections);
-                await _channel.FlushAsync();
                 return;
             }
 

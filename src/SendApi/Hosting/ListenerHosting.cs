@@ -32,6 +32,8 @@ internal static class ListenerHosting
                 MaxMessageSize = messages.MaxSizeBytes,
                 MaxRecipients = messages.MaxRecipients,
                 IdleTimeout = Durations.Parse(smtp.IdleTimeout, "Smtp:IdleTimeout"),
+                TlsHandshakeTimeout = Durations.Parse(smtp.TlsHandshakeTimeout, "Smtp:TlsHandshakeTimeout"),
+                MaxConnections = smtp.MaxConnections,
                 MaxConnectionsPerIp = smtp.MaxConnectionsPerIp,
                 ConnectionLimitExemptions = smtp.ConnectionLimitExemptions(),
                 Certificate = sp.GetRequiredService<X509Certificate2>(),

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using SendApi.Smtp;
 using SendApi.UnitTests.Smtp.Infrastructure;
 
 namespace SendApi.UnitTests.Smtp;
@@ -129,5 +131,72 @@ public sealed class SmtpTlsTests
         await client.SendAsync("EHLO client.test\r\n");
 
         Assert.True(await client.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task Implicit_TLS_drops_a_client_that_never_starts_the_handshake()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.ImplicitTls, HandshakeSettings(), time);
+        await using var client = await server.ConnectAsync();
+        await server.WaitUntilAdmittedAsync(1);
+
+        // The handshake deadline (10 s), long before the idle timeout (5 min).
+        Assert.True(await AdvanceUntilClosedAsync(client, time, TimeSpan.FromSeconds(10)));
+        Assert.Contains(server.Logs.Entries, e => e.EventId == 3013 && e.Level == LogLevel.Debug);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task STARTTLS_drops_a_client_that_never_starts_the_handshake()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Submission, HandshakeSettings(), time);
+        await using var client = await server.ConnectAndGreetAsync();
+
+        Assert.Equal("220 2.0.0 Ready to start TLS", await client.CommandAsync("STARTTLS"));
+
+        Assert.True(await AdvanceUntilClosedAsync(client, time, TimeSpan.FromSeconds(10)));
+        Assert.Contains(server.Logs.Entries, e => e.EventId == 3013);
+    }
+
+    [Fact]
+    public async Task A_client_that_handshakes_within_the_timeout_is_served()
+    {
+        // 9 s of the 10 s deadline gone: slow, but in time.
+        var time = new FakeTimeProvider();
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.ImplicitTls, HandshakeSettings(), time);
+        await using var client = await server.ConnectAsync();
+        await server.WaitUntilAdmittedAsync(1);
+        time.Advance(TimeSpan.FromSeconds(9));
+
+        await client.HandshakeAsync();
+        Assert.Equal("220 mx.sendapi.test ESMTP SendApi", await client.ReadReplyAsync());
+    }
+
+    private static SmtpServerSettings HandshakeSettings() => new()
+    {
+        Hostname = SmtpTestServer.Host,
+        Certificate = TestCertificate.Server,
+        IdleTimeout = TimeSpan.FromMinutes(5),
+        TlsHandshakeTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>
+    /// Moves the fake clock one step at a time (the server may arm its timer after our first step)
+    /// and reports whether the server closed the connection within three steps.
+    /// </summary>
+    private static async Task<bool> AdvanceUntilClosedAsync(SmtpTestClient client, FakeTimeProvider time, TimeSpan step)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            time.Advance(step);
+            if (!await client.NothingArrivesAsync(TimeSpan.FromMilliseconds(200)))
+            {
+                return await client.IsClosedAsync();
+            }
+        }
+
+        return false;
     }
 }

@@ -29,6 +29,12 @@ public sealed class SmtpOptions
 
     public string IdleTimeout { get; set; } = "5m";
 
+    /// <summary>A TLS handshake (465, or after STARTTLS) not finished within this is dropped.</summary>
+    public string TlsHandshakeTimeout { get; set; } = "10s";
+
+    /// <summary>Simultaneous connections per listener, from everyone (trusted networks included).</summary>
+    public int MaxConnections { get; set; } = 1000;
+
     public int MaxConnectionsPerIp { get; set; } = 20;
 
     /// <summary>Every submission listener's trusted networks: exempt from <see cref="MaxConnectionsPerIp"/>.</summary>
@@ -75,6 +81,16 @@ internal sealed class SmtpOptionsValidation : IValidateOptions<SmtpOptions>
         if (!Durations.TryParse(options.IdleTimeout, out var idle) || idle < TimeSpan.FromSeconds(1))
         {
             errors.Add($"Smtp:IdleTimeout (env Smtp__IdleTimeout) must be a duration of at least 1s, not '{options.IdleTimeout}'.");
+        }
+
+        if (!Durations.TryParse(options.TlsHandshakeTimeout, out var handshake) || handshake < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"Smtp:TlsHandshakeTimeout (env Smtp__TlsHandshakeTimeout) must be a duration of at least 1s, not '{options.TlsHandshakeTimeout}'.");
+        }
+
+        if (options.MaxConnections < 1)
+        {
+            errors.Add($"Smtp:MaxConnections (env Smtp__MaxConnections) must be at least 1, not {options.MaxConnections}.");
         }
 
         if (options.MaxConnectionsPerIp < 1)

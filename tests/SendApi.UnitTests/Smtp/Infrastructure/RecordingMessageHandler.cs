@@ -21,6 +21,9 @@ internal sealed class RecordingMessageHandler : ISmtpMessageHandler
     /// <summary>When set, DeliverAsync answers with this instead of queuing (after reading the message).</summary>
     public Func<SmtpReply>? DeliverReply { get; set; }
 
+    /// <summary>When set, decides each RCPT TO instead of the built-in "unknown@" rule.</summary>
+    public Func<string, SmtpReply?>? RecipientCheck { get; set; }
+
     public ConcurrentQueue<Delivery> Deliveries { get; } = new();
 
     public ConcurrentQueue<string> Senders { get; } = new();
@@ -51,6 +54,11 @@ internal sealed class RecordingMessageHandler : ISmtpMessageHandler
         if (RecipientGate is { } gate)
         {
             await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (RecipientCheck is { } check)
+        {
+            return check(address);
         }
 
         return address.StartsWith("unknown@", StringComparison.Ordinal) ? new SmtpReply(550, "5.1.1", "No such user") : null;

@@ -32,6 +32,9 @@ internal sealed class SmtpTestClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Takes over a connection the test opened itself (e.g. one held silent until now).</summary>
+    public static SmtpTestClient Wrap(TcpClient tcp) => new(tcp);
+
     public bool IsTls => _stream is SslStream;
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));

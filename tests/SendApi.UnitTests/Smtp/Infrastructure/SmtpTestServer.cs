@@ -24,15 +24,18 @@ internal sealed class SmtpTestServer : IAsyncDisposable
     public static readonly SmtpListenerProfile ImplicitTls = new("implicit", ImplicitTls: true, RequireAuth: true, OfferAuth: true, AllowInsecureAuth: false);
 
     private readonly WebApplication _app;
+    private readonly IReadOnlyDictionary<SmtpListenerProfile, int> _ports;
 
-    private SmtpTestServer(WebApplication app, int port, RecordingMessageHandler handler, CapturingLoggerProvider logs)
+    private SmtpTestServer(WebApplication app, IReadOnlyDictionary<SmtpListenerProfile, int> ports, int port, RecordingMessageHandler handler, CapturingLoggerProvider logs)
     {
         _app = app;
+        _ports = ports;
         Port = port;
         Handler = handler;
         Logs = logs;
     }
 
+    /// <summary>The port of the first (often only) listener.</summary>
     public int Port { get; }
 
     public RecordingMessageHandler Handler { get; }
@@ -47,8 +50,13 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         Certificate = tls ? TestCertificate.Server : null,
     };
 
+    /// <param name="moreListeners">Further listeners on the same server (they share its settings and per-address count, as in the application).</param>
     public static async Task<SmtpTestServer> StartAsync(
-        SmtpListenerProfile profile, SmtpServerSettings? settings = null, TimeProvider? time = null, RecordingMessageHandler? handler = null)
+        SmtpListenerProfile profile,
+        SmtpServerSettings? settings = null,
+        TimeProvider? time = null,
+        RecordingMessageHandler? handler = null,
+        params SmtpListenerProfile[] moreListeners)
     {
         handler ??= new RecordingMessageHandler();
         var logs = new CapturingLoggerProvider();
@@ -60,14 +68,65 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSmtpServer();
 
-        ListenOptions? listener = null;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listener = listen.UseSmtp(profile)));
+        SmtpListenerProfile[] profiles = [profile, .. moreListeners];
+        var listeners = new Dictionary<SmtpListenerProfile, ListenOptions>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var each in profiles)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, listen => listeners[each] = listen.UseSmtp(each));
+            }
+        });
         var app = builder.Build();
         await app.StartAsync();
-        return new SmtpTestServer(app, ((IPEndPoint)listener!.EndPoint).Port, handler, logs);
+        var ports = listeners.ToDictionary(l => l.Key, l => ((IPEndPoint)l.Value.EndPoint).Port);
+        return new SmtpTestServer(app, ports, ports[profile], handler, logs);
     }
 
+    public int PortOf(SmtpListenerProfile listener) => _ports[listener];
+
     public Task<SmtpTestClient> ConnectAsync(bool implicitTls = false) => SmtpTestClient.ConnectAsync(Port, implicitTls);
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> connections from 127.0.0.1 have been admitted (both caps
+    /// passed; the per-address count is taken last). Lets a test hold silent connections and know
+    /// they are counted, without a handshake or a greeting to prove it.
+    /// </summary>
+    public async Task WaitUntilAdmittedAsync(int count)
+    {
+        var limiter = _app.Services.GetRequiredService<ConnectionLimiter>();
+        for (var i = 0; i < 500 && limiter.OpenCount(IPAddress.Loopback) < count; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(count, limiter.OpenCount(IPAddress.Loopback));
+    }
+
+    /// <summary>True once a new connection gets the banner (slots are released when the server sees a close).</summary>
+    public async Task<bool> AdmitsWithinAsync(TimeSpan limit, int? port = null)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var client = await SmtpTestClient.ConnectAsync(port ?? Port);
+            try
+            {
+                if ((await client.ReadReplyAsync()).StartsWith("220 ", StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+            catch (IOException)
+            {
+                // Closed without a reply; try again.
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
 
     /// <summary>Connects, reads the banner and says EHLO.</summary>
     public async Task<SmtpTestClient> ConnectAndGreetAsync()
