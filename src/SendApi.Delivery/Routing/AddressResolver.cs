@@ -51,8 +51,8 @@ internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider ti
             return found;
         }
 
-        // No address yet: a failure (or a family skipped for a remembered one) may hide it, so those are asked again, with retries.
-        var again = Families.Where(f => results.GetValueOrDefault(f)?.Failure is not null || !results.ContainsKey(f)).ToList();
+        // No address yet: a failed family (or one skipped for a remembered failure) may hide one, so it is asked again, with retries.
+        var again = Families.Where(f => results.GetValueOrDefault(f) is not { Failure: null }).ToList();
         foreach (var lookup in await Task.WhenAll(again.Select(f => AskAsync(key, f, options: null, cancellationToken, cancellationToken))))
         {
             results[lookup.Type] = lookup;
