@@ -22,6 +22,7 @@ public static class DeliveryServiceCollectionExtensions
 
         services.AddSingleton(sp => DnsClientFactory.Create(sp.GetRequiredService<IOptions<DnsOptions>>()));
         services.AddSingleton<MxResolver>();
+        services.AddSingleton<AddressResolver>();
         services.AddSingleton<MxRouter>();
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<SmtpTransport>();

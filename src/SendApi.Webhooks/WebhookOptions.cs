@@ -13,6 +13,12 @@ public sealed class WebhookOptions
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 
+    /// <summary>
+    /// How often this host's own interface addresses are read again for the SSRF guard (they are
+    /// also read at once when the system reports an address change).
+    /// </summary>
+    public string InterfaceAddressRefresh { get; set; } = "1m";
+
     /// <summary>Time an endpoint has to answer, headers and body.</summary>
     public string Timeout { get; set; } = "10s";
 
@@ -41,6 +47,8 @@ public sealed class WebhookOptions
     public int BatchSize { get; set; } = 100;
 
     internal TimeSpan TimeoutValue => Durations.Parse(Timeout, "Webhooks:Timeout");
+
+    internal TimeSpan InterfaceAddressRefreshValue => Durations.Parse(InterfaceAddressRefresh, "Webhooks:InterfaceAddressRefresh");
 
     internal TimeSpan MaxRetryAfterValue => Durations.Parse(MaxRetryAfter, "Webhooks:MaxRetryAfter");
 

@@ -15,6 +15,7 @@ internal sealed class WebhookOptionsValidation : IValidateOptions<WebhookOptions
         Duration(errors, "PollInterval", options.PollInterval, TimeSpan.FromMilliseconds(10));
         Duration(errors, "SchedulePollingInterval", options.SchedulePollingInterval, TimeSpan.FromMilliseconds(100));
         Duration(errors, "ClaimTimeout", options.ClaimTimeout, TimeSpan.FromSeconds(1));
+        Duration(errors, "InterfaceAddressRefresh", options.InterfaceAddressRefresh, TimeSpan.FromSeconds(1));
         if (!Durations.TryParseList(options.RetrySchedule, out var schedule) || schedule.Any(d => d < TimeSpan.FromSeconds(1)))
         {
             errors.Add($"Webhooks:RetrySchedule (env Webhooks__RetrySchedule) must be a comma-separated list of durations of at least 1s, such as '5s,5m,30m,2h', not '{options.RetrySchedule}'.");

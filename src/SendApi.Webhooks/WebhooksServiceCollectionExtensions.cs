@@ -22,6 +22,10 @@ public static class WebhooksServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidation>();
 
         services.TryAddSingleton<IWebhookHostResolver, SystemHostResolver>();
+        services.AddSingleton(sp => new OwnAddresses(
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<WebhookOptions>>().Value.InterfaceAddressRefreshValue,
+            sp.GetRequiredService<ILogger<OwnAddresses>>()));
         services.AddSingleton<GuardedConnector>();
         services.AddHttpClient(WebhookSender.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<GuardedConnector>().CreateHandler())

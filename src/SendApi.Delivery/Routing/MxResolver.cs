@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
 using SendApi.Core.Messages;
@@ -69,46 +67,7 @@ internal sealed class MxResolver(ILookupClient dns)
         return new MxResolution.Hosts(ordered);
     }
 
-    /// <summary>
-    /// A host's addresses, IPv4 first; empty when the host has none (NXDOMAIN or NODATA). A DNS
-    /// failure (SERVFAIL, timeout) throws <see cref="DnsLookupException"/>: it says nothing about
-    /// the host and must not be taken for "no address".
-    /// </summary>
-    public async Task<IReadOnlyList<IPAddress>> AddressesAsync(string host, CancellationToken cancellationToken)
-    {
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
-        {
-            return [literal];
-        }
-
-        var v4 = dns.QueryAsync(host, QueryType.A, QueryClass.IN, cancellationToken);
-        var v6 = dns.QueryAsync(host, QueryType.AAAA, QueryClass.IN, cancellationToken);
-        try
-        {
-            await Task.WhenAll(v4, v6);
-        }
-        catch (DnsResponseException ex)
-        {
-            throw new DnsLookupException($"Address lookup for {host} failed: {ex.Message}", ex);
-        }
-
-        foreach (var response in (IDnsQueryResponse[])[v4.Result, v6.Result])
-        {
-            if (response.HasError && response.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain)
-            {
-                throw new DnsLookupException($"Address lookup for {host} failed: {response.ErrorMessage}");
-            }
-        }
-
-        var a = v4.Result.Answers.ARecords().Select(r => r.Address);
-        var aaaa = v6.Result.Answers.AaaaRecords().Select(r => r.Address);
-        return [.. a.Where(ip => ip.AddressFamily == AddressFamily.InterNetwork), .. aaaa];
-    }
-
     private static bool IsRoot(DnsString name) => name.Value is "." or "";
 
     private static MxResolution.Failure Temporary(string text) => new(new SmtpReply(451, "4.4.3", text));
 }
-
-/// <summary>DNS did not answer (as opposed to answering "no such record"): a temporary condition.</summary>
-internal sealed class DnsLookupException(string message, Exception? inner = null) : Exception(message, inner);

@@ -9,7 +9,7 @@ namespace SendApi.Delivery.Routing;
 /// One SMTP transaction to a domain (RFC 5321 §5.1): its MX hosts in preference order, each of
 /// their addresses in turn, until one answers the transaction. Returns one reply per recipient.
 /// </summary>
-internal sealed class MxRouter(MxResolver resolver, SmtpTransport transport)
+internal sealed class MxRouter(MxResolver resolver, AddressResolver addresses, SmtpTransport transport)
 {
     public async Task<(IReadOnlyList<SmtpReply> Replies, string? Via)> SendAsync(
         string domain, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, bool requireTls, CancellationToken cancellationToken)
@@ -24,10 +24,10 @@ internal sealed class MxRouter(MxResolver resolver, SmtpTransport transport)
         SmtpReply? last = null;
         foreach (var host in hosts)
         {
-            IReadOnlyList<IPAddress> addresses;
+            IReadOnlyList<IPAddress> hostAddresses;
             try
             {
-                addresses = await resolver.AddressesAsync(host.Name, cancellationToken);
+                hostAddresses = await addresses.ResolveAsync(host.Name, cancellationToken);
             }
             catch (DnsLookupException ex)
             {
@@ -35,7 +35,7 @@ internal sealed class MxRouter(MxResolver resolver, SmtpTransport transport)
                 continue;
             }
 
-            if (addresses.Count == 0)
+            if (hostAddresses.Count == 0)
             {
                 last = host.Implicit
                     ? new SmtpReply(550, "5.1.2", $"Domain {domain} has neither MX nor address records")
@@ -43,7 +43,7 @@ internal sealed class MxRouter(MxResolver resolver, SmtpTransport transport)
                 continue;
             }
 
-            foreach (var address in addresses)
+            foreach (var address in hostAddresses)
             {
                 var result = await transport.SendAsync(host.Name, address, message, sender, recipients, requireTls, cancellationToken);
                 if (result is TransportResult.Answered answered)

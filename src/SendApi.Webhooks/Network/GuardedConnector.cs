@@ -22,10 +22,11 @@ public sealed class WebhookAddressRefusedException(string message) : Exception(m
 /// The HTTP handler for webhooks. Its connect step resolves the host itself, drops every
 /// non-public address and connects to one that passed: the address checked is the address used,
 /// so a name that changes its answer between a check and the connection (DNS rebinding) cannot
-/// slip through. No proxy (it would connect instead of us), no redirects (a public endpoint could
-/// bounce us to a private one), no cookies.
+/// slip through. Non-public means <see cref="NonPublicAddresses"/> or one of this host's own
+/// addresses (<see cref="OwnAddresses"/>). No proxy (it would connect instead of us), no redirects
+/// (a public endpoint could bounce us to a private one), no cookies.
 /// </summary>
-internal sealed class GuardedConnector(IWebhookHostResolver resolver, IOptions<WebhookOptions> options)
+internal sealed class GuardedConnector(IWebhookHostResolver resolver, OwnAddresses own, IOptions<WebhookOptions> options)
 {
     public SocketsHttpHandler CreateHandler() => new()
     {
@@ -40,16 +41,7 @@ internal sealed class GuardedConnector(IWebhookHostResolver resolver, IOptions<W
 
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await resolver.ResolveAsync(host, cancellationToken);
-        var usable = options.Value.AllowPrivateNetworks ? addresses : [.. addresses.Where(a => NonPublicAddresses.Classify(a) is null)];
-        if (usable.Length == 0)
-        {
-            throw new WebhookAddressRefusedException(addresses.Length == 0
-                ? $"{host} has no address."
-                : WebhookUrls.NotAllowed($"{host} ({addresses[0]})", NonPublicAddresses.Classify(addresses[0])!));
-        }
-
+        var usable = await UsableAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
         SocketException? last = null;
         foreach (var address in usable)
         {
@@ -73,4 +65,26 @@ internal sealed class GuardedConnector(IWebhookHostResolver resolver, IOptions<W
 
         throw last!;
     }
+
+    /// <summary>
+    /// The addresses of <paramref name="host"/> a connection may go to, in the resolver's order;
+    /// throws <see cref="WebhookAddressRefusedException"/> (naming the first refused address) when
+    /// there are none. Nothing is connected to here.
+    /// </summary>
+    public async Task<IPAddress[]> UsableAddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await resolver.ResolveAsync(host, cancellationToken);
+        var usable = options.Value.AllowPrivateNetworks ? addresses : [.. addresses.Where(a => Refusal(a) is null)];
+        if (usable.Length == 0)
+        {
+            throw new WebhookAddressRefusedException(addresses.Length == 0
+                ? $"{host} has no address."
+                : WebhookUrls.NotAllowed($"{host} ({addresses[0]})", Refusal(addresses[0])!));
+        }
+
+        return usable;
+    }
+
+    /// <summary>Why a webhook may not connect to <paramref name="address"/> (e.g. "a loopback address"), or null when it may.</summary>
+    public string? Refusal(IPAddress address) => NonPublicAddresses.Classify(address) ?? own.Classify(address);
 }

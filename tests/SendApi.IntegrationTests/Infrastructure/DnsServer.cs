@@ -6,26 +6,41 @@ using DnsClient;
 namespace SendApi.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A real <c>dnsmasq</c> on 127.0.0.1 and a free port, authoritative-only for the records given
-/// to the <see cref="DnsZone"/> builder. It never forwards anything: it has no upstream server
-/// (<c>--no-resolv</c>, no <c>--server</c>, no /etc/hosts) and <c>--local=/test/</c> makes it answer
-/// every name under <c>.test</c> itself.
+/// A real <c>dnsmasq</c> on 127.0.0.1 and a free port, serving the records given to the
+/// <see cref="DnsZone"/> builder. It has no default upstream (<c>--no-resolv</c>, no /etc/hosts);
+/// only names given to <see cref="DnsZone.Forward"/> are asked of another server. In the default
+/// <see cref="DnsServerMode.Authoritative"/> mode <c>--local=/test/</c> makes it answer every other
+/// name under <c>.test</c> itself; in <see cref="DnsServerMode.Forwarder"/> mode it does not.
 /// <para>
 /// What it answers (verified with dnsmasq 2.90, Debian 12):
 /// <list type="bullet">
 /// <item>MX for a domain given <see cref="DnsZone.Mx"/>: NOERROR, the MX records, with the exchanges'
-///   A records in the additional section when they were given with <see cref="DnsZone.A"/>.</item>
+///   A records in the additional section when they were given with <see cref="DnsZone.A"/>. An answer
+///   larger than 1232 octets (dnsmasq's EDNS limit; about 20 MX records with 40-character names) is
+///   truncated over UDP and complete over TCP.</item>
 /// <item>MX (or AAAA) for a name that has only an A record (<see cref="DnsZone.A"/>, no MX): NOERROR with
 ///   no answers (NODATA) — the RFC 5321 §5.1 implicit-MX / A-fallback case.</item>
 /// <item>MX for a name given <see cref="DnsZone.NullMx"/>: NOERROR, one MX record with preference 0 and
 ///   exchange "." (RFC 7505).</item>
 /// <item>A for a domain that has only MX records: NOERROR, no answers (NODATA).</item>
+/// <item>Any type for a <see cref="DnsZone.Cname"/> alias: NOERROR, the CNAME followed by the target's
+///   records of that type (the CNAME alone when the target has none, in both modes).</item>
 /// <item>Any query for a name under .test that has no record of any kind: NXDOMAIN.
 ///   Note: a name that has only a NullMx (a <c>--dns-rr</c> record) is NXDOMAIN for the other types, A included.</item>
 /// <item>Any name outside .test: REFUSED (nothing to forward to).</item>
 /// </list>
-/// All answers carry TTL 0.
+/// In <see cref="DnsServerMode.Forwarder"/> mode the records given answer as above, but every
+/// NXDOMAIN and NODATA above becomes REFUSED, as from a resolver with no upstream: AAAA for a name
+/// with only A records, A for a name with only AAAA records (<see cref="DnsZone.Aaaa"/>) or only
+/// MX records, MX for a name with only addresses, and anything for an unknown name.
 /// </para>
+/// <para>
+/// A name given to <see cref="DnsZone.Forward"/> (in either mode) is answered from its own records
+/// for the types it has, and every other type is asked of that server and its answer relayed:
+/// SERVFAIL from a <see cref="BrokenNameServer.Servfail"/> server, and nothing at all (the
+/// client times out; dnsmasq never answers, verified for 60 s) from a <see cref="BrokenNameServer.Silent"/> one.
+/// </para>
+/// All answers carry TTL 0.
 /// </summary>
 public sealed class DnsServer : IAsyncDisposable
 {
@@ -49,6 +64,22 @@ public sealed class DnsServer : IAsyncDisposable
     /// <summary>What dnsmasq logged so far (it logs every query).</summary>
     public string Output => _process.Output;
 
+    /// <summary>How many <paramref name="type"/> queries for <paramref name="name"/> dnsmasq has received so far (from its query log).</summary>
+    public int Queries(string type, string name) =>
+        Output.Split('\n').Count(line => line.Contains($"query[{type}] {name} from ", StringComparison.Ordinal));
+
+    /// <summary>Waits (up to 5 s) until dnsmasq has logged at least <paramref name="count"/> such queries; returns how many it logged.</summary>
+    public async Task<int> WaitForQueriesAsync(string type, string name, int count)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Queries(type, name) < count && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(20);
+        }
+
+        return Queries(type, name);
+    }
+
     /// <example>
     /// <code>
     /// await using var dns = await DnsServer.StartAsync(z => z
@@ -57,7 +88,7 @@ public sealed class DnsServer : IAsyncDisposable
     ///     .A("afallback.test", "127.0.0.3"));
     /// </code>
     /// </example>
-    public static async Task<DnsServer> StartAsync(Action<DnsZone> configure)
+    public static async Task<DnsServer> StartAsync(Action<DnsZone> configure, DnsServerMode mode = DnsServerMode.Authoritative)
     {
         var zone = new DnsZone();
         configure(zone);
@@ -74,10 +105,14 @@ public sealed class DnsServer : IAsyncDisposable
             "--listen-address=127.0.0.1",
             $"--port={port.ToString(CultureInfo.InvariantCulture)}",
             "--pid-file=",
-            "--local=/test/",
             "--log-queries",
             "--log-facility=-",
         };
+        if (mode == DnsServerMode.Authoritative)
+        {
+            arguments.Add("--local=/test/");
+        }
+
         if (Environment.IsPrivilegedProcess)
         {
             // As root dnsmasq would switch to the "nobody" user; stay root instead.
@@ -145,6 +180,16 @@ public sealed class DnsServer : IAsyncDisposable
     }
 }
 
+/// <summary>How a <see cref="DnsServer"/> answers for names it has no record for.</summary>
+public enum DnsServerMode
+{
+    /// <summary><c>--local=/test/</c>: NXDOMAIN or NODATA, as the zone's authoritative server would.</summary>
+    Authoritative,
+
+    /// <summary>No <c>--local</c>: REFUSED, as a forwarding resolver without an upstream does.</summary>
+    Forwarder,
+}
+
 /// <summary>
 /// The records a <see cref="DnsServer"/> serves. Names must be under the <c>.test</c> TLD; IDN
 /// names are converted to their A-label (punycode) form. Calls chain.
@@ -182,6 +227,35 @@ public sealed class DnsZone
         }
 
         _arguments.Add($"--host-record={Name(host)},{address}");
+        return this;
+    }
+
+    /// <summary>An AAAA record (<c>--host-record</c> with an IPv6 address). Call several times for several addresses.</summary>
+    public DnsZone Aaaa(string host, string ipv6)
+    {
+        if (!IPAddress.TryParse(ipv6, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            throw new ArgumentException($"'{ipv6}' is not an IPv6 address.", nameof(ipv6));
+        }
+
+        _arguments.Add($"--host-record={Name(host)},{address}");
+        return this;
+    }
+
+    /// <summary>A CNAME record: <paramref name="alias"/> CNAME <paramref name="target"/>; the target must have records here.</summary>
+    public DnsZone Cname(string alias, string target)
+    {
+        _arguments.Add($"--cname={Name(alias)},{Name(target)}");
+        return this;
+    }
+
+    /// <summary>
+    /// Asks <paramref name="server"/> about <paramref name="name"/> (and the names under it) for every
+    /// type this zone has no record of (<c>--server=/name/ip#port</c>); see <see cref="BrokenNameServer"/>.
+    /// </summary>
+    public DnsZone Forward(string name, IPEndPoint server)
+    {
+        _arguments.Add($"--server=/{Name(name)}/{server.Address}#{server.Port.ToString(CultureInfo.InvariantCulture)}");
         return this;
     }
 

@@ -225,7 +225,7 @@ internal sealed class ExternalProcess : IAsyncDisposable
                 throw new InvalidOperationException($"Process exited before accepting TCP connections on {address}:{port}.\n{Describe()}");
             }
 
-            using (var client = new TcpClient(AddressFamily.InterNetwork))
+            using (var client = new TcpClient(address.AddressFamily))
             using (var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
             {
                 try

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.NetworkInformation;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SendApi.Webhooks;
 using SendApi.Webhooks.Network;
@@ -7,7 +9,9 @@ namespace SendApi.IntegrationTests.Webhooks;
 
 /// <summary>
 /// The webhook HTTP handler against a real receiver, with host names answered by the test's own
-/// resolver (never the system's): the address checked is the address connected to.
+/// resolver (never the system's): the address checked is the address connected to. Only the
+/// receiver on 127.0.0.1 is ever connected to; for every other address the test is that the
+/// connector refuses it before connecting.
 /// </summary>
 public sealed class GuardedConnectorTests : IAsyncLifetime
 {
@@ -29,8 +33,18 @@ public sealed class GuardedConnectorTests : IAsyncLifetime
         }
     }
 
-    private static HttpClient Client(IWebhookHostResolver resolver, bool allowPrivate) =>
-        new(new GuardedConnector(resolver, Options.Create(new WebhookOptions { AllowPrivateNetworks = allowPrivate })).CreateHandler());
+    private static GuardedConnector Connector(IWebhookHostResolver resolver, bool allowPrivate) =>
+        new(resolver, new OwnAddresses(TimeProvider.System, TimeSpan.FromMinutes(1), NullLogger<OwnAddresses>.Instance), Options.Create(new WebhookOptions { AllowPrivateNetworks = allowPrivate }));
+
+    private static HttpClient Client(IWebhookHostResolver resolver, bool allowPrivate) => new(Connector(resolver, allowPrivate).CreateHandler());
+
+    /// <summary>This machine's interface addresses, read as the guard reads them, loopback ones included.</summary>
+    private static IPAddress[] InterfaceAddresses() =>
+    [
+        .. NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+            .Select(u => u.Address),
+    ];
 
     private string UrlWithHost(string host) => _receiver.Url.Replace("127.0.0.1", host, StringComparison.Ordinal);
 
@@ -92,5 +106,46 @@ public sealed class GuardedConnectorTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.TemporaryRedirect, response.StatusCode);
         Assert.Single(_receiver.Received);
+    }
+
+    [Fact]
+    public async Task The_machines_own_host_name_resolving_to_its_interface_addresses_is_refused_before_connecting()
+    {
+        // What the system resolver answers for this host's own name: its interface addresses (taken
+        // from NetworkInterface here, so no lookup leaves the machine), non-loopback ones first.
+        var hostName = Dns.GetHostName();
+        var own = InterfaceAddresses().OrderBy(IPAddress.IsLoopback).ToArray();
+        var connector = Connector(new TableResolver([]), allowPrivate: false);
+        // The guard's decision first: had it let any address through, the request below would connect to it.
+        Assert.All(own, address => Assert.NotNull(connector.Refusal(address)));
+
+        var resolver = new TableResolver(new() { [hostName] = own });
+        using var client = Client(resolver, allowPrivate: false);
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.PostAsync(UrlWithHost(hostName), new StringContent("{}")));
+
+        var refused = Assert.IsType<WebhookAddressRefusedException>(error.InnerException);
+        Assert.StartsWith($"{hostName} ({own[0]}) is ", refused.Message);
+        Assert.Equal(1, resolver.Questions);
+        Assert.Empty(_receiver.Received);
+    }
+
+    [Fact]
+    public async Task Each_interface_address_and_its_IPv4_carrying_IPv6_forms_are_refused_without_connecting()
+    {
+        var v4 = InterfaceAddresses().Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+        var spellings = InterfaceAddresses()
+            .Concat(v4.Select(a => a.MapToIPv6()))
+            .Concat(v4.Select(a => IPAddress.Parse($"::ffff:0:{a}")))
+            .Concat(v4.Select(a => IPAddress.Parse($"64:ff9b::{a}")))
+            .Concat(v4.Select(a => IPAddress.Parse($"2002:{Convert.ToHexString(a.GetAddressBytes()).Insert(4, ":")}::1")))
+            .ToList();
+        var connector = Connector(new TableResolver([]), allowPrivate: false);
+
+        foreach (var address in spellings)
+        {
+            // UsableAddressesAsync is the connector's whole decision; it opens no socket.
+            var refused = await Assert.ThrowsAsync<WebhookAddressRefusedException>(() => connector.UsableAddressesAsync(address.ToString(), CancellationToken.None));
+            Assert.Contains("may only reach public addresses", refused.Message);
+        }
     }
 }

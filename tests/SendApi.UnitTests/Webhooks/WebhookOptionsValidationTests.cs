@@ -22,6 +22,7 @@ public sealed class WebhookOptionsValidationTests
     [InlineData("Timeout", "forever")]
     [InlineData("RotationGracePeriod", "")]
     [InlineData("PollInterval", "0s")]
+    [InlineData("InterfaceAddressRefresh", "0s")]
     public void A_bad_setting_is_named_with_its_environment_variable(string setting, string value)
     {
         var options = new WebhookOptions();

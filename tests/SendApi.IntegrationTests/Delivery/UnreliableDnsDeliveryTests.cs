@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Time.Testing;
+using SendApi.IntegrationTests.Harness;
+
+namespace SendApi.IntegrationTests.Delivery;
+
+/// <summary>
+/// Delivery when the recipients' DNS misbehaves (REFUSED, SERVFAIL or silence for one address
+/// family, CNAMEs, long MX lists) against real dnsmasq and real SMTP servers: one address family
+/// failing while the other answers still delivers, as Postfix does; only a lookup that yields no
+/// address at all is a temporary failure.
+/// </summary>
+public sealed class UnreliableDnsDeliveryTests : IClassFixture<UnreliableDnsWorld>, IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly UnreliableDnsWorld _world;
+    private readonly SendApiApp _app;
+    private readonly HttpClient _client;
+
+    public UnreliableDnsDeliveryTests(UnreliableDnsWorld world)
+    {
+        _world = world;
+        // A fake clock: nothing is retried unless a test moves it, so "deferred" stays visible.
+        _app = new SendApiApp(world.Settings(), new FakeTimeProvider(DateTimeOffset.UtcNow));
+        _client = _app.Client();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private static string Unique(string domain) => $"rcpt-{Guid.NewGuid():N}@{domain}";
+
+    private async Task<string> DeliveredViaAsync(string domain, Infrastructure.AiosmtpdSink sink)
+    {
+        var to = Unique(domain);
+        var id = await _client.SendAsync(new { from = "a@acme.test", to = new[] { to }, subject = $"to {domain}", text = "x" });
+
+        await sink.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(to));
+        var message = await _client.WaitForStatusAsync(id, Patience, "delivered", "deferred", "failed");
+        Assert.Equal("delivered", (string?)message.Recipient(to)["status"]);
+        Assert.Equal(1, (int?)message.Recipient(to)["attempts"]);
+        return (string)message.Events("delivered").Single()["mx"]!;
+    }
+
+    private async Task<string> DeferredBecauseAsync(string domain)
+    {
+        var to = Unique(domain);
+        var id = await _client.SendAsync(new { from = "a@acme.test", to = new[] { to }, subject = $"to {domain}", text = "x" });
+
+        var message = await _client.WaitForStatusAsync(id, Patience, "deferred", "failed", "delivered");
+        var recipient = message.Recipient(to);
+        Assert.Equal("deferred", (string?)recipient["status"]);
+        Assert.Equal(451, (int?)recipient["last_response"]!["code"]);
+        Assert.Equal("4.4.3", (string?)recipient["last_response"]!["enhanced_code"]);
+        return (string)recipient["last_response"]!["text"]!;
+    }
+
+    [Fact]
+    public async Task An_mx_host_whose_AAAA_query_is_REFUSED_gets_the_mail_over_its_A_record()
+    {
+        Assert.Contains("mx.refused-aaaa.test[127.0.0.20]", await DeliveredViaAsync("refused-aaaa.test", _world.V4));
+    }
+
+    [Fact]
+    public async Task An_mx_host_whose_AAAA_query_is_SERVFAIL_gets_the_mail_over_its_A_record()
+    {
+        Assert.Contains("mx.servfail-aaaa.test[127.0.0.20]", await DeliveredViaAsync("servfail-aaaa.test", _world.V4));
+    }
+
+    [Fact]
+    public async Task An_mx_host_whose_AAAA_query_is_never_answered_gets_the_mail_over_its_A_record()
+    {
+        Assert.Contains("mx.timeout-aaaa.test[127.0.0.20]", await DeliveredViaAsync("timeout-aaaa.test", _world.V4));
+        Assert.True(_world.Dns.Queries("AAAA", "mx.timeout-aaaa.test") >= 1, _world.Dns.Output);
+    }
+
+    [Fact]
+    public async Task An_mx_host_whose_A_query_is_REFUSED_gets_the_mail_over_its_AAAA_record()
+    {
+        Assert.Contains("mx.refused-a.test[::1]", await DeliveredViaAsync("refused-a.test", _world.V6));
+    }
+
+    [Fact]
+    public async Task An_mx_host_whose_A_query_is_SERVFAIL_gets_the_mail_over_its_AAAA_record()
+    {
+        Assert.Contains("mx.servfail-a.test[::1]", await DeliveredViaAsync("servfail-a.test", _world.V6));
+    }
+
+    [Fact]
+    public async Task An_mx_host_that_is_a_CNAME_gets_the_mail_at_the_CNAMEs_address()
+    {
+        Assert.Contains("alias.cname.test[127.0.0.20]", await DeliveredViaAsync("cname.test", _world.V4));
+    }
+
+    [Fact]
+    public async Task A_domain_with_24_mx_records_gets_the_mail_at_the_best_host_that_resolves_and_answers()
+    {
+        var via = await DeliveredViaAsync("many.test", _world.V4);
+
+        // Preferences 10 (no records), 20 (SERVFAIL) and 30 (nothing listening) were all passed over for a 40.
+        var best = Enumerable.Range(0, UnreliableDnsWorld.ManyPerPreference).Select(i => $"{UnreliableDnsWorld.ManyHost(40, i)}[127.0.0.20]");
+        Assert.Contains(best, host => via.Contains(host, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_mx_host_whose_A_and_AAAA_queries_both_fail_defers_the_recipient()
+    {
+        var text = await DeferredBecauseAsync("both-fail.test");
+
+        Assert.StartsWith("Address lookup for mx.both-fail.test failed: A ", text);
+        Assert.Contains("; AAAA ", text);
+    }
+
+    [Theory]
+    [InlineData("mx-servfail.test")]
+    [InlineData("mx-refused.test")]
+    public async Task An_MX_query_answered_SERVFAIL_or_REFUSED_defers_the_recipient(string domain)
+    {
+        Assert.StartsWith($"MX lookup for {domain} failed", await DeferredBecauseAsync(domain));
+    }
+}
