@@ -42,7 +42,8 @@ internal static class CapturedMail
             read.Attachments.Count,
             read.Text,
             read.Html,
-            read.Headers,
+            // The top-level part's Content-* headers are part of the message's header block too.
+            [.. read.Headers, .. message.Body?.Headers.Select(h => new InboundHeader(h.Field, h.Value.Trim())) ?? []],
             read.Attachments);
         return (detail, raw);
     }

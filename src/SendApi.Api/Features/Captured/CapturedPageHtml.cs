@@ -1,6 +1,6 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
-using System.Text.Encodings.Web;
 using SendApi.Core.Capture;
 
 namespace SendApi.Api.Features.Captured;
@@ -138,8 +138,8 @@ internal static class CapturedPageHtml
     public static string Notice(string title, string text) =>
         End(Start(title).Append("<h1>").Append(E(title)).Append("</h1><p>").Append(E(text)).Append("</p><nav><a href=\"/captured\">Captured mail</a></nav>"));
 
-    /// <summary>HTML-encodes text for element content and quoted attribute values.</summary>
-    private static string E(string? text) => HtmlEncoder.Default.Encode(text ?? "");
+    /// <summary>HTML-encodes text for element content and quoted attribute values (&lt; &gt; &amp; " ' encoded; line breaks kept for &lt;pre&gt;).</summary>
+    private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 
     private static StringBuilder Start(string title) =>
         new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>")
