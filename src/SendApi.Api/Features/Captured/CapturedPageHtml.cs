@@ -34,7 +34,7 @@ internal static class CapturedPageHtml
         }
         else
         {
-            html.Append("<table id=\"captured\"><thead><tr><th>Captured</th><th>From</th><th>To</th><th>Subject</th><th>Account</th><th>Size</th></tr></thead><tbody>");
+            html.Append("<table id=\"captured\"><thead><tr><th>Captured</th><th>From</th><th>Recipients</th><th>Subject</th><th>Account</th><th>Size</th></tr></thead><tbody>");
             foreach (var m in page.Items)
             {
                 html.Append("<tr><td><time datetime=\"").Append(E(m.CapturedAt.ToString("O", CultureInfo.InvariantCulture))).Append("\">")
