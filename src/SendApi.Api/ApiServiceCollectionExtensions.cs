@@ -6,11 +6,14 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SendApi.Api.Auth;
 using SendApi.Api.Features.ApiKeys;
+using SendApi.Api.Features.Captured;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Webhooks;
@@ -62,6 +65,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSendApiWebhooks();
         services.AddSendApiDomains();
         services.AddSendApiSuppressions();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PageOrApiPolicy>());
 
         services.AddAuthentication(ApiKeyDefaults.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
@@ -79,6 +83,7 @@ public static class ApiServiceCollectionExtensions
         app.MapDomainsApi();
         app.MapSuppressionsApi();
         app.MapInboundApi();
+        app.MapCapturedApi();
         return app;
     }
 

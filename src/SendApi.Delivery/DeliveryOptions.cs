@@ -8,6 +8,14 @@ public sealed class DeliveryOptions
 {
     public const string Section = "Delivery";
 
+    /// <summary>Where mail goes: <c>smtp</c>, the recipients' MX hosts; or <c>capture</c>, kept and shown at /captured, never sent.</summary>
+    public string Mode { get; set; } = SmtpMode;
+
+    internal const string SmtpMode = "smtp";
+    internal const string CaptureMode = "capture";
+
+    internal bool Captures => string.Equals(Mode, CaptureMode, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Port of the recipients' MX hosts. 25 in production; tests point it at a local sink.</summary>
     public int Port { get; set; } = 25;
 

@@ -9,6 +9,11 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
     public ValidateOptionsResult Validate(string? name, DeliveryOptions options)
     {
         var errors = new List<string>();
+        if (!string.Equals(options.Mode, DeliveryOptions.SmtpMode, StringComparison.OrdinalIgnoreCase) && !options.Captures)
+        {
+            errors.Add($"Delivery:Mode (env Delivery__Mode) must be '{DeliveryOptions.SmtpMode}' (send to the recipients' MX hosts) or '{DeliveryOptions.CaptureMode}' (keep mail and show it at /captured), not '{options.Mode}'.");
+        }
+
         if (options.Port is < 1 or > 65535)
         {
             errors.Add($"Delivery:Port (env Delivery__Port) must be between 1 and 65535, not {options.Port}.");

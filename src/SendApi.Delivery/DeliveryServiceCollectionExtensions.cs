@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Messages;
+using SendApi.Delivery.Capture;
 using SendApi.Delivery.Routing;
 using SendApi.Delivery.Throttling;
 using SendApi.Delivery.Transport;
@@ -11,7 +12,7 @@ namespace SendApi.Delivery;
 
 public static class DeliveryServiceCollectionExtensions
 {
-    /// <summary>Registers MX routing, the SMTP transport, the delivery job and the dispatcher, with options validated at start.</summary>
+    /// <summary>Registers MX routing, the SMTP and capture transports, the delivery job and the dispatcher, with options validated at start.</summary>
     public static IServiceCollection AddSendApiDelivery(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -26,6 +27,11 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<MxRouter>();
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<SmtpTransport>();
+        services.AddSingleton<MxTransport>();
+        services.AddOptions<CaptureOptions>().BindConfiguration(CaptureOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CaptureOptions>, CaptureOptionsValidation>();
+        services.AddSingleton<CaptureTransport>();
+        services.AddHostedService<CaptureModeNotice>();
         services.AddSingleton(sp => new BackoffRules(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.BackoffRules));
         services.AddSingleton<RetryPolicy>();
         services.TryAddSingleton<IMessageSigner, NoMessageSigning>();

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using SendApi.Core.Messages;
 using SendApi.Core.Throttling;
+using SendApi.Delivery.Capture;
 using SendApi.Delivery.Throttling;
-using SendApi.Delivery.Routing;
 using SendApi.Delivery.Transport;
 
 namespace SendApi.Delivery;
@@ -19,7 +19,8 @@ internal sealed record AttemptOutcome(IReadOnlyList<RecipientUpdate> Updates, IR
 /// hosts in order until one answers; each recipient's reply turned into its next state.
 /// </summary>
 internal sealed partial class MessageDelivery(
-    MxRouter router,
+    MxTransport mx,
+    CaptureTransport capture,
     RetryPolicy retry,
     IMessageSigner signer,
     IDomainThrottle throttle,
@@ -86,6 +87,7 @@ internal sealed partial class MessageDelivery(
             LogSigningFailed(logger, ex, work.Envelope.Id);
         }
 
+        var transport = TransportFor(work);
         var postponed = new Dictionary<int, DateTimeOffset>();
         foreach (var domain in due.GroupBy(i => work.Envelope.Recipients[i].Domain))
         {
@@ -97,11 +99,13 @@ internal sealed partial class MessageDelivery(
             var indices = domain.ToList();
             var limits = _options.LimitsFor(domain.Key);
             ForgetIdleGates();
-            var gate = _localGates.GetOrAdd(domain.Key, _ => new LocalGate(limits.MaxConnections)).Semaphore;
+            // No gate for a transport that reaches no server (capture): the limits protect receivers.
+            var gate = transport.UsesDomainLimits ? _localGates.GetOrAdd(domain.Key, _ => new LocalGate(limits.MaxConnections)).Semaphore : null;
             ThrottleDecision permit;
             try
             {
-                permit = await gate.WaitAsync(MaxInlineWait, cancellationToken)
+                permit = gate is null ? new ThrottleDecision(true, TimeSpan.Zero, null)
+                    : await gate.WaitAsync(MaxInlineWait, cancellationToken)
                     ? await AcquireSharedAsync(gate, domain.Key, limits, cancellationToken)
                     : new ThrottleDecision(false, MinPostpone, null);
             }
@@ -143,8 +147,8 @@ internal sealed partial class MessageDelivery(
                 }
 
                 var started = time.GetTimestamp();
-                (replies, via) = await router.SendAsync(domain.Key, message, ReturnPathFor(work, indices),
-                    [.. indices.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], _requireTls.Contains(domain.Key), cancellationToken);
+                (replies, via) = await transport.SendAsync(new OutboundTransaction(work, domain.Key, message, ReturnPathFor(work, indices),
+                    [.. indices.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], _requireTls.Contains(domain.Key)), cancellationToken);
                 durationMs = (long)time.GetElapsedTime(started).TotalMilliseconds;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -160,8 +164,11 @@ internal sealed partial class MessageDelivery(
             }
             finally
             {
-                gate.Release();
-                await ReleaseSharedAsync(domain.Key, permit.Token!);
+                if (gate is not null)
+                {
+                    gate.Release();
+                    await ReleaseSharedAsync(domain.Key, permit.Token!);
+                }
             }
 
             await SlowDownIfAskedAsync(work, domain.Key, indices, replies, events);
@@ -226,6 +233,13 @@ internal sealed partial class MessageDelivery(
             LogThrottleFailed(logger, ex, domain);
         }
     }
+
+    /// <summary>
+    /// Where this message's transactions go: the recipients' MX hosts, or the capture store when
+    /// Delivery:Mode is capture. Decided per message, so that a message's own setting (a sandbox
+    /// key) can choose capture while the rest of the instance sends.
+    /// </summary>
+    private IDeliveryTransport TransportFor(DeliveryWork work) => _options.Captures ? capture : mx;
 
     /// <summary>The envelope sender: the per-message VERP address when a return-path domain is set, else the sender.</summary>
     private MailboxAddress ReturnPathFor(DeliveryWork work, IReadOnlyList<int> indices) =>

@@ -103,6 +103,17 @@ public static class InboundMailReader
         return found;
     }
 
+    /// <summary>
+    /// Whether the message has a text and an HTML body, and how many other parts it has (what
+    /// <see cref="Attachments(MimeMessage)"/> lists), without decoding anything.
+    /// </summary>
+    public static (bool HasText, bool HasHtml, int Attachments) Outline(MimeMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var (text, html) = Bodies(message);
+        return (text is not null, html is not null, Leaves(message.Body).Count(p => !ReferenceEquals(p, text) && !ReferenceEquals(p, html)));
+    }
+
     /// <summary>The decoded content of a part (an attached message as its MIME text).</summary>
     public static void WriteContent(MimeEntity part, Stream output)
     {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Accounts;
+using SendApi.Core.Capture;
 using SendApi.Core.Domains;
 using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
@@ -48,6 +49,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryDomainThrottle>();
         services.AddSingleton<InMemorySuppressionStore>();
         services.AddSingleton<InMemoryInboundStore>();
+        services.AddSingleton<InMemoryCaptureStore>();
 
         // Redis.
         services.AddSingleton<IConnectionMultiplexer>(sp =>
@@ -61,6 +63,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisDomainThrottle>();
         services.AddSingleton<RedisSuppressionStore>();
         services.AddSingleton<RedisInboundStore>();
+        services.AddSingleton<RedisCaptureStore>();
 
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
@@ -72,6 +75,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDomainThrottle>(sp => Pick<IDomainThrottle, RedisDomainThrottle, InMemoryDomainThrottle>(sp));
         services.AddSingleton<ISuppressionStore>(sp => Pick<ISuppressionStore, RedisSuppressionStore, InMemorySuppressionStore>(sp));
         services.AddSingleton<IInboundStore>(sp => Pick<IInboundStore, RedisInboundStore, InMemoryInboundStore>(sp));
+        services.AddSingleton<ICaptureStore>(sp => Pick<ICaptureStore, RedisCaptureStore, InMemoryCaptureStore>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
             : new InMemoryStorage());

@@ -29,58 +29,18 @@ public interface IInboundStore
 /// <param name="NextCursor">Pass back as the cursor for the next (older) page; null on the last page.</param>
 public sealed record InboundPage(IReadOnlyList<InboundEmail> Items, string? NextCursor);
 
-/// <summary>
-/// Inbound ids: <c>in_</c> and 32 hex digits, the arrival time in milliseconds (12), a sequence
-/// within the millisecond (4) and randomness (16), so that ids sort by arrival even within one
-/// millisecond in one process (UUIDv7's random bits would not), which listing pages rely on.
-/// </summary>
+/// <summary>Inbound ids: <c>in_</c> and 32 hex digits, ordered by arrival (<see cref="TimeOrderedIds"/>).</summary>
 public static class InboundIds
 {
     public const string Prefix = "in_";
 
-    private const int HexLength = 32;
-
-    // The last (milliseconds << 16 | sequence) handed out by this process.
-    private static long s_last;
-
-    public static string New(DateTimeOffset receivedAt)
-    {
-        var ms = Math.Max(0, receivedAt.ToUnixTimeMilliseconds());
-        long next;
-        while (true)
-        {
-            var last = Volatile.Read(ref s_last);
-            var lastMs = last >> 16;
-            if (ms < lastMs)
-            {
-                // A clock behind the last id (another clock, a test's): ordered by time alone.
-                next = (ms << 16) | (long)Random.Shared.Next(0, 1 << 16);
-                break;
-            }
-
-            next = ms > lastMs ? ms << 16 : last + 1;
-            if (Interlocked.CompareExchange(ref s_last, next, last) == last)
-            {
-                break;
-            }
-        }
-
-        var random = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 32);
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Prefix}{next:x16}{random:x16}");
-    }
+    public static string New(DateTimeOffset receivedAt) => TimeOrderedIds.New(Prefix, receivedAt);
 
     /// <summary>Ids come from URLs: anything else must not reach a store key.</summary>
-    public static bool IsValid(string id) =>
-        id.Length == Prefix.Length + HexLength
-        && id.StartsWith(Prefix, StringComparison.Ordinal)
-        && !id.AsSpan(Prefix.Length).ContainsAnyExcept("0123456789abcdef");
+    public static bool IsValid(string id) => TimeOrderedIds.IsValid(Prefix, id);
 
-    /// <summary>
-    /// A string that sorts below every id created at or after <paramref name="at"/>: an id
-    /// begins with its creation time in milliseconds as 12 hex digits.
-    /// </summary>
-    public static string LowestAt(DateTimeOffset at) =>
-        Prefix + Math.Max(0, at.ToUnixTimeMilliseconds()).ToString("x12", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>A string that sorts below every id received at or after <paramref name="at"/>.</summary>
+    public static string LowestAt(DateTimeOffset at) => TimeOrderedIds.LowestAt(Prefix, at);
 }
 
 public static class InboundDedupe

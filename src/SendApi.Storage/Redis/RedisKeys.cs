@@ -7,7 +7,8 @@ namespace SendApi.Storage.Redis;
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
 /// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
 /// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
-/// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail).
+/// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail),
+/// <c>capture:{id}</c> and <c>captures*</c> (captured mail).
 /// </summary>
 internal sealed class RedisKeys(string prefix)
 {
@@ -64,6 +65,29 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>Message-ID header → our message id, per account, for linking replies (In-Reply-To) to what we sent.</summary>
     public string MessageIdHeader(string account, string header) => $"{Prefix}mid:{account}:{header}";
+
+    /// <summary>A captured message's record (JSON) and its exact bytes.</summary>
+    public string Capture(string id) => $"{CapturePrefix}{id}";
+
+    public string CaptureRaw(string id) => $"{CapturePrefix}{id}{CaptureRawSuffix}";
+
+    /// <summary>Every captured id (sorted set, score 0, so in id order = capture order): the bound and the admin's view.</summary>
+    public string Captures => $"{Prefix}captures";
+
+    /// <summary>Hash of captured id → account, so that the scripts find an id's account index without reading its JSON.</summary>
+    public string CaptureOwners => $"{Prefix}captures:owner";
+
+    /// <summary>An account's captured ids (sorted set like <see cref="Captures"/>).</summary>
+    public string CaptureIndex(string account) => $"{CaptureIndexPrefix}{account}{CaptureIndexSuffix}";
+
+    // The parts of the capture keys, for the scripts that drop captures by id (their keys are known only inside the script).
+    public string CapturePrefix => $"{Prefix}capture:";
+
+    public const string CaptureRawSuffix = ":raw";
+
+    public string CaptureIndexPrefix => $"{Prefix}account:";
+
+    public const string CaptureIndexSuffix = ":captures";
 
     public static string RecipientField(int index) => $"r:{index}";
 }

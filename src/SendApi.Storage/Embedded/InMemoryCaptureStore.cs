@@ -1,0 +1,121 @@
+using SendApi.Core.Capture;
+
+namespace SendApi.Storage.Embedded;
+
+/// <summary>
+/// Captured mail held in this process: lost on restart, like everything embedded. Ids are
+/// time-ordered, so a sorted set of them is newest-last; one set for everyone (the bound and the
+/// admin's view) and one per account.
+/// </summary>
+internal sealed class InMemoryCaptureStore : ICaptureStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (CapturedMessage Message, byte[] Raw)> _byId = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _all = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedSet<string>> _byAccount = new(StringComparer.Ordinal);
+
+    public Task StoreAsync(CapturedMessage message, ReadOnlyMemory<byte> raw, int maxMessages, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _byId[message.Id] = (message, raw.ToArray());
+            _all.Add(message.Id);
+            if (!_byAccount.TryGetValue(message.AccountId, out var ids))
+            {
+                _byAccount[message.AccountId] = ids = new SortedSet<string>(StringComparer.Ordinal);
+            }
+
+            ids.Add(message.Id);
+            while (_all.Count > maxMessages)
+            {
+                Remove(_all.Min!);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<CapturedMessage?> FindAsync(CaptureScope scope, string id, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(Visible(scope, id)?.Message);
+        }
+    }
+
+    public Task<byte[]?> GetRawAsync(CaptureScope scope, string id, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(Visible(scope, id)?.Raw);
+        }
+    }
+
+    public Task<CapturePage> ListAsync(CaptureScope scope, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var ids = Index(scope);
+            if (ids is null || ids.Count == 0 || (cursor is not null && string.CompareOrdinal(cursor, ids.Min) <= 0))
+            {
+                return Task.FromResult(new CapturePage([], null));
+            }
+
+            var older = cursor is null ? ids.Reverse() : ids.GetViewBetween(ids.Min!, cursor).Reverse().Where(id => id != cursor);
+            var page = older.Take(limit + 1).Select(id => _byId[id].Message).ToList();
+            return Task.FromResult(page.Count > limit
+                ? new CapturePage(page[..limit], page[limit - 1].Id)
+                : new CapturePage(page, null));
+        }
+    }
+
+    public Task<bool> DeleteAsync(CaptureScope scope, string id, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (Visible(scope, id) is null)
+            {
+                return Task.FromResult(false);
+            }
+
+            Remove(id);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<int> ClearAsync(CaptureScope scope, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var ids = Index(scope)?.ToList() ?? [];
+            foreach (var id in ids)
+            {
+                Remove(id);
+            }
+
+            return Task.FromResult(ids.Count);
+        }
+    }
+
+    private SortedSet<string>? Index(CaptureScope scope) =>
+        scope.AccountId is null ? _all : _byAccount.GetValueOrDefault(scope.AccountId);
+
+    private (CapturedMessage Message, byte[] Raw)? Visible(CaptureScope scope, string id) =>
+        _byId.TryGetValue(id, out var entry) && scope.Includes(entry.Message.AccountId) ? entry : null;
+
+    private void Remove(string id)
+    {
+        if (!_byId.Remove(id, out var entry))
+        {
+            return;
+        }
+
+        _all.Remove(id);
+        var ids = _byAccount[entry.Message.AccountId];
+        ids.Remove(id);
+        if (ids.Count == 0)
+        {
+            _byAccount.Remove(entry.Message.AccountId);
+        }
+    }
+}

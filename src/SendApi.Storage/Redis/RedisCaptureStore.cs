@@ -1,0 +1,142 @@
+using SendApi.Core.Capture;
+using StackExchange.Redis;
+
+namespace SendApi.Storage.Redis;
+
+/// <summary>
+/// Captured mail in Redis: <c>capture:{id}</c> the record's JSON and <c>capture:{id}:raw</c> the
+/// bytes (apart, so listing never loads them); <c>captures</c>, every id, and
+/// <c>account:{account}:captures</c>, an account's ids, both sorted sets with every score 0:
+/// ids are time-ordered, so ZRANGE BYLEX REV pages newest first from a cursor; and
+/// <c>captures:owner</c>, id → account. Writes and deletes are scripts, so the bound and the
+/// indexes never disagree, whichever instance writes.
+/// </summary>
+internal sealed class RedisCaptureStore(IConnectionMultiplexer redis, RedisKeys keys) : ICaptureStore
+{
+    // Drops one captured id everywhere. ARGV[p] / ARGV[p+1] / ARGV[p+2]: capture key prefix, account index prefix, suffix.
+    private const string DropFunction = $$"""
+        local function drop(id, all, owners, p)
+          local owner = redis.call('HGET', owners, id)
+          redis.call('DEL', ARGV[p] .. id, ARGV[p] .. id .. '{{RedisKeys.CaptureRawSuffix}}')
+          redis.call('ZREM', all, id)
+          redis.call('HDEL', owners, id)
+          if owner then
+            redis.call('ZREM', ARGV[p + 1] .. owner .. ARGV[p + 2], id)
+          end
+        end
+        """;
+
+    /// <summary>
+    /// Store, then drop the oldest beyond the bound. KEYS: record, raw, all, owners, account index.
+    /// ARGV: id, account, JSON, raw, max, then the key parts of <see cref="DropFunction"/>.
+    /// </summary>
+    private const string StoreScript = DropFunction + """
+
+        redis.call('SET', KEYS[1], ARGV[3])
+        redis.call('SET', KEYS[2], ARGV[4])
+        redis.call('ZADD', KEYS[3], 0, ARGV[1])
+        redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+        redis.call('ZADD', KEYS[5], 0, ARGV[1])
+        local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[5])
+        if over > 0 then
+          for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, over - 1)) do
+            drop(id, KEYS[3], KEYS[4], 6)
+          end
+        end
+        return 1
+        """;
+
+    /// <summary>KEYS: all, owners. ARGV: id, account ('' = any), then the key parts. Returns 1 when deleted.</summary>
+    private const string DeleteScript = DropFunction + """
+
+        local owner = redis.call('HGET', KEYS[2], ARGV[1])
+        if not owner or (ARGV[2] ~= '' and owner ~= ARGV[2]) then return 0 end
+        drop(ARGV[1], KEYS[1], KEYS[2], 3)
+        return 1
+        """;
+
+    /// <summary>KEYS: all, owners, the index to clear (all, or an account's). ARGV: the key parts. Returns the count.</summary>
+    private const string ClearScript = DropFunction + """
+
+        local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
+        for _, id in ipairs(ids) do
+          drop(id, KEYS[1], KEYS[2], 1)
+        end
+        return #ids
+        """;
+
+    private IDatabase Db => redis.GetDatabase();
+
+    private RedisValue[] KeyParts => [keys.CapturePrefix, keys.CaptureIndexPrefix, RedisKeys.CaptureIndexSuffix];
+
+    public async Task StoreAsync(CapturedMessage message, ReadOnlyMemory<byte> raw, int maxMessages, CancellationToken cancellationToken) =>
+        await Db.ScriptEvaluateAsync(
+            StoreScript,
+            [keys.Capture(message.Id), keys.CaptureRaw(message.Id), keys.Captures, keys.CaptureOwners, keys.CaptureIndex(message.AccountId)],
+            [message.Id, message.AccountId, StorageJson.Serialize(message), raw, maxMessages, .. KeyParts]);
+
+    public async Task<CapturedMessage?> FindAsync(CaptureScope scope, string id, CancellationToken cancellationToken)
+    {
+        if (!CaptureIds.IsValid(id))
+        {
+            return null;
+        }
+
+        var json = await Db.StringGetAsync(keys.Capture(id));
+        return json.IsNull ? null : Visible(scope, StorageJson.Deserialize<CapturedMessage>(json!));
+    }
+
+    public async Task<byte[]?> GetRawAsync(CaptureScope scope, string id, CancellationToken cancellationToken)
+    {
+        if (!CaptureIds.IsValid(id))
+        {
+            return null;
+        }
+
+        // Both in one round trip; the record says whose it is, the bytes alone would not.
+        var values = await Db.StringGetAsync([keys.Capture(id), keys.CaptureRaw(id)]);
+        return values[0].IsNull || values[1].IsNull || Visible(scope, StorageJson.Deserialize<CapturedMessage>(values[0]!)) is null
+            ? null
+            : (byte[])values[1]!;
+    }
+
+    public async Task<CapturePage> ListAsync(CaptureScope scope, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var db = Db;
+        // Newest first: from the cursor (exclusive) down. One more than asked says whether a page follows.
+        RedisValue start = cursor is null ? "+" : "(" + cursor;
+        var index = scope.AccountId is null ? keys.Captures : keys.CaptureIndex(scope.AccountId);
+        var ids = (RedisResult[])(await db.ExecuteAsync("ZRANGE", index, start, "-", "BYLEX", "REV", "LIMIT", 0, limit + 1))!;
+        var page = ids.Take(limit).Select(r => (string)r!).ToArray();
+        if (page.Length == 0)
+        {
+            return new CapturePage([], null);
+        }
+
+        // A capture dropped between the two reads is skipped; the cursor still moves past it.
+        var records = await db.StringGetAsync([.. page.Select(id => (RedisKey)keys.Capture(id))]);
+        var items = records.Where(r => !r.IsNull).Select(r => StorageJson.Deserialize<CapturedMessage>(r!)).ToList();
+        return new CapturePage(items, ids.Length > limit ? page[^1] : null);
+    }
+
+    public async Task<bool> DeleteAsync(CaptureScope scope, string id, CancellationToken cancellationToken)
+    {
+        if (!CaptureIds.IsValid(id))
+        {
+            return false;
+        }
+
+        var deleted = await Db.ScriptEvaluateAsync(DeleteScript, [keys.Captures, keys.CaptureOwners], [id, scope.AccountId ?? "", .. KeyParts]);
+        return (long)deleted == 1;
+    }
+
+    public async Task<int> ClearAsync(CaptureScope scope, CancellationToken cancellationToken)
+    {
+        var index = scope.AccountId is null ? keys.Captures : keys.CaptureIndex(scope.AccountId);
+        var count = await Db.ScriptEvaluateAsync(ClearScript, [keys.Captures, keys.CaptureOwners, index], KeyParts);
+        return (int)(long)count;
+    }
+
+    private static CapturedMessage? Visible(CaptureScope scope, CapturedMessage message) =>
+        scope.Includes(message.AccountId) ? message : null;
+}
