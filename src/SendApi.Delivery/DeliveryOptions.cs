@@ -14,7 +14,7 @@ public sealed class DeliveryOptions
     internal const string SmtpMode = "smtp";
     internal const string CaptureMode = "capture";
 
-    internal bool Captures => string.Equals(Mode, CaptureMode, StringComparison.OrdinalIgnoreCase);
+    public bool Captures => string.Equals(Mode, CaptureMode, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Port of the recipients' MX hosts. 25 in production; tests point it at a local sink.</summary>
     public int Port { get; set; } = 25;

@@ -31,7 +31,6 @@ public static class DeliveryServiceCollectionExtensions
         services.AddOptions<CaptureOptions>().BindConfiguration(CaptureOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CaptureOptions>, CaptureOptionsValidation>();
         services.AddSingleton<CaptureTransport>();
-        services.AddHostedService<CaptureModeNotice>();
         services.AddSingleton(sp => new BackoffRules(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.BackoffRules));
         services.AddSingleton<RetryPolicy>();
         services.TryAddSingleton<IMessageSigner, NoMessageSigning>();

@@ -43,6 +43,7 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MessagesO
     (kestrel, messages) => kestrel.Limits.MaxRequestBodySize = messages.Value.MaxRequestBodyBytes);
 
 builder.Services.AddHealthChecks();
+builder.Services.AddHostedService<StartupSummary>();
 // Hangfire's dashboard protects its buttons (delete, requeue) with antiforgery tokens when this is registered.
 builder.Services.AddAntiforgery();
 builder.Services.AddSendApiOpenApi();
