@@ -60,6 +60,7 @@ else
 }
 
 app.UseExceptionHandler();
+app.UseStatusCodeProblems();
 app.UseRequestSizeProblems();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -68,6 +69,7 @@ app.MapSendApiHttp();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 app.UseSendApiOpenApi();
+app.UseDashboardRequestGuards("/hangfire");
 app.UseHangfireDashboard("/hangfire", new DashboardOptions
 {
     // The default filter admits local requests only; we require an admin key from everyone instead.
