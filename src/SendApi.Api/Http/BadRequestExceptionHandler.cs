@@ -45,7 +45,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
                 {
                     Status = bad.StatusCode,
                     Title = "The request body is not valid JSON.",
-                    Detail = $"The body is not valid JSON: {error.InnerException?.Message ?? error.Message}",
+                    Detail = $"The body is not valid JSON: {error.InnerException!.Message}",
                 };
         }
 

@@ -25,12 +25,12 @@ internal static class JsonBodyErrors
     public static Dictionary<string, string[]>? Describe(JsonException error, Type? requestType, JsonSerializerOptions options)
     {
         // The reader's own exceptions derive from JsonException: the text is not JSON.
-        if (error.InnerException is JsonException || error.Path is null)
+        if (error.InnerException is JsonException)
         {
             return null;
         }
 
-        var segments = Segments(error.Path);
+        var segments = Segments(error.Path ?? "$");
         var key = Key(segments);
         var target = requestType is null ? null : Resolve(requestType, segments, options);
         var message = target switch
