@@ -11,9 +11,7 @@ namespace SendApi.Core.Messages;
 /// one rule for what an address is, shared by <c>POST /messages</c>, SMTP (MAIL/RCPT) and the
 /// suppression list, so that no intake accepts what another refuses.
 /// </summary>
-/// <param name="LocalPart">As written: a dot-string, or a quoted string with its quotes.</param>
-/// <param name="Domain">As written: a domain name, or an address literal in brackets.</param>
-public sealed record EmailAddress(string LocalPart, string Domain)
+public sealed class EmailAddress
 {
     /// <summary>RFC 5321 §4.5.3.1.1.</summary>
     public const int MaxLocalPartOctets = 64;
@@ -25,6 +23,14 @@ public sealed record EmailAddress(string LocalPart, string Domain)
     public const int MaxOctets = 254;
 
     private const string AText = "!#$%&'*+-/=?^_`{|}~";
+
+    private EmailAddress(string localPart, string domain) => (LocalPart, Domain) = (localPart, domain);
+
+    /// <summary>As written: a dot-string, or a quoted string with its quotes.</summary>
+    public string LocalPart { get; }
+
+    /// <summary>As written: a domain name, or an address literal in brackets.</summary>
+    public string Domain { get; }
 
     public string Address => $"{LocalPart}@{Domain}";
 
@@ -89,6 +95,8 @@ public sealed record EmailAddress(string LocalPart, string Domain)
         error = "";
         return true;
     }
+
+    public override string ToString() => Address;
 
     private string CanonicalLocalPart()
     {
