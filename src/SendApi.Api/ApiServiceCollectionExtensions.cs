@@ -32,6 +32,13 @@ public static class ApiServiceCollectionExtensions
         json.DictionaryKeyPolicy = null;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+
+        // Unknown fields are refused, so that a typo ("htm") is an error rather than an empty body.
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+
+        // {"text": "a", "text": "b"} is refused rather than read as "b": two parsers (a proxy, a
+        // log, SendApi) must never see two different messages in one body.
+        json.AllowDuplicateProperties = false;
     }
 
     /// <summary>Error keys name the JSON fields ("to[0]", "attachments[1].content"), not the C# properties.</summary>
@@ -45,6 +52,8 @@ public static class ApiServiceCollectionExtensions
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
+        // After AddProblemDetails: the framework's writer goes first, this one takes what it declines.
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
 
         services.AddOptions<MessagesOptions>()

@@ -41,6 +41,4 @@ public static class WebhookSecrets
 {
     /// <summary>A new secret: "whsec_" and 32 random bytes in base64 (Standard Webhooks asks for 24 to 64).</summary>
     public static string Generate() => WebhookSignature.SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-
-    public static string NewWebhookId() => "wh_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
 }

@@ -1,5 +1,8 @@
+using System.Text.Json;
 using Microsoft.OpenApi;
 using SendApi.Api;
+using SendApi.Api.Http;
+using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace SendApi;
 
@@ -27,7 +30,9 @@ internal static class OpenApi
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "bearer",
-                Description = "An API key: 'Authorization: Bearer <api key>'.",
+                // Swagger UI renders descriptions as Markdown: a bare <api key> would be taken for
+                // an HTML tag and vanish, so the header is a code span.
+                Description = "An API key, sent as `Authorization: Bearer <api key>`.",
             });
             swagger.AddSecurityRequirement(document => new OpenApiSecurityRequirement
             {
@@ -35,6 +40,7 @@ internal static class OpenApi
             });
             swagger.SupportNonNullableReferenceTypes();
             swagger.IncludeXmlComments(typeof(ApiServiceCollectionExtensions).Assembly);
+            swagger.AddRequestBodyFilterInstance(new RequestExampleFilter());
         });
         return services;
     }
@@ -44,5 +50,32 @@ internal static class OpenApi
         app.UseSwagger();
         app.UseSwaggerUI(ui => ui.DocumentTitle = "SendApi API");
         return app;
+    }
+
+    /// <summary>
+    /// Puts <see cref="RequestExamples"/> on the request bodies, in the API's own JSON spelling:
+    /// Swagger UI's "Try it out" starts from the body's example.
+    /// </summary>
+    private sealed class RequestExampleFilter : IRequestBodyFilter
+    {
+        private readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
+
+        public RequestExampleFilter() => ApiServiceCollectionExtensions.ConfigureJson(_json);
+
+        public void Apply(IOpenApiRequestBody requestBody, RequestBodyFilterContext context)
+        {
+            if (context.BodyParameterDescription?.Type is not { } type || !RequestExamples.ByType.TryGetValue(type, out var example))
+            {
+                return;
+            }
+
+            foreach (var media in requestBody.Content?.Values ?? [])
+            {
+                if (media is OpenApiMediaType concrete)
+                {
+                    concrete.Example = JsonSerializer.SerializeToNode(example, type, _json);
+                }
+            }
+        }
     }
 }

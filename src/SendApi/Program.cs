@@ -63,6 +63,7 @@ else
 StartupLog.WarnIfHostNameIsNotQualified(app.Logger, app.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value.HeloName);
 
 app.UseExceptionHandler();
+app.UseStatusCodeProblems();
 app.UseRequestSizeProblems();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -71,6 +72,7 @@ app.MapSendApiHttp();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 app.UseSendApiOpenApi();
+app.UseDashboardRequestGuards("/hangfire");
 app.UseHangfireDashboard("/hangfire", new DashboardOptions
 {
     // The default filter admits local requests only; we require an admin key from everyone instead.

@@ -1,15 +1,20 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 namespace SendApi.Api.Http;
 
 /// <summary>
-/// Malformed JSON, a wrong type or a body over the size limit surface as
-/// <see cref="BadHttpRequestException"/>; answer them as problem details that say what was wrong
-/// (ASP.NET's default is an empty 400).
+/// Malformed JSON, a body that does not fit the request (unknown or duplicate fields, wrong
+/// types), a body that is not JSON, or one over the size limit surface as
+/// <see cref="BadHttpRequestException"/>; answer them as problem details that say what was wrong,
+/// by JSON path, without the .NET names the framework's messages carry (its default is an empty 400).
 /// </summary>
-internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems, IOptions<HttpJsonOptions> json) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -18,18 +23,66 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
             return false;
         }
 
-        var detail = bad.InnerException is JsonException json ? $"{bad.Message} {json.Message}" : bad.Message;
         httpContext.Response.StatusCode = bad.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails =
-            {
-                Status = bad.StatusCode,
-                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
-                Detail = detail,
-            },
+            ProblemDetails = Describe(httpContext, bad),
         });
     }
+
+    private ProblemDetails Describe(HttpContext httpContext, BadHttpRequestException bad)
+    {
+        if (bad.InnerException is JsonException error)
+        {
+            // The exception handler has cleared the request's endpoint; its feature keeps it.
+            var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
+            var requestType = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+            return JsonBodyErrors.Describe(error, requestType, json.Value.SerializerOptions) is { } errors
+                ? new HttpValidationProblemDetails(errors) { Status = bad.StatusCode, Title = "The request is invalid." }
+                : new ProblemDetails
+                {
+                    Status = bad.StatusCode,
+                    Title = "The request body is not valid JSON.",
+                    Detail = $"The body is not valid JSON: {error.InnerException!.Message}",
+                };
+        }
+
+        return bad.StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = "The request body is too large.",
+                Detail = bad.Message,
+            },
+            StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(httpContext),
+            _ => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = "The request could not be read.",
+                Detail = WithoutTypeNames(bad.Message),
+            },
+        };
+    }
+
+    /// <summary>
+    /// The framework quotes a parameter as <c>"&lt;.NET type&gt; &lt;name&gt;"</c> (<c>Failed to bind
+    /// parameter "Nullable&lt;int&gt; limit" from "abc".</c>); a client needs only the name.
+    /// </summary>
+    private static string WithoutTypeNames(string message)
+    {
+        var open = message.IndexOf('"', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : message.IndexOf('"', open + 1);
+        var space = close < 0 ? -1 : message.LastIndexOf(' ', close, close - open);
+        return space <= open ? message : message[..(open + 1)] + message[(space + 1)..];
+    }
+
+    public static ProblemDetails UnsupportedMediaType(HttpContext httpContext) => new()
+    {
+        Status = StatusCodes.Status415UnsupportedMediaType,
+        Title = "Unsupported media type.",
+        Detail = $"The body must be JSON sent with 'Content-Type: application/json'{(httpContext.Request.ContentType is { Length: > 0 } type ? $", not '{type}'" : "")}.",
+    };
 }

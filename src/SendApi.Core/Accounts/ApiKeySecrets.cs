@@ -6,6 +6,7 @@ namespace SendApi.Core.Accounts;
 public static class ApiKeySecrets
 {
     private const string Prefix = "sk_";
+    private const string KeyIdPrefix = "key_";
 
     /// <summary>A new secret: "sk_" and 32 random bytes in base64url (256 bits of entropy).</summary>
     public static string Generate() =>
@@ -14,5 +15,10 @@ public static class ApiKeySecrets
     public static string Hash(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
-    public static string NewKeyId() => "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    public static string NewKeyId() => KeyIdPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>A key id as <see cref="NewKeyId"/> makes it: anything else in a URL must not reach the store.</summary>
+    public static bool IsKeyId(string? id) =>
+        id is { Length: 20 } && id.StartsWith(KeyIdPrefix, StringComparison.Ordinal)
+        && !id.AsSpan(KeyIdPrefix.Length).ContainsAnyExcept("0123456789abcdef");
 }

@@ -1,3 +1,5 @@
+using SendApi.Core.Messages;
+
 namespace SendApi.Core.Suppressions;
 
 /// <summary>An address an account no longer sends to, and why.</summary>
@@ -28,9 +30,15 @@ public static class SuppressionReasons
 public static class SuppressionAddresses
 {
     /// <summary>
-    /// The form addresses are stored and compared in. Local parts are case-sensitive in theory
-    /// (RFC 5321 §2.4) but no real mailbox provider treats them so, and a list that missed
-    /// "Bob@x" because "bob@x" bounced would defeat its purpose.
+    /// The form addresses are stored and compared in: the mailbox's canonical spelling
+    /// (<c>"bob"@x</c> is <c>bob@x</c>, see <see cref="EmailAddress.Canonical"/>) in lower case.
+    /// Local parts are case-sensitive in theory (RFC 5321 §2.4) but no real mailbox provider
+    /// treats them so, and a list that missed "Bob@x" because "bob@x" bounced would defeat its
+    /// purpose. Every intake (HTTP, SMTP, bounces) and every store compares through this one rule.
     /// </summary>
-    public static string Normalize(string address) => address.Trim().ToLowerInvariant();
+    public static string Normalize(string address)
+    {
+        var trimmed = address.Trim();
+        return (EmailAddress.TryParse(trimmed, out var mailbox, out _) ? mailbox.Canonical : trimmed).ToLowerInvariant();
+    }
 }

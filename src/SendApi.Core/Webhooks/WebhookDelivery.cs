@@ -35,6 +35,8 @@ public sealed record WebhookDelivery(
     DateTimeOffset? NextRetryAt,
     IReadOnlyList<WebhookAttempt> History)
 {
+    private const string IdPrefix = "msg_";
+
     public WebhookAttempt? LastAttempt => History.Count == 0 ? null : History[^1];
 
     /// <summary>
@@ -42,7 +44,12 @@ public sealed record WebhookDelivery(
     /// handles the same outbox entry twice (after a crash) finds the record it made before.
     /// </summary>
     public static string IdFor(string eventId, string webhookId) =>
-        "msg_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{eventId}\n{webhookId}")))[..32];
+        IdPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{eventId}\n{webhookId}")))[..32];
+
+    /// <summary>A delivery id as <see cref="IdFor"/> makes it; ids come from URLs.</summary>
+    public static bool IsValidId(string? id) =>
+        id is { Length: 36 } && id.StartsWith(IdPrefix, StringComparison.Ordinal)
+        && !id.AsSpan(IdPrefix.Length).ContainsAnyExcept("0123456789abcdef");
 }
 
 /// <param name="StatusCode">The endpoint's HTTP status; null when no response came (timeout, refused, unreachable).</param>

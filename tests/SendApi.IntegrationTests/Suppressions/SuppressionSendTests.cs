@@ -120,6 +120,43 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsync
         AssertNeverReceived(gone);
     }
 
+    /// <summary>
+    /// <c>"x"@d</c> is the mailbox <c>x@d</c> (RFC 5321 §4.1.2): quoting the local part used to
+    /// slip past the list on both intakes.
+    /// </summary>
+    [Fact]
+    public async Task A_quoted_spelling_of_a_suppressed_address_is_suppressed_via_HTTP_and_SMTP()
+    {
+        var local = $"gone-{Guid.NewGuid():N}";
+        var quoted = $"\"{local}\"@example.test";
+        var bob = Unique("bob");
+        await SuppressAsync(_http, $"{local}@example.test");
+
+        var accepted = await PostMessageAsync(_http, quoted, bob);
+        Assert.Equal([quoted], accepted["suppressed"]!.AsArray().Select(a => (string)a!));
+
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("a@acme.test"));
+        message.To.Add(MailboxAddress.Parse(bob));
+        message.Cc.Add(MailboxAddress.Parse(quoted));
+        message.Subject = "via SMTP";
+        message.Body = new TextPart("plain") { Text = "x" };
+        using var client = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await client.ConnectAsync("127.0.0.1", _app.SubmissionPort, SecureSocketOptions.StartTls);
+        await client.AuthenticateAsync("apikey", SendApiApp.AdminKey);
+        var reply = await client.SendAsync(message);
+        await client.DisconnectAsync(quit: true);
+        Assert.Contains("(1 recipient suppressed)", reply);
+
+        var smtpId = QueuedAs().Match(reply).Groups["id"].Value;
+        await World.Mx1.WaitForMessagesAsync(2, Patience, m => m.RcptTos.Contains(bob));
+        var status = await _http.WaitForStatusAsync(smtpId, Patience, "delivered");
+        Assert.Equal("suppressed", (string?)status.Recipient(quoted)["status"]);
+        var httpStatus = await _http.WaitForStatusAsync((string)accepted["id"]!, Patience, "delivered");
+        Assert.Equal("suppressed", (string?)httpStatus.Recipient(quoted)["status"]);
+        Assert.DoesNotContain(World.Mx1.Messages, m => m.RcptTos.Any(r => r.Contains(local, StringComparison.OrdinalIgnoreCase)));
+    }
+
     [Fact]
     public async Task A_message_to_only_suppressed_addresses_is_accepted_and_nothing_is_sent()
     {

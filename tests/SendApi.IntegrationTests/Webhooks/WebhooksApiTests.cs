@@ -73,7 +73,7 @@ public sealed class WebhooksApiTests : IAsyncLifetime
         await using var app = App(allowPrivateNetworks: false);
         var client = app.Client();
         var store = app.Services.GetRequiredService<IWebhookStore>();
-        var webhook = new Webhook("wh_rebound", "admin", _receiver.Url, ["message.queued"], DateTimeOffset.UtcNow, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        var webhook = new Webhook(WebhookIds.New(), "admin", _receiver.Url, ["message.queued"], DateTimeOffset.UtcNow, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         await store.CreateAsync(webhook, default);
 
         await client.SendAsync(new { from = "a@acme.test", to = new[] { "bob@nowhere.test" }, subject = "s", text = "x" });

@@ -100,4 +100,26 @@ public sealed class MessageComposerTests
         var inline = mime.BodyParts.OfType<MimePart>().Single(p => p.ContentId == "logo");
         Assert.Equal("image/png", inline.ContentType.MimeType);
     }
+
+    /// <summary>Found by the HTTP fuzz: MimeKit turned an inline part's name into a Content-Location URI and threw on "a:b".</summary>
+    [Theory]
+    [InlineData("logo.png", "logo.png")]
+    [InlineData("a:b", null)]
+    public void Any_file_name_can_be_inline(string filename, string? location)
+    {
+        var composed = _composer.Compose(new SendMessageRequest
+        {
+            From = "hello@acme.test",
+            To = ["bob@example.test"],
+            Html = "<img src=\"cid:logo@acme.test\">",
+            Attachments = [new AttachmentRequest { Filename = filename, Content = "aGk=", ContentType = "image/png", ContentId = "logo@acme.test" }],
+        }, "msg3", "acct");
+
+        var related = Assert.IsType<MultipartRelated>(Parse(composed).Body);
+        var part = Assert.IsType<MimePart>(related[1]);
+        Assert.Equal("logo@acme.test", part.ContentId);
+        Assert.Equal(filename, part.FileName);
+        Assert.Equal(ContentDisposition.Inline, part.ContentDisposition?.Disposition);
+        Assert.Equal(location, part.ContentLocation?.ToString());
+    }
 }

@@ -114,4 +114,37 @@ public sealed class SendMessageValidatorTests
         Assert.Contains("metadata.order id", errors.Keys);
         Assert.Contains("metadata.note", errors.Keys);
     }
+
+    /// <summary>.NET's <c>$</c> matches before a final "\n": every rule must hold to the very end.</summary>
+    [Fact]
+    public void A_final_line_feed_is_refused_in_header_names_tags_metadata_keys_and_content_ids()
+    {
+        var errors = Errors(Valid with
+        {
+            Headers = new Dictionary<string, string> { ["X-Campaign\n"] = "spring" },
+            Tags = ["orders\n"],
+            Metadata = new Dictionary<string, string> { ["order_id\n"] = "1" },
+            Attachments = [new AttachmentRequest { Filename = "logo.png", Content = "aGk=", ContentId = "logo@acme.test\n" }],
+        });
+        Assert.Equal(
+            ["attachments[0].content_id", "headers.X-Campaign\n", "metadata.order_id\n", "tags[0]"],
+            errors.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Content_ids_are_at_most_200_characters() =>
+        Assert.Contains("attachments[0].content_id", Errors(Valid with
+        {
+            Attachments = [new AttachmentRequest { Filename = "logo.png", Content = "aGk=", ContentId = new string('a', 201) }],
+        }).Keys);
+
+    [Theory]
+    [InlineData(64, true)]
+    [InlineData(65, false)]
+    [InlineData(300, false)]
+    public void A_local_part_is_at_most_64_octets_as_over_SMTP(int length, bool valid)
+    {
+        var errors = Errors(Valid with { To = [new string('a', length) + "@example.test"] });
+        Assert.Equal(valid, !errors.ContainsKey("to[0]"));
+    }
 }

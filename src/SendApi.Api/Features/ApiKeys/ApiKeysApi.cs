@@ -26,8 +26,7 @@ internal sealed class CreateApiKeyValidator : AbstractValidator<CreateApiKeyRequ
     public CreateApiKeyValidator()
     {
         RuleFor(x => x.Name).NotEmpty().MaximumLength(100).Must(n => n is null || !n.Any(char.IsControl)).WithMessage("must not contain control characters.");
-        RuleFor(x => x.AccountId).Matches("^[A-Za-z0-9_.-]{1,64}$").When(x => x.AccountId is not null)
-            .WithMessage("must be 1-64 characters: letters, digits, '_', '-', '.'.");
+        RuleFor(x => x.AccountId).Must(AccountIds.IsValid).When(x => x.AccountId is not null).WithMessage(AccountIds.Rule);
     }
 }
 
@@ -71,8 +70,8 @@ public static class ApiKeysApi
                 detail: "Remove or change Admin:ApiKey and restart instead.");
         }
 
-        return await keys.DeleteAsync(id, cancellationToken)
+        return ApiKeySecrets.IsKeyId(id) && await keys.DeleteAsync(id, cancellationToken)
             ? TypedResults.NoContent()
-            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "API key not found.");
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "API key not found.", detail: $"No API key '{id}'.");
     }
 }

@@ -1,9 +1,14 @@
-using System.Globalization;
 using MimeKit;
+using SendApi.Core.Domains;
+using SendApi.Core.Messages;
 
 namespace SendApi.Api.Features.Messages;
 
-/// <summary>Parses one address as an API user writes it: "a@example.com" or "Name &lt;a@example.com&gt;".</summary>
+/// <summary>
+/// Parses one address as an API user writes it: "a@example.com" or "Name &lt;a@example.com&gt;".
+/// MimeKit reads the display name; the mailbox itself must pass <see cref="EmailAddress"/>, the rule
+/// SMTP applies too (64-octet local part, 254 in all), and have a domain mail can be sent to.
+/// </summary>
 internal static class EmailAddresses
 {
     private static readonly ParserOptions Strict = new()
@@ -12,8 +17,6 @@ internal static class EmailAddresses
         AllowAddressesWithoutDomain = false,
         AllowUnquotedCommasInAddresses = false,
     };
-
-    private static readonly IdnMapping Idn = new() { AllowUnassigned = false, UseStd3AsciiRules = true };
 
     public static bool TryParse(string? text, out MailboxAddress mailbox, out string error)
     {
@@ -36,9 +39,13 @@ internal static class EmailAddresses
             return false;
         }
 
-        var at = parsed.Address.LastIndexOf('@');
-        var domain = at > 0 ? parsed.Address[(at + 1)..] : "";
-        if (at <= 0 || !IsValidDomain(domain))
+        if (!EmailAddress.TryParse(parsed.Address, out var address, out var why))
+        {
+            error = $"'{parsed.Address}' is not a valid address: {why}";
+            return false;
+        }
+
+        if (address.IsAddressLiteral || !DomainNames.TryNormalize(address.Domain, out _))
         {
             error = $"'{parsed.Address}' has no valid domain";
             return false;
@@ -47,23 +54,5 @@ internal static class EmailAddresses
         mailbox = parsed;
         error = "";
         return true;
-    }
-
-    private static bool IsValidDomain(string domain)
-    {
-        if (domain.Length is 0 or > 253 || !domain.Contains('.') || domain.StartsWith('.') || domain.EndsWith('.'))
-        {
-            return false;
-        }
-
-        try
-        {
-            var ascii = Idn.GetAscii(domain);
-            return ascii.Split('.').All(label => label.Length is > 0 and <= 63);
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }

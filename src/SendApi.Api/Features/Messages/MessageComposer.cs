@@ -69,16 +69,33 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
         {
             var bytes = Convert.FromBase64String(attachment.Content!);
             var contentType = ContentType.Parse(attachment.ContentType ?? MimeTypes.GetMimeType(attachment.Filename!));
-            var entity = attachment.ContentId is null
-                ? builder.Attachments.Add(attachment.Filename!, bytes, contentType)
-                : builder.LinkedResources.Add(attachment.Filename!, bytes, contentType);
+            var entity = builder.Attachments.Add(attachment.Filename!, bytes, contentType);
             if (attachment.ContentId is not null)
             {
-                entity.ContentId = attachment.ContentId;
+                MakeInline(builder, entity, attachment.ContentId);
             }
         }
 
         return builder.ToMessageBody();
+    }
+
+    /// <summary>
+    /// Moves an attachment to the related parts, referenced from the HTML by its Content-ID.
+    /// MimeKit's <c>LinkedResources.Add</c> would also make a Content-Location of the file name and
+    /// threw on a name that is not a relative URI ("a:b"): a 500 for a legitimate file name.
+    /// </summary>
+    private static void MakeInline(BodyBuilder builder, MimeEntity entity, string contentId)
+    {
+        builder.Attachments.Remove(entity);
+        entity.ContentDisposition ??= new ContentDisposition();
+        entity.ContentDisposition.Disposition = ContentDisposition.Inline;
+        entity.ContentId = contentId;
+        if (entity is MimePart { FileName: { } name } && Uri.TryCreate(name, UriKind.Relative, out var location))
+        {
+            entity.ContentLocation = location;
+        }
+
+        builder.LinkedResources.Add(entity);
     }
 
     /// <summary>Envelope recipients in order, each address once (the first kind it appears as wins).</summary>

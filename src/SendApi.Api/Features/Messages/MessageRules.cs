@@ -22,9 +22,11 @@ internal static partial class MessageRules
 
     public static bool IsValidIdempotencyKey(string key) => key.Length is > 0 and <= 255 && key.All(c => c is >= '!' and <= '~');
 
-    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,64}$")]
+    // \A and \z, not ^ and $: .NET's $ also matches before a final "\n", which would let a line
+    // break through. NonBacktracking: these run on client input.
+    [GeneratedRegex(@"\A[A-Za-z0-9_.:-]{1,64}\z", RegexOptions.NonBacktracking)]
     private static partial Regex Tag();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,40}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_.-]{1,40}\z", RegexOptions.NonBacktracking)]
     private static partial Regex MetadataKey();
 }

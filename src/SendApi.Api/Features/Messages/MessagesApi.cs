@@ -78,7 +78,7 @@ public static class MessagesApi
     internal static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> GetAsync(
         string id, ClaimsPrincipal user, IMessageStore store, CancellationToken cancellationToken)
     {
-        var message = id.Length is > 0 and <= 64 ? await store.FindAsync(id, cancellationToken) : null;
+        var message = MessageIds.IsValid(id) ? await store.FindAsync(id, cancellationToken) : null;
 
         // Another account's message is indistinguishable from a missing one.
         if (message is null || message.Envelope.AccountId != user.AccountId())

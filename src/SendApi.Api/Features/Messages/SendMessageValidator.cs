@@ -84,7 +84,7 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
                 .Must(t => t is null || (NoLineBreaks(t) && ContentType.TryParse(t, out _)))
                 .WithMessage("must be a MIME type such as application/pdf.");
             a.RuleFor(x => x.ContentId)
-                .Must(id => id is null || ContentId().IsMatch(id))
+                .Must(id => id is null || (id.Length is > 0 and <= 200 && ContentId().IsMatch(id)))
                 .WithMessage("must be 1-200 characters: letters, digits and !#$%&'*+-/=?^_`{|}~. (an id-left or id-left@id-right, RFC 5322).");
         });
 
@@ -122,11 +122,13 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
 
     private static bool IsBase64(string? value) => value is not null && System.Buffers.Text.Base64.IsValid(value);
 
-    [GeneratedRegex("^[!-9;-~]{1,76}$")]
+    // \A and \z, not ^ and $: .NET's $ also matches before a final "\n", which would let a line
+    // break through. NonBacktracking: these run on client input.
+    [GeneratedRegex(@"\A[!-9;-~]{1,76}\z", RegexOptions.NonBacktracking)]
     private static partial Regex HeaderName();
 
-    // RFC 5322 msg-id parts as dot-atoms: what MimeKit accepts as a Content-ID.
-    [GeneratedRegex(@"^(?=.{1,200}$)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*(@[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)?$")]
+    // RFC 5322 msg-id parts as dot-atoms: what MimeKit accepts as a Content-ID. Its length is
+    // checked apart (NonBacktracking has no lookahead).
+    [GeneratedRegex(@"\A[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*(@[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)?\z", RegexOptions.NonBacktracking)]
     private static partial Regex ContentId();
-
 }

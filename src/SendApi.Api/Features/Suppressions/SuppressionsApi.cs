@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SendApi.Api.Auth;
 using SendApi.Api.Features.Messages;
 using SendApi.Api.Http;
+using SendApi.Core.Messages;
 using SendApi.Core.Suppressions;
 
 namespace SendApi.Api.Features.Suppressions;
@@ -76,7 +77,7 @@ public static class SuppressionsApi
 
     internal static async Task<Results<Ok<Suppression>, ProblemHttpResult>> GetAsync(
         string address, ClaimsPrincipal user, ISuppressionStore store, CancellationToken cancellationToken) =>
-        await store.GetAsync(user.AccountId(), address, cancellationToken) is { } suppression
+        EmailAddress.TryParse(address, out _, out _) && await store.GetAsync(user.AccountId(), address, cancellationToken) is { } suppression
             ? TypedResults.Ok(suppression)
             : NotFound(address);
 
@@ -95,7 +96,9 @@ public static class SuppressionsApi
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string address, ClaimsPrincipal user, ISuppressionStore store, CancellationToken cancellationToken) =>
-        await store.RemoveAsync(user.AccountId(), address, cancellationToken) ? TypedResults.NoContent() : NotFound(address);
+        EmailAddress.TryParse(address, out _, out _) && await store.RemoveAsync(user.AccountId(), address, cancellationToken)
+            ? TypedResults.NoContent()
+            : NotFound(address);
 
     private static ProblemHttpResult NotFound(string address) =>
         TypedResults.Problem(

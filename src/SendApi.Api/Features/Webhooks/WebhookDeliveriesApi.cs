@@ -41,7 +41,7 @@ internal static class WebhookDeliveriesApi
                 detail: $"limit is between 1 and {WebhookLimits.DeliveriesPerWebhook}.");
         }
 
-        if (await store.FindAsync(user.AccountId(), id, cancellationToken) is null)
+        if (!WebhookIds.IsValid(id) || await store.FindAsync(user.AccountId(), id, cancellationToken) is null)
         {
             return WebhooksApi.NotFound(id);
         }
@@ -53,13 +53,13 @@ internal static class WebhookDeliveriesApi
     internal static async Task<Results<Accepted<WebhookDeliveryDetails>, ProblemHttpResult>> RetryAsync(
         string id, string deliveryId, ClaimsPrincipal user, IWebhookStore store, IWebhookDeliveryLog log, WebhookJobs jobs, CancellationToken cancellationToken)
     {
-        var webhook = await store.FindAsync(user.AccountId(), id, cancellationToken);
+        var webhook = WebhookIds.IsValid(id) ? await store.FindAsync(user.AccountId(), id, cancellationToken) : null;
         if (webhook is null)
         {
             return WebhooksApi.NotFound(id);
         }
 
-        var delivery = await log.FindAsync(id, deliveryId, cancellationToken);
+        var delivery = WebhookDelivery.IsValidId(deliveryId) ? await log.FindAsync(id, deliveryId, cancellationToken) : null;
         if (delivery is null)
         {
             return TypedResults.Problem(

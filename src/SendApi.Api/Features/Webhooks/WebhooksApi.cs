@@ -66,7 +66,7 @@ public static class WebhooksApi
         }
 
         var webhook = new Webhook(
-            WebhookSecrets.NewWebhookId(), account, request.Url!, [.. request.Events!.Distinct(StringComparer.Ordinal)], time.GetUtcNow(), WebhookSecrets.Generate());
+            WebhookIds.New(), account, request.Url!, [.. request.Events!.Distinct(StringComparer.Ordinal)], time.GetUtcNow(), WebhookSecrets.Generate());
         await store.CreateAsync(webhook, cancellationToken);
         return TypedResults.Created(
             $"/webhooks/{webhook.Id}",
@@ -81,17 +81,22 @@ public static class WebhooksApi
 
     internal static async Task<Results<Ok<WebhookDetails>, ProblemHttpResult>> GetAsync(
         string id, ClaimsPrincipal user, IWebhookStore store, TimeProvider time, CancellationToken cancellationToken) =>
-        await store.FindAsync(user.AccountId(), id, cancellationToken) is { } webhook
+        WebhookIds.IsValid(id) && await store.FindAsync(user.AccountId(), id, cancellationToken) is { } webhook
             ? TypedResults.Ok(WebhookDetails.From(webhook, time.GetUtcNow()))
             : NotFound(id);
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string id, ClaimsPrincipal user, IWebhookStore store, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(user.AccountId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        WebhookIds.IsValid(id) && await store.DeleteAsync(user.AccountId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 
     internal static async Task<Results<Ok<RotatedSecret>, ProblemHttpResult>> RotateSecretAsync(
         string id, ClaimsPrincipal user, IWebhookStore store, TimeProvider time, IOptions<WebhookOptions> options, CancellationToken cancellationToken)
     {
+        if (!WebhookIds.IsValid(id))
+        {
+            return NotFound(id);
+        }
+
         var previousExpiresAt = time.GetUtcNow() + options.Value.RotationGracePeriodValue;
         var rotated = await store.RotateSecretAsync(user.AccountId(), id, WebhookSecrets.Generate(), previousExpiresAt, cancellationToken);
         return rotated is null ? NotFound(id) : TypedResults.Ok(new RotatedSecret(rotated.Id, rotated.Secret, previousExpiresAt));
