@@ -59,7 +59,7 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
 
             try
             {
-                _ = new System.Text.RegularExpressions.Regex(rule.Pattern);
+                _ = Throttling.BackoffRules.Compile(rule.Pattern);
             }
             catch (ArgumentException ex)
             {

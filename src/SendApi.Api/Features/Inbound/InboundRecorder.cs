@@ -187,9 +187,11 @@ internal sealed partial class InboundRecorder(IMessageStore messages, ISuppressi
 
         var code = int.Parse(match.Groups["code"].Value, CultureInfo.InvariantCulture);
         var enhanced = match.Groups["enhanced"].Success ? match.Groups["enhanced"].Value : status;
-        return new SmtpReply(code, enhanced, match.Groups["text"].Value.Trim());
+        return new SmtpReply(code, enhanced, diagnostic[match.Length..].Trim());
     }
 
-    [GeneratedRegex(@"^\s*(?:[a-z-]+;\s*)?(?<code>[245]\d\d)[ -]+(?:(?<enhanced>[245]\.\d{1,3}\.\d{1,3})\s*)?(?<text>.*)$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    // The type, code and enhanced code; the text after them is taken as it is, so that the regex
+    // never walks a long diagnostic (the inbound readers cut fields at a few KB anyway).
+    [GeneratedRegex(@"^\s*(?:[a-z-]+;\s*)?(?<code>[245][0-9][0-9])[ -]+(?:(?<enhanced>[245]\.[0-9]{1,3}\.[0-9]{1,3})\s*)?", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex DiagnosticReply();
 }
