@@ -48,6 +48,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryDomainThrottle>();
         services.AddSingleton<InMemorySuppressionStore>();
         services.AddSingleton<InMemoryInboundStore>();
+        services.AddSingleton<InMemoryReturnPathKeyStore>();
 
         // Redis.
         services.AddSingleton<IConnectionMultiplexer>(sp =>
@@ -61,6 +62,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisDomainThrottle>();
         services.AddSingleton<RedisSuppressionStore>();
         services.AddSingleton<RedisInboundStore>();
+        services.AddSingleton<RedisReturnPathKeyStore>();
 
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
@@ -72,6 +74,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDomainThrottle>(sp => Pick<IDomainThrottle, RedisDomainThrottle, InMemoryDomainThrottle>(sp));
         services.AddSingleton<ISuppressionStore>(sp => Pick<ISuppressionStore, RedisSuppressionStore, InMemorySuppressionStore>(sp));
         services.AddSingleton<IInboundStore>(sp => Pick<IInboundStore, RedisInboundStore, InMemoryInboundStore>(sp));
+        services.AddSingleton<IReturnPathKeyStore>(sp => Pick<IReturnPathKeyStore, RedisReturnPathKeyStore, InMemoryReturnPathKeyStore>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
             : new InMemoryStorage());

@@ -7,7 +7,8 @@ namespace SendApi.Storage.Redis;
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
 /// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
 /// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
-/// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail).
+/// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail),
+/// <c>returnpath</c> (the return-path signing key and cut-over).
 /// </summary>
 internal sealed class RedisKeys(string prefix)
 {
@@ -64,6 +65,9 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>Message-ID header → our message id, per account, for linking replies (In-Reply-To) to what we sent.</summary>
     public string MessageIdHeader(string account, string header) => $"{Prefix}mid:{account}:{header}";
+
+    /// <summary>Hash of the return-path signing state (fields: key, since), shared by every instance.</summary>
+    public string ReturnPath => $"{Prefix}returnpath";
 
     public static string RecipientField(int index) => $"r:{index}";
 }
