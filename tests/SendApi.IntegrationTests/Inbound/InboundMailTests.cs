@@ -267,6 +267,22 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_null_sender_bounce_of_a_megabyte_of_blank_lines_is_answered_in_seconds()
+    {
+        // 8,000 such lines once took a backtracking regex 105 s, with the health endpoint stalled.
+        var subject = $"blank {Guid.NewGuid():N}";
+        var body = string.Concat(Enumerable.Repeat("\n", 1 << 19)) + "end\n";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var reply = await InboundSmtp.DeliverAsync(_app.InboundPort, "", $"bounces@{InboundDomain}",
+            $"From: MAILER-DAEMON@mx.example.test\nTo: bounces@{InboundDomain}\nSubject: {subject}\n\n{body}");
+
+        Assert.StartsWith("250", reply);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"answered after {watch.Elapsed.TotalSeconds:F1} s");
+        Assert.EndsWith("end", ((string?)(await WaitForInboundAsync(i => (string?)i["subject"] == subject))["text"])?.TrimEnd());
+    }
+
+    [Fact]
     public async Task Port_25_has_the_submission_limits_and_smuggling_protection()
     {
         using var tcp = new System.Net.Sockets.TcpClient();
