@@ -68,10 +68,17 @@ public sealed class DeliveryOptions
 
     /// <summary>
     /// Domain of the per-message return path (VERP): MAIL FROM is
-    /// bounces+&lt;message id&gt;-&lt;recipient&gt;@ReturnPathDomain, so that a bounce maps to the exact
-    /// message and recipient. Empty: the sender's own address is the return path.
+    /// bounces+&lt;message id&gt;-&lt;recipient&gt;-&lt;signature&gt;@ReturnPathDomain, so that a bounce maps to
+    /// the exact message and recipient. Empty: the sender's own address is the return path.
     /// </summary>
     public string? ReturnPathDomain { get; set; }
+
+    /// <summary>
+    /// The secret that signs return paths (at least 32 characters, e.g. <c>openssl rand -hex 32</c>).
+    /// Unset: a random key is generated once and kept in the store, shared by every instance.
+    /// Changing it invalidates the return paths of messages already sent.
+    /// </summary>
+    public string? ReturnPathKey { get; set; }
 
     /// <summary>Comma-separated domains that must be reached over TLS: plaintext is refused (deferred).</summary>
     public string? RequireTlsDomains { get; set; }

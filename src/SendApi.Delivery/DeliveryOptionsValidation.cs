@@ -48,6 +48,11 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
             errors.Add($"Delivery:ReturnPathDomain (env Delivery__ReturnPathDomain) must be a domain name, not '{returnPath}'.");
         }
 
+        if (options.ReturnPathKey is { } key && (key.Length < 32 || key.Any(char.IsWhiteSpace)))
+        {
+            errors.Add("Delivery:ReturnPathKey (env Delivery__ReturnPathKey) must be at least 32 characters without spaces (e.g. the output of 'openssl rand -hex 32'), or unset to use a generated key.");
+        }
+
         for (var i = 0; i < options.BackoffRules.Count; i++)
         {
             var rule = options.BackoffRules[i];
@@ -64,7 +69,7 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
 
             try
             {
-                _ = new System.Text.RegularExpressions.Regex(rule.Pattern);
+                _ = Throttling.BackoffRules.Compile(rule.Pattern);
             }
             catch (ArgumentException ex)
             {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Messages;
 using SendApi.Delivery.Capture;
+using SendApi.Delivery.ReturnPaths;
 using SendApi.Delivery.Routing;
 using SendApi.Delivery.Throttling;
 using SendApi.Delivery.Transport;
@@ -34,6 +35,8 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton(sp => new BackoffRules(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.BackoffRules));
         services.AddSingleton<RetryPolicy>();
         services.TryAddSingleton<IMessageSigner, NoMessageSigning>();
+        services.AddSingleton<ReturnPathSigning>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReturnPathSigning>());
         services.AddSingleton<MessageDelivery>();
         services.AddSingleton<DeliveryConcurrency>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryConcurrency>());

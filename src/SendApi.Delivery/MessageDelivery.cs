@@ -6,6 +6,7 @@ using MimeKit;
 using SendApi.Core.Messages;
 using SendApi.Core.Throttling;
 using SendApi.Delivery.Capture;
+using SendApi.Delivery.ReturnPaths;
 using SendApi.Delivery.Throttling;
 using SendApi.Delivery.Transport;
 
@@ -23,6 +24,7 @@ internal sealed partial class MessageDelivery(
     CaptureTransport capture,
     RetryPolicy retry,
     IMessageSigner signer,
+    ReturnPathSigning returnPaths,
     IDomainThrottle throttle,
     BackoffRules backoff,
     IOptions<DeliveryOptions> options,
@@ -147,7 +149,7 @@ internal sealed partial class MessageDelivery(
                 }
 
                 var started = time.GetTimestamp();
-                (replies, via) = await transport.SendAsync(new OutboundTransaction(work, domain.Key, message, ReturnPathFor(work, indices),
+                (replies, via) = await transport.SendAsync(new OutboundTransaction(work, domain.Key, message, await ReturnPathForAsync(work, domain.Key, indices, cancellationToken),
                     [.. indices.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], _requireTls.Contains(domain.Key)), cancellationToken);
                 durationMs = (long)time.GetElapsedTime(started).TotalMilliseconds;
             }
@@ -241,11 +243,17 @@ internal sealed partial class MessageDelivery(
     /// </summary>
     private IDeliveryTransport TransportFor(DeliveryWork work) => _options.Captures ? capture : mx;
 
-    /// <summary>The envelope sender: the per-message VERP address when a return-path domain is set, else the sender.</summary>
-    private MailboxAddress ReturnPathFor(DeliveryWork work, IReadOnlyList<int> indices) =>
-        _options.ReturnPathDomain is { Length: > 0 } domain
-            ? new MailboxAddress("", ReturnPath.Encode(work.Envelope.Id, indices, domain))
-            : new MailboxAddress("", work.Envelope.Sender);
+    /// <summary>The envelope sender: the per-message signed VERP address when a return-path domain is set, else the sender.</summary>
+    private async Task<MailboxAddress> ReturnPathForAsync(DeliveryWork work, string recipientDomain, IReadOnlyList<int> indices, CancellationToken cancellationToken)
+    {
+        if (_options.ReturnPathDomain is not { Length: > 0 } returnPathDomain)
+        {
+            return new MailboxAddress("", work.Envelope.Sender);
+        }
+
+        var keys = await returnPaths.GetAsync(cancellationToken);
+        return new MailboxAddress("", ReturnPath.Encode(work.Envelope.Id, indices, recipientDomain, returnPathDomain, keys.Key));
+    }
 
     /// <summary>A "slow down" reply (Gmail 4.7.28, Microsoft RP-00x, …) lowers the domain's limits for a while.</summary>
     private async Task SlowDownIfAskedAsync(DeliveryWork work, string domain, IReadOnlyList<int> indices, IReadOnlyList<SmtpReply> replies, List<MessageEvent> events)

@@ -36,9 +36,11 @@ internal static partial class AutoReplyDetector
             return "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent";
         }
 
-        if (message.Subject is { } subject && AutoReplySubject().IsMatch(subject))
+        // The words come first: a subject of a megabyte is not read to its end.
+        var head = message.Subject?.Trim() is { Length: > 200 } longSubject ? longSubject[..200] : message.Subject?.Trim();
+        if (head is not null && AutoReplySubject().IsMatch(head))
         {
-            return $"subject: {subject.Trim()}";
+            return $"subject: {head}";
         }
 
         return null;
@@ -50,6 +52,6 @@ internal static partial class AutoReplyDetector
         return (end < 0 ? value : value[..end]).ToLowerInvariant();
     }
 
-    [GeneratedRegex(@"^\s*(automatic reply|auto(matic)?[- ]?(reply|response)|auto:|out of (the )?office|on vacation|vacation reply|away from (the )?office|abwesenheitsnotiz|r[ée]ponse automatique|risposta automatica|respuesta autom[áa]tica)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^\s*(automatic reply|auto(matic)?[- ]?(reply|response)|auto:|out of (the )?office|on vacation|vacation reply|away from (the )?office|abwesenheitsnotiz|r[ée]ponse automatique|risposta automatica|respuesta autom[áa]tica)", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex AutoReplySubject();
 }

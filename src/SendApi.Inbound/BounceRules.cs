@@ -158,28 +158,30 @@ internal static partial class BounceRules
             return null;
         }
 
-        var match = ReplyCode().Match(diagnostic);
+        // The code is at the start: a few characters after any leading space are enough to read it.
+        var head = diagnostic.AsSpan().TrimStart();
+        var match = ReplyCode().Match(head.Length > 64 ? head[..64].ToString() : head.ToString());
         return match.Success ? int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture) : null;
     }
 
     private static string WithCode(string reason, string? code) =>
         code is null ? reason : $"{reason} ({code})";
 
-    [GeneratedRegex(@"mailbox (is )?full|quota exceeded|over ?quota|exceeded (the )?(storage|quota)|insufficient (system )?storage|mailbox size limit", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"mailbox (is )?full|quota exceeded|over ?quota|exceeded (the )?(storage|quota)|insufficient (system )?storage|mailbox size limit", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex MailboxFull();
 
-    [GeneratedRegex(@"user unknown|unknown user|no such (user|mailbox|recipient)|mailbox unavailable|does ?n[o']t exist|unknown (recipient|mailbox)|recipient ?not ?found|invalid (recipient|mailbox)|mailbox not found|no mailbox here|not our customer|unrouteable address|address rejected: user unknown|recipient address rejected: access denied", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"user unknown|unknown user|no such (user|mailbox|recipient)|mailbox unavailable|does ?n[o']t exist|unknown (recipient|mailbox)|recipient ?not ?found|invalid (recipient|mailbox)|mailbox not found|no mailbox here|not our customer|unrouteable address|address rejected: user unknown|recipient address rejected: access denied", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex NoSuchUser();
 
-    [GeneratedRegex(@"host or domain name not found|domain (name )?not found|no such domain|name service error|unknown domain", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"host or domain name not found|domain (name )?not found|no such domain|name service error|unknown domain", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex NoSuchDomain();
 
-    [GeneratedRegex(@"account (has been |is )?disabled|mailbox (has been |is )?disabled|account (is )?inactive", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"account (has been |is )?disabled|mailbox (has been |is )?disabled|account (is )?inactive", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex Disabled();
 
-    [GeneratedRegex(@"try again later|temporarily|greylist", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"try again later|temporarily|greylist", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex Temporary();
 
-    [GeneratedRegex(@"^\s*(?:[A-Za-z0-9-]+\s*;\s*)?([245]\d\d)(?:[\s-]|$)")]
+    [GeneratedRegex(@"^\s*(?:[A-Za-z0-9-]+\s*;\s*)?([245][0-9][0-9])(?:[\s-]|$)", RegexOptions.NonBacktracking)]
     private static partial Regex ReplyCode();
 }

@@ -8,12 +8,29 @@ namespace SendApi.Inbound;
 /// <summary>Reads the per-recipient fields of a <c>message/delivery-status</c> part (RFC 3464, and RFC 6533's global form).</summary>
 internal static partial class DeliveryStatusReader
 {
+    /// <summary>
+    /// Longer than any SMTP reply a field quotes (a reply line is at most 512 octets): a field
+    /// past this is cut, so that nothing downstream reads or stores a megabyte of it.
+    /// </summary>
+    internal const int MaxFieldLength = 4096;
+
+    /// <summary>The recipients the report speaks of; none when its fields cannot be parsed.</summary>
     public static IReadOnlyList<BouncedRecipient> Read(MessageDeliveryStatus status)
     {
         var recipients = new List<BouncedRecipient>();
+        HeaderListCollection groups;
+        try
+        {
+            groups = status.StatusGroups;
+        }
+        catch (FormatException)
+        {
+            // Not a delivery-status part after all: read as whatever else it is.
+            return recipients;
+        }
 
         // The first group holds the per-message fields (Reporting-MTA, Arrival-Date…); one group per recipient follows.
-        foreach (var fields in status.StatusGroups.Skip(1))
+        foreach (var fields in groups.Skip(1))
         {
             var action = Clean(fields["Action"])?.ToLowerInvariant() ?? "failed";
             var statusCode = Clean(fields["Status"]);
@@ -67,16 +84,39 @@ internal static partial class DeliveryStatusReader
         return host.Length == 0 ? null : host;
     }
 
-    /// <summary>Unfolds and trims; MimeKit keeps the folding whitespace of long Diagnostic-Code lines.</summary>
-    private static string? Clean(string? value)
+    /// <summary>
+    /// Unfolds (MimeKit keeps the folding whitespace of long Diagnostic-Code lines), collapses
+    /// each run of whitespace to one space, trims, and cuts at <see cref="MaxFieldLength"/>.
+    /// </summary>
+    internal static string? Clean(string? value)
     {
         if (value is null)
         {
             return null;
         }
 
-        var unfolded = Whitespace().Replace(value, " ").Trim();
-        return unfolded.Length == 0 ? null : unfolded;
+        var clean = new StringBuilder(Math.Min(value.Length, MaxFieldLength));
+        var afterSpace = false;
+        foreach (var c in value.AsSpan().Trim())
+        {
+            if (clean.Length == MaxFieldLength)
+            {
+                break;
+            }
+
+            if (!char.IsWhiteSpace(c))
+            {
+                clean.Append(c);
+                afterSpace = false;
+            }
+            else if (!afterSpace)
+            {
+                clean.Append(' ');
+                afterSpace = true;
+            }
+        }
+
+        return clean.Length == 0 ? null : clean.ToString().TrimEnd();
     }
 
     /// <summary>RFC 6533 utf-8-addr-unitext: <c>\x{HEX}</c> escapes for characters that may not appear raw.</summary>
@@ -87,9 +127,6 @@ internal static partial class DeliveryStatusReader
             return Rune.IsValid(scalar) ? char.ConvertFromUtf32(scalar) : m.Value;
         });
 
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex Whitespace();
-
-    [GeneratedRegex(@"\\x\{([0-9A-Fa-f]{1,6})\}")]
+    [GeneratedRegex(@"\\x\{([0-9A-Fa-f]{1,6})\}", RegexOptions.NonBacktracking)]
     private static partial Regex Unitext();
 }

@@ -5,9 +5,19 @@ namespace SendApi.Inbound;
 /// <summary>Reads an ARF report (RFC 5965): the <c>message/feedback-report</c> fields and the quoted original.</summary>
 internal static class FeedbackReportReader
 {
-    public static Complaint Read(MimeMessage report, MessageFeedbackReport feedback)
+    /// <summary>The complaint, or null when the report's fields cannot be parsed.</summary>
+    public static Complaint? Read(MimeMessage report, MessageFeedbackReport feedback)
     {
-        var fields = feedback.Fields;
+        HeaderList fields;
+        try
+        {
+            fields = feedback.Fields;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
         var original = OriginalMessageReader.FromParts(report);
 
         // Original-Mail-From is our envelope sender, so it carries the VERP even when the quoted
@@ -29,5 +39,10 @@ internal static class FeedbackReportReader
             original);
     }
 
-    private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    /// <summary>Short fields: what a report names (a type, a user agent, an address) fits in far less than <see cref="DeliveryStatusReader.MaxFieldLength"/>.</summary>
+    private static string? Trimmed(string? value)
+    {
+        var clean = DeliveryStatusReader.Clean(value);
+        return clean is { Length: > 256 } ? clean[..256] : clean;
+    }
 }

@@ -13,9 +13,10 @@ public static class InboundClassifier
 
         // Structure first: a report part says what the message is, whatever its headers or words claim.
         var parts = MimeParts.Walk(message.Body).ToList();
-        if (parts.OfType<MessageFeedbackReport>().FirstOrDefault() is { } feedback)
+        if (parts.OfType<MessageFeedbackReport>().FirstOrDefault() is { } feedback
+            && FeedbackReportReader.Read(message, feedback) is { } complaint)
         {
-            return FeedbackReportReader.Read(message, feedback);
+            return complaint;
         }
 
         if (parts.OfType<MessageDeliveryStatus>().FirstOrDefault() is { } status)

@@ -141,6 +141,6 @@ internal static partial class OriginalMessageReader
         return string.IsNullOrEmpty(trimmed) ? null : trimmed;
     }
 
-    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9-]*:")]
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9-]*:", RegexOptions.NonBacktracking)]
     private static partial Regex HeaderLine();
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace SendApi.Inbound;
@@ -29,6 +30,12 @@ public static partial class ReplyText
     /// </summary>
     private const int MaxScannedChars = 256 * 1024;
 
+    /// <summary>
+    /// Attribution lines, rules, header-block lines and sign-offs are short: a longer line is
+    /// text, and is never handed to the marker regexes (whose first long match is slow to find).
+    /// </summary>
+    private const int MaxMarkerLineChars = 1000;
+
     public static string Extract(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -59,15 +66,15 @@ public static partial class ReplyText
             }
         }
 
-        while (kept.Count > 0 && (string.IsNullOrWhiteSpace(kept[^1]) || MobileSignOff().IsMatch(kept[^1])))
+        while (kept.Count > 0 && (string.IsNullOrWhiteSpace(kept[^1]) || (kept[^1].Length <= MaxMarkerLineChars && MobileSignOff().IsMatch(kept[^1]))))
         {
             kept.RemoveAt(kept.Count - 1);
         }
 
-        while (kept.Count > 0 && string.IsNullOrWhiteSpace(kept[0]))
-        {
-            kept.RemoveAt(0);
-        }
+        // Removed in one step: one at a time from the front would move the rest each time, and
+        // a body of blank lines above one word made that quadratic.
+        var leading = kept.FindIndex(line => !string.IsNullOrWhiteSpace(line));
+        kept.RemoveRange(0, leading < 0 ? kept.Count : leading);
 
         return string.Join("\n", kept);
     }
@@ -81,7 +88,38 @@ public static partial class ReplyText
         var visible = cut.Success ? html[..cut.Index] : html;
         // Markup indentation is not the writer's: each line is trimmed and its space runs collapsed.
         var text = MimeParts.HtmlToText(NonContent().Replace(visible, ""));
-        return Extract(string.Join("\n", text.ReplaceLineEndings("\n").Split('\n').Select(l => Spaces().Replace(l, " ").Trim())));
+        return Extract(string.Join("\n", text.ReplaceLineEndings("\n").Split('\n').Select(l => CollapseSpaces(l).Trim())));
+    }
+
+    /// <summary>Each run of two or more spaces and tabs becomes one space.</summary>
+    private static string CollapseSpaces(string line)
+    {
+        if (!line.Contains("  ", StringComparison.Ordinal) && !line.Contains('\t', StringComparison.Ordinal))
+        {
+            return line;
+        }
+
+        var text = new StringBuilder(line.Length);
+        for (var i = 0; i < line.Length; i++)
+        {
+            var run = i;
+            while (run < line.Length && line[run] is ' ' or '\t')
+            {
+                run++;
+            }
+
+            if (run - i >= 2)
+            {
+                text.Append(' ');
+                i = run - 1;
+            }
+            else
+            {
+                text.Append(line[i]);
+            }
+        }
+
+        return text.ToString();
     }
 
     private static string Head(string text) => text.Length > MaxScannedChars ? text[..MaxScannedChars] : text;
@@ -91,7 +129,7 @@ public static partial class ReplyText
     private static bool StartsHistory(string[] lines, int i)
     {
         var line = lines[i].Trim();
-        if (line.Length == 0)
+        if (line.Length is 0 or > MaxMarkerLineChars)
         {
             return false;
         }
@@ -109,7 +147,8 @@ public static partial class ReplyText
             {
                 if (j > i)
                 {
-                    joined += " " + lines[j].Trim();
+                    var next = lines[j].Trim();
+                    joined += " " + (next.Length > MaxMarkerLineChars ? next[..MaxMarkerLineChars] : next);
                 }
 
                 if (AttributionEnd().IsMatch(joined))
@@ -122,7 +161,7 @@ public static partial class ReplyText
         // Outlook's header block: "From: …" followed within a few lines by "Sent:"/"Date:" and "To:"/"Subject:".
         if (HeaderBlockFrom().IsMatch(line))
         {
-            var next = lines.Skip(i + 1).Take(4).Select(l => l.Trim()).ToList();
+            var next = lines.Skip(i + 1).Take(4).Select(l => l.Trim()).Where(l => l.Length <= MaxMarkerLineChars).ToList();
             return next.Any(l => HeaderBlockDate().IsMatch(l)) && next.Any(l => HeaderBlockTo().IsMatch(l));
         }
 
@@ -157,9 +196,6 @@ public static partial class ReplyText
     // Where Gmail, Apple Mail, Thunderbird and Outlook (web and desktop) begin the quoted history.
     [GeneratedRegex(@"<div[^>]+class=""?[^"">]*gmail_quote|<blockquote\b|<div[^>]+class=""?moz-cite-prefix|<div[^>]+id=""?(divRplyFwdMsg|appendonsend)|<hr[^>]+id=""?stopSpelling|<div[^>]+style=""[^""]*border-top:\s*solid\s*#[0-9a-f]{6}\s*1\.0pt", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex HtmlQuoteStart();
-
-    [GeneratedRegex(@"[ \t]{2,}", RegexOptions.NonBacktracking)]
-    private static partial Regex Spaces();
 
     [GeneratedRegex(@"<head\b[^>]*>.*?</head\s*>|<style\b[^>]*>.*?</style\s*>|<script\b[^>]*>.*?</script\s*>", RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.NonBacktracking)]
     private static partial Regex NonContent();

@@ -50,6 +50,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemorySuppressionStore>();
         services.AddSingleton<InMemoryInboundStore>();
         services.AddSingleton<InMemoryCaptureStore>();
+        services.AddSingleton<InMemoryReturnPathKeyStore>();
 
         // Redis.
         services.AddSingleton<IConnectionMultiplexer>(sp =>
@@ -64,6 +65,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisSuppressionStore>();
         services.AddSingleton<RedisInboundStore>();
         services.AddSingleton<RedisCaptureStore>();
+        services.AddSingleton<RedisReturnPathKeyStore>();
 
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
@@ -76,6 +78,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ISuppressionStore>(sp => Pick<ISuppressionStore, RedisSuppressionStore, InMemorySuppressionStore>(sp));
         services.AddSingleton<IInboundStore>(sp => Pick<IInboundStore, RedisInboundStore, InMemoryInboundStore>(sp));
         services.AddSingleton<ICaptureStore>(sp => Pick<ICaptureStore, RedisCaptureStore, InMemoryCaptureStore>(sp));
+        services.AddSingleton<IReturnPathKeyStore>(sp => Pick<IReturnPathKeyStore, RedisReturnPathKeyStore, InMemoryReturnPathKeyStore>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
             : new InMemoryStorage());

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Text;
 
 namespace SendApi.Core.Domains;
 
@@ -14,6 +15,11 @@ public static class DomainNames
     /// (<c>Bücher.Example</c> → <c>xn--bcher-kva.example</c>), which is how DNS and the DKIM
     /// <c>d=</c> tag spell them (RFC 8616). Refuses what is not a host name with at least two
     /// labels: IP addresses, underscores, empty labels, labels over 63 octets.
+    /// Look-alike spellings are mapped as IDNA (UTS #46) maps them, so that a name has one
+    /// spelling whatever was typed: fullwidth letters (<c>ｒｅｐｌｙ</c>) and other compatibility
+    /// forms by NFKC, the ideographic and fullwidth full stops (<c>。．｡</c>) to '.', then
+    /// <see cref="IdnMapping"/> (ICU's UTS #46 on Linux). The first two steps are done here as
+    /// well so that they hold without ICU (invariant globalization).
     /// </summary>
     public static bool TryNormalize(string? input, [NotNullWhen(true)] out string? name)
     {
@@ -24,6 +30,17 @@ public static class DomainNames
             return false;
         }
 
+        try
+        {
+            text = text.Normalize(NormalizationForm.FormKC);
+        }
+        catch (ArgumentException)
+        {
+            // Not valid UTF-16 (a lone surrogate): not a name.
+            return false;
+        }
+
+        text = text.Replace('\u3002', '.').Replace('\uFF0E', '.').Replace('\uFF61', '.');
         if (text.EndsWith('.'))
         {
             text = text[..^1];

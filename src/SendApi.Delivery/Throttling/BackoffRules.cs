@@ -32,13 +32,37 @@ internal sealed class BackoffRules
         new() { Name = "too-many", Pattern = @"^421\b.*\btoo many\b" },
     ];
 
+    /// <summary>What a rule's pattern reads of a reply: the words that say "slow down" come first.</summary>
+    private const int MaxMatchedChars = 1024;
+
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
+
     private readonly List<(BackoffRule Rule, Regex Regex, TimeSpan Duration)> _rules;
 
     public BackoffRules(IReadOnlyList<BackoffRule> configured)
     {
         _rules = [.. (configured.Count > 0 ? configured : Defaults).Select(r => (r,
-            new Regex(r.Pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)),
+            Compile(r.Pattern),
             Durations.Parse(r.Duration, $"Delivery:BackoffRules:{r.Name}:Duration")))];
+    }
+
+    /// <summary>
+    /// An operator's pattern, matched against replies a remote server chose: in linear time when
+    /// the pattern allows it; a pattern that needs backtracking (lookarounds, backreferences) reads
+    /// at most <see cref="MaxMatchedChars"/> and gives up after <see cref="MatchTimeout"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pattern is not a regular expression.</exception>
+    public static Regex Compile(string pattern)
+    {
+        const RegexOptions options = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant;
+        try
+        {
+            return new Regex(pattern, options | RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, options, MatchTimeout);
+        }
     }
 
     /// <summary>The first rule the reply matches, if any. Only temporary failures ever slow a domain down.</summary>
@@ -50,11 +74,23 @@ internal sealed class BackoffRules
         }
 
         var text = reply.ToString();
+        if (text.Length > MaxMatchedChars)
+        {
+            text = text[..MaxMatchedChars];
+        }
+
         foreach (var (rule, regex, duration) in _rules)
         {
-            if (regex.IsMatch(text))
+            try
             {
-                return (rule, duration);
+                if (regex.IsMatch(text))
+                {
+                    return (rule, duration);
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // A pattern too costly for this reply does not match it; the reply still counts.
             }
         }
 

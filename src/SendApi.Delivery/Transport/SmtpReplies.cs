@@ -7,15 +7,16 @@ namespace SendApi.Delivery.Transport;
 /// <summary>Turns MailKit's responses and errors into <see cref="SmtpReply"/>s, splitting off the enhanced status code.</summary>
 internal static partial class SmtpReplies
 {
-    [GeneratedRegex(@"^(?<enhanced>[245]\.\d{1,3}\.\d{1,3})\s+(?<text>.*)$", RegexOptions.Singleline)]
+    // Only the code: the text after it is taken as it is, so the regex never walks a long reply.
+    [GeneratedRegex(@"^[245]\.[0-9]{1,3}\.[0-9]{1,3}\s", RegexOptions.NonBacktracking)]
     private static partial Regex Enhanced();
 
     public static SmtpReply From(int code, string? text)
     {
         text = (text ?? "").Trim();
-        var match = Enhanced().Match(text);
+        var match = Enhanced().Match(text.Length > 16 ? text[..16] : text);
         return match.Success
-            ? new SmtpReply(code, match.Groups["enhanced"].Value, match.Groups["text"].Value)
+            ? new SmtpReply(code, text[..(match.Length - 1)], text[match.Length..].TrimStart())
             : new SmtpReply(code, null, text);
     }
 

@@ -9,6 +9,7 @@ namespace SendApi.Storage.Redis;
 /// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
 /// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail),
 /// <c>capture:{id}</c> and <c>captures*</c> (captured mail).
+/// <c>returnpath</c> (the return-path signing key and cut-over).
 /// </summary>
 internal sealed class RedisKeys(string prefix)
 {
@@ -88,6 +89,8 @@ internal sealed class RedisKeys(string prefix)
     public string CaptureIndexPrefix => $"{Prefix}account:";
 
     public const string CaptureIndexSuffix = ":captures";
+    /// <summary>Hash of the return-path signing state (fields: key, since), shared by every instance.</summary>
+    public string ReturnPath => $"{Prefix}returnpath";
 
     public static string RecipientField(int index) => $"r:{index}";
 }

@@ -34,7 +34,7 @@ public sealed class DeliveryEngineTests(DeliveryWorld world, ITestOutputHelper o
     }
 
     [Fact]
-    public async Task Return_path_names_the_message_and_the_recipient()
+    public async Task Return_path_names_the_message_and_the_recipient_and_is_signed()
     {
         await using var app = new SendApiApp(world.Settings(new() { ["Delivery:ReturnPathDomain"] = "bounces.sendapi.test" }));
         var http = app.Client();
@@ -42,10 +42,11 @@ public sealed class DeliveryEngineTests(DeliveryWorld world, ITestOutputHelper o
         var id = await http.SendAsync(Message(to));
 
         var received = (await world.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(to)))[0];
-        Assert.Equal($"bounces+{id}-0@bounces.sendapi.test", received.MailFrom);
-        Assert.True(ReturnPath.TryDecode(received.MailFrom, out var messageId, out var index));
-        Assert.Equal(id, messageId);
-        Assert.Equal(0, index);
+        Assert.Matches($"^bounces\\+{id}-0-[a-z2-7]{{8}}@bounces\\.sendapi\\.test$", received.MailFrom);
+        Assert.True(ReturnPath.TryDecode(received.MailFrom, out var decoded));
+        Assert.Equal(id, decoded.MessageId);
+        Assert.Equal(0, decoded.RecipientIndex);
+        Assert.NotNull(decoded.Signature);
     }
 
     [Fact]

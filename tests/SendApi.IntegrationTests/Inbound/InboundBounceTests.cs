@@ -48,6 +48,19 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         return sent;
     }
 
+    /// <summary>The inbound mail stored for the admin account and linked to message <paramref name="id"/>, in full.</summary>
+    private async Task<List<JsonNode>> InboundLinkedToAsync(string id)
+    {
+        var list = JsonNode.Parse(await _http.GetStringAsync("/inbound?limit=100"))!["data"]!.AsArray();
+        var linked = new List<JsonNode>();
+        foreach (var item in list.Where(i => (string?)i!["in_reply_to_message_id"] == id))
+        {
+            linked.Add(JsonNode.Parse(await _http.GetStringAsync($"/inbound/{(string)item!["id"]!}"))!);
+        }
+
+        return linked;
+    }
+
     private async Task<JsonNode?> SuppressionAsync(string address)
     {
         var response = await _http.GetAsync($"/suppressions/{Uri.EscapeDataString(address)}");
@@ -134,9 +147,7 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
     [Theory]
     [InlineData("x@gmail.test")]
     [InlineData("postmaster@example.test")]
-    [InlineData("bounces+0123456789abcdef0123456789abcdef-0@bounces.sendapi.test")]
     [InlineData("bounces+0123456789abcdef0123456789abcdef-0@gmail.test")]
-    [InlineData("not-a-return-path@bounces.sendapi.test")]
     public async Task Port_25_never_relays_even_from_loopback(string recipient)
     {
         var (ehlo, rcpt) = await InboundSmtp.TryRecipientAsync(_app.InboundPort, recipient);
@@ -144,6 +155,118 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         Assert.StartsWith("550 5.7.1", rcpt);
         Assert.DoesNotContain("AUTH", ehlo);
         Assert.Contains("STARTTLS", ehlo);
+    }
+
+    [Theory]
+    [InlineData("bounces+0123456789abcdef0123456789abcdef-0@bounces.sendapi.test")]
+    [InlineData("bounces+0123456789abcdef0123456789abcdef-0-abcdefgh@bounces.sendapi.test")]
+    [InlineData("not-a-return-path@bounces.sendapi.test")]
+    public async Task An_invented_return_path_is_an_unknown_mailbox(string recipient)
+    {
+        Assert.StartsWith("550 5.1.1", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, recipient)).Rcpt);
+    }
+
+    [Fact]
+    public async Task A_return_path_rewritten_to_name_another_recipient_is_refused_at_RCPT()
+    {
+        var carol = $"carol-{Guid.NewGuid():N}@example.test";
+        var dave = $"dave-{Guid.NewGuid():N}@throttled.test";
+        var sent = await InboundSmtp.SendAndDeliverAsync(_http, World, [carol, dave]);
+        var own = sent.ReturnPaths[carol];
+        Assert.Contains($"+{sent.Id}-0-", own, StringComparison.Ordinal);
+
+        // Carol knows her return path; she writes Dave's index into it, and the unsigned form.
+        var forged = own.Replace($"{sent.Id}-0-", $"{sent.Id}-1-", StringComparison.Ordinal);
+        var unsigned = $"bounces+{sent.Id}-1@{ReturnPathDomain}";
+
+        Assert.StartsWith("550 5.1.1", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, forged)).Rcpt);
+        Assert.StartsWith("550 5.1.1", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, unsigned)).Rcpt);
+        Assert.StartsWith("250", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, own)).Rcpt);
+        Assert.StartsWith("250", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, sent.ReturnPaths[dave])).Rcpt);
+    }
+
+    [Fact]
+    public async Task A_DSN_to_a_shared_return_path_acts_only_on_the_recipients_of_that_transaction()
+    {
+        var anna = $"anna-{Guid.NewGuid():N}@example.test";
+        var ben = $"ben-{Guid.NewGuid():N}@example.test";
+        var dave = $"dave-{Guid.NewGuid():N}@throttled.test";
+        var sent = await InboundSmtp.SendAndDeliverAsync(_http, World, [anna, ben, dave]);
+        var shared = sent.ReturnPaths[anna];
+        Assert.Equal(shared, sent.ReturnPaths[ben]);
+        Assert.Contains($"+{sent.Id}-m-", shared, StringComparison.Ordinal);
+
+        // Anna's copy names the "several" return path; she reports Dave (another transaction) and a stranger.
+        foreach (var victim in new[] { dave, "stranger@example.test" })
+        {
+            var forged = InboundSmtp.Fixture("postfix-user-unknown.eml", shared, sent.MessageIdHeader, "carol@example.org", victim);
+            Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "", shared, forged));
+        }
+
+        var message = await _http.GetMessageAsync(sent.Id);
+        Assert.Equal("delivered", (string?)message.Recipient(dave)["status"]);
+        Assert.Empty(message.Events("bounced"));
+        Assert.Null(await SuppressionAsync(dave));
+        Assert.Null(await SuppressionAsync("stranger@example.test"));
+        Assert.Equal(2, (await InboundLinkedToAsync(sent.Id)).Count);
+
+        // Ben's own MTA reporting Ben through the same return path is acted on.
+        var genuine = InboundSmtp.Fixture("postfix-user-unknown.eml", shared, sent.MessageIdHeader, "carol@example.org", ben);
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "", shared, genuine));
+        message = await _http.GetMessageAsync(sent.Id);
+        Assert.Equal("bounced", (string?)message.Recipient(ben)["status"]);
+        Assert.Equal("delivered", (string?)message.Recipient(anna)["status"]);
+        Assert.Equal("hard_bounce", (string?)(await SuppressionAsync(ben))?["reason"]);
+    }
+
+    [Fact]
+    public async Task A_DSN_naming_another_address_than_its_return_path_s_recipient_is_not_acted_on()
+    {
+        var sent = await SendAndDeliverAsync("erin");
+        var dsn = InboundSmtp.Fixture("postfix-user-unknown.eml", sent.ReturnPath, sent.MessageIdHeader, "carol@example.org", "someone-else@example.test");
+
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "", sent.ReturnPath, dsn));
+
+        var message = await _http.GetMessageAsync(sent.Id);
+        Assert.Equal("delivered", (string?)message.Recipient(sent.Recipient)["status"]);
+        Assert.Empty(message.Events("bounced"));
+        Assert.Null(await SuppressionAsync(sent.Recipient));
+        Assert.Null(await SuppressionAsync("someone-else@example.test"));
+        Assert.Single(await InboundLinkedToAsync(sent.Id));
+    }
+
+    [Fact]
+    public async Task A_DSN_from_a_real_sender_is_stored_as_mail_and_bounces_nobody()
+    {
+        var sent = await SendAndDeliverAsync("frank");
+        var dsn = InboundSmtp.Fixture("postfix-user-unknown.eml", sent.ReturnPath, sent.MessageIdHeader, "carol@example.org", sent.Recipient);
+
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "prankster@elsewhere.test", sent.ReturnPath, dsn));
+
+        var message = await _http.GetMessageAsync(sent.Id);
+        Assert.Equal("delivered", (string?)message.Recipient(sent.Recipient)["status"]);
+        Assert.Empty(message.Events("bounced"));
+        Assert.Null(await SuppressionAsync(sent.Recipient));
+        var stored = Assert.Single(await InboundLinkedToAsync(sent.Id));
+        Assert.Equal("prankster@elsewhere.test", (string?)stored["envelope"]!["mail_from"]);
+        Assert.Equal("Undelivered Mail Returned to Sender", (string?)stored["subject"]);
+    }
+
+    [Fact]
+    public async Task A_complaint_that_does_not_quote_our_message_or_names_a_stranger_suppresses_nobody()
+    {
+        var sent = await SendAndDeliverAsync("gina");
+        var otherMessage = InboundSmtp.Fixture("arf-abuse-report.eml", sent.ReturnPath, "someone-elses-message@elsewhere.test", "kate@mailprovider.example", sent.Recipient);
+        var stranger = InboundSmtp.Fixture("arf-abuse-report.eml", sent.ReturnPath, sent.MessageIdHeader, "kate@mailprovider.example", "stranger@example.test");
+
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "anyone@elsewhere.test", sent.ReturnPath, otherMessage));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "anyone@elsewhere.test", sent.ReturnPath, stranger));
+
+        var message = await _http.GetMessageAsync(sent.Id);
+        Assert.Empty(message.Events("complained"));
+        Assert.Null(await SuppressionAsync(sent.Recipient));
+        Assert.Null(await SuppressionAsync("stranger@example.test"));
+        Assert.Equal(2, (await InboundLinkedToAsync(sent.Id)).Count);
     }
 
     [Fact]

@@ -27,15 +27,32 @@ internal static partial class InboundSmtp
         return new Sent(id, recipient, received.MailFrom, messageIdHeader);
     }
 
+    /// <summary>A message sent to several recipients: each one's return path as its MX received it (one transaction per domain).</summary>
+    public sealed record SentToSeveral(string Id, string MessageIdHeader, IReadOnlyDictionary<string, string> ReturnPaths);
+
+    /// <summary>Sends one message to <paramref name="recipients"/> (fresh addresses at the MX's domains) and waits until the MX took it for all.</summary>
+    public static async Task<SentToSeveral> SendAndDeliverAsync(HttpClient http, DeliveryWorld world, IReadOnlyList<string> recipients)
+    {
+        var patience = TimeSpan.FromSeconds(20);
+        var id = await http.SendAsync(new { from = "orders@acme.test", to = recipients, subject = "Your order", text = "Thanks" });
+        await http.WaitForStatusAsync(id, patience, "delivered");
+        var transactions = recipients.Select(r => r[(r.IndexOf('@') + 1)..]).Distinct().Count();
+        var received = await world.Mx1.WaitForMessagesAsync(transactions, patience, m => m.RcptTos.Any(recipients.Contains));
+        var returnPaths = received.SelectMany(m => m.RcptTos.Where(recipients.Contains).Select(r => (r, m.MailFrom))).ToDictionary(p => p.r, p => p.MailFrom);
+        var messageIdHeader = MimeKit.MimeMessage.Load(new MemoryStream(received[0].Raw)).MessageId ?? throw new InvalidOperationException("The delivered message has no Message-ID");
+        return new SentToSeveral(id, messageIdHeader, returnPaths);
+    }
+
     /// <summary>Sends <paramref name="message"/> and returns the reply to the end of DATA.</summary>
-    public static async Task<string> DeliverAsync(int port, string mailFrom, string rcptTo, string message)
+    /// <param name="smtpUtf8">Asks for SMTPUTF8 (RFC 6531), which a non-ASCII address needs.</param>
+    public static async Task<string> DeliverAsync(int port, string mailFrom, string rcptTo, string message, bool smtpUtf8 = false)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", port);
         var smtp = new RawSmtp(tcp.GetStream());
         Assert.StartsWith("220", await smtp.ReadReplyAsync());
         await smtp.CommandAsync("EHLO mx.reporter.test", "250");
-        await smtp.CommandAsync($"MAIL FROM:<{mailFrom}>", "250");
+        await smtp.CommandAsync($"MAIL FROM:<{mailFrom}>{(smtpUtf8 ? " SMTPUTF8" : "")}", "250");
         await smtp.CommandAsync($"RCPT TO:<{rcptTo}>", "250");
         await smtp.CommandAsync("DATA", "354");
         var crlf = LineEnd().Replace(message.TrimEnd(), "\r\n");
@@ -46,15 +63,15 @@ internal static partial class InboundSmtp
         return reply;
     }
 
-    /// <summary>The reply to RCPT TO (after EHLO and MAIL FROM:&lt;&gt;), and the EHLO reply.</summary>
-    public static async Task<(string Ehlo, string Rcpt)> TryRecipientAsync(int port, string rcptTo)
+    /// <summary>The reply to RCPT TO (after EHLO and MAIL FROM:&lt;spammer@elsewhere.test&gt;), and the EHLO reply.</summary>
+    public static async Task<(string Ehlo, string Rcpt)> TryRecipientAsync(int port, string rcptTo, bool smtpUtf8 = false)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", port);
         var smtp = new RawSmtp(tcp.GetStream());
         Assert.StartsWith("220", await smtp.ReadReplyAsync());
         var ehlo = await smtp.CommandAsync("EHLO relay-tester.test", "250");
-        await smtp.CommandAsync("MAIL FROM:<spammer@elsewhere.test>", "250");
+        await smtp.CommandAsync($"MAIL FROM:<spammer@elsewhere.test>{(smtpUtf8 ? " SMTPUTF8" : "")}", "250");
         await smtp.WriteAsync($"RCPT TO:<{rcptTo}>\r\n");
         var reply = await smtp.ReadReplyAsync();
         await smtp.CommandAsync("QUIT", "221");

@@ -7,6 +7,7 @@ using SendApi.Api.Features.Submission;
 using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
 using SendApi.Delivery;
+using SendApi.Delivery.ReturnPaths;
 using SendApi.Smtp;
 using SendApi.Storage.Embedded;
 
@@ -56,12 +57,16 @@ public sealed class InboundStoreFailureTests
                 [], new Dictionary<string, string>(), T0, $"{id}@sendapi.test", 3),
             "abc"u8.ToArray(), null), default);
         var failing = new FailingStore(store, failFind, failRecord);
-        var delivery = Options.Create(new DeliveryOptions { ReturnPathDomain = "bounces.sendapi.test" });
+        var delivery = Options.Create(new DeliveryOptions { ReturnPathDomain = "bounces.sendapi.test", HeloName = "mx.sendapi.test" });
+        var signing = new ReturnPathSigning(new InMemoryReturnPathKeyStore(), delivery, time, NullLogger<ReturnPathSigning>.Instance);
+        var inboundOptions = Options.Create(InboundDomain());
         var handler = new InboundSmtpHandler(
-            failing, failInbound ? new FailingInboundStore() : new InMemoryInboundStore(time), new InboundRecorder(failing, new InMemorySuppressionStore(), time), delivery,
-            Options.Create(InboundDomain()), time, NullLogger<InboundSmtpHandler>.Instance);
+            failing, failInbound ? new FailingInboundStore() : new InMemoryInboundStore(time), new InboundRecorder(failing, new InMemorySuppressionStore(), time),
+            new InboundAddresses(failing, signing, delivery, inboundOptions, Options.Create(new SmtpOptions())),
+            inboundOptions, time, NullLogger<InboundSmtpHandler>.Instance);
         var session = new SmtpSessionInfo(SubmissionListeners.InboundProfile(), new IPEndPoint(IPAddress.Loopback, 40000), "mx.test", false, null, "s1");
-        return (handler, session, ReturnPath.Encode(id, [0], "bounces.sendapi.test"));
+        var keys = await signing.GetAsync(default);
+        return (handler, session, ReturnPath.Encode(id, [0], "example.test", "bounces.sendapi.test", keys.Key));
     }
 
     [Fact]

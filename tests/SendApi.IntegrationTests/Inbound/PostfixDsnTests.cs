@@ -94,7 +94,8 @@ public sealed class PostfixDsnTests(ITestOutputHelper output) : IAsyncLifetime
             Patience,
             "the refusal of the recipient by the next hop");
         var dsnSentLine = await _postfix.WaitForLogLineAsync(
-            line => line.Contains($"to=<bounces+{id}-0@{ReturnPathDomain}>", StringComparison.OrdinalIgnoreCase) && line.Contains("status=sent", StringComparison.Ordinal),
+            line => line.Contains($"to=<bounces+{id}-0-", StringComparison.OrdinalIgnoreCase) && line.Contains($"@{ReturnPathDomain}>", StringComparison.OrdinalIgnoreCase)
+                && line.Contains("status=sent", StringComparison.Ordinal),
             Patience,
             "the DSN accepted by SendApi's port 25");
         var dsn = _postfix.SentContent(QueueId(dsnSentLine));

@@ -19,6 +19,7 @@ public sealed class DeliveryOptionsValidationTests
     [InlineData("Delivery__RetrySchedule")]
     [InlineData("Delivery__HeloName")]
     [InlineData("Delivery__Mode")]
+    [InlineData("Delivery__ReturnPathKey")]
     public void Each_bad_setting_is_named_with_its_environment_variable(string variable)
     {
         var options = new DeliveryOptions();
@@ -29,6 +30,7 @@ public sealed class DeliveryOptionsValidationTests
             case "Delivery__RetrySchedule": options.RetrySchedule = "1m,,soon"; break;
             case "Delivery__HeloName": options.HeloName = "not a host"; break;
             case "Delivery__Mode": options.Mode = "sandbox"; break;
+            case "Delivery__ReturnPathKey": options.ReturnPathKey = "too-short-to-be-a-secret"; break;
         }
 
         var result = _validation.Validate(null, options);

@@ -11,6 +11,9 @@ public sealed class DomainNamesTests
     [InlineData("bücher.example", "xn--bcher-kva.example")]
     [InlineData("xn--bcher-kva.example", "xn--bcher-kva.example")]
     [InlineData("a-b.c0.io", "a-b.c0.io")]
+    [InlineData("ｒｅｐｌｙ.acme.test", "reply.acme.test")]
+    [InlineData("reply。acme．test", "reply.acme.test")]
+    [InlineData("REPLY｡ＡＣＭＥ.test。", "reply.acme.test")]
     public void Normalizes_to_lower_case_ascii(string input, string expected)
     {
         Assert.True(DomainNames.TryNormalize(input, out var name));

@@ -31,9 +31,9 @@ public sealed class DeliveryStatusNotificationTests
     {
         var bounce = Fixtures.Classify("rfc3464-simple-failure.eml").As<Bounce>();
 
-        Assert.True(ReturnPath.TryDecode(bounce.Original.ReturnPath!, out var messageId, out var index));
-        Assert.Equal("01jxa3k9v2m8q4r7t6y5w3e2d1", messageId);
-        Assert.Equal(0, index);
+        Assert.True(ReturnPath.TryDecode(bounce.Original.ReturnPath!, out var decoded));
+        Assert.Equal("01jxa3k9v2m8q4r7t6y5w3e2d1", decoded.MessageId);
+        Assert.Equal(0, decoded.RecipientIndex);
     }
 
     [Theory]
@@ -42,7 +42,7 @@ public sealed class DeliveryStatusNotificationTests
     [InlineData("bounces+a.b-0@mail.shop.example")]
     public void Return_paths_whose_id_is_not_ours_do_not_decode(string address)
     {
-        Assert.False(ReturnPath.TryDecode(address, out _, out _));
+        Assert.False(ReturnPath.TryDecode(address, out _));
     }
 
     [Fact]

@@ -12,16 +12,18 @@ namespace SendApi.Api.Features.Inbound;
 /// (a soft report after a 250 is news, not a new state), a complaint adds a <c>complained</c>
 /// event and suppresses the address. Suppressions are written first: they are idempotent, so a
 /// retry after a failed timeline write repeats nothing that matters.
+/// A report is acted on only about recipients it may speak of (its return path's), and a
+/// complaint only when it quotes the message itself (our Message-ID): anyone can write a report,
+/// and one that does not match must never suppress somebody else.
 /// </summary>
 internal sealed partial class InboundRecorder(IMessageStore messages, ISuppressionStore suppressions, TimeProvider time)
 {
-    /// <param name="recipientIndex">From the return path: the recipient, or null when the transaction carried several.</param>
-    /// <returns>False when the message is no longer stored.</returns>
-    public async Task<bool> RecordAsync(string messageId, int? recipientIndex, InboundReport report, CancellationToken cancellationToken)
+    /// <param name="scope">The recipients the report may speak of.</param>
+    public async Task<ReportOutcome> RecordAsync(string messageId, ReportScope scope, InboundReport report, CancellationToken cancellationToken)
     {
         if (await messages.FindAsync(messageId, cancellationToken) is not { } message)
         {
-            return false;
+            return ReportOutcome.MessageGone;
         }
 
         var now = time.GetUtcNow();
@@ -31,20 +33,30 @@ internal sealed partial class InboundRecorder(IMessageStore messages, ISuppressi
         switch (report)
         {
             case Bounce bounce:
-                foreach (var (index, entry) in Match(message.Envelope, recipientIndex, bounce.Recipients))
+                var reportable = bounce.Recipients.Where(e => e.Kind != BounceKind.Unknown || e.Action.Equals("failed", StringComparison.OrdinalIgnoreCase)).ToList();
+                if (reportable.Count == 0)
+                {
+                    return ReportOutcome.NothingToRecord;
+                }
+
+                foreach (var (index, entry) in Match(message.Envelope, scope, reportable))
                 {
                     Bounced(message, index, entry, now, updates, events, suppress);
                 }
 
                 break;
-            case Complaint complaint:
-                Complained(message, recipientIndex, complaint, now, events, suppress);
+            case Complaint complaint when ComplainedAbout(message.Envelope, scope, complaint) is { } index:
+                Complained(message, index, complaint, now, events, suppress);
                 break;
+            case Complaint:
+                break;
+            default:
+                return ReportOutcome.NothingToRecord;
         }
 
         if (events.Count == 0)
         {
-            return true;
+            return ReportOutcome.NotAboutThisMessage;
         }
 
         foreach (var suppression in suppress)
@@ -52,7 +64,7 @@ internal sealed partial class InboundRecorder(IMessageStore messages, ISuppressi
             await suppressions.AddAsync(message.Envelope.AccountId, suppression, cancellationToken);
         }
 
-        return await messages.RecordAsync(messageId, updates, events, cancellationToken);
+        return await messages.RecordAsync(messageId, updates, events, cancellationToken) ? ReportOutcome.Recorded : ReportOutcome.MessageGone;
     }
 
     private static void Bounced(
@@ -87,15 +99,10 @@ internal sealed partial class InboundRecorder(IMessageStore messages, ISuppressi
     }
 
     private static void Complained(
-        StoredMessage message, int? recipientIndex, Complaint complaint, DateTimeOffset now,
+        StoredMessage message, int index, Complaint complaint, DateTimeOffset now,
         List<MessageEvent> events, List<Suppression> suppress)
     {
-        var recipients = message.Envelope.Recipients;
-        var index = recipientIndex is { } i && i < recipients.Count ? i
-            : complaint.OriginalRecipient is { } original && IndexOf(recipients, original) is { } found ? found
-            : recipients.Count == 1 ? 0
-            : (int?)null;
-        var address = index is { } at ? recipients[at].Address : null;
+        var address = message.Envelope.Recipients[index].Address;
         var detail = string.Join("; ", new[]
         {
             $"feedback: {complaint.FeedbackType ?? "unspecified"}",
@@ -103,48 +110,57 @@ internal sealed partial class InboundRecorder(IMessageStore messages, ISuppressi
             complaint.SourceIp is null ? null : $"source ip {complaint.SourceIp}",
         }.Where(f => f is not null));
         events.Add(new MessageEvent(MessageEventTypes.Complained, now, address, detail));
-        if (address is not null)
-        {
-            suppress.Add(new Suppression(SuppressionAddresses.Normalize(address), SuppressionReasons.Complaint,
-                complaint.FeedbackType ?? "complaint", message.Envelope.Id, now));
-        }
+        suppress.Add(new Suppression(SuppressionAddresses.Normalize(address), SuppressionReasons.Complaint,
+            complaint.FeedbackType ?? "complaint", message.Envelope.Id, now));
     }
 
     /// <summary>
-    /// Which envelope recipient each failure or delay is about. A return path naming one recipient
-    /// settles it (the report's entry for that address, else its first failure); otherwise each
-    /// entry is matched on Final-Recipient or Original-Recipient. Success entries are skipped.
+    /// The recipient a complaint is about, when it is about this message: its copy of the
+    /// original carries our Message-ID, and the recipient it names (Original-Rcpt-To, else the
+    /// original's single To) is one the return path was given for. Providers often redact the
+    /// recipient; then the return path's single recipient, or the message's only one, says who.
     /// </summary>
-    private static IEnumerable<(int Index, BouncedRecipient Entry)> Match(MessageEnvelope envelope, int? recipientIndex, IReadOnlyList<BouncedRecipient> entries)
+    private static int? ComplainedAbout(MessageEnvelope envelope, ReportScope scope, Complaint complaint)
     {
-        var reportable = entries.Where(e => e.Kind != BounceKind.Unknown || e.Action.Equals("failed", StringComparison.OrdinalIgnoreCase)).ToList();
-        if (recipientIndex is { } index)
+        if (complaint.OriginalMessageId is not { } quoted || !quoted.Trim().Trim('<', '>').Equals(envelope.MessageIdHeader, StringComparison.Ordinal))
         {
-            if (index >= envelope.Recipients.Count)
-            {
-                yield break;
-            }
-
-            var address = envelope.Recipients[index].Address;
-            var entry = reportable.FirstOrDefault(e => SameAddress(e.FinalRecipient, address) || SameAddress(e.OriginalRecipient, address))
-                ?? reportable.FirstOrDefault(e => e.Kind == BounceKind.Hard)
-                ?? reportable.FirstOrDefault();
-            if (entry is not null)
-            {
-                yield return (index, entry);
-            }
-
-            yield break;
+            return null;
         }
 
+        if (complaint.OriginalRecipient is { } named)
+        {
+            return IndexOf(envelope.Recipients, named) is { } at && scope.Allows(at) ? at : null;
+        }
+
+        return scope.Single ?? (envelope.Recipients.Count == 1 && scope.Allows(0) ? 0 : null);
+    }
+
+    /// <summary>
+    /// Which envelope recipient each failure or delay is about. An entry that names a recipient
+    /// (Original-Recipient, else Final-Recipient) counts for that recipient, and only when the
+    /// return path was given for it: a report naming anyone else is not acted on. An entry that
+    /// names nobody (a plain-text bounce that quotes no address) is about the return path's
+    /// recipient, when it was given for one.
+    /// </summary>
+    private static IEnumerable<(int Index, BouncedRecipient Entry)> Match(MessageEnvelope envelope, ReportScope scope, IReadOnlyList<BouncedRecipient> reportable)
+    {
         var seen = new HashSet<int>();
         foreach (var entry in reportable)
         {
             var found = (entry.OriginalRecipient is { } original ? IndexOf(envelope.Recipients, original) : null)
                 ?? (entry.FinalRecipient is { } final ? IndexOf(envelope.Recipients, final) : null);
-            if (found is { } at && seen.Add(at))
+            if (found is { } at && scope.Allows(at) && seen.Add(at))
             {
                 yield return (at, entry);
+            }
+        }
+
+        if (seen.Count == 0 && scope.Single is { } only)
+        {
+            var unnamed = reportable.Where(e => e.OriginalRecipient is null && e.FinalRecipient is null).ToList();
+            if ((unnamed.FirstOrDefault(e => e.Kind == BounceKind.Hard) ?? unnamed.FirstOrDefault()) is { } entry)
+            {
+                yield return (only, entry);
             }
         }
     }
@@ -187,9 +203,27 @@ internal sealed partial class InboundRecorder(IMessageStore messages, ISuppressi
 
         var code = int.Parse(match.Groups["code"].Value, CultureInfo.InvariantCulture);
         var enhanced = match.Groups["enhanced"].Success ? match.Groups["enhanced"].Value : status;
-        return new SmtpReply(code, enhanced, match.Groups["text"].Value.Trim());
+        return new SmtpReply(code, enhanced, diagnostic[match.Length..].Trim());
     }
 
-    [GeneratedRegex(@"^\s*(?:[a-z-]+;\s*)?(?<code>[245]\d\d)[ -]+(?:(?<enhanced>[245]\.\d{1,3}\.\d{1,3})\s*)?(?<text>.*)$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    // The type, code and enhanced code; the text after them is taken as it is, so that the regex
+    // never walks a long diagnostic (the inbound readers cut fields at a few KB anyway).
+    [GeneratedRegex(@"^\s*(?:[a-z-]+;\s*)?(?<code>[245][0-9][0-9])[ -]+(?:(?<enhanced>[245]\.[0-9]{1,3}\.[0-9]{1,3})\s*)?", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex DiagnosticReply();
+}
+
+/// <summary>What became of a report.</summary>
+internal enum ReportOutcome
+{
+    /// <summary>Written onto the message.</summary>
+    Recorded,
+
+    /// <summary>Nothing in it to record: a success notification, or not a report at all.</summary>
+    NothingToRecord,
+
+    /// <summary>It speaks of recipients its return path was not given for, or of another message: not acted on.</summary>
+    NotAboutThisMessage,
+
+    /// <summary>The message is no longer stored.</summary>
+    MessageGone,
 }

@@ -17,6 +17,7 @@ public static class InboundServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<InboundOptions>, InboundOptionsValidation>();
         services.AddSingleton<InboundRecorder>();
+        services.AddSingleton<InboundAddresses>();
         services.AddSingleton<InboundSmtpHandler>();
         return services;
     }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
-using SendApi.Delivery;
 using SendApi.Inbound;
 using SendApi.Smtp;
 using SmtpReply = SendApi.Smtp.SmtpReply;
@@ -12,25 +11,29 @@ using SmtpReply = SendApi.Smtp.SmtpReply;
 namespace SendApi.Api.Features.Inbound;
 
 /// <summary>
-/// Port 25, the delivery agent. Two kinds of address are ours and accepted: the return paths
-/// (VERP) of messages we still hold, and any address at a configured inbound domain. Everything
-/// else is refused at RCPT, so the listener can never relay, whoever connects.
-/// What arrives at a return path is classified: bounces and complaints are recorded on the
-/// message they are about; a person's reply or an auto-reply is stored as inbound mail of that
-/// message's account, linked to it. What arrives at an inbound domain is stored for the domain's
-/// account, linked to the message it answers when In-Reply-To or References name one.
+/// Port 25, the delivery agent. Three kinds of address are ours and accepted (see
+/// <see cref="InboundAddresses"/>): the signed return paths (VERP) of messages we still hold, any
+/// address at a configured inbound domain, and the postmaster. Everything else is refused at
+/// RCPT, so the listener can never relay, whoever connects.
+/// What arrives at a return path is classified. A DSN from the null sender or a complaint is
+/// recorded on the message it came back for, when it speaks of a recipient that return path was
+/// given for; anything else there (a person's reply, an auto-reply, a "bounce" from a real
+/// sender, a report that does not match) is stored as inbound mail of that message's account,
+/// linked to it, and acts on nothing. What arrives at an inbound domain is stored for the
+/// domain's account, linked to the message it answers when In-Reply-To or References name one.
 /// Nothing is acknowledged (250) before it is stored.
 /// </summary>
 internal sealed partial class InboundSmtpHandler(
     IMessageStore messages,
     IInboundStore inbound,
     InboundRecorder recorder,
-    IOptions<DeliveryOptions> delivery,
+    InboundAddresses addresses,
     IOptions<InboundOptions> options,
     TimeProvider time,
     ILogger<InboundSmtpHandler> logger) : ISmtpMessageHandler
 {
     private static readonly SmtpReply RelayingDenied = new(550, "5.7.1", "Relaying denied");
+    private static readonly SmtpReply NoSuchMailbox = new(550, "5.1.1", "No such mailbox here");
     private static readonly SmtpReply TryAgain = new(451, "4.3.0", "Temporary failure storing the message; please try again");
 
     public ValueTask<SmtpIdentity?> AuthenticateAsync(SmtpListenerProfile listener, string userName, string password, CancellationToken cancellationToken) =>
@@ -45,22 +48,25 @@ internal sealed partial class InboundSmtpHandler(
 
     public async ValueTask<SmtpReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
     {
-        switch (Resolve(address))
+        InboundTarget target;
+        try
         {
-            case Mailbox:
-                return null;
-            case ReturnPathOf target:
-                try
-                {
-                    // An address of a message we never sent (or no longer hold) is refused like a foreign one.
-                    return await messages.FindAsync(target.MessageId, cancellationToken) is null ? RelayingDenied : null;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogStoreFailed(logger, ex);
-                    return new SmtpReply(451, "4.3.0", "Temporary failure looking up the recipient; please try again");
-                }
+            target = await addresses.ResolveAsync(address, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStoreFailed(logger, ex);
+            return new SmtpReply(451, "4.3.0", "Temporary failure looking up the recipient; please try again");
+        }
 
+        switch (target)
+        {
+            case MailboxTarget or ReturnPathTarget:
+                return null;
+            case UnknownMailboxTarget:
+                // Ours, but no such return path: invented, tampered with, or of a message we no longer hold.
+                LogUnknownMailbox(logger, address, session.Remote?.Address.ToString() ?? "?");
+                return NoSuchMailbox;
             default:
                 LogRelayDenied(logger, address, session.Remote?.Address.ToString() ?? "?");
                 return RelayingDenied;
@@ -87,38 +93,39 @@ internal sealed partial class InboundSmtpHandler(
             return new SmtpReply(554, "5.6.0", $"The message could not be parsed: {ex.Message}");
         }
 
-        var report = InboundClassifier.Classify(mime, envelope.MailFrom);
-        var received = new Received(session, envelope, mime, raw, report, time.GetUtcNow());
-        var targets = envelope.Recipients.Select(r => (Address: r, Target: Resolve(r))).ToList();
+        var received = new Received(session, envelope, mime, raw, Classify(mime, envelope.MailFrom), time.GetUtcNow());
         try
         {
-            // RCPT accepted only our own addresses, so every recipient here is one of the two kinds.
-            var returnPaths = targets.Where(t => t.Target is ReturnPathOf).Select(t => (t.Address, Target: (ReturnPathOf)t.Target!)).ToList();
             var mail = new Dictionary<string, Delivery>(StringComparer.Ordinal);
-            if (report is Bounce or Complaint)
+            var returnPaths = new List<ReturnPathTarget>();
+            foreach (var recipient in envelope.Recipients)
             {
-                foreach (var byMessage in returnPaths.GroupBy(t => t.Target.MessageId))
+                switch (await addresses.ResolveAsync(recipient, cancellationToken))
                 {
-                    var recipientIndex = byMessage.Count() == 1 ? byMessage.First().Target.RecipientIndex : null;
-                    var recorded = await recorder.RecordAsync(byMessage.Key, recipientIndex, report, cancellationToken);
-                    LogRecorded(logger, report.GetType().Name.ToLowerInvariant(), byMessage.Key, recorded, received.Client);
-                }
-            }
-            else
-            {
-                // A person's answer to a return path: mail of the account that sent the message, linked to it.
-                foreach (var (address, target) in returnPaths)
-                {
-                    // Gone since RCPT (its retention ran out): 451, and the retry's RCPT is refused, so the sender learns it.
-                    var sent = await messages.FindAsync(target.MessageId, cancellationToken)
-                        ?? throw new InvalidOperationException($"Message {target.MessageId} expired during the transaction");
-                    Add(mail, sent.Envelope.AccountId, address, target.MessageId);
+                    case MailboxTarget mailbox:
+                        Add(mail, mailbox.Account, mailbox.Address, linkedTo: null);
+                        break;
+                    case ReturnPathTarget returnPath:
+                        returnPaths.Add(returnPath);
+                        break;
+                    default:
+                        // Accepted at RCPT, gone since (its message's retention ran out): 451, and
+                        // the retry's RCPT is refused, so the sender learns it.
+                        throw new InvalidOperationException($"{recipient} is no longer a recipient of ours");
                 }
             }
 
-            foreach (var (address, target) in targets.Where(t => t.Target is Mailbox).Select(t => (t.Address, (Mailbox)t.Target!)))
+            foreach (var byMessage in returnPaths.GroupBy(t => t.Message.Envelope.Id))
             {
-                Add(mail, target.Account, address, linkedTo: null);
+                var sent = byMessage.First().Message.Envelope;
+                if (!await ActedOnAsync(received, sent.Id, ReportScope.Union(byMessage.Select(t => t.Scope)), cancellationToken))
+                {
+                    // A person's answer, or a report not acted on: mail of the account that sent the message, linked to it.
+                    foreach (var target in byMessage)
+                    {
+                        Add(mail, sent.AccountId, target.Address, sent.Id);
+                    }
+                }
             }
 
             // One copy per account, whichever of its addresses the transaction named.
@@ -136,6 +143,48 @@ internal sealed partial class InboundSmtpHandler(
         }
 
         return new SmtpReply(250, "2.0.0", "Ok");
+    }
+
+    /// <summary>
+    /// Records a bounce or complaint that came to a return path; false when it is not one to act
+    /// on and is to be stored as mail instead. A DSN counts only from the null sender (RFC 3464
+    /// §2, RFC 5321 §4.5.5): a "bounce" from a real address is someone's message about one.
+    /// </summary>
+    private async Task<bool> ActedOnAsync(Received received, string messageId, ReportScope scope, CancellationToken cancellationToken)
+    {
+        var kind = received.Report.GetType().Name.ToLowerInvariant();
+        switch (received.Report)
+        {
+            case Bounce when received.Envelope.MailFrom.Length > 0:
+                LogNotActedOn(logger, kind, messageId, "it comes from a sender, not from the null sender <>", received.Client);
+                return false;
+            case Bounce or Complaint:
+                var outcome = await recorder.RecordAsync(messageId, scope, received.Report, cancellationToken);
+                if (outcome == ReportOutcome.NotAboutThisMessage)
+                {
+                    LogNotActedOn(logger, kind, messageId, "it speaks of a recipient this return path was not given for, or of another message", received.Client);
+                    return false;
+                }
+
+                LogRecorded(logger, kind, messageId, outcome, received.Client);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>What the message is; a message the readers cannot make sense of is a person's, and acts on nothing.</summary>
+    private InboundReport Classify(MimeMessage mime, string mailFrom)
+    {
+        try
+        {
+            return InboundClassifier.Classify(mime, mailFrom);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogUnclassified(logger, ex);
+            return new Reply();
+        }
     }
 
     private static void Add(Dictionary<string, Delivery> mail, string account, string address, string? linkedTo)
@@ -164,8 +213,8 @@ internal sealed partial class InboundSmtpHandler(
         if (delivery.LinkedTo is null && original is not null
             && await messages.FindIdByMessageIdHeaderAsync(account, original, cancellationToken) is { } reported)
         {
-            var recorded = await recorder.RecordAsync(reported, null, received.Report, cancellationToken);
-            LogRecorded(logger, received.Report.GetType().Name.ToLowerInvariant(), reported, recorded, received.Client);
+            var outcome = await recorder.RecordAsync(reported, ReportScope.AnyRecipient, received.Report, cancellationToken);
+            LogRecorded(logger, received.Report.GetType().Name.ToLowerInvariant(), reported, outcome, received.Client);
         }
 
         await StoreAsync(received, account, delivery.Recipients, delivery.LinkedTo, cancellationToken);
@@ -203,33 +252,6 @@ internal sealed partial class InboundSmtpHandler(
         return null;
     }
 
-    private Target? Resolve(string address)
-    {
-        var at = address.LastIndexOf('@');
-        if (at <= 0 || at == address.Length - 1)
-        {
-            return null;
-        }
-
-        var domain = address[(at + 1)..];
-        if (delivery.Value.ReturnPathDomain is { Length: > 0 } returnPathDomain
-            && domain.Equals(returnPathDomain, StringComparison.OrdinalIgnoreCase)
-            && ReturnPath.TryDecode(address, out var messageId, out var recipientIndex))
-        {
-            return new ReturnPathOf(messageId, recipientIndex);
-        }
-
-        return Core.Domains.DomainNames.TryNormalize(domain, out var name) && options.Value.Owners.TryGetValue(name, out var account)
-            ? new Mailbox(account)
-            : null;
-    }
-
-    private abstract record Target;
-
-    private sealed record ReturnPathOf(string MessageId, int? RecipientIndex) : Target;
-
-    private sealed record Mailbox(string Account) : Target;
-
     /// <summary>One account's share of a transaction: its recipients, and the message a return path among them names.</summary>
     private sealed class Delivery
     {
@@ -246,12 +268,21 @@ internal sealed partial class InboundSmtpHandler(
     [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: neither a return path nor an inbound domain of ours (relaying denied)")]
     private static partial void LogRelayDenied(ILogger logger, string address, string client);
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Inbound {Kind} for message {MessageId} from {Client} recorded: {Recorded}")]
-    private static partial void LogRecorded(ILogger logger, string kind, string messageId, bool recorded, string client);
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Inbound {Kind} for message {MessageId} from {Client}: {Outcome}")]
+    private static partial void LogRecorded(ILogger logger, string kind, string messageId, ReportOutcome outcome, string client);
 
     [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Inbound mail {InboundId} for account {Account} to {Recipients} from {Client} stored (answers message {InReplyTo}; a retry of it: {Retry})")]
     private static partial void LogStored(ILogger logger, string inboundId, string account, string recipients, string inReplyTo, string client, bool retry);
 
     [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "Storing inbound mail failed; the client was told to retry (451)")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: no such return path (invented, tampered with, or of a message no longer held)")]
+    private static partial void LogUnknownMailbox(ILogger logger, string address, string client);
+
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Warning, Message = "Inbound {Kind} for message {MessageId} from {Client} not acted on, stored as mail: {Why}")]
+    private static partial void LogNotActedOn(ILogger logger, string kind, string messageId, string why, string client);
+
+    [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "An inbound message could not be classified; it is stored as mail and acts on nothing")]
+    private static partial void LogUnclassified(ILogger logger, Exception exception);
 }
