@@ -65,7 +65,7 @@ internal static class CapturedPage
             : NotFound(id);
 
     private static IResult NotFound(string id) =>
-        Html(CapturedPageHtml.Notice("Not found", $"No captured message '{id}' (the newest Capture:MaxMessages are kept)."), StatusCodes.Status404NotFound);
+        Html(CapturedPageHtml.Notice("Not found", $"No captured message '{id}' (the newest Capture:MaxMessages, up to Capture:MaxBytes, are kept)."), StatusCodes.Status404NotFound);
 
     private static HtmlResult Html(string html, int status = StatusCodes.Status200OK) => new(html, status, PagePolicy, frameOptions: "DENY");
 
