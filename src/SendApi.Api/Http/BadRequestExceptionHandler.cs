@@ -69,6 +69,17 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
                 };
         }
 
+        if (bad.StatusCode == StatusCodes.Status400BadRequest && httpContext.Request.ContentLength == 0)
+        {
+            // The framework says "Implicit body inferred for parameter … Did you mean to use a Service instead?".
+            return new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = "The request has no body.",
+                Detail = "This request takes a JSON object as its body ('Content-Type: application/json'); see /swagger.",
+            };
+        }
+
         return bad.StatusCode switch
         {
             StatusCodes.Status413PayloadTooLarge => new ProblemDetails

@@ -133,6 +133,17 @@ public sealed class ProblemResponsesTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, string[]> { [key] = ["duplicate field"] }, Errors(problem));
     }
 
+    /// <summary>The framework's own words were "Implicit body inferred for parameter … Did you mean to use a Service instead?".</summary>
+    [Fact]
+    public async Task An_empty_body_is_400_saying_the_json_object_is_missing()
+    {
+        var problem = await ProblemAsync(await PostJsonAsync("/messages", ""), HttpStatusCode.BadRequest);
+
+        Assert.Equal("The request has no body.", (string?)problem["title"]);
+        Assert.DoesNotContain("Service", (string?)problem["detail"], StringComparison.Ordinal);
+        Assert.Contains("JSON object", (string?)problem["detail"], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Malformed_json_is_400_with_the_readers_message()
     {
