@@ -6,8 +6,10 @@ namespace SendApi.Api.Http;
 
 /// <summary>
 /// Gives the framework's empty error responses a problem+json body: 404 for an unknown route, 405
-/// for a known route with another method, 415 for a body that is not JSON. A response that already
-/// has a body (an API problem, a page of the Hangfire dashboard or Swagger UI) is left as it is.
+/// for a known route with another method, 413 for a body found too long while it was read (a
+/// chunked one: Kestrel stops it and leaves the response empty), 415 for a body that is not JSON.
+/// A response that already has a body (an API problem, a page of the Hangfire dashboard or
+/// Swagger UI) is left as it is.
 /// </summary>
 public static class StatusCodeProblems
 {
@@ -27,6 +29,7 @@ public static class StatusCodeProblems
                     Title = "Method not allowed.",
                     Detail = $"{http.Request.Path} does not take {http.Request.Method}; it takes {http.Response.Headers.Allow}.",
                 },
+                StatusCodes.Status413PayloadTooLarge => RequestSizeProblemMiddleware.TooLarge(http),
                 StatusCodes.Status415UnsupportedMediaType => BadRequestExceptionHandler.UnsupportedMediaType(http),
                 _ => new Microsoft.AspNetCore.Mvc.ProblemDetails(),
             };

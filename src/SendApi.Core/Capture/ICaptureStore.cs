@@ -1,14 +1,18 @@
 namespace SendApi.Core.Capture;
 
 /// <summary>
-/// Mail that capture mode kept instead of sending, bounded to the newest N across all accounts:
-/// storing a message and dropping the oldest beyond N is one atomic step, so the bound holds
-/// with several instances writing at once.
+/// Mail that capture mode kept instead of sending, bounded to the newest N across all accounts and
+/// to a total of bytes: storing a message and dropping the oldest beyond either bound is one atomic
+/// step, so the bounds hold with several instances writing at once.
 /// </summary>
 public interface ICaptureStore
 {
-    /// <summary>Stores the record and its bytes, then drops the oldest captures beyond <paramref name="maxMessages"/>.</summary>
-    Task StoreAsync(CapturedMessage message, ReadOnlyMemory<byte> raw, int maxMessages, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores the record and its bytes, then drops the oldest captures while there are more than
+    /// <paramref name="maxMessages"/> or their bytes add up to more than <paramref name="maxBytes"/>;
+    /// the newest is kept even when it alone is larger.
+    /// </summary>
+    Task StoreAsync(CapturedMessage message, ReadOnlyMemory<byte> raw, int maxMessages, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>Null when unknown, dropped, or outside <paramref name="scope"/>.</summary>
     Task<CapturedMessage?> FindAsync(CaptureScope scope, string id, CancellationToken cancellationToken);

@@ -44,7 +44,7 @@ internal sealed partial class CaptureTransport(
         SmtpReply reply;
         try
         {
-            await store.StoreAsync(captured, raw, options.Value.MaxMessages, cancellationToken);
+            await store.StoreAsync(captured, raw, options.Value.MaxMessages, options.Value.MaxBytes, cancellationToken);
             reply = new SmtpReply(250, "2.0.0", $"Ok: captured as {captured.Id}");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -11,6 +11,15 @@ namespace SendApi.Delivery.Routing;
 /// </summary>
 internal sealed class MxRouter(MxResolver resolver, AddressResolver addresses, SmtpTransport transport)
 {
+    // How far one transaction searches for a host that answers. Every MX host costs an address
+    // lookup (seconds when its DNS fails) and every address that doesn't answer a connect timeout
+    // (30 s by default), so a domain with a long list of dead ones (broken, or made so by whoever
+    // controls a recipient's domain) would hold a delivery worker for hours. Past either bound the
+    // attempt is deferred with the last answer, and retried as usual. Postfix stops at 5 addresses
+    // (smtp_mx_address_limit); these are wider.
+    internal const int MaxHostsLookedUp = 20;
+    internal const int MaxAddressesTried = 10;
+
     public async Task<(IReadOnlyList<SmtpReply> Replies, string? Via)> SendAsync(
         string domain, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, bool requireTls, CancellationToken cancellationToken)
     {
@@ -22,7 +31,8 @@ internal sealed class MxRouter(MxResolver resolver, AddressResolver addresses, S
 
         var hosts = ((MxResolution.Hosts)resolution).List;
         SmtpReply? last = null;
-        foreach (var host in hosts)
+        var tried = 0;
+        foreach (var host in hosts.Take(MaxHostsLookedUp))
         {
             IReadOnlyList<IPAddress> hostAddresses;
             try
@@ -52,6 +62,10 @@ internal sealed class MxRouter(MxResolver resolver, AddressResolver addresses, S
                 }
 
                 last = ((TransportResult.HostUnavailable)result).Reply;
+                if (++tried >= MaxAddressesTried)
+                {
+                    return (Same(last, recipients.Count), null);
+                }
             }
         }
 

@@ -13,12 +13,15 @@ internal sealed class InMemoryCaptureStore : ICaptureStore
     private readonly Dictionary<string, (CapturedMessage Message, byte[] Raw)> _byId = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _all = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<string>> _byAccount = new(StringComparer.Ordinal);
+    private long _bytes;
 
-    public Task StoreAsync(CapturedMessage message, ReadOnlyMemory<byte> raw, int maxMessages, CancellationToken cancellationToken)
+    public Task StoreAsync(CapturedMessage message, ReadOnlyMemory<byte> raw, int maxMessages, long maxBytes, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
+            Remove(message.Id);
             _byId[message.Id] = (message, raw.ToArray());
+            _bytes += raw.Length;
             _all.Add(message.Id);
             if (!_byAccount.TryGetValue(message.AccountId, out var ids))
             {
@@ -26,7 +29,7 @@ internal sealed class InMemoryCaptureStore : ICaptureStore
             }
 
             ids.Add(message.Id);
-            while (_all.Count > maxMessages)
+            while (_all.Count > 1 && (_all.Count > maxMessages || _bytes > maxBytes))
             {
                 Remove(_all.Min!);
             }
@@ -111,6 +114,7 @@ internal sealed class InMemoryCaptureStore : ICaptureStore
         }
 
         _all.Remove(id);
+        _bytes -= entry.Raw.Length;
         var ids = _byAccount[entry.Message.AccountId];
         ids.Remove(id);
         if (ids.Count == 0)

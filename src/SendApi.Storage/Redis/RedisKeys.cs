@@ -78,6 +78,9 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Hash of captured id → account, so that the scripts find an id's account index without reading its JSON.</summary>
     public string CaptureOwners => $"{Prefix}captures:owner";
 
+    /// <summary>The octets of all captured bytes (a counter), for Capture:MaxBytes.</summary>
+    public string CaptureBytes => $"{Prefix}captures:bytes";
+
     /// <summary>An account's captured ids (sorted set like <see cref="Captures"/>).</summary>
     public string CaptureIndex(string account) => $"{CaptureIndexPrefix}{account}{CaptureIndexSuffix}";
 

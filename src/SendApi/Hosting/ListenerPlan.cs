@@ -82,6 +82,7 @@ internal sealed class ListenerPlan(IReadOnlyList<PlannedListener> listeners)
         var change = listener.Role is ListenerRole.Http or ListenerRole.Https
             ? $"choose another with {listener.Setting}"
             : $"set {listener.Setting} to another port (0 turns that listener off)";
+        var rebind = listener.Role is ListenerRole.Http or ListenerRole.Https ? $"change {listener.Setting}" : "change Smtp__BindAddress";
         return error switch
         {
             SocketError.AccessDenied =>
@@ -89,14 +90,46 @@ internal sealed class ListenerPlan(IReadOnlyList<PlannedListener> listeners)
             SocketError.AddressAlreadyInUse =>
                 $"{what}: the port is already in use by another process (check with: ss -ltnp 'sport = :{listener.Port.ToString(CultureInfo.InvariantCulture)}'); stop it or {change}.",
             SocketError.AddressNotAvailable =>
-                $"{what}: {listener.Host} is not an address of this machine; {(listener.Role is ListenerRole.Http or ListenerRole.Https ? $"change {listener.Setting}" : "change Smtp__BindAddress")}.",
+                $"{what}: {listener.Host} is not an address of this machine; {rebind}.",
+            SocketError.AddressFamilyNotSupported =>
+                $"{what}: this machine has no IPv6; {rebind} to an IPv4 address or localhost.",
             _ => $"{what}: {error}; {change}.",
         };
     }
 
+    /// <summary>
+    /// The error Kestrel would meet binding this listener, or null. Kestrel binds "localhost" on
+    /// both loopbacks and fails when either port is taken (a machine without IPv6 has only the
+    /// first); "every address" on IPv6 in dual mode, falling back to IPv4 when that fails for any
+    /// reason but a taken port; an address as it is.
+    /// </summary>
     private static SocketError? Probe(PlannedListener listener)
     {
-        foreach (var address in ProbeAddresses(listener.Host))
+        var host = listener.Host;
+        var port = listener.Port;
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            var v4 = TryBind(IPAddress.Loopback, port);
+            var v6 = TryBind(IPAddress.IPv6Loopback, port);
+            return v4 is SocketError.AddressAlreadyInUse || v6 is SocketError.AddressAlreadyInUse ? SocketError.AddressAlreadyInUse
+                : v4 is not null && v6 is not null ? v4
+                : null;
+        }
+
+        if (!EndpointBinding.IsAnyAddress(host) && IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        {
+            return TryBind(address, port);
+        }
+
+        // Every address (a host name is bound as every address too).
+        var dualMode = TryBind(IPAddress.IPv6Any, port);
+        return dualMode is null or SocketError.AddressAlreadyInUse ? dualMode : TryBind(IPAddress.Any, port);
+    }
+
+    /// <summary>Binds and closes a socket at once (it never listens); the error, or null. Creating the socket is inside: without IPv6, that is what fails.</summary>
+    private static SocketError? TryBind(IPAddress address, int port)
+    {
+        try
         {
             using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             if (address.Equals(IPAddress.IPv6Any))
@@ -104,38 +137,12 @@ internal sealed class ListenerPlan(IReadOnlyList<PlannedListener> listeners)
                 socket.DualMode = true;
             }
 
-            try
-            {
-                socket.Bind(new IPEndPoint(address, listener.Port));
-                return null;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressFamilyNotSupported && address.AddressFamily == AddressFamily.InterNetworkV6)
-            {
-                // No IPv6 here: Kestrel falls back to IPv4 too; try the next address.
-            }
-            catch (SocketException ex)
-            {
-                return ex.SocketErrorCode;
-            }
+            socket.Bind(new IPEndPoint(address, port));
+            return null;
         }
-
-        return null;
-    }
-
-    /// <summary>The addresses Kestrel binds for a host, as <see cref="EndpointBinding.Listen"/> maps them.</summary>
-    private static IPAddress[] ProbeAddresses(string host)
-    {
-        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        catch (SocketException ex)
         {
-            return [IPAddress.Loopback];
+            return ex.SocketErrorCode;
         }
-
-        if (!EndpointBinding.IsAnyAddress(host) && IPAddress.TryParse(host.Trim('[', ']'), out var address))
-        {
-            return [address];
-        }
-
-        // Every address (a host name is bound as every address too): IPv6 dual mode, else IPv4.
-        return [IPAddress.IPv6Any, IPAddress.Any];
     }
 }

@@ -130,6 +130,36 @@ public abstract partial class CaptureModeTests(DeliveryWorld world, CaptureFixtu
     }
 
     [Fact]
+    public async Task Capture_MaxBytes_bounds_what_one_message_to_many_domains_keeps()
+    {
+        var storage = await StorageUnderTest.StartAsync(fixture.OnRedis);
+        _owned.Add(storage);
+        var settings = storage.Settings();
+        settings["Delivery:Mode"] = "capture";
+        settings["Capture:MaxBytes"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var app = new SendApiApp(settings);
+        _owned.Add(app);
+        var http = app.Client();
+
+        // Five transactions of about 410 KB each (300 KB in base64): two fit in a mebibyte.
+        var to = Enumerable.Range(0, 5).Select(i => Unique("wide", $"d{i}.example.test")).ToArray();
+        var id = await http.SendAsync(new
+        {
+            from = "a@acme.test",
+            to,
+            subject = "to five domains",
+            text = "x",
+            attachments = new[] { new { filename = "big.bin", content = Convert.ToBase64String(new byte[300_000]) } },
+        });
+        var status = await http.WaitForStatusAsync(id, Patience, "delivered");
+
+        Assert.All(to, address => Assert.Equal("delivered", (string?)status.Recipient(address)["status"]));
+        var kept = await http.CapturesOfAsync(id);
+        Assert.Equal(2, kept.Count);
+        Assert.True(kept.Sum(c => (long)c["size"]!) <= 1024 * 1024);
+    }
+
+    [Fact]
     public async Task An_account_sees_only_its_own_captures_and_an_admin_sees_everyone_s()
     {
         var app = App;

@@ -4,7 +4,7 @@ namespace SendApi.IntegrationTests.Capture;
 
 /// <summary>
 /// What both storage modes promise about captured mail: per-account visibility (admins see all),
-/// newest-first pages, exact bytes, the bound on the newest N across accounts, and deletion.
+/// newest-first pages, exact bytes, the bounds on the newest N and their bytes across accounts, and deletion.
 /// </summary>
 public abstract class CaptureStoreContract
 {
@@ -22,9 +22,19 @@ public abstract class CaptureStoreContract
     private static async Task<CapturedMessage> StoreAsync(ICaptureStore store, string account, DateTimeOffset at, string subject = "hello", int max = 1000)
     {
         var captured = Captured(account, at, subject);
-        await store.StoreAsync(captured, Raw("bytes of " + subject), max, default);
+        await store.StoreAsync(captured, Raw("bytes of " + subject), max, long.MaxValue, default);
         return captured;
     }
+
+    private static async Task<CapturedMessage> StoreSizedAsync(ICaptureStore store, DateTimeOffset at, string subject, int size, long maxBytes)
+    {
+        var captured = Captured("acct", at, subject);
+        await store.StoreAsync(captured, new byte[size], 1000, maxBytes, default);
+        return captured;
+    }
+
+    private static async Task<IEnumerable<string?>> SubjectsAsync(ICaptureStore store) =>
+        (await store.ListAsync(CaptureScope.Everyone, null, 100, default)).Items.Select(m => m.Subject);
 
     [Fact]
     public async Task A_capture_is_read_back_by_its_account_and_by_everyone_but_not_by_another_account()
@@ -32,7 +42,7 @@ public abstract class CaptureStoreContract
         var store = Create();
         var captured = Captured("acct", T0);
         var raw = "From: a\r\nSubject: \u00e9\r\n\r\n8-bit \u00fc body\r\n"u8.ToArray();
-        await store.StoreAsync(captured, raw, 1000, default);
+        await store.StoreAsync(captured, raw, 1000, long.MaxValue, default);
 
         Assert.Equal(captured.Subject, (await store.FindAsync(CaptureScope.Of("acct"), captured.Id, default))?.Subject);
         Assert.Equal(captured.Envelope.RcptTo, (await store.FindAsync(CaptureScope.Everyone, captured.Id, default))?.Envelope.RcptTo);
@@ -95,6 +105,38 @@ public abstract class CaptureStoreContract
         // A lower bound (a restart with a smaller Capture:MaxMessages) trims on the next write.
         await StoreAsync(store, "busy", T0.AddSeconds(4), "b4", max: 1);
         Assert.Equal(["b4"], (await store.ListAsync(CaptureScope.Of("busy"), null, 10, default)).Items.Select(m => m.Subject));
+    }
+
+    /// <summary>
+    /// One request makes many captures (a message to 50 domains is 50 transactions, each with the
+    /// whole message), so a bound on their number alone let one key fill memory with 50 times the
+    /// message size per request. The bytes are bounded too; the newest capture is always kept.
+    /// </summary>
+    [Fact]
+    public async Task Storing_past_the_byte_bound_drops_the_oldest_and_keeps_at_least_the_newest()
+    {
+        var store = Create();
+        var first = await StoreSizedAsync(store, T0, "s0", 100, maxBytes: 250);
+        await StoreSizedAsync(store, T0.AddSeconds(1), "s1", 100, maxBytes: 250);
+        Assert.Equal(["s1", "s0"], await SubjectsAsync(store));
+
+        await StoreSizedAsync(store, T0.AddSeconds(2), "s2", 100, maxBytes: 250);
+        Assert.Equal(["s2", "s1"], await SubjectsAsync(store));
+        Assert.Null(await store.GetRawAsync(CaptureScope.Everyone, first.Id, default));
+        Assert.DoesNotContain(first.Id, (await store.ListAsync(CaptureScope.Of("acct"), null, 10, default)).Items.Select(m => m.Id));
+
+        var big = await StoreSizedAsync(store, T0.AddSeconds(3), "big", 1000, maxBytes: 250);
+        Assert.Equal(["big"], await SubjectsAsync(store));
+
+        // Deleted and cleared captures give their bytes back.
+        Assert.True(await store.DeleteAsync(CaptureScope.Everyone, big.Id, default));
+        await StoreSizedAsync(store, T0.AddSeconds(4), "s4", 100, maxBytes: 250);
+        await StoreSizedAsync(store, T0.AddSeconds(5), "s5", 100, maxBytes: 250);
+        Assert.Equal(["s5", "s4"], await SubjectsAsync(store));
+        await store.ClearAsync(CaptureScope.Of("acct"), default);
+        await StoreSizedAsync(store, T0.AddSeconds(6), "s6", 100, maxBytes: 250);
+        await StoreSizedAsync(store, T0.AddSeconds(7), "s7", 100, maxBytes: 250);
+        Assert.Equal(["s7", "s6"], await SubjectsAsync(store));
     }
 
     [Fact]

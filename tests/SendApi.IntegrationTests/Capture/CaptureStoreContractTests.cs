@@ -25,13 +25,13 @@ public sealed class RedisCaptureStoreTests(RedisServerFixture redis) : CaptureSt
         var raw = new byte[64 * 1024];
         Random.Shared.NextBytes(raw);
         var captured = Captured("acct", T0);
-        await store.StoreAsync(captured, raw, 1000, default);
+        await store.StoreAsync(captured, raw, 1000, long.MaxValue, default);
 
         var db = redis.Connection.GetDatabase();
         var keys = await KeysAsync();
         Assert.Equal((long)raw.Length, await db.StringLengthAsync(_keys.CaptureRaw(captured.Id)));
         Assert.True(await db.StringLengthAsync(_keys.Capture(captured.Id)) < 1024, "the record holds no copy of the bytes");
-        Assert.Equal(5, keys.Count);
+        Assert.Equal(6, keys.Count);
 
         await store.ClearAsync(CaptureScope.Everyone, default);
         Assert.Empty(await KeysAsync());

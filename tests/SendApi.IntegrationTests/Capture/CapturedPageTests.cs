@@ -106,6 +106,47 @@ public sealed class CapturedPageTests : IAsyncLifetime
         Assert.Equal("<p>hi</p>", (await frame.Content.ReadAsStringAsync()).TrimEnd());
     }
 
+    /// <summary>
+    /// CSP frame-ancestors keeps other sites from framing the page (clickjacking); X-Frame-Options
+    /// says the same to browsers and proxies that predate it. Mail content is not left in caches.
+    /// </summary>
+    [Fact]
+    public async Task The_page_cannot_be_framed_by_another_site_and_mail_content_is_never_cached()
+    {
+        var http = _app.Client();
+        var id = await http.SendAsync(new
+        {
+            from = "a@acme.test",
+            to = new[] { "bob@example.test" },
+            subject = "framing",
+            html = "<p>hi</p>",
+            attachments = new[] { new { filename = "a.txt", content = "aGk=", content_type = "text/plain" } },
+        });
+        await http.WaitForStatusAsync(id, Patience, "delivered");
+        var captureId = (string)Assert.Single(await http.CapturesOfAsync(id))["id"]!;
+        var browser = Browser();
+
+        foreach (var (path, frameOptions) in new[] { ("/captured", "DENY"), ($"/captured/{captureId}", "DENY"), ($"/captured/{captureId}/html", "SAMEORIGIN") })
+        {
+            using var page = await browser.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal(frameOptions, page.Headers.GetValues("X-Frame-Options").Single());
+        }
+
+        using var signIn = await Browser(password: null).GetAsync("/captured");
+        Assert.Equal("DENY", signIn.Headers.GetValues("X-Frame-Options").Single());
+
+        foreach (var path in new[] { $"/captured/{captureId}/raw", $"/captured/{captureId}/attachments/0" })
+        {
+            foreach (var client in new[] { browser, http })
+            {
+                using var download = await client.GetAsync(path);
+                Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+                Assert.True(download.Headers.CacheControl?.NoStore, $"{path}: Cache-Control {download.Headers.CacheControl}");
+            }
+        }
+    }
+
     [Fact]
     public async Task An_unknown_capture_is_a_404_page_for_the_operator()
     {

@@ -43,7 +43,7 @@ public sealed class UnreliableDnsDeliveryTests : IClassFixture<UnreliableDnsWorl
         return (string)message.Events("delivered").Single()["mx"]!;
     }
 
-    private async Task<string> DeferredBecauseAsync(string domain)
+    private async Task<string> DeferredBecauseAsync(string domain, string enhancedCode = "4.4.3")
     {
         var to = Unique(domain);
         var id = await _client.SendAsync(new { from = "a@acme.test", to = new[] { to }, subject = $"to {domain}", text = "x" });
@@ -52,7 +52,7 @@ public sealed class UnreliableDnsDeliveryTests : IClassFixture<UnreliableDnsWorl
         var recipient = message.Recipient(to);
         Assert.Equal("deferred", (string?)recipient["status"]);
         Assert.Equal(451, (int?)recipient["last_response"]!["code"]);
-        Assert.Equal("4.4.3", (string?)recipient["last_response"]!["enhanced_code"]);
+        Assert.Equal(enhancedCode, (string?)recipient["last_response"]!["enhanced_code"]);
         return (string)recipient["last_response"]!["text"]!;
     }
 
@@ -101,6 +101,38 @@ public sealed class UnreliableDnsDeliveryTests : IClassFixture<UnreliableDnsWorl
         // Preferences 10 (no records), 20 (SERVFAIL) and 30 (nothing listening) were all passed over for a 40.
         var best = Enumerable.Range(0, UnreliableDnsWorld.ManyPerPreference).Select(i => $"{UnreliableDnsWorld.ManyHost(40, i)}[127.0.0.20]");
         Assert.Contains(best, host => via.Contains(host, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Every dead address costs a connect timeout (30 s by default): a domain with a long list of
+    /// them would hold a delivery worker for as long as the list is long. Ten addresses are tried,
+    /// then the attempt is deferred; the hosts after the tenth are not even looked up.
+    /// </summary>
+    [Fact]
+    public async Task A_domain_whose_many_MX_hosts_all_refuse_is_deferred_after_ten_addresses()
+    {
+        var text = await DeferredBecauseAsync("crowd.test", "4.4.1");
+
+        Assert.Contains("127.0.0.21", text);
+        Assert.True(await _world.Dns.WaitForQueriesAsync("A", UnreliableDnsWorld.CrowdHost("crowd.test", 10), 1) >= 1, _world.Dns.Output);
+        for (var preference = 11; preference <= UnreliableDnsWorld.CrowdSize; preference++)
+        {
+            Assert.Equal(0, _world.Dns.Queries("A", UnreliableDnsWorld.CrowdHost("crowd.test", preference)));
+        }
+    }
+
+    /// <summary>Each MX host whose lookup fails costs DNS timeouts: twenty are looked up, then the attempt is deferred.</summary>
+    [Fact]
+    public async Task A_domain_whose_many_MX_hosts_have_no_address_is_deferred_after_twenty_lookups()
+    {
+        var text = await DeferredBecauseAsync("nameless.test");
+
+        Assert.StartsWith("Address lookup for mx20.nameless.test failed", text);
+        Assert.True(await _world.Dns.WaitForQueriesAsync("A", UnreliableDnsWorld.CrowdHost("nameless.test", 20), 1) >= 1, _world.Dns.Output);
+        for (var preference = 21; preference <= UnreliableDnsWorld.CrowdSize; preference++)
+        {
+            Assert.Equal(0, _world.Dns.Queries("A", UnreliableDnsWorld.CrowdHost("nameless.test", preference)));
+        }
     }
 
     [Fact]

@@ -18,6 +18,8 @@ namespace SendApi.IntegrationTests.Harness;
 /// <item>many.test: 24 MX records (too many for one UDP answer: DnsClient falls back to TCP).
 ///   Preference 10: four hosts without any record (REFUSED). 20: four whose A and AAAA are SERVFAIL.
 ///   30: four at 127.0.0.21, where nothing listens. 40: four at 127.0.0.20. 50 and 60: eight at 127.0.0.20.</item>
+/// <item>crowd.test: <see cref="CrowdSize"/> MX hosts at preferences 1, 2, …, all at 127.0.0.21, where nothing listens.</item>
+/// <item>nameless.test: <see cref="CrowdSize"/> MX hosts at preferences 1, 2, …, none with any record (REFUSED).</item>
 /// <item>both-fail.test: MX 10 mx.both-fail.test, whose A and AAAA are both SERVFAIL.</item>
 /// <item>mx-servfail.test: its MX query is SERVFAIL. Any other name (e.g. mx-refused.test): REFUSED.</item>
 /// </list>
@@ -25,6 +27,9 @@ namespace SendApi.IntegrationTests.Harness;
 public sealed class UnreliableDnsWorld : IAsyncLifetime
 {
     public const int ManyPerPreference = 4;
+
+    /// <summary>MX hosts of crowd.test and nameless.test: more than one transaction may try.</summary>
+    public const int CrowdSize = 30;
 
     public int Port { get; } = FreePort.Tcp();
 
@@ -44,6 +49,10 @@ public sealed class UnreliableDnsWorld : IAsyncLifetime
     public static string ManyHost(int preference, int index) =>
         $"mx{preference}-{index}.with-a-rather-long-exchange-name.many.test";
 
+    /// <summary>The MX host of crowd.test or nameless.test at preference <paramref name="preference"/> (1 is tried first).</summary>
+    public static string CrowdHost(string domain, int preference) =>
+        $"mx{preference}.{domain}";
+
     public async Task InitializeAsync()
     {
         var dns = DnsServer.StartAsync(
@@ -60,6 +69,12 @@ public sealed class UnreliableDnsWorld : IAsyncLifetime
                     .Mx("cname.test", "alias.cname.test", 10).Cname("alias.cname.test", "real.cname.test").A("real.cname.test", "127.0.0.20")
                     .Mx("both-fail.test", "mx.both-fail.test", 10).Forward("mx.both-fail.test", Servfail.EndPoint)
                     .Forward("mx-servfail.test", Servfail.EndPoint);
+                for (var preference = 1; preference <= CrowdSize; preference++)
+                {
+                    zone.Mx("crowd.test", CrowdHost("crowd.test", preference), preference).A(CrowdHost("crowd.test", preference), "127.0.0.21");
+                    zone.Mx("nameless.test", CrowdHost("nameless.test", preference), preference);
+                }
+
                 for (var i = 0; i < ManyPerPreference; i++)
                 {
                     zone.Mx("many.test", ManyHost(10, i), 10);

@@ -33,6 +33,25 @@ public sealed class ListenerStartupTests
         Assert.DoesNotContain("   at ", app.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>"localhost" is both loopbacks to Kestrel: a port taken on [::1] alone made it throw, with its stack trace.</summary>
+    [Fact]
+    public async Task A_port_taken_on_the_IPv6_loopback_stops_a_localhost_start_with_one_line()
+    {
+        using var taken = new TcpListener(IPAddress.IPv6Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+        await using var app = SendApiProcess.Start(new Dictionary<string, string?> { ["Smtp:BindAddress"] = "localhost", ["Smtp:Inbound:Port"] = port });
+        var exit = await app.WaitUntilReadyOrExitAsync(Start);
+
+        Assert.True(exit == 1, app.Output);
+        var line = Assert.Single(ErrorLines(app.Output));
+        Assert.Contains($"localhost:{port}", line, StringComparison.Ordinal);
+        Assert.Contains("Smtp__Inbound__Port", line, StringComparison.Ordinal);
+        Assert.Contains("already in use", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", app.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_privileged_port_for_an_ordinary_user_says_permission_denied_and_how_to_run_locally()
     {

@@ -97,6 +97,8 @@ internal sealed class HttpFuzzInputs(int seed)
             ("text", Utf8("{}"), "text/plain"),
             ("no content type", Utf8("{}"), null),
             ("UTF-16 JSON", Encoding.Unicode.GetBytes("{}"), "application/json; charset=utf-16"),
+            ("unknown charset", Utf8("{}"), "application/json; charset=x-no-such-charset"),
+            ("UTF-7 charset", Utf8("{}"), "application/json; charset=utf-7"),
         ];
     }
 

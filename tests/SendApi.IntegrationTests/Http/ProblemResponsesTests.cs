@@ -12,7 +12,8 @@ namespace SendApi.IntegrationTests.Http;
 /// </summary>
 public sealed class ProblemResponsesTests : IAsyncLifetime
 {
-    private readonly SendApiApp _app = new(new Dictionary<string, string?>());
+    // A small size limit, so that a body beyond it is small too: 64 KiB * 4/3 + 1 MiB of request.
+    private readonly SendApiApp _app = new(new Dictionary<string, string?> { ["Messages:MaxSizeBytes"] = "65536" });
     private HttpClient _admin = null!;
 
     public Task InitializeAsync()
@@ -66,6 +67,35 @@ public sealed class ProblemResponsesTests : IAsyncLifetime
         await ProblemAsync(await _admin.PostAsync("/webhooks", new StringContent("{}", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType);
     }
 
+    /// <summary>The framework looks the charset up to transcode the body, and threw (a 500) for one it does not know.</summary>
+    [Theory]
+    [InlineData("foo")]
+    [InlineData("utf-7")]
+    [InlineData("\"x-unknown\"")]
+    public async Task A_json_body_in_a_charset_the_server_does_not_read_is_415_problem_naming_it(string charset)
+    {
+        var content = new StringContent("""{"from":"a@acme.test","to":["b@example.test"],"text":"x"}""", Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse($"application/json; charset={charset}");
+
+        var problem = await ProblemAsync(await _admin.PostAsync("/messages", content), HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains(charset.Trim('"'), (string?)problem["detail"]);
+        Assert.Contains("UTF-8", (string?)problem["detail"]);
+    }
+
+    [Fact]
+    public async Task A_chunked_body_beyond_the_request_limit_is_413_problem_saying_so()
+    {
+        // No Content-Length: the limit is only met while the body is read.
+        var huge = new string('a', 2 * 1024 * 1024);
+        var content = new StringContent($"{{\"from\":\"a@acme.test\",\"to\":[\"b@example.test\"],\"text\":\"{huge}\"}}", Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/messages") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var problem = await ProblemAsync(await _admin.SendAsync(request), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal("The request body is too large.", (string?)problem["title"]);
+        Assert.Contains("Messages:MaxSizeBytes", (string?)problem["detail"]);
+    }
+
     [Fact]
     public async Task An_unknown_field_is_reported_by_its_json_path()
     {
@@ -101,6 +131,17 @@ public sealed class ProblemResponsesTests : IAsyncLifetime
     {
         var problem = await ProblemAsync(await PostJsonAsync(path, json), HttpStatusCode.BadRequest);
         Assert.Equal(new Dictionary<string, string[]> { [key] = ["duplicate field"] }, Errors(problem));
+    }
+
+    /// <summary>The framework's own words were "Implicit body inferred for parameter … Did you mean to use a Service instead?".</summary>
+    [Fact]
+    public async Task An_empty_body_is_400_saying_the_json_object_is_missing()
+    {
+        var problem = await ProblemAsync(await PostJsonAsync("/messages", ""), HttpStatusCode.BadRequest);
+
+        Assert.Equal("The request has no body.", (string?)problem["title"]);
+        Assert.DoesNotContain("Service", (string?)problem["detail"], StringComparison.Ordinal);
+        Assert.Contains("JSON object", (string?)problem["detail"], StringComparison.Ordinal);
     }
 
     [Fact]

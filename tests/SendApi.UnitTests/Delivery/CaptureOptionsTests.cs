@@ -44,4 +44,26 @@ public sealed class CaptureOptionsTests
             Assert.Contains("Capture__MaxMessages", result.FailureMessage);
         }
     }
+
+    [Theory]
+    [InlineData(1024L * 1024, true)]
+    [InlineData(256L * 1024 * 1024, true)]
+    [InlineData(1024L * 1024 - 1, false)]
+    [InlineData(0, false)]
+    public void Capture_max_bytes_is_at_least_a_mebibyte(long max, bool valid)
+    {
+        var result = new CaptureOptionsValidation().Validate(null, new CaptureOptions { MaxBytes = max });
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Capture__MaxBytes", result.FailureMessage);
+        }
+    }
+
+    [Fact]
+    public void Capture_max_bytes_defaults_to_256_mebibytes()
+    {
+        Assert.Equal(256L * 1024 * 1024, new CaptureOptions().MaxBytes);
+    }
 }

@@ -28,7 +28,7 @@ public static class CapturedApi
         group.MapGet("/", ListAsync)
             .WithName("ListCaptured")
             .WithSummary("Captured mail (Delivery:Mode=capture), newest first, a page at a time")
-            .WithDescription($"One entry per SMTP transaction that would have been sent (a message to two domains is two). ?limit= takes 1-{MaxPageSize} (default {DefaultPageSize}); pass the answer's next_cursor as ?cursor= for the next (older) page. The newest Capture:MaxMessages (default 1000) are kept. Admin keys see every account's.");
+            .WithDescription($"One entry per SMTP transaction that would have been sent (a message to two domains is two). ?limit= takes 1-{MaxPageSize} (default {DefaultPageSize}); pass the answer's next_cursor as ?cursor= for the next (older) page. The newest Capture:MaxMessages (default 1000) are kept, up to Capture:MaxBytes (default 256 MiB) in all. Admin keys see every account's.");
 
         group.MapGet("/{id}", GetAsync)
             .WithName("GetCaptured")
@@ -128,7 +128,7 @@ public static class CapturedApi
         TypedResults.Problem(
             statusCode: StatusCodes.Status404NotFound,
             title: "Captured message not found.",
-            detail: $"No captured message '{id}' for this API key's account (the newest Capture:MaxMessages are kept).");
+            detail: $"No captured message '{id}' for this API key's account (the newest Capture:MaxMessages, up to Capture:MaxBytes, are kept).");
 
     private static ProblemHttpResult AttachmentNotFound(string id) =>
         TypedResults.Problem(

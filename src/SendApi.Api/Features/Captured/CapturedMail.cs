@@ -76,12 +76,13 @@ internal static class CapturedMail
 
     /// <summary>
     /// Captured bytes and attachments are the senders' content: served only as downloads that
-    /// cannot run in our origin, whatever their declared type.
+    /// cannot run in our origin, whatever their declared type, and that no cache keeps.
     /// </summary>
     public static void ProtectDownload(Microsoft.AspNetCore.Http.HttpResponse response)
     {
         response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
         response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.CacheControl = "no-store";
     }
 
     private static CapturedAddress? Address(InboundAddress? address) =>

@@ -61,16 +61,19 @@ internal static class CapturedPage
 
     private static async Task<IResult> HtmlBodyAsync(string id, ICaptureStore store, CancellationToken cancellationToken) =>
         await CapturedMail.ReadAsync(store, CaptureScope.Everyone, id, cancellationToken) is { Detail.Html: { } html }
-            ? new HtmlResult(html, StatusCodes.Status200OK, MessageHtmlPolicy)
+            ? new HtmlResult(html, StatusCodes.Status200OK, MessageHtmlPolicy, frameOptions: "SAMEORIGIN")
             : NotFound(id);
 
     private static IResult NotFound(string id) =>
-        Html(CapturedPageHtml.Notice("Not found", $"No captured message '{id}' (the newest Capture:MaxMessages are kept)."), StatusCodes.Status404NotFound);
+        Html(CapturedPageHtml.Notice("Not found", $"No captured message '{id}' (the newest Capture:MaxMessages, up to Capture:MaxBytes, are kept)."), StatusCodes.Status404NotFound);
 
-    private static HtmlResult Html(string html, int status = StatusCodes.Status200OK) => new(html, status, PagePolicy);
+    private static HtmlResult Html(string html, int status = StatusCodes.Status200OK) => new(html, status, PagePolicy, frameOptions: "DENY");
 
-    /// <summary>An HTML document with its Content-Security-Policy; never cached, never sniffed, never sent a referrer.</summary>
-    private sealed class HtmlResult(string html, int status, string policy) : IResult
+    /// <summary>
+    /// An HTML document with its Content-Security-Policy; never cached, never sniffed, never sent a
+    /// referrer. X-Frame-Options repeats the policy's frame-ancestors for browsers that predate it.
+    /// </summary>
+    private sealed class HtmlResult(string html, int status, string policy, string frameOptions) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
@@ -79,6 +82,7 @@ internal static class CapturedPage
             response.ContentType = "text/html; charset=utf-8";
             response.Headers.ContentSecurityPolicy = policy;
             response.Headers.XContentTypeOptions = "nosniff";
+            response.Headers.XFrameOptions = frameOptions;
             response.Headers["Referrer-Policy"] = "no-referrer";
             response.Headers.CacheControl = "no-store";
             return response.WriteAsync(html, Encoding.UTF8, httpContext.RequestAborted);

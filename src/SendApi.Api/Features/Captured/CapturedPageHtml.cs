@@ -27,7 +27,7 @@ internal static class CapturedPageHtml
     public static string List(CapturePage page, int limit, bool isFirstPage)
     {
         var html = Start("Captured mail");
-        html.Append("<h1>Captured mail</h1><p class=\"muted\">Newest first. Mail is kept here instead of being sent while Delivery:Mode is capture; the newest Capture:MaxMessages are kept.</p>");
+        html.Append("<h1>Captured mail</h1><p class=\"muted\">Newest first. Mail is kept here instead of being sent while Delivery:Mode is capture; the newest Capture:MaxMessages are kept, up to Capture:MaxBytes in all.</p>");
         if (page.Items.Count == 0)
         {
             html.Append(isFirstPage ? "<p id=\"empty\">Nothing captured yet.</p>" : "<p id=\"empty\">No older mail.</p>");
