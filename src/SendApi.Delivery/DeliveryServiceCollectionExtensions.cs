@@ -13,7 +13,13 @@ namespace SendApi.Delivery;
 
 public static class DeliveryServiceCollectionExtensions
 {
-    /// <summary>Registers MX routing, the SMTP and capture transports, the delivery job and the dispatcher, with options validated at start.</summary>
+    /// <summary>
+    /// Registers what delivers a message: MX routing, the SMTP transport and its connection pool,
+    /// the capture transport (<c>Delivery__Mode=capture</c>), throttling rules, the retry policy,
+    /// return-path signing (its key is loaded when the host starts) and the delivery job, with
+    /// options validated at start. Nothing here claims work: that is
+    /// <see cref="AddSendApiDeliveryDispatcher"/>, and a Hangfire server runs the jobs.
+    /// </summary>
     public static IServiceCollection AddSendApiDelivery(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -49,7 +55,15 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
             sp.GetRequiredService<DeliveryConcurrency>(),
             sp.GetRequiredService<ILogger<DeliveryJob>>()));
+        return services;
+    }
 
+    /// <summary>
+    /// The dispatcher, a background service on every instance: it claims due messages and enqueues
+    /// them as delivery jobs, and is the <see cref="IDeliverySignal"/> the intake wakes.
+    /// </summary>
+    public static IServiceCollection AddSendApiDeliveryDispatcher(this IServiceCollection services)
+    {
         services.AddSingleton<DeliveryDispatcher>();
         services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<DeliveryDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());

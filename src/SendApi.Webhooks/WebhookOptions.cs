@@ -56,7 +56,7 @@ public sealed class WebhookOptions
 
     internal TimeSpan PollIntervalValue => Durations.Parse(PollInterval, "Webhooks:PollInterval");
 
-    internal TimeSpan SchedulePollingIntervalValue => Durations.Parse(SchedulePollingInterval, "Webhooks:SchedulePollingInterval");
+    public TimeSpan SchedulePollingIntervalValue => Durations.Parse(SchedulePollingInterval, "Webhooks:SchedulePollingInterval");
 
     internal TimeSpan ClaimTimeoutValue => Durations.Parse(ClaimTimeout, "Webhooks:ClaimTimeout");
 

@@ -11,9 +11,9 @@ namespace SendApi.Webhooks;
 public static class WebhooksServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers webhook delivery: options validated at start, the guarded HTTP client, the
-    /// dispatcher, the job, and a Hangfire server of its own for the "webhooks" queue. Its own
-    /// workers are what keeps slow endpoints from ever occupying a mail delivery worker.
+    /// Registers webhook delivery: options validated at start, the guarded HTTP client, the sender
+    /// and the job. Nothing here runs: <see cref="AddSendApiWebhookDispatcher"/> moves events into
+    /// jobs, and a Hangfire server of its own runs them on <see cref="WebhookDeliveryJob.Queue"/>.
     /// </summary>
     public static IServiceCollection AddSendApiWebhookDelivery(this IServiceCollection services)
     {
@@ -43,17 +43,10 @@ public static class WebhooksServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<WebhookOptions>>(),
             sp.GetRequiredService<ILogger<WebhookDeliveryJob>>()));
-        services.AddHostedService<WebhookDispatcher>();
-
-        services.AddHangfireServer((sp, server) =>
-        {
-            var options = sp.GetRequiredService<IOptions<WebhookOptions>>().Value;
-            server.ServerName = $"{Environment.MachineName}:webhooks";
-            server.Queues = [WebhookDeliveryJob.Queue];
-            server.WorkerCount = options.Workers;
-            // Scheduled retries become due on this clock; Hangfire's default (15s) would stretch a 5s retry.
-            server.SchedulePollingInterval = options.SchedulePollingIntervalValue;
-        });
         return services;
     }
+
+    /// <summary>The dispatcher, a background service on every instance: it moves events from the outbox into webhook jobs.</summary>
+    public static IServiceCollection AddSendApiWebhookDispatcher(this IServiceCollection services) =>
+        services.AddHostedService<WebhookDispatcher>();
 }

@@ -1,52 +1,87 @@
-using Hangfire;
-using Hangfire.AspNetCore;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using SendApi;
 using SendApi.Api;
+using SendApi.Api.Auth;
+using SendApi.Api.Features.ApiKeys;
+using SendApi.Api.Features.Captured;
+using SendApi.Api.Features.Domains;
+using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Submission;
+using SendApi.Api.Features.Suppressions;
+using SendApi.Api.Features.Webhooks;
 using SendApi.Api.Http;
-using SendApi.Api.Operator;
 using SendApi.Delivery;
+using SendApi.Delivery.Dkim;
 using SendApi.Hosting;
 using SendApi.Storage;
+using SendApi.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// Storage: every store, on Redis when ConnectionStrings__Redis is set or embedded in memory, and
+// Hangfire's job storage beside them. Its health check is what /health/ready asks.
 builder.Services.AddSendApiStorage();
-builder.Services.AddSendApiDelivery();
+
+// Hangfire on that storage, for enqueueing jobs. The two servers that run jobs are added below,
+// each with the work it runs: delivery and webhooks.
+builder.Services.AddSendApiHangfire();
+
+// HTTP: JSON and problem+json for every feature; API keys (Bearer) as the only credential. At
+// start, the admin key follows Admin__ApiKey (an embedded instance without one generates one).
 builder.Services.AddSendApiHttp();
-builder.AddSendApiListeners();
+builder.Services.AddSendApiAuthentication();
 
-// Each host activates its jobs from its own container. Left to AddHangfire, the activator would be
-// the process-wide JobActivator.Current, which every host's configuration callback below overwrites
-// when its app is built, and which is read only later, when the Hangfire server starts: with several
-// hosts in one process, a host built in between would get this host's jobs, and a delivery job would
-// look for its claims in that host's queue, find none, and leave the message queued. Registered
-// before AddHangfire, which only adds its own if none is.
-builder.Services.AddSingleton<JobActivator>(services => new AspNetCoreJobActivator(services.GetRequiredService<IServiceScopeFactory>()));
-builder.Services.AddHangfire((services, hangfire) => hangfire
-    .UseLogProvider(new HangfireLogProvider(services.GetRequiredService<ILoggerFactory>()))
-    .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-    .UseSimpleAssemblyNameTypeSerializer()
-    .UseRecommendedSerializerSettings()
-    .UseStorage(services.GetRequiredService<JobStorage>()));
-builder.Services.AddHangfireServer((services, server) =>
-{
-    server.Queues = [DeliveryJob.Queue, "default"];
-    server.WorkerCount = services.GetRequiredService<IOptions<DeliveryOptions>>().Value.Workers;
-});
-
+// Messages: the limits, and the intake every channel feeds (suppression list, atomic accept,
+// wake the delivery dispatcher). POST /messages composes its JSON into MIME for it.
+builder.Services.AddSendApiMessages();
 // A maximum-size message arrives as base64 inside JSON, a third larger than the message itself.
 builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MessagesOptions>>(
     (kestrel, messages) => kestrel.Limits.MaxRequestBodySize = messages.Value.MaxRequestBodyBytes);
 
-builder.Services.AddHealthChecks();
-builder.Services.AddHostedService<StartupSummary>();
-// Hangfire's dashboard protects its buttons (delete, requeue) with antiforgery tokens when this is registered.
-builder.Services.AddAntiforgery();
+// The other HTTP features, each with its options and validators; their endpoints are mapped below.
+builder.Services.AddSendApiApiKeys();
+builder.Services.AddSendApiDomains();
+builder.Services.AddSendApiSuppressions();
+builder.Services.AddSendApiWebhooks();
+builder.Services.AddSendApiCaptured();
+
+// SMTP: the engine (sessions on Kestrel connections, with our limits and TLS certificate) and the
+// one handler it calls, which gives each listener to its feature: submission on 587 and 465
+// feeds the message intake; inbound on 25 records bounces, complaints and replies.
+builder.Services.AddSendApiSmtpServer();
+builder.Services.AddSendApiSmtpHandler();
+builder.Services.AddSendApiSubmission();
+builder.Services.AddSendApiInbound();
+
+// Delivery: MX routing, the SMTP connection pool, capture mode, throttling, retries, return-path
+// signing (its key is loaded at start), and DKIM with the registered domains' keys. What runs: the
+// dispatcher (every instance) claims due messages and enqueues them as delivery jobs, and a
+// Hangfire server runs those with Delivery__Workers workers.
+builder.Services.AddSendApiDelivery();
+builder.Services.AddSendApiDkimSigning();
+builder.Services.AddSendApiDeliveryDispatcher();
+builder.Services.AddDeliveryJobServer();
+
+// Webhooks: signed requests through the SSRF-guarded client. What runs: the dispatcher (every
+// instance) moves events from the outbox into webhook jobs, and a Hangfire server of their own
+// runs those with Webhooks__Workers workers, so a slow endpoint never holds a delivery worker.
+builder.Services.AddSendApiWebhookDelivery();
+builder.Services.AddSendApiWebhookDispatcher();
+builder.Services.AddWebhookJobServer();
+
+// Operating it: the OpenAPI document and Swagger UI, health checks, antiforgery (Hangfire's
+// dashboard protects its buttons with it when registered), and once the listeners are bound, a
+// summary of what this instance offers and where.
 builder.Services.AddSendApiOpenApi();
+builder.Services.AddHealthChecks();
+builder.Services.AddAntiforgery();
+builder.Services.AddHostedService<StartupSummary>();
+
+// Every listening socket, from the settings: HTTP, and SMTP on 587, 465 and 25.
+builder.AddSendApiListeners();
 
 var app = builder.Build();
 
@@ -62,26 +97,29 @@ else
 
 StartupLog.WarnIfHostNameIsNotQualified(app.Logger, app.Services.GetRequiredService<IOptions<DeliveryOptions>>().Value.HeloName);
 
+// Every request: errors as problem+json (a body over the limit too), then the API key.
 app.UseExceptionHandler();
 app.UseStatusCodeProblems();
 app.UseRequestSizeProblems();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapSendApiHttp();
+// The HTTP features' endpoints, a route group each.
+app.MapMessagesApi();
+app.MapApiKeysApi();
+app.MapWebhooksApi();
+app.MapDomainsApi();
+app.MapSuppressionsApi();
+app.MapInboundApi();
+app.MapCapturedApi();
+
+// /health/live: the process is up; /health/ready: and its storage answers.
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+
+// The pages: Swagger UI at /swagger, the queue at /hangfire (captured mail is mapped with its feature).
 app.UseSendApiOpenApi();
-app.UseDashboardRequestGuards("/hangfire");
-app.UseHangfireDashboard("/hangfire", new DashboardOptions
-{
-    // The default filter admits local requests only; we require an admin key from everyone instead.
-    Authorization = [],
-    AsyncAuthorization = [new DashboardAuthorization()],
-    DashboardTitle = "SendApi queue",
-    DisplayStorageConnectionString = false,
-    AppPath = null,
-});
+app.UseQueueDashboard("/hangfire");
 
 // A port that can't be had (below 1024 without root, or taken) stops the start with one line
 // naming it and its setting, not the host's stack trace.

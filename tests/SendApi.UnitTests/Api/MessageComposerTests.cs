@@ -14,7 +14,15 @@ public sealed class MessageComposerTests
         Options.Create(new MessagesOptions { MessageIdDomain = "mail.sendapi.test" }),
         new FakeTimeProvider(Now));
 
-    private static MimeMessage Parse(ComposedMessage composed) => MimeMessage.Load(new MemoryStream(composed.Mime));
+    /// <summary>The message as it is written out and read back, as a receiver sees it.</summary>
+    private static MimeMessage Parse(IncomingMessage composed) => MimeMessage.Load(new MemoryStream(Bytes(composed)));
+
+    private static byte[] Bytes(IncomingMessage composed)
+    {
+        using var buffer = new MemoryStream();
+        composed.Mime.WriteTo(FormatOptions.Default, buffer);
+        return buffer.ToArray();
+    }
 
     [Fact]
     public void Writes_the_standard_headers_on_our_domain()
@@ -39,8 +47,19 @@ public sealed class MessageComposerTests
         Assert.Equal("support@acme.test", mime.ReplyTo.ToString());
         Assert.Equal("welcome", mime.Headers["X-Campaign"]);
         Assert.Equal("1.0", mime.Headers[HeaderId.MimeVersion]);
-        Assert.Equal("hello@acme.test", composed.Envelope.Sender);
-        Assert.Equal(composed.Mime.LongLength, composed.Envelope.Size);
+        Assert.Equal("hello@acme.test", composed.Sender);
+        Assert.Equal("\"Acme\" <hello@acme.test>", composed.From);
+        Assert.Equal("Your order", composed.Subject);
+        Assert.Equal(Now, composed.ReceivedAt);
+    }
+
+    /// <summary>The message itself carries an empty Subject header; the message list shows none.</summary>
+    [Fact]
+    public void A_message_without_a_subject_has_none_in_its_envelope()
+    {
+        var composed = _composer.Compose(new SendMessageRequest { From = "hello@acme.test", To = ["bob@example.test"], Text = "x" }, "msg5", "acct");
+
+        Assert.Null(composed.Subject);
     }
 
     [Fact]
@@ -54,8 +73,8 @@ public sealed class MessageComposerTests
             Text = "x",
         }, "msg2", "acct");
 
-        Assert.Contains(composed.Envelope.Recipients, r => r is { Address: "secret@example.test", Kind: RecipientKind.Bcc });
-        Assert.DoesNotContain("secret@example.test", System.Text.Encoding.UTF8.GetString(composed.Mime));
+        Assert.Contains(composed.Recipients, r => r is { Address: "secret@example.test", Kind: RecipientKind.Bcc });
+        Assert.DoesNotContain("secret@example.test", System.Text.Encoding.UTF8.GetString(Bytes(composed)));
         Assert.DoesNotContain(Parse(composed).Headers, h => h.Id == HeaderId.Bcc);
     }
 
@@ -70,7 +89,7 @@ public sealed class MessageComposerTests
             Text = "x",
         }, "msg3", "acct");
 
-        Assert.Single(composed.Envelope.Recipients);
+        Assert.Single(composed.Recipients);
     }
 
     [Fact]

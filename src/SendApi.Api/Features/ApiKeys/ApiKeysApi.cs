@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using SendApi.Api.Auth;
 using SendApi.Api.Http;
 using SendApi.Core.Accounts;
@@ -32,6 +33,9 @@ internal sealed class CreateApiKeyValidator : AbstractValidator<CreateApiKeyRequ
 
 public static class ApiKeysApi
 {
+    public static IServiceCollection AddSendApiApiKeys(this IServiceCollection services) =>
+        services.AddScoped<IValidator<CreateApiKeyRequest>, CreateApiKeyValidator>();
+
     public static RouteGroupBuilder MapApiKeysApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api-keys")

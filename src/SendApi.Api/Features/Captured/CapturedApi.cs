@@ -3,6 +3,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using SendApi.Api.Auth;
 using SendApi.Core.Capture;
 
@@ -17,6 +20,13 @@ public static class CapturedApi
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 500;
+
+    /// <summary>The policy that gives a request on a shared path to the page or to the API.</summary>
+    public static IServiceCollection AddSendApiCaptured(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PageOrApiPolicy>());
+        return services;
+    }
 
     public static RouteGroupBuilder MapCapturedApi(this IEndpointRouteBuilder app)
     {

@@ -32,7 +32,6 @@ public static partial class DomainsApi
                 "Domains:SpfInclude (env Domains__SpfInclude, default spf.<Delivery__HeloName>) must be a domain name such as spf.example.com.")
             .ValidateOnStart();
         services.AddScoped<IValidator<CreateDomainRequest>, CreateDomainValidator>();
-        services.AddSendApiDkimSigning();
         return services;
     }
 

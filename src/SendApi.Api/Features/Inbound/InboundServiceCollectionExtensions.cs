@@ -6,8 +6,9 @@ namespace SendApi.Api.Features.Inbound;
 public static class InboundServiceCollectionExtensions
 {
     /// <summary>
-    /// Inbound mail on port 25: the SMTP handler behind the inbound listener, what records bounces
-    /// and complaints, and the inbound domains' settings.
+    /// Inbound mail on port 25: the SMTP handler behind the inbound listener, what records bounces,
+    /// complaints and replies, and the inbound domains' settings. The <c>/inbound</c> endpoints
+    /// read the store and need nothing of this.
     /// </summary>
     public static IServiceCollection AddSendApiInbound(this IServiceCollection services)
     {

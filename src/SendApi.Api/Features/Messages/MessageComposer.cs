@@ -4,19 +4,16 @@ using SendApi.Core.Messages;
 
 namespace SendApi.Api.Features.Messages;
 
-/// <summary>A validated request turned into what the store accepts.</summary>
-internal sealed record ComposedMessage(MessageEnvelope Envelope, byte[] Mime);
-
 /// <summary>
 /// Builds the MIME message with MimeKit from a validated request: From/To/Cc/Reply-To/Subject,
 /// Date, a Message-ID on our domain, the bodies and attachments. Bcc recipients are envelope-only
-/// and never written into a header.
+/// and never written into a header. What it returns goes to <see cref="MessageIntake"/>.
 /// </summary>
 internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimeProvider time)
 {
     private readonly MessagesOptions _options = options.Value;
 
-    public ComposedMessage Compose(SendMessageRequest request, string id, string accountId)
+    public IncomingMessage Compose(SendMessageRequest request, string id, string accountId)
     {
         var now = time.GetUtcNow();
         var from = Mailbox(request.From!);
@@ -29,8 +26,7 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
             message.ReplyTo.Add(Mailbox(request.ReplyTo));
         }
 
-        var messageId = $"{id}@{_options.MessageIdDomain}";
-        message.MessageId = messageId;
+        message.MessageId = $"{id}@{_options.MessageIdDomain}";
         foreach (var (name, value) in request.Headers ?? new Dictionary<string, string>())
         {
             message.Headers.Add(name, value);
@@ -38,23 +34,11 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
 
         message.Body = Body(request);
 
-        using var buffer = new MemoryStream();
-        message.WriteTo(FormatOptions.Default, buffer);
-        var mime = buffer.ToArray();
-
-        var envelope = new MessageEnvelope(
-            id,
-            accountId,
-            Sender: from.Address,
-            From: from.ToString(),
-            request.Subject,
-            Recipients(request),
-            request.Tags ?? [],
-            request.Metadata ?? new Dictionary<string, string>(),
-            now,
-            messageId,
-            mime.LongLength);
-        return new ComposedMessage(envelope, mime);
+        return new IncomingMessage(id, accountId, now, message, Sender: from.Address, From: from.ToString(), request.Subject, Recipients(request))
+        {
+            Tags = request.Tags ?? [],
+            Metadata = request.Metadata ?? new Dictionary<string, string>(),
+        };
     }
 
     /// <summary>A cheap upper bound checked before building anything: decoded attachment and body sizes.</summary>

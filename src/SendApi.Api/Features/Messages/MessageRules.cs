@@ -12,6 +12,7 @@ internal static partial class MessageRules
     public const string TagRule = "Tags are 1-64 characters: letters, digits, '_', '-', '.', ':'.";
     public const string MetadataKeyRule = "Metadata keys are 1-40 characters: letters, digits, '_', '-', '.'.";
     public const string MetadataValueRule = "Metadata values are strings of at most 500 characters without CR or LF.";
+    public const string IdempotencyKeyRule = "Idempotency-Key is 1-255 printable ASCII characters without spaces";
 
     public static bool IsValidTag(string? tag) => tag is not null && Tag().IsMatch(tag);
 

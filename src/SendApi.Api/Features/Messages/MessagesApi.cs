@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -5,7 +6,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using SendApi.Api.Auth;
-using SendApi.Api.Features.Suppressions;
 using SendApi.Api.Http;
 using SendApi.Core.Messages;
 
@@ -40,8 +40,7 @@ public static class MessagesApi
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         ClaimsPrincipal user,
         MessageComposer composer,
-        SuppressionGate gate,
-        IDeliverySignal delivery,
+        MessageIntake intake,
         Microsoft.Extensions.Options.IOptions<MessagesOptions> options,
         CancellationToken cancellationToken)
     {
@@ -51,28 +50,23 @@ public static class MessagesApi
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status400BadRequest,
                 title: "Invalid Idempotency-Key header.",
-                detail: "Idempotency-Key is 1-255 printable ASCII characters without spaces.");
+                detail: $"{MessageRules.IdempotencyKeyRule}.");
         }
 
+        // Before building anything: a request far over the limit costs no MIME work.
         if (MessageComposer.EstimateSize(request) > maxSize)
         {
             return TooLarge(MessageComposer.EstimateSize(request), maxSize);
         }
 
-        var composed = composer.Compose(request, MessageIds.New(), user.AccountId());
-        if (composed.Mime.LongLength > maxSize)
+        var message = composer.Compose(request, MessageIds.New(), user.AccountId()) with { IdempotencyKey = idempotencyKey };
+        return await intake.AcceptAsync(message, cancellationToken) switch
         {
-            return TooLarge(composed.Mime.LongLength, maxSize);
-        }
-
-        var accepted = await gate.AcceptAsync(new NewMessage(composed.Envelope, composed.Mime, idempotencyKey), cancellationToken);
-        if (!accepted.Replayed)
-        {
-            delivery.Notify();
-        }
-
-        return TypedResults.Accepted($"/messages/{accepted.Id}",
-            new SendMessageResponse(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null));
+            MessageAccepted accepted => TypedResults.Accepted($"/messages/{accepted.Id}",
+                new SendMessageResponse(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null)),
+            MessageTooLarge tooLarge => TooLarge(tooLarge.Size, tooLarge.MaxSize),
+            var other => throw new UnreachableException($"POST /messages does not answer {other.GetType().Name}."),
+        };
     }
 
     internal static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> GetAsync(

@@ -1,11 +1,10 @@
-using System.Globalization;
+using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using MimeKit.Utils;
 using SendApi.Api.Features.Messages;
-using SendApi.Api.Features.Suppressions;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
 using SendApi.Smtp;
@@ -14,15 +13,14 @@ using SmtpReply = SendApi.Smtp.SmtpReply;
 namespace SendApi.Api.Features.Submission;
 
 /// <summary>
-/// SMTP submission feeding the same pipeline as <c>POST /messages</c>: the API key is the AUTH
-/// password (or the trusted-network key), the envelope recipients are the ones delivered, and the
-/// headers that carry SendApi options (tags, metadata, idempotency) are read and removed, as is Bcc.
+/// SMTP submission, feeding the same <see cref="MessageIntake"/> as <c>POST /messages</c>: the API
+/// key is the AUTH password (or the trusted-network key), the envelope recipients are the ones
+/// delivered, and the headers that carry SendApi options (tags, metadata, idempotency) are read and
+/// removed, as is Bcc.
 /// </summary>
 internal sealed partial class SmtpSubmissionHandler(
     IApiKeyStore keys,
-    SuppressionGate gate,
-    IDeliverySignal delivery,
-    IOptions<MessagesOptions> messages,
+    MessageIntake intake,
     IOptions<SmtpOptions> smtp,
     SmtpServerSettings server,
     TimeProvider time,
@@ -95,51 +93,18 @@ internal sealed partial class SmtpSubmissionHandler(
 
         var id = MessageIds.New();
         var now = time.GetUtcNow();
-        Prepare(mime, session, id, now);
-
-        byte[] bytes;
-        using (var buffer = new MemoryStream())
+        AddTrace(mime, session, id, now);
+        var incoming = IncomingMessage.FromMime(id, key.AccountId, now, mime, envelope.MailFrom, envelope.Recipients) with
         {
-            await mime.WriteToAsync(FormatOptions.Default, buffer, cancellationToken);
-            bytes = buffer.ToArray();
-        }
+            Tags = options.Tags,
+            Metadata = options.Metadata,
+            IdempotencyKey = options.IdempotencyKey,
+        };
 
-        if (bytes.LongLength > messages.Value.MaxSizeBytes)
-        {
-            return new SmtpReply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({messages.Value.MaxSizeBytes} octets)");
-        }
-
-        var stored = new MessageEnvelope(
-            id,
-            key.AccountId,
-            Sender: envelope.MailFrom,
-            From: mime.From.Mailboxes.FirstOrDefault()?.ToString() ?? envelope.MailFrom,
-            Subject: mime.Subject,
-            Recipients(mime, envelope.Recipients),
-            options.Tags,
-            options.Metadata,
-            now,
-            mime.MessageId!,
-            bytes.LongLength);
+        IntakeResult result;
         try
         {
-            var accepted = await gate.AcceptAsync(new NewMessage(stored, bytes, options.IdempotencyKey), cancellationToken);
-            if (!accepted.Replayed)
-            {
-                delivery.Notify();
-            }
-
-            LogAccepted(logger, accepted.Id, key.Id, envelope.Recipients.Count, session.Remote?.Address.ToString() ?? "?");
-
-            // SMTP has no per-recipient answer after DATA, so the reply text is where a client
-            // (or its log) can learn that some recipients will get nothing.
-            var suppressed = accepted.Suppressed.Count switch
-            {
-                0 => "",
-                1 => " (1 recipient suppressed)",
-                var n => $" ({n} recipients suppressed)",
-            };
-            return new SmtpReply(250, "2.0.0", $"Ok: queued as {accepted.Id}{suppressed}");
+            result = await intake.AcceptAsync(incoming, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -147,37 +112,38 @@ internal sealed partial class SmtpSubmissionHandler(
             LogStoreFailed(logger, ex);
             return new SmtpReply(451, "4.3.0", "Temporary failure storing the message; please try again");
         }
+
+        switch (result)
+        {
+            case MessageTooLarge tooLarge:
+                return new SmtpReply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({tooLarge.MaxSize} octets)");
+            case MessageAccepted accepted:
+                LogAccepted(logger, accepted.Id, key.Id, envelope.Recipients.Count, session.Remote?.Address.ToString() ?? "?");
+
+                // SMTP has no per-recipient answer after DATA, so the reply text is where a client
+                // (or its log) can learn that some recipients will get nothing.
+                var suppressed = accepted.Suppressed.Count switch
+                {
+                    0 => "",
+                    1 => " (1 recipient suppressed)",
+                    var n => $" ({n} recipients suppressed)",
+                };
+                return new SmtpReply(250, "2.0.0", $"Ok: queued as {accepted.Id}{suppressed}");
+            default:
+                throw new UnreachableException($"SMTP submission does not answer {result.GetType().Name}.");
+        }
     }
 
-    /// <summary>Adds the trace header and, when the client left them out, Message-ID and Date.</summary>
-    private void Prepare(MimeMessage mime, SmtpSessionInfo session, string id, DateTimeOffset now)
+    /// <summary>
+    /// RFC 5321 §4.4: every SMTP server that accepts a message adds a Received line; the protocol
+    /// names are RFC 3848's (S = TLS, A = authenticated).
+    /// </summary>
+    private void AddTrace(MimeMessage mime, SmtpSessionInfo session, string id, DateTimeOffset now)
     {
-        if (string.IsNullOrEmpty(mime.MessageId))
-        {
-            mime.MessageId = $"{id}@{messages.Value.MessageIdDomain}";
-        }
-
-        if (!mime.Headers.Contains(HeaderId.Date))
-        {
-            mime.Date = now;
-        }
-
-        // RFC 5321 §4.4: every SMTP server that accepts a message adds a Received line; the
-        // protocol names are RFC 3848's (S = TLS, A = authenticated).
         var protocol = "ESMTP" + (session.IsTls ? "S" : "") + (session.Identity is not null ? "A" : "");
         var from = session.Remote is { } remote ? $"{session.HeloName ?? "unknown"} ([{remote.Address}])" : session.HeloName ?? "unknown";
         mime.Headers.Insert(0, new Header("Received",
             $"from {from} by {server.Hostname} (SendApi) with {protocol} id {id}; {DateUtils.FormatDate(now)}"));
-    }
-
-    /// <summary>Envelope recipients, each once; To/Cc when the headers name them, Bcc otherwise.</summary>
-    private static List<RecipientAddress> Recipients(MimeMessage mime, IReadOnlyList<string> envelope)
-    {
-        var to = mime.To.Mailboxes.Select(m => m.Address).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var cc = mime.Cc.Mailboxes.Select(m => m.Address).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        return [.. envelope.Where(seen.Add).Select(address => new RecipientAddress(address,
-            to.Contains(address) ? RecipientKind.To : cc.Contains(address) ? RecipientKind.Cc : RecipientKind.Bcc))];
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "SMTP submission {MessageId} accepted for key {KeyId}: {Recipients} recipient(s) from {Client}")]

@@ -46,7 +46,7 @@ internal static class SubmissionHeaders
             {
                 if (!MessageRules.IsValidIdempotencyKey(value))
                 {
-                    error = "Idempotency-Key is 1-255 printable ASCII characters without spaces";
+                    error = MessageRules.IdempotencyKeyRule;
                     return false;
                 }
 

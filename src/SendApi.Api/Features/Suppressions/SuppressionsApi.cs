@@ -15,7 +15,8 @@ namespace SendApi.Api.Features.Suppressions;
 
 /// <summary>
 /// <c>/suppressions</c>: the API key's account's suppression list. Another account's entry is a
-/// 404, as a missing one is. Sending to a listed address is enforced by <see cref="SuppressionGate"/>.
+/// 404, as a missing one is. Sending to a listed address is enforced, for every channel, by
+/// <see cref="SuppressedRecipients"/> in the message intake.
 /// </summary>
 public static class SuppressionsApi
 {
@@ -25,7 +26,6 @@ public static class SuppressionsApi
     public static IServiceCollection AddSendApiSuppressions(this IServiceCollection services)
     {
         services.AddScoped<IValidator<CreateSuppressionRequest>, CreateSuppressionValidator>();
-        services.AddSingleton<SuppressionGate>();
         return services;
     }
 

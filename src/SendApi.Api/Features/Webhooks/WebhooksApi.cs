@@ -19,12 +19,12 @@ namespace SendApi.Api.Features.Webhooks;
 /// </summary>
 public static class WebhooksApi
 {
-    public static IServiceCollection AddSendApiWebhooks(this IServiceCollection services)
-    {
-        services.AddSendApiWebhookDelivery();
+    /// <summary>
+    /// The API's own part; the endpoints read <see cref="WebhookOptions"/> and replay through
+    /// <see cref="WebhookJobs"/>, which <see cref="WebhooksServiceCollectionExtensions.AddSendApiWebhookDelivery"/> registers.
+    /// </summary>
+    public static IServiceCollection AddSendApiWebhooks(this IServiceCollection services) =>
         services.AddScoped<IValidator<CreateWebhookRequest>, CreateWebhookValidator>();
-        return services;
-    }
 
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
     {

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace SendApi.Api.Auth;
+
+public static class AuthServiceCollectionExtensions
+{
+    /// <summary>
+    /// API keys as the only credential: <c>Authorization: Bearer</c> for the API, an admin policy
+    /// for key management, and the bootstrap admin key (<c>Admin__ApiKey</c>, validated at start),
+    /// which <see cref="AdminKeyBootstrap"/> stores, revokes or generates when the host starts.
+    /// </summary>
+    public static IServiceCollection AddSendApiAuthentication(this IServiceCollection services)
+    {
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidation>();
+        services.AddHostedService<AdminKeyBootstrap>();
+
+        services.AddAuthentication(ApiKeyDefaults.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        services.AddAuthorizationBuilder()
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder(ApiKeyDefaults.Scheme).RequireAuthenticatedUser().Build())
+            .AddPolicy(ApiKeyDefaults.AdminPolicy, p => p.AddAuthenticationSchemes(ApiKeyDefaults.Scheme).RequireRole(ApiKeyDefaults.AdminRole));
+        return services;
+    }
+}

@@ -1,0 +1,59 @@
+using MimeKit;
+using SendApi.Core.Messages;
+
+namespace SendApi.Api.Features.Messages;
+
+/// <summary>
+/// A message on its way into <see cref="MessageIntake"/>, from any channel: the MIME message as it
+/// will be delivered, and what its envelope needs that the MIME message does not say. JSON requests
+/// are composed into one (<see cref="MessageComposer"/>); a message submitted whole (SMTP, or raw
+/// MIME over HTTP) becomes one with <see cref="FromMime"/>.
+/// </summary>
+/// <param name="Id">Our id; the channel takes it first because it may write it into the message (Message-ID, Received).</param>
+/// <param name="AccountId">The account of the API key that sent it.</param>
+/// <param name="ReceivedAt">When it came in: the envelope's creation time, and the Date when the message has none.</param>
+/// <param name="Mime">The message; the intake completes it (Message-ID, Date) and writes it out once.</param>
+/// <param name="Sender">The envelope sender (return path owner), a bare address.</param>
+/// <param name="From">The From as shown in the message list, e.g. <c>"Acme" &lt;hello@acme.test&gt;</c>.</param>
+/// <param name="Subject">The subject as the client gave it; null when it gave none.</param>
+/// <param name="Recipients">The envelope recipients, each once, in order: the ones delivered.</param>
+internal sealed record IncomingMessage(
+    string Id,
+    string AccountId,
+    DateTimeOffset ReceivedAt,
+    MimeMessage Mime,
+    string Sender,
+    string From,
+    string? Subject,
+    IReadOnlyList<RecipientAddress> Recipients)
+{
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The client's key: the same key within the idempotency window answers with the first message.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>
+    /// A message the client built itself: From and Subject come from its headers (From falls back
+    /// to the envelope sender), and each envelope recipient is To or Cc when those headers name
+    /// it, Bcc otherwise. Header recipients not in the envelope receive nothing.
+    /// </summary>
+    public static IncomingMessage FromMime(
+        string id, string accountId, DateTimeOffset receivedAt, MimeMessage mime, string sender, IReadOnlyList<string> envelopeRecipients) =>
+        new(id, accountId, receivedAt, mime,
+            sender,
+            From: mime.From.Mailboxes.FirstOrDefault()?.ToString() ?? sender,
+            Subject: mime.Subject,
+            RecipientsByHeader(mime, envelopeRecipients));
+
+    /// <summary>Envelope recipients, each once; To/Cc when the headers name them, Bcc otherwise.</summary>
+    private static List<RecipientAddress> RecipientsByHeader(MimeMessage mime, IReadOnlyList<string> envelope)
+    {
+        var to = mime.To.Mailboxes.Select(m => m.Address).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var cc = mime.Cc.Mailboxes.Select(m => m.Address).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return [.. envelope.Where(seen.Add).Select(address => new RecipientAddress(address,
+            to.Contains(address) ? RecipientKind.To : cc.Contains(address) ? RecipientKind.Cc : RecipientKind.Bcc))];
+    }
+}

@@ -1,0 +1,17 @@
+namespace SendApi.Api.Features.Messages;
+
+/// <summary>
+/// What <see cref="MessageIntake"/> decided. Each channel words it in its own protocol (HTTP
+/// status and problem+json, SMTP reply code); a new refusal is a new case here, which every
+/// channel's switch then has to answer.
+/// </summary>
+internal abstract record IntakeResult;
+
+/// <summary>Accepted: durable and queued (or, on a replay, the first message with that idempotency key).</summary>
+/// <param name="Replayed">An earlier submission with the same idempotency key created it; this one created nothing.</param>
+/// <param name="Suppressed">The recipients (as addressed) that were on the list and will receive nothing.</param>
+/// <param name="Status">"queued", or "suppressed" when every recipient was.</param>
+internal sealed record MessageAccepted(string Id, bool Replayed, IReadOnlyList<string> Suppressed, string Status) : IntakeResult;
+
+/// <summary>Refused: the MIME message as it would be delivered is over <c>Messages:MaxSizeBytes</c>.</summary>
+internal sealed record MessageTooLarge(long Size, long MaxSize) : IntakeResult;

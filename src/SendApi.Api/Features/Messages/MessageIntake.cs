@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SendApi.Api.Features.Suppressions;
+using SendApi.Core.Messages;
+using SendApi.Core.Suppressions;
+
+namespace SendApi.Api.Features.Messages;
+
+/// <summary>
+/// The one way a message comes in, whatever the channel (<c>POST /messages</c>, SMTP submission,
+/// and every later one): complete it, hold it to the size limit, apply the suppression list,
+/// accept it in one atomic step, and wake the dispatcher. A channel only composes or parses, then
+/// words the <see cref="IntakeResult"/> in its protocol; it has no step of its own to remember.
+/// </summary>
+internal sealed class MessageIntake(
+    ISuppressionStore suppressions, IMessageStore messages, IDeliverySignal delivery, IOptions<MessagesOptions> options)
+{
+    private readonly MessagesOptions _options = options.Value;
+
+    public async Task<IntakeResult> AcceptAsync(IncomingMessage message, CancellationToken cancellationToken)
+    {
+        var messageIdHeader = Complete(message);
+        var mime = await WriteAsync(message.Mime, cancellationToken);
+        if (mime.LongLength > _options.MaxSizeBytes)
+        {
+            return new MessageTooLarge(mime.LongLength, _options.MaxSizeBytes);
+        }
+
+        var marked = await SuppressedRecipients.MarkAsync(
+            suppressions, new NewMessage(Envelope(message, messageIdHeader, mime), mime, message.IdempotencyKey), cancellationToken);
+        var accepted = await messages.AcceptAsync(marked, cancellationToken);
+        if (accepted.Replayed)
+        {
+            return await AsFirstRecordedAsync(accepted.Id, cancellationToken);
+        }
+
+        // Only now is there new work: wake this instance's dispatcher rather than wait for its poll.
+        // A replay's message was queued, and the dispatcher woken, by the first submission.
+        delivery.Notify();
+        return Accepted(accepted.Id, replayed: false, SuppressedRecipients.In(marked), message.Recipients.Count);
+    }
+
+    /// <summary>
+    /// Every accepted message has a Message-ID (replies find their message by it) and a Date. A
+    /// composed message has both; a submitted one gets ours when the client left them out.
+    /// </summary>
+    /// <returns>The Message-ID, without angle brackets.</returns>
+    private string Complete(IncomingMessage message)
+    {
+        if (string.IsNullOrEmpty(message.Mime.MessageId))
+        {
+            message.Mime.MessageId = $"{message.Id}@{_options.MessageIdDomain}";
+        }
+
+        if (!message.Mime.Headers.Contains(HeaderId.Date))
+        {
+            message.Mime.Date = message.ReceivedAt;
+        }
+
+        return message.Mime.MessageId;
+    }
+
+    /// <summary>The exact bytes that are stored, signed and delivered.</summary>
+    private static async Task<byte[]> WriteAsync(MimeMessage mime, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await mime.WriteToAsync(FormatOptions.Default, buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    private static MessageEnvelope Envelope(IncomingMessage message, string messageIdHeader, byte[] mime) =>
+        new(message.Id,
+            message.AccountId,
+            message.Sender,
+            message.From,
+            message.Subject,
+            message.Recipients,
+            message.Tags,
+            message.Metadata,
+            message.ReceivedAt,
+            messageIdHeader,
+            mime.LongLength);
+
+    /// <summary>
+    /// A replay answers for the first message, whose list may have been different: report what it
+    /// recorded ("suppressed" is final, so it still holds).
+    /// </summary>
+    private async Task<MessageAccepted> AsFirstRecordedAsync(string id, CancellationToken cancellationToken) =>
+        await messages.FindAsync(id, cancellationToken) is { } first
+            ? Accepted(id, replayed: true, SuppressedRecipients.In(first), first.Envelope.Recipients.Count)
+            : Accepted(id, replayed: true, [], 0);
+
+    private static MessageAccepted Accepted(string id, bool replayed, IReadOnlyList<string> suppressed, int recipients) =>
+        new(id, replayed, suppressed, recipients > 0 && suppressed.Count == recipients ? MessageStatus.Suppressed : MessageStatus.Queued);
+}

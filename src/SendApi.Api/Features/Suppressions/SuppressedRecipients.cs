@@ -1,0 +1,47 @@
+using SendApi.Core.Messages;
+using SendApi.Core.Suppressions;
+
+namespace SendApi.Api.Features.Suppressions;
+
+/// <summary>
+/// How the suppression list is enforced on every message <see cref="Messages.MessageIntake"/>
+/// accepts, whatever its channel: one batch lookup of the recipients, then the suppressed ones
+/// start final ("suppressed", with an event saying why) in the same atomic accept as the rest.
+/// Delivery never attempts a final recipient, so nothing reaches them; the others go out.
+/// </summary>
+internal static class SuppressedRecipients
+{
+    /// <summary>The message with its suppressed recipients starting final, ready for the store's accept.</summary>
+    public static async Task<NewMessage> MarkAsync(ISuppressionStore store, NewMessage message, CancellationToken cancellationToken)
+    {
+        var envelope = message.Envelope;
+        var found = await store.FindAsync(envelope.AccountId, [.. envelope.Recipients.Select(r => r.Address)], cancellationToken);
+
+        var states = new List<RecipientUpdate>();
+        var events = new List<MessageEvent>();
+        for (var i = 0; i < envelope.Recipients.Count; i++)
+        {
+            var address = envelope.Recipients[i].Address;
+            if (found.TryGetValue(SuppressionAddresses.Normalize(address), out var suppression))
+            {
+                states.Add(new RecipientUpdate(i, new RecipientState(RecipientStatus.Suppressed, 0, null, null, envelope.CreatedAt)));
+                events.Add(new MessageEvent(MessageEventTypes.Suppressed, envelope.CreatedAt, address, Describe(suppression)));
+            }
+        }
+
+        return message with { InitialStates = states, InitialEvents = events };
+    }
+
+    /// <summary>The recipients (as addressed) that <see cref="MarkAsync"/> found on the list.</summary>
+    public static IReadOnlyList<string> In(NewMessage message) =>
+        [.. message.InitialStates.Where(s => s.State.Status == RecipientStatus.Suppressed).Select(s => message.Envelope.Recipients[s.Index].Address)];
+
+    /// <summary>The recipients (as addressed) a stored message recorded as suppressed; "suppressed" is final, so it still holds.</summary>
+    public static IReadOnlyList<string> In(StoredMessage message) =>
+        [.. message.Envelope.Recipients.Where((_, i) => message.Recipients[i].Status == RecipientStatus.Suppressed).Select(r => r.Address)];
+
+    private static string Describe(Suppression suppression) =>
+        suppression.Detail is { Length: > 0 } detail
+            ? $"On the suppression list: {suppression.Reason} ({detail})"
+            : $"On the suppression list: {suppression.Reason}";
+}

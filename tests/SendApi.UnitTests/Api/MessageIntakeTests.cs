@@ -1,0 +1,151 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using MimeKit;
+using SendApi.Api.Features.Messages;
+using SendApi.Core.Messages;
+using SendApi.Core.Suppressions;
+using SendApi.Storage.Embedded;
+
+namespace SendApi.UnitTests.Api;
+
+/// <summary>The one intake, on the embedded stores, fed as each channel feeds it.</summary>
+public sealed class MessageIntakeTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 10, 30, 0, TimeSpan.Zero);
+
+    private readonly InMemoryMessageStore _messages = new(new FakeTimeProvider(Now));
+    private readonly InMemorySuppressionStore _suppressions = new();
+    private readonly CountingSignal _signal = new();
+    private readonly MessagesOptions _options = new() { MessageIdDomain = "mail.sendapi.test", MaxSizeBytes = 4096 };
+
+    private MessageIntake Intake() => new(_suppressions, _messages, _signal, Options.Create(_options));
+
+    private MessageComposer Composer() => new(Options.Create(_options), new FakeTimeProvider(Now));
+
+    private IncomingMessage Composed(string text = "Hi", params string[] to) => Composer().Compose(
+        new SendMessageRequest { From = "Acme <hello@acme.test>", To = to.Length > 0 ? to : ["bob@example.test"], Subject = "Hello", Text = text },
+        MessageIds.New(), "acct");
+
+    [Fact]
+    public async Task A_composed_message_is_stored_as_written_and_wakes_the_dispatcher()
+    {
+        var message = Composed();
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(message, default));
+
+        Assert.Equal(new MessageAccepted(message.Id, false, [], MessageStatus.Queued), accepted with { Suppressed = [] });
+        var work = await _messages.LoadAsync(accepted.Id, default);
+        Assert.NotNull(work);
+        Assert.Equal(work.Mime.Length, work.Envelope.Size);
+        Assert.Equal($"{message.Id}@mail.sendapi.test", work.Envelope.MessageIdHeader);
+        Assert.Equal(("hello@acme.test", "\"Acme\" <hello@acme.test>", "Hello"), (work.Envelope.Sender, work.Envelope.From, work.Envelope.Subject));
+        Assert.Equal(1, _signal.Count);
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_answers_with_the_first_message_and_wakes_nobody_again()
+    {
+        var first = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed() with { IdempotencyKey = "order-1" }, default));
+
+        var again = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed("changed") with { IdempotencyKey = "order-1" }, default));
+
+        Assert.Equal((first.Id, true), (again.Id, again.Replayed));
+        Assert.Equal(1, _signal.Count);
+    }
+
+    [Fact]
+    public async Task Suppressed_recipients_start_final_and_the_others_are_queued()
+    {
+        await _suppressions.AddAsync("acct", new Suppression("carol@example.test", SuppressionReasons.HardBounce, "550 5.1.1 no such user", null, Now), default);
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed("Hi", "bob@example.test", "Carol@Example.test"), default));
+
+        Assert.Equal(["Carol@Example.test"], accepted.Suppressed);
+        Assert.Equal(MessageStatus.Queued, accepted.Status);
+        var stored = await _messages.FindAsync(accepted.Id, default);
+        Assert.Equal([RecipientStatus.Queued, RecipientStatus.Suppressed], stored!.Recipients.Select(r => r.Status));
+        var suppressed = Assert.Single(stored.Events, e => e.Type == MessageEventTypes.Suppressed);
+        Assert.Equal("On the suppression list: hard_bounce (550 5.1.1 no such user)", suppressed.Detail);
+    }
+
+    [Fact]
+    public async Task A_replay_reports_the_suppressions_the_first_message_recorded()
+    {
+        await _suppressions.AddAsync("acct", new Suppression("bob@example.test", SuppressionReasons.Manual, null, null, Now), default);
+        var first = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed() with { IdempotencyKey = "k" }, default));
+        await _suppressions.RemoveAsync("acct", "bob@example.test", default);
+
+        var again = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed() with { IdempotencyKey = "k" }, default));
+
+        Assert.Equal((MessageStatus.Suppressed, MessageStatus.Suppressed), (first.Status, again.Status));
+        Assert.Equal(["bob@example.test"], again.Suppressed);
+    }
+
+    [Fact]
+    public async Task A_message_over_the_size_limit_is_refused_and_nothing_is_stored()
+    {
+        var message = Composed(new string('x', 5000));
+
+        var refused = Assert.IsType<MessageTooLarge>(await Intake().AcceptAsync(message, default));
+
+        Assert.True(refused.Size > 4096);
+        Assert.Equal(4096, refused.MaxSize);
+        Assert.Null(await _messages.FindAsync(message.Id, default));
+        Assert.Equal(0, _signal.Count);
+    }
+
+    [Fact]
+    public async Task A_submitted_message_without_Message_ID_or_Date_gets_ours()
+    {
+        var mime = MimeMessage.Load(new MemoryStream("From: hello@acme.test\r\nTo: bob@example.test\r\nSubject: Hi\r\n\r\nBody\r\n"u8.ToArray()));
+        var message = IncomingMessage.FromMime(MessageIds.New(), "acct", Now, mime, "hello@acme.test", ["bob@example.test"]);
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(message, default));
+
+        var work = await _messages.LoadAsync(accepted.Id, default);
+        var delivered = MimeMessage.Load(new MemoryStream(work!.Mime.ToArray()));
+        Assert.Equal($"{message.Id}@mail.sendapi.test", delivered.MessageId);
+        Assert.Equal(delivered.MessageId, work.Envelope.MessageIdHeader);
+        Assert.Equal(Now, delivered.Date);
+    }
+
+    [Fact]
+    public async Task A_submitted_message_keeps_its_own_Message_ID_and_Date()
+    {
+        const string Raw = "From: hello@acme.test\r\nTo: bob@example.test\r\nMessage-ID: <own@acme.test>\r\nDate: Mon, 2 Nov 2026 08:00:00 +0000\r\n\r\nBody\r\n";
+        var mime = MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(Raw)));
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(
+            IncomingMessage.FromMime(MessageIds.New(), "acct", Now, mime, "hello@acme.test", ["bob@example.test"]), default));
+
+        var work = await _messages.LoadAsync(accepted.Id, default);
+        Assert.Equal("own@acme.test", work!.Envelope.MessageIdHeader);
+        var delivered = MimeMessage.Load(new MemoryStream(work.Mime.ToArray()));
+        Assert.Single(delivered.Headers, h => h.Id == HeaderId.MessageId);
+        Assert.Equal("own@acme.test", delivered.MessageId);
+        Assert.Single(delivered.Headers, h => h.Id == HeaderId.Date);
+        Assert.Equal(new DateTimeOffset(2026, 11, 2, 8, 0, 0, TimeSpan.Zero), delivered.Date);
+    }
+
+    [Fact]
+    public void A_submitted_message_s_recipients_are_the_envelope_s_with_their_kind_from_the_headers()
+    {
+        var mime = MimeMessage.Load(new MemoryStream("To: Bob <bob@example.test>, dave@example.test\r\nCc: carol@example.test\r\nSubject: Hi\r\n\r\nBody\r\n"u8.ToArray()));
+
+        var message = IncomingMessage.FromMime("id", "acct", Now, mime, "sender@acme.test",
+            ["bob@example.test", "carol@example.test", "BOB@example.test", "hidden@example.test"]);
+
+        Assert.Equal(
+            [new("bob@example.test", RecipientKind.To), new("carol@example.test", RecipientKind.Cc), new RecipientAddress("hidden@example.test", RecipientKind.Bcc)],
+            message.Recipients);
+        Assert.Equal(("sender@acme.test", "Hi"), (message.From, message.Subject));
+    }
+
+    private sealed class CountingSignal : IDeliverySignal
+    {
+        public int Count { get; private set; }
+
+        public void Notify() => Count++;
+    }
+}
