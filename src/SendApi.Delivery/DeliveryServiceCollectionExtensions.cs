@@ -17,8 +17,9 @@ public static class DeliveryServiceCollectionExtensions
     /// Registers what delivers a message: MX routing, the SMTP transport and its connection pool,
     /// the capture transport (<c>Delivery__Mode=capture</c>), throttling rules, the retry policy,
     /// return-path signing (its key is loaded when the host starts) and the delivery job, with
-    /// options validated at start. Nothing here claims work: that is
-    /// <see cref="AddSendApiDeliveryDispatcher"/>, and a Hangfire server runs the jobs.
+    /// options validated at start; at shutdown, batches still delivering in the background are
+    /// waited for. Nothing here claims work: that is <see cref="AddSendApiDeliveryDispatcher"/>,
+    /// and a Hangfire server runs the jobs.
     /// </summary>
     public static IServiceCollection AddSendApiDelivery(this IServiceCollection services)
     {

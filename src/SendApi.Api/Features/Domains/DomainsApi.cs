@@ -18,6 +18,10 @@ namespace SendApi.Api.Features.Domains;
 
 public static partial class DomainsApi
 {
+    /// <summary>
+    /// The domains API's settings (the DNS records it suggests) and validator. Signing with the
+    /// domains' keys belongs to delivery: <see cref="DkimServiceCollectionExtensions.AddSendApiDkimSigning"/>.
+    /// </summary>
     public static IServiceCollection AddSendApiDomains(this IServiceCollection services)
     {
         services.AddOptions<DomainsOptions>()
