@@ -9,7 +9,6 @@ using SendApi.Api.Features.Suppressions;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
 using SendApi.Smtp;
-using SmtpReply = SendApi.Smtp.SmtpReply;
 
 namespace SendApi.Api.Features.Submission;
 
@@ -54,28 +53,28 @@ internal sealed partial class SmtpSubmissionHandler(
         return null;
     }
 
-    public ValueTask<SmtpReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
+    public ValueTask<SmtpServerReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
     {
         if (address.Length == 0)
         {
-            return ValueTask.FromResult<SmtpReply?>(new SmtpReply(553, "5.1.7", "The null sender <> is not accepted for submission; use your sending address"));
+            return ValueTask.FromResult<SmtpServerReply?>(new SmtpServerReply(553, "5.1.7", "The null sender <> is not accepted for submission; use your sending address"));
         }
 
         return ValueTask.FromResult(EmailAddresses.TryParse(address, out _, out var error)
             ? null
-            : new SmtpReply(553, "5.1.7", $"Sender address is not valid: {error}"));
+            : new SmtpServerReply(553, "5.1.7", $"Sender address is not valid: {error}"));
     }
 
-    public ValueTask<SmtpReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
+    public ValueTask<SmtpServerReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
         ValueTask.FromResult(EmailAddresses.TryParse(address, out _, out var error)
             ? null
-            : new SmtpReply(553, "5.1.3", $"Recipient address is not valid: {error}"));
+            : new SmtpServerReply(553, "5.1.3", $"Recipient address is not valid: {error}"));
 
-    public async ValueTask<SmtpReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
+    public async ValueTask<SmtpServerReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
         if (session.Identity?.State is not ApiKey key)
         {
-            return new SmtpReply(530, "5.7.0", "Authentication required");
+            return new SmtpServerReply(530, "5.7.0", "Authentication required");
         }
 
         MimeMessage mime;
@@ -85,12 +84,12 @@ internal sealed partial class SmtpSubmissionHandler(
         }
         catch (FormatException ex)
         {
-            return new SmtpReply(554, "5.6.0", $"The message could not be parsed: {ex.Message}");
+            return new SmtpServerReply(554, "5.6.0", $"The message could not be parsed: {ex.Message}");
         }
 
         if (!SubmissionHeaders.TryTake(mime, out var options, out var error))
         {
-            return new SmtpReply(550, "5.6.0", error);
+            return new SmtpServerReply(550, "5.6.0", error);
         }
 
         var id = MessageIds.New();
@@ -106,7 +105,7 @@ internal sealed partial class SmtpSubmissionHandler(
 
         if (bytes.LongLength > messages.Value.MaxSizeBytes)
         {
-            return new SmtpReply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({messages.Value.MaxSizeBytes} octets)");
+            return new SmtpServerReply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({messages.Value.MaxSizeBytes} octets)");
         }
 
         var stored = new MessageEnvelope(
@@ -139,13 +138,13 @@ internal sealed partial class SmtpSubmissionHandler(
                 1 => " (1 recipient suppressed)",
                 var n => $" ({n} recipients suppressed)",
             };
-            return new SmtpReply(250, "2.0.0", $"Ok: queued as {accepted.Id}{suppressed}");
+            return new SmtpServerReply(250, "2.0.0", $"Ok: queued as {accepted.Id}{suppressed}");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Not acknowledged, so nothing is lost: the client keeps the message and retries.
             LogStoreFailed(logger, ex);
-            return new SmtpReply(451, "4.3.0", "Temporary failure storing the message; please try again");
+            return new SmtpServerReply(451, "4.3.0", "Temporary failure storing the message; please try again");
         }
     }
 
