@@ -215,6 +215,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
         ex is IOException or SocketException or SmtpProtocolException or TimeoutException or ServiceNotConnectedException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
+    // Log event ids 2100–2199 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2102.
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "STARTTLS with {Endpoint} failed ({Reason}); retrying without TLS")]
     private static partial void LogTlsFallback(ILogger logger, string endpoint, string reason);
 }

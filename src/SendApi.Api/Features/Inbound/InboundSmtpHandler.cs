@@ -264,24 +264,25 @@ internal sealed partial class InboundSmtpHandler(
         public string Client => Session.Remote?.Address.ToString() ?? "?";
     }
 
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: neither a return path nor an inbound domain of ours (relaying denied)")]
+    // Log event ids 1200–1299 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1207.
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: neither a return path nor an inbound domain of ours (relaying denied)")]
     private static partial void LogRelayDenied(ILogger logger, string address, string client);
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Inbound {Kind} for message {MessageId} from {Client}: {Outcome}")]
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Inbound {Kind} for message {MessageId} from {Client}: {Outcome}")]
     private static partial void LogRecorded(ILogger logger, string kind, string messageId, ReportOutcome outcome, string client);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Inbound mail {InboundId} for account {Account} to {Recipients} from {Client} stored (answers message {InReplyTo}; a retry of it: {Retry})")]
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Inbound mail {InboundId} for account {Account} to {Recipients} from {Client} stored (answers message {InReplyTo}; a retry of it: {Retry})")]
     private static partial void LogStored(ILogger logger, string inboundId, string account, string recipients, string inReplyTo, string client, bool retry);
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "Storing inbound mail failed; the client was told to retry (451)")]
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Storing inbound mail failed; the client was told to retry (451)")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: no such return path (invented, tampered with, or of a message no longer held)")]
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: no such return path (invented, tampered with, or of a message no longer held)")]
     private static partial void LogUnknownMailbox(ILogger logger, string address, string client);
 
-    [LoggerMessage(EventId = 3205, Level = LogLevel.Warning, Message = "Inbound {Kind} for message {MessageId} from {Client} not acted on, stored as mail: {Why}")]
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Inbound {Kind} for message {MessageId} from {Client} not acted on, stored as mail: {Why}")]
     private static partial void LogNotActedOn(ILogger logger, string kind, string messageId, string why, string client);
 
-    [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "An inbound message could not be classified; it is stored as mail and acts on nothing")]
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "An inbound message could not be classified; it is stored as mail and acts on nothing")]
     private static partial void LogUnclassified(ILogger logger, Exception exception);
 }

@@ -179,12 +179,13 @@ internal sealed partial class SmtpSubmissionHandler(
             to.Contains(address) ? RecipientKind.To : cc.Contains(address) ? RecipientKind.Cc : RecipientKind.Bcc))];
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "SMTP submission {MessageId} accepted for key {KeyId}: {Recipients} recipient(s) from {Client}")]
+    // Log event ids 1100–1199 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1104.
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "SMTP submission {MessageId} accepted for key {KeyId}: {Recipients} recipient(s) from {Client}")]
     private static partial void LogAccepted(ILogger logger, string messageId, string keyId, int recipients, string client);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Storing an SMTP submission failed; the client was told to retry (451)")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Storing an SMTP submission failed; the client was told to retry (451)")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Smtp:{Listener}:TrustedApiKey is not a known API key; trusted-network clients must authenticate")]
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Smtp:{Listener}:TrustedApiKey is not a known API key; trusted-network clients must authenticate")]
     private static partial void LogTrustedKeyUnknown(ILogger logger, string listener);
 }
