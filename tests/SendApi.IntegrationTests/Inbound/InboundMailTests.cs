@@ -7,7 +7,6 @@ using MailKit.Security;
 using MimeKit;
 using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
-using SendApi.IntegrationTests.Webhooks;
 
 namespace SendApi.IntegrationTests.Inbound;
 
@@ -287,7 +286,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     {
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync("127.0.0.1", _app.InboundPort);
-        var smtp = new Submission.RawSmtp(tcp.GetStream());
+        var smtp = new RawSmtp(tcp.GetStream());
         Assert.StartsWith("220", await smtp.ReadReplyAsync());
         var ehlo = await smtp.CommandAsync("EHLO mx.sender.test", "250");
         Assert.Contains("SIZE 10485760", ehlo);
