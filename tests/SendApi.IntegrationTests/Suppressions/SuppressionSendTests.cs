@@ -40,6 +40,23 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : OnBoth
     private void AssertNeverReceived(string address) =>
         Assert.DoesNotContain(World.Mx1.Messages, m => m.RcptTos.Contains(address, StringComparer.OrdinalIgnoreCase));
 
+    /// <summary>Submits a message on port 587 as a MailKit client would; returns the server's reply to DATA.</summary>
+    private async Task<string> SubmitOverSmtpAsync(string to, string cc)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("a@acme.test"));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Cc.Add(MailboxAddress.Parse(cc));
+        message.Subject = "via SMTP";
+        message.Body = new TextPart("plain") { Text = "x" };
+        using var client = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await client.ConnectAsync("127.0.0.1", App.SubmissionPort, SecureSocketOptions.StartTls);
+        await client.AuthenticateAsync("apikey", SendApiApp.AdminKey);
+        var reply = await client.SendAsync(message);
+        await client.DisconnectAsync(quit: true);
+        return reply;
+    }
+
     private static void AssertSuppressedRecipient(JsonNode message, string address)
     {
         Assert.Equal("suppressed", (string?)message.Recipient(address)["status"]);
@@ -75,17 +92,7 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : OnBoth
         var bob = Unique("bob");
         await SuppressAsync(Http, gone);
 
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("a@acme.test"));
-        message.To.Add(MailboxAddress.Parse(bob));
-        message.Cc.Add(MailboxAddress.Parse(gone));
-        message.Subject = "via SMTP";
-        message.Body = new TextPart("plain") { Text = "x" };
-        using var client = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
-        await client.ConnectAsync("127.0.0.1", App.SubmissionPort, SecureSocketOptions.StartTls);
-        await client.AuthenticateAsync("apikey", SendApiApp.AdminKey);
-        var reply = await client.SendAsync(message);
-        await client.DisconnectAsync(quit: true);
+        var reply = await SubmitOverSmtpAsync(to: bob, cc: gone);
 
         Assert.Contains("(1 recipient suppressed)", reply);
         var id = QueuedAs().Match(reply).Groups["id"].Value;
@@ -111,17 +118,7 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : OnBoth
         var accepted = await PostMessageAsync(Http, quoted, bob);
         Assert.Equal([quoted], accepted["suppressed"]!.AsArray().Select(a => (string)a!));
 
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("a@acme.test"));
-        message.To.Add(MailboxAddress.Parse(bob));
-        message.Cc.Add(MailboxAddress.Parse(quoted));
-        message.Subject = "via SMTP";
-        message.Body = new TextPart("plain") { Text = "x" };
-        using var client = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
-        await client.ConnectAsync("127.0.0.1", App.SubmissionPort, SecureSocketOptions.StartTls);
-        await client.AuthenticateAsync("apikey", SendApiApp.AdminKey);
-        var reply = await client.SendAsync(message);
-        await client.DisconnectAsync(quit: true);
+        var reply = await SubmitOverSmtpAsync(to: bob, cc: quoted);
         Assert.Contains("(1 recipient suppressed)", reply);
 
         var smtpId = QueuedAs().Match(reply).Groups["id"].Value;
