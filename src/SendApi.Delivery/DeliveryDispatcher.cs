@@ -115,6 +115,7 @@ internal sealed partial class DeliveryDispatcher(
         base.Dispose();
     }
 
+    // Log event ids 2010–2019 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2012.
     [LoggerMessage(EventId = 2010, Level = LogLevel.Debug, Message = "Dispatched {Count} message(s) as batch {Claim}")]
     private static partial void LogDispatched(ILogger logger, int count, string claim);
 

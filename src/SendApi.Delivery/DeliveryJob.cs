@@ -273,6 +273,7 @@ public sealed partial class DeliveryJob
         }
     }
 
+    // Log event ids 2000–2009 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2007.
     [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Batch {Claim}: {Count} slow message(s) continue in the background, freeing the worker")]
     private static partial void LogDetached(ILogger logger, string claim, int count);
 

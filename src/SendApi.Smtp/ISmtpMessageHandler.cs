@@ -19,21 +19,24 @@ public interface ISmtpMessageHandler
     ValueTask<SmtpIdentity?> IdentifyWithoutAuthAsync(SmtpListenerProfile listener, IPEndPoint? remote, CancellationToken cancellationToken);
 
     /// <summary>Accepts (null) or refuses (the reply to send) a MAIL FROM address; "" is the null sender &lt;&gt;.</summary>
-    ValueTask<SmtpReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken);
+    ValueTask<SmtpServerReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken);
 
     /// <summary>Accepts (null) or refuses (the reply to send) one RCPT TO address.</summary>
-    ValueTask<SmtpReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken);
+    ValueTask<SmtpServerReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken);
 
     /// <summary>
     /// Takes a complete, dot-unstuffed message that passed every protocol check (size, line
     /// length, no bare CR/LF) and returns the final reply, e.g. "250 2.0.0 Ok: queued as &lt;id&gt;".
     /// The stream is readable once and positioned at the start of the message.
     /// </summary>
-    ValueTask<SmtpReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken);
+    ValueTask<SmtpServerReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken);
 }
 
-/// <summary>One SMTP reply. <paramref name="Lines"/> holds more than one line for multi-line replies.</summary>
-public sealed record SmtpReply(int Code, string EnhancedCode, params string[] Lines)
+/// <summary>
+/// A reply our SMTP server writes to its client (the model's <c>SmtpReply</c> is what a remote server
+/// answered us). <paramref name="Lines"/> holds more than one line for multi-line replies.
+/// </summary>
+public sealed record SmtpServerReply(int Code, string EnhancedCode, params string[] Lines)
 {
     public override string ToString() => $"{Code} {EnhancedCode} {string.Join(" / ", Lines)}";
 }

@@ -97,7 +97,7 @@ internal sealed class SmtpChannel : IDisposable
         Output = output;
     }
 
-    public void Write(SmtpReply reply)
+    public void Write(SmtpServerReply reply)
     {
         SmtpReplyWriter.Write(reply, Output);
         _unflushed = true;
@@ -124,7 +124,7 @@ internal sealed class SmtpChannel : IDisposable
     }
 
     /// <summary>Best-effort last words (421) after the idle timer fired: its own timer, and no exception.</summary>
-    public async ValueTask SayGoodbyeAsync(SmtpReply reply)
+    public async ValueTask SayGoodbyeAsync(SmtpServerReply reply)
     {
         try
         {

@@ -59,7 +59,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             if (slot is null)
             {
                 SmtpServerLog.ListenerFull(_logger, connection.ConnectionId, remote, profile.Name, _settings.MaxConnections);
-                await RefuseAsync(connection, profile, SmtpReplies.ListenerFull(_settings.Hostname));
+                await RefuseAsync(connection, profile, SmtpServerReplies.ListenerFull(_settings.Hostname));
                 return;
             }
 
@@ -67,7 +67,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             if (lease is null)
             {
                 SmtpServerLog.TooManyConnections(_logger, connection.ConnectionId, remote, _settings.MaxConnectionsPerIp);
-                await RefuseAsync(connection, profile, SmtpReplies.TooManyConnections);
+                await RefuseAsync(connection, profile, SmtpServerReplies.TooManyConnections);
                 return;
             }
 
@@ -94,7 +94,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
     }
 
     /// <summary>Tells a client over a cap so (421) and lets Kestrel close the connection.</summary>
-    private static async Task RefuseAsync(ConnectionContext connection, SmtpListenerProfile profile, SmtpReply reply)
+    private static async Task RefuseAsync(ConnectionContext connection, SmtpListenerProfile profile, SmtpServerReply reply)
     {
         if (profile.ImplicitTls)
         {

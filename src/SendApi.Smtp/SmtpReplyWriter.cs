@@ -4,7 +4,7 @@ using System.Text;
 namespace SendApi.Smtp;
 
 /// <summary>
-/// Turns a <see cref="SmtpReply"/> into the octets on the wire. Every reply the server sends passes
+/// Turns a <see cref="SmtpServerReply"/> into the octets on the wire. Every reply the server sends passes
 /// here, so the rules hold whatever the reply echoes (a parameter, an address, a handler's text):
 /// no control characters, and no line longer than RFC 5321 §4.5.3.1.5 allows.
 /// </summary>
@@ -16,11 +16,11 @@ internal static class SmtpReplyWriter
     /// <summary>Marks text that was cut to fit, so a reader knows the reply says more than it shows.</summary>
     private const string Cut = "...";
 
-    public static void Write(SmtpReply reply, IBufferWriter<byte> output) =>
+    public static void Write(SmtpServerReply reply, IBufferWriter<byte> output) =>
         Encoding.UTF8.GetBytes(Format(reply), output);
 
     /// <summary>The reply as it is sent: one or more CRLF-terminated lines.</summary>
-    public static string Format(SmtpReply reply)
+    public static string Format(SmtpServerReply reply)
     {
         var lines = reply.Lines.Length == 0 ? [""] : reply.Lines;
         var builder = new StringBuilder();

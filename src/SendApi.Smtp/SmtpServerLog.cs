@@ -4,8 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace SendApi.Smtp;
 
 /// <summary>
-/// The SMTP server's log events, 3000–3099. Never a password or a message body.
-/// Free in each group: 3007–3009, 3014–3019, 3023–3029, 3035–3039, 3043–3099.
+/// The SMTP server's log events, 3000–3099 (SendApi.Smtp's range is 3000–3999, see docs/logging.md).
+/// Never a password or a message body. Free in each group: 3007–3009, 3014–3019, 3023–3029,
+/// 3035–3039; next free: 3043.
 /// </summary>
 internal static partial class SmtpServerLog
 {

@@ -13,31 +13,31 @@ internal sealed partial class SmtpSession
     {
         if (!_profile.OfferAuth)
         {
-            Error(SmtpReplies.AuthNotEnabled);
+            Error(SmtpServerReplies.AuthNotEnabled);
             return;
         }
 
         if (_authIdentity is not null)
         {
-            Error(SmtpReplies.AlreadyAuthenticated);
+            Error(SmtpServerReplies.AlreadyAuthenticated);
             return;
         }
 
         if (_heloName is null)
         {
-            Error(SmtpReplies.SendHeloFirst);
+            Error(SmtpServerReplies.SendHeloFirst);
             return;
         }
 
         if (_transaction is not null)
         {
-            Error(SmtpReplies.AuthInTransaction);
+            Error(SmtpServerReplies.AuthInTransaction);
             return;
         }
 
         if (_tls is null && !_profile.AllowInsecureAuth)
         {
-            Error(SmtpReplies.AuthNeedsEncryption);
+            Error(SmtpServerReplies.AuthNeedsEncryption);
             return;
         }
 
@@ -65,7 +65,7 @@ internal sealed partial class SmtpSession
 
                 if (!AuthMechanisms.TryParsePlain(response, out var plainUser, out var plainPassword))
                 {
-                    Error(SmtpReplies.AuthMalformed);
+                    Error(SmtpServerReplies.AuthMalformed);
                     return;
                 }
 
@@ -81,10 +81,10 @@ internal sealed partial class SmtpSession
 
                 break;
             case "":
-                Error(SmtpReplies.Syntax("AUTH mechanism [initial-response]"));
+                Error(SmtpServerReplies.Syntax("AUTH mechanism [initial-response]"));
                 return;
             default:
-                Error(SmtpReplies.UnknownMechanism);
+                Error(SmtpServerReplies.UnknownMechanism);
                 return;
         }
 
@@ -102,7 +102,7 @@ internal sealed partial class SmtpSession
 
         if (!AuthMechanisms.TryDecodeText(response, out var text))
         {
-            Error(SmtpReplies.AuthMalformed);
+            Error(SmtpServerReplies.AuthMalformed);
             return null;
         }
 
@@ -112,7 +112,7 @@ internal sealed partial class SmtpSession
     /// <summary>Sends a 334 challenge and reads the answer; null (with the reply written) when it was "*" or unusable.</summary>
     private async ValueTask<string?> ChallengeAsync(string challenge)
     {
-        _channel.Write(SmtpReplies.Challenge(challenge));
+        _channel.Write(SmtpServerReplies.Challenge(challenge));
         var line = await _lines.ReadAsync(_channel, authResponse: true);
         switch (line.Status)
         {
@@ -120,20 +120,20 @@ internal sealed partial class SmtpSession
                 _closing = true;
                 return null;
             case CommandLineStatus.TooLong:
-                Error(SmtpReplies.LineTooLong);
+                Error(SmtpServerReplies.LineTooLong);
                 return null;
             case CommandLineStatus.BareNewline:
-                Error(SmtpReplies.BareNewline);
+                Error(SmtpServerReplies.BareNewline);
                 return null;
             case CommandLineStatus.InvalidUtf8:
-                Error(SmtpReplies.AuthMalformed);
+                Error(SmtpServerReplies.AuthMalformed);
                 return null;
         }
 
         var text = line.Text.Trim(' ');
         if (text == "*")
         {
-            Reply(SmtpReplies.AuthCancelled);
+            Reply(SmtpServerReplies.AuthCancelled);
             return null;
         }
 
@@ -146,7 +146,7 @@ internal sealed partial class SmtpSession
             "Authenticate", token => _handler.AuthenticateAsync(_profile, userName, password, token), HandlerFailed);
         if (ReferenceEquals(identity, HandlerFailed))
         {
-            Reply(SmtpReplies.AuthTemporaryFailure); // our fault, not a wrong password: not counted
+            Reply(SmtpServerReplies.AuthTemporaryFailure); // our fault, not a wrong password: not counted
             return;
         }
 
@@ -154,7 +154,7 @@ internal sealed partial class SmtpSession
         {
             _authIdentity = identity;
             SmtpServerLog.AuthSucceeded(_logger, Id, identity.Name, mechanism);
-            Reply(SmtpReplies.AuthSucceeded);
+            Reply(SmtpServerReplies.AuthSucceeded);
             return;
         }
 
@@ -173,13 +173,13 @@ internal sealed partial class SmtpSession
             await Task.Delay(_settings.AuthFailureDelay, _time, _channel.SessionToken);
         }
 
-        Reply(SmtpReplies.AuthInvalid);
+        Reply(SmtpServerReplies.AuthInvalid);
     }
 
     private void LockOut()
     {
         SmtpServerLog.AuthLockedOut(_logger, Id, _remote?.Address);
-        Reply(SmtpReplies.TooManyAuthFailures);
+        Reply(SmtpServerReplies.TooManyAuthFailures);
         _closing = true;
     }
 }

@@ -9,29 +9,29 @@ internal sealed partial class SmtpSession
     {
         if (arguments.Length > 0)
         {
-            Error(SmtpReplies.NoArguments);
+            Error(SmtpServerReplies.NoArguments);
             return;
         }
 
         if (_tls is not null)
         {
-            Error(SmtpReplies.AlreadyTls);
+            Error(SmtpServerReplies.AlreadyTls);
             return;
         }
 
         if (_certificate is null)
         {
-            Reply(SmtpReplies.TlsNotAvailable);
+            Reply(SmtpServerReplies.TlsNotAvailable);
             return;
         }
 
         if (_transaction is not null)
         {
-            Error(SmtpReplies.TransactionInProgress);
+            Error(SmtpServerReplies.TransactionInProgress);
             return;
         }
 
-        Reply(SmtpReplies.ReadyForTls);
+        Reply(SmtpServerReplies.ReadyForTls);
         await _channel.FlushAsync();
 
         // CVE-2011-0411: whatever the client sent after STARTTLS arrived in plaintext, possibly

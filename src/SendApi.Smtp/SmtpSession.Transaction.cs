@@ -9,7 +9,7 @@ internal sealed partial class SmtpSession
     {
         if (name.Length == 0 || name.Any(char.IsControl))
         {
-            Error(SmtpReplies.Syntax(extended ? "EHLO hostname" : "HELO hostname"));
+            Error(SmtpServerReplies.Syntax(extended ? "EHLO hostname" : "HELO hostname"));
             return;
         }
 
@@ -18,7 +18,7 @@ internal sealed partial class SmtpSession
         _transaction = null;
         if (!extended)
         {
-            Reply(new SmtpReply(250, "", Host));
+            Reply(new SmtpServerReply(250, "", Host));
             return;
         }
 
@@ -33,38 +33,38 @@ internal sealed partial class SmtpSession
             lines.Add("AUTH PLAIN LOGIN");
         }
 
-        Reply(new SmtpReply(250, "", [.. lines]));
+        Reply(new SmtpServerReply(250, "", [.. lines]));
     }
 
     private void Reset(string arguments)
     {
         if (arguments.Length > 0)
         {
-            Error(SmtpReplies.NoArguments);
+            Error(SmtpServerReplies.NoArguments);
             return;
         }
 
         _transaction = null;
-        Reply(SmtpReplies.Ok);
+        Reply(SmtpServerReplies.Ok);
     }
 
     private async ValueTask MailAsync(string arguments)
     {
         if (_heloName is null)
         {
-            Error(SmtpReplies.SendHeloFirst);
+            Error(SmtpServerReplies.SendHeloFirst);
             return;
         }
 
         if (_transaction is not null)
         {
-            Error(SmtpReplies.NestedMail);
+            Error(SmtpServerReplies.NestedMail);
             return;
         }
 
         if (_profile.RequireAuth && Identity is null)
         {
-            Error(SmtpReplies.AuthRequired);
+            Error(SmtpServerReplies.AuthRequired);
             return;
         }
 
@@ -72,13 +72,13 @@ internal sealed partial class SmtpSession
         switch (path.Status)
         {
             case PathStatus.Syntax:
-                Error(SmtpReplies.Syntax("MAIL FROM:<address> [parameters]"));
+                Error(SmtpServerReplies.Syntax("MAIL FROM:<address> [parameters]"));
                 return;
             case PathStatus.BadParameter:
-                Error(SmtpReplies.BadParameter(path.Error));
+                Error(SmtpServerReplies.BadParameter(path.Error));
                 return;
             case PathStatus.BadAddress:
-                Error(SmtpReplies.BadSender(path.Error));
+                Error(SmtpServerReplies.BadSender(path.Error));
                 return;
         }
 
@@ -88,7 +88,7 @@ internal sealed partial class SmtpSession
         {
             if (!seen.Add(keyword))
             {
-                Error(SmtpReplies.BadParameter($"Duplicate parameter {keyword}"));
+                Error(SmtpServerReplies.BadParameter($"Duplicate parameter {keyword}"));
                 return;
             }
 
@@ -97,7 +97,7 @@ internal sealed partial class SmtpSession
                 case "SIZE" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var declared):
                     if (declared > _settings.MaxMessageSize)
                     {
-                        Reply(SmtpReplies.SizeExceeded); // RFC 1870 §6.1
+                        Reply(SmtpServerReplies.SizeExceeded); // RFC 1870 §6.1
                         return;
                     }
 
@@ -112,10 +112,10 @@ internal sealed partial class SmtpSession
                 case "AUTH" when value is not null:
                     break; // RFC 4954 §5: the original submitter; we attribute mail to who authenticated.
                 case "SIZE" or "BODY" or "SMTPUTF8" or "AUTH":
-                    Error(SmtpReplies.BadParameter($"Bad value for {keyword}"));
+                    Error(SmtpServerReplies.BadParameter($"Bad value for {keyword}"));
                     return;
                 default:
-                    Error(SmtpReplies.UnsupportedParameter(keyword));
+                    Error(SmtpServerReplies.UnsupportedParameter(keyword));
                     return;
             }
         }
@@ -126,15 +126,15 @@ internal sealed partial class SmtpSession
             switch (MailboxSyntax.Check(path.Path, smtpUtf8, allowPostmaster: false, out sender, out var why))
             {
                 case MailboxStatus.Invalid:
-                    Error(SmtpReplies.BadSender(why));
+                    Error(SmtpServerReplies.BadSender(why));
                     return;
                 case MailboxStatus.NeedsSmtpUtf8:
-                    Reply(SmtpReplies.NonAsciiAddress);
+                    Reply(SmtpServerReplies.NonAsciiAddress);
                     return;
             }
         }
 
-        var refusal = await CallHandlerAsync("CheckSender", token => _handler.CheckSenderAsync(Info, sender, token), SmtpReplies.LocalError);
+        var refusal = await CallHandlerAsync("CheckSender", token => _handler.CheckSenderAsync(Info, sender, token), SmtpServerReplies.LocalError);
         if (refusal is { Code: not (>= 200 and < 300) })
         {
             Reply(Checked(refusal, "CheckSender"));
@@ -142,14 +142,14 @@ internal sealed partial class SmtpSession
         }
 
         _transaction = new Transaction(sender, eightBit, smtpUtf8, size);
-        Reply(refusal is null ? SmtpReplies.SenderOk : Checked(refusal, "CheckSender"));
+        Reply(refusal is null ? SmtpServerReplies.SenderOk : Checked(refusal, "CheckSender"));
     }
 
     private async ValueTask RecipientAsync(string arguments)
     {
         if (_transaction is null)
         {
-            Error(SmtpReplies.NeedMail);
+            Error(SmtpServerReplies.NeedMail);
             return;
         }
 
@@ -157,42 +157,42 @@ internal sealed partial class SmtpSession
         switch (path.Status)
         {
             case PathStatus.Syntax:
-                Error(SmtpReplies.Syntax("RCPT TO:<address>"));
+                Error(SmtpServerReplies.Syntax("RCPT TO:<address>"));
                 return;
             case PathStatus.BadParameter:
-                Error(SmtpReplies.BadParameter(path.Error));
+                Error(SmtpServerReplies.BadParameter(path.Error));
                 return;
             case PathStatus.BadAddress:
-                Error(SmtpReplies.BadRecipient(path.Error));
+                Error(SmtpServerReplies.BadRecipient(path.Error));
                 return;
             case PathStatus.Ok when path.Parameters!.Count > 0:
-                Error(SmtpReplies.UnsupportedParameter(path.Parameters[0].Key));
+                Error(SmtpServerReplies.UnsupportedParameter(path.Parameters[0].Key));
                 return;
         }
 
         if (path.Path.Length == 0)
         {
-            Error(SmtpReplies.BadRecipient("the null path is not a recipient"));
+            Error(SmtpServerReplies.BadRecipient("the null path is not a recipient"));
             return;
         }
 
         switch (MailboxSyntax.Check(path.Path, _transaction.SmtpUtf8, allowPostmaster: true, out var recipient, out var why))
         {
             case MailboxStatus.Invalid:
-                Error(SmtpReplies.BadRecipient(why));
+                Error(SmtpServerReplies.BadRecipient(why));
                 return;
             case MailboxStatus.NeedsSmtpUtf8:
-                Reply(SmtpReplies.NonAsciiAddress);
+                Reply(SmtpServerReplies.NonAsciiAddress);
                 return;
         }
 
         if (_transaction.Recipients.Count >= _settings.MaxRecipients)
         {
-            Reply(SmtpReplies.TooManyRecipients);
+            Reply(SmtpServerReplies.TooManyRecipients);
             return;
         }
 
-        var refusal = await CallHandlerAsync("CheckRecipient", token => _handler.CheckRecipientAsync(Info, recipient, token), SmtpReplies.LocalError);
+        var refusal = await CallHandlerAsync("CheckRecipient", token => _handler.CheckRecipientAsync(Info, recipient, token), SmtpServerReplies.LocalError);
         if (refusal is { Code: not (>= 200 and < 300) })
         {
             Reply(Checked(refusal, "CheckRecipient"));
@@ -200,32 +200,32 @@ internal sealed partial class SmtpSession
         }
 
         _transaction.Recipients.Add(recipient);
-        Reply(refusal is null ? SmtpReplies.RecipientOk : Checked(refusal, "CheckRecipient"));
+        Reply(refusal is null ? SmtpServerReplies.RecipientOk : Checked(refusal, "CheckRecipient"));
     }
 
     private async ValueTask DataAsync(string arguments)
     {
         if (arguments.Length > 0)
         {
-            Error(SmtpReplies.NoArguments);
+            Error(SmtpServerReplies.NoArguments);
             return;
         }
 
         if (_transaction is null)
         {
-            Error(SmtpReplies.NeedMail);
+            Error(SmtpServerReplies.NeedMail);
             return;
         }
 
         if (_transaction.Recipients.Count == 0)
         {
-            Error(SmtpReplies.NeedRecipients);
+            Error(SmtpServerReplies.NeedRecipients);
             return;
         }
 
         var transaction = _transaction;
         _transaction = null; // whatever happens next, this transaction is over
-        Reply(SmtpReplies.StartData);
+        Reply(SmtpServerReplies.StartData);
 
         await using var message = new ChunkedBufferStream();
         switch (await new DataReader(message, _settings.MaxMessageSize).ReadAsync(_channel))
@@ -236,19 +236,19 @@ internal sealed partial class SmtpSession
                 return;
             case DataOutcome.BareNewline:
                 SmtpServerLog.SmugglingAttempt(_logger, Id, _remote);
-                Error(SmtpReplies.Smuggling);
+                Error(SmtpServerReplies.Smuggling);
                 return;
             case DataOutcome.TooLarge:
-                Reply(SmtpReplies.SizeExceeded);
+                Reply(SmtpServerReplies.SizeExceeded);
                 return;
             case DataOutcome.LineTooLong:
-                Reply(SmtpReplies.LineExceeded);
+                Reply(SmtpServerReplies.LineExceeded);
                 return;
         }
 
         message.Position = 0;
         var envelope = new SmtpEnvelope(transaction.MailFrom, transaction.Recipients, transaction.EightBitMime, transaction.SmtpUtf8, transaction.DeclaredSize);
-        var reply = await CallHandlerAsync("Deliver", token => _handler.DeliverAsync(Info, envelope, message, token), SmtpReplies.LocalError);
+        var reply = await CallHandlerAsync("Deliver", token => _handler.DeliverAsync(Info, envelope, message, token), SmtpServerReplies.LocalError);
         Reply(Checked(reply, "Deliver"));
     }
 

@@ -84,7 +84,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             // Asked once, before the banner: a trusted client counts as authenticated from the start.
             _trustedIdentity = await CallHandlerAsync(
                 "IdentifyWithoutAuth", token => _handler.IdentifyWithoutAuthAsync(_profile, _remote, token), null);
-            _channel.Write(SmtpReplies.Banner(Host));
+            _channel.Write(SmtpServerReplies.Banner(Host));
 
             while (!_closing)
             {
@@ -103,11 +103,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         catch (OperationCanceledException) when (_channel.IdleExpired)
         {
             SmtpServerLog.IdleTimeout(_logger, Id);
-            await _channel.SayGoodbyeAsync(SmtpReplies.Timeout(Host));
+            await _channel.SayGoodbyeAsync(SmtpServerReplies.Timeout(Host));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            await _channel.SayGoodbyeAsync(SmtpReplies.ShuttingDown(Host));
+            await _channel.SayGoodbyeAsync(SmtpServerReplies.ShuttingDown(Host));
         }
     }
 
@@ -127,20 +127,20 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         switch (line.Status)
         {
             case CommandLineStatus.TooLong:
-                Error(SmtpReplies.LineTooLong);
+                Error(SmtpServerReplies.LineTooLong);
                 return;
             case CommandLineStatus.BareNewline:
                 SmtpServerLog.BareNewlineInCommand(_logger, Id, _remote);
-                Error(SmtpReplies.BareNewline);
+                Error(SmtpServerReplies.BareNewline);
                 return;
             case CommandLineStatus.InvalidUtf8:
-                Error(SmtpReplies.BadSyntax);
+                Error(SmtpServerReplies.BadSyntax);
                 return;
         }
 
         if (line.Text.Contains('\0'))
         {
-            Error(SmtpReplies.BadSyntax);
+            Error(SmtpServerReplies.BadSyntax);
             return;
         }
 
@@ -166,16 +166,16 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 Reset(command.Arguments);
                 break;
             case "NOOP":
-                Reply(SmtpReplies.Ok);
+                Reply(SmtpServerReplies.Ok);
                 break;
             case "VRFY":
-                Reply(command.Arguments.Length == 0 ? SmtpReplies.Syntax("VRFY address") : SmtpReplies.CannotVerify);
+                Reply(command.Arguments.Length == 0 ? SmtpServerReplies.Syntax("VRFY address") : SmtpServerReplies.CannotVerify);
                 break;
             case "HELP":
-                Reply(SmtpReplies.Help);
+                Reply(SmtpServerReplies.Help);
                 break;
             case "QUIT":
-                Reply(SmtpReplies.Bye);
+                Reply(SmtpServerReplies.Bye);
                 _closing = true;
                 break;
             case "STARTTLS":
@@ -187,28 +187,28 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             case var verb when HttpVerbs.Contains(verb):
                 // A browser tricked into posting to this port must not get its body run as SMTP.
                 SmtpServerLog.HttpRequest(_logger, Id, _remote, verb);
-                Reply(SmtpReplies.NotHttp(Host));
+                Reply(SmtpServerReplies.NotHttp(Host));
                 _closing = true;
                 break;
             case "":
-                Error(SmtpReplies.BadSyntax);
+                Error(SmtpServerReplies.BadSyntax);
                 break;
             default:
-                Error(SmtpReplies.UnknownCommand);
+                Error(SmtpServerReplies.UnknownCommand);
                 break;
         }
     }
 
-    private void Reply(SmtpReply reply) => _channel.Write(reply);
+    private void Reply(SmtpServerReply reply) => _channel.Write(reply);
 
     /// <summary>A reply to a client mistake; enough of them and the client is dropped.</summary>
-    private void Error(SmtpReply reply)
+    private void Error(SmtpServerReply reply)
     {
         _channel.Write(reply);
         if (++_errors >= MaxErrors && !_closing)
         {
             SmtpServerLog.TooManyErrors(_logger, Id, _remote);
-            _channel.Write(SmtpReplies.TooManyErrors(Host));
+            _channel.Write(SmtpServerReplies.TooManyErrors(Host));
             _closing = true;
         }
     }
@@ -228,12 +228,12 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     }
 
     /// <summary>Keeps a handler's reply well-formed: a code in range, an enhanced code of the same class.</summary>
-    private SmtpReply Checked(SmtpReply reply, string stage)
+    private SmtpServerReply Checked(SmtpServerReply reply, string stage)
     {
         if (reply.Code is < 200 or > 599 || reply.Code / 100 == 3)
         {
             SmtpServerLog.InvalidHandlerReply(_logger, Id, reply.ToString(), stage);
-            return SmtpReplies.LocalError;
+            return SmtpServerReplies.LocalError;
         }
 
         var parts = reply.EnhancedCode.Split('.');

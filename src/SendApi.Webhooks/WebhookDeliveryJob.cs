@@ -128,12 +128,13 @@ public sealed partial class WebhookDeliveryJob
     private static WebhookAttempt[] Append(IReadOnlyList<WebhookAttempt> history, WebhookAttempt attempt) =>
         [.. history.Skip(Math.Max(0, history.Count + 1 - WebhookLimits.AttemptsPerDelivery)), attempt];
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Webhook {WebhookId}: delivery {DeliveryId} answered {StatusCode} in {LatencyMs} ms; now {Status}")]
+    // Log event ids 4000–4009 (SendApi.Webhooks' range is 4000–4999, see docs/logging.md); next free: 4004.
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Webhook {WebhookId}: delivery {DeliveryId} answered {StatusCode} in {LatencyMs} ms; now {Status}")]
     private static partial void LogAttempt(ILogger logger, string webhookId, string deliveryId, int? statusCode, long latencyMs, WebhookDeliveryStatus status);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Webhook {WebhookId} answered 410 Gone and is disabled")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Webhook {WebhookId} answered 410 Gone and is disabled")]
     private static partial void LogDisabled(ILogger logger, string webhookId);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Webhook {WebhookId}: delivery {DeliveryId} failed for good after {Attempts} attempt(s)")]
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Webhook {WebhookId}: delivery {DeliveryId} failed for good after {Attempts} attempt(s)")]
     private static partial void LogGaveUp(ILogger logger, string webhookId, string deliveryId, int attempts);
 }

@@ -112,12 +112,13 @@ internal sealed partial class WebhookDispatcher(
         LogDispatched(logger, batch.Count);
     }
 
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "Dispatched {Count} webhook event(s)")]
+    // Log event ids 4010–4019 (SendApi.Webhooks' range is 4000–4999, see docs/logging.md); next free: 4013.
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Dispatched {Count} webhook event(s)")]
     private static partial void LogDispatched(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Took over {Count} webhook event(s) a dispatcher left unfinished")]
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Took over {Count} webhook event(s) a dispatcher left unfinished")]
     private static partial void LogClaimed(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "Dispatching webhook events failed; they are taken up again after Webhooks:ClaimTimeout")]
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Error, Message = "Dispatching webhook events failed; they are taken up again after Webhooks:ClaimTimeout")]
     private static partial void LogDispatchFailed(ILogger logger, Exception exception);
 }

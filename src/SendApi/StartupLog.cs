@@ -24,6 +24,7 @@ internal static partial class StartupLog
             && trimmed[(lastDot + 1)..].ToLowerInvariant() is not ("localdomain" or "local" or "localhost" or "internal" or "lan" or "home");
     }
 
+    // Log event ids 1–9 (the host's range is 1–999, see docs/logging.md), shared with StartupSummary; next free: 5.
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
         Message = "Delivery:HeloName is '{HeloName}', which is not a fully qualified domain name (it defaults to this machine's name). It is the EHLO name when delivering, the domain of Message-IDs, the TLS certificate's name and the host in the suggested SPF/MX records; receiving servers distrust or refuse mail from a bare name. Set Delivery__HeloName to this server's public name, e.g. mail.example.com, whose A record and PTR match.")]
     private static partial void HostNameNotQualified(ILogger logger, string heloName);

@@ -61,13 +61,14 @@ internal sealed partial class AdminKeyBootstrap(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
+    // Log event ids 1010–1019 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1013.
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning,
         Message = "Admin:ApiKey is not set, so this embedded instance generated an admin key for this run: {ApiKey} (use it as 'Authorization: Bearer <key>'; set Admin__ApiKey to choose your own).")]
     private static partial void LogGeneratedKey(ILogger logger, string apiKey);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Admin:ApiKey is no longer set: the bootstrap admin key was revoked.")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Admin:ApiKey is no longer set: the bootstrap admin key was revoked.")]
     private static partial void LogRevoked(ILogger logger);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "No admin API key exists: set Admin__ApiKey to create one (it manages keys and opens the /hangfire dashboard).")]
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "No admin API key exists: set Admin__ApiKey to create one (it manages keys and opens the /hangfire dashboard).")]
     private static partial void LogNoAdminKey(ILogger logger);
 }

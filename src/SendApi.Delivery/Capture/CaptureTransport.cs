@@ -61,6 +61,7 @@ internal sealed partial class CaptureTransport(
     private static CapturedAddress Address(MailboxAddress mailbox) =>
         new(string.IsNullOrWhiteSpace(mailbox.Name) ? null : mailbox.Name, mailbox.Address);
 
-    [LoggerMessage(EventId = 2400, Level = LogLevel.Error, Message = "Message {MessageId}: the capture store failed; the attempt is deferred")]
+    // Log event ids 2500–2599 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2501.
+    [LoggerMessage(EventId = 2500, Level = LogLevel.Error, Message = "Message {MessageId}: the capture store failed; the attempt is deferred")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception, string messageId);
 }

@@ -68,6 +68,7 @@ internal sealed partial class DkimMessageSigner(DkimSignerCache signers, ILogger
         return domains is [{ } single] ? single : null;
     }
 
+    // Log event ids 2300–2399 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2301.
     [LoggerMessage(EventId = 2300, Level = LogLevel.Debug, Message = "Message {MessageId}: DKIM-signed for {Domain} with selector {Selector}")]
     private static partial void LogSigned(ILogger logger, string messageId, string domain, string selector);
 }

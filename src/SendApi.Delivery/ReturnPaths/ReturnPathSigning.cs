@@ -72,6 +72,7 @@ public sealed partial class ReturnPathSigning(
         return new ReturnPathKeys(key, secret.SignedSince);
     }
 
+    // Log event ids 2400–2499 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2402.
     [LoggerMessage(EventId = 2400, Level = LogLevel.Information, Message = "Return paths are signed with {KeySource}; unsigned ones are accepted for messages created before {SignedSince:o}")]
     private static partial void LogSigning(ILogger logger, string keySource, DateTimeOffset signedSince);
 

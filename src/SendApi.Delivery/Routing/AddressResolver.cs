@@ -163,6 +163,7 @@ internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider ti
     /// <param name="Failure">Why the lookup failed (REFUSED, SERVFAIL, timeout), or null for an answer, empty or not.</param>
     private sealed record Lookup(QueryType Type, IReadOnlyList<IPAddress> Addresses, string? Failure);
 
+    // Log event ids 2040–2049 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2041.
     [LoggerMessage(EventId = 2040, Level = LogLevel.Information, Message = "{Type} lookup for {Host} failed ({Reason}); using its other addresses")]
     private static partial void LogFamilyFailed(ILogger logger, QueryType type, string host, string reason);
 }

@@ -101,7 +101,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
             }
 
             var response = await client.SendAsync(message, sender, sendable, cancellationToken);
-            return (Replies(recipients, client, SmtpReplies.From(250, response), via), true);
+            return (Replies(recipients, client, MailKitReplies.From(250, response), via), true);
         }
         catch (NoRecipientsAcceptedException)
         {
@@ -112,7 +112,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
             // With PIPELINING the RCPTs sent behind a refused MAIL were answered too ("503 need
             // MAIL first"); those replies say nothing about the recipients, so the MAIL reply
             // stands for all of them. A temporary refusal may be this host's alone: try the next.
-            var reply = SmtpReplies.From(ex);
+            var reply = MailKitReplies.From(ex);
             return (reply.IsTransient
                 ? new TransportResult.HostUnavailable(reply)
                 : new TransportResult.Answered([.. recipients.Select(_ => reply)], via), false);
@@ -120,7 +120,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
         catch (SmtpCommandException ex)
         {
             // DATA refused: the reply applies to every recipient not already refused.
-            return (Replies(recipients, client, SmtpReplies.From(ex), via), false);
+            return (Replies(recipients, client, MailKitReplies.From(ex), via), false);
         }
         catch (ServiceNotAuthenticatedException ex)
         {
@@ -187,7 +187,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
         catch (SmtpCommandException ex)
         {
             // A refusing greeting (554, 421) or EHLO: this host will not take mail now.
-            return (null, new TransportResult.HostUnavailable(SmtpReplies.From(ex)));
+            return (null, new TransportResult.HostUnavailable(MailKitReplies.From(ex)));
         }
         catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
         {
@@ -215,6 +215,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
         ex is IOException or SocketException or SmtpProtocolException or TimeoutException or ServiceNotConnectedException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
+    // Log event ids 2100–2199 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2102.
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "STARTTLS with {Endpoint} failed ({Reason}); retrying without TLS")]
     private static partial void LogTlsFallback(ILogger logger, string endpoint, string reason);
 }
@@ -239,7 +240,7 @@ internal sealed class RecordingSmtpClient : SmtpClient
     }
 
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
-        Rejected[mailbox.Address] = SmtpReplies.From(response);
+        Rejected[mailbox.Address] = MailKitReplies.From(response);
 
     protected override void OnNoRecipientsAccepted(MimeMessage message) => throw new NoRecipientsAcceptedException();
 }

@@ -147,6 +147,7 @@ internal sealed partial class RedisWebhookOutbox(IConnectionMultiplexer redis, R
         return events;
     }
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "Webhook outbox entry {EntryId} cannot be read and is dropped")]
+    // Log event ids 6100–6199 (SendApi.Storage's range is 6000–6999, see docs/logging.md); next free: 6102.
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Error, Message = "Webhook outbox entry {EntryId} cannot be read and is dropped")]
     private static partial void LogUnreadable(ILogger logger, Exception exception, string entryId);
 }

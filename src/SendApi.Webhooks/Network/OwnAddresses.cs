@@ -166,6 +166,7 @@ internal sealed partial class OwnAddresses : IDisposable
 
     private sealed record Snapshot(IReadOnlySet<uint> V4, IReadOnlySet<UInt128> V6, long ReadAt);
 
-    [LoggerMessage(EventId = 3050, Level = LogLevel.Warning, Message = "Could not read this host's interface addresses for the webhook SSRF guard; keeping the previous ones")]
+    // Log event ids 4050–4059 (SendApi.Webhooks' range is 4000–4999, see docs/logging.md); next free: 4051.
+    [LoggerMessage(EventId = 4050, Level = LogLevel.Warning, Message = "Could not read this host's interface addresses for the webhook SSRF guard; keeping the previous ones")]
     private static partial void LogReadFailed(ILogger logger, Exception exception);
 }

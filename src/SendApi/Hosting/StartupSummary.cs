@@ -68,6 +68,7 @@ internal sealed partial class StartupSummary(
     private static string BrowserHost(string host) =>
         EndpointBinding.IsAnyAddress(host) ? "localhost" : host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;
 
+    // Log event id 4 of the block 1–9 it shares with StartupLog (see docs/logging.md); next free: 5.
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "SendApi is ready:{Summary}")]
     private static partial void LogReady(ILogger logger, string summary);
 }

@@ -61,6 +61,7 @@ internal static partial class TlsCertificate
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
     }
 
+    // Log event ids 20–29 (the host's range is 1–999, see docs/logging.md); next free: 21.
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning,
         Message = "No Tls:CertificatePath / Tls:KeyPath: using a self-signed certificate for {Hostname}. SMTP clients must be told not to verify it; set Tls__CertificatePath and Tls__KeyPath (PEM) in production.")]
     private static partial void LogSelfSigned(ILogger logger, string hostname);

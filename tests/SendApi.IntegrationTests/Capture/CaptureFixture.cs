@@ -1,5 +1,4 @@
 using SendApi.IntegrationTests.Harness;
-using SendApi.IntegrationTests.Webhooks;
 
 namespace SendApi.IntegrationTests.Capture;
 

@@ -2,10 +2,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MimeKit;
-using SendApi.IntegrationTests.Domains;
 using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
-using SendApi.IntegrationTests.Webhooks;
 
 namespace SendApi.IntegrationTests.Capture;
 

@@ -1,5 +1,5 @@
 using SendApi.Core.Capture;
-using SendApi.IntegrationTests.Storage;
+using SendApi.IntegrationTests.Harness;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
 using StackExchange.Redis;

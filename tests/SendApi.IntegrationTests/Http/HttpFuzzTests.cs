@@ -25,43 +25,31 @@ namespace SendApi.IntegrationTests.Http;
 /// a 5xx, and every error must be problem+json that names no .NET type. The seed is printed and can
 /// be set with SENDAPI_FUZZ_SEED to replay a failure.
 /// </summary>
-public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper output) : IAsyncLifetime
+public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper output) : OnBothStorages(world)
 {
     private const int DefaultSeed = 170_010;
 
     private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("SENDAPI_FUZZ_SEED"), CultureInfo.InvariantCulture, out var seed) ? seed : DefaultSeed;
 
-    private StorageUnderTest _storage = null!;
-    private SendApiApp _app = null!;
-    private HttpClient _http = null!;
     private Dictionary<string, string> _validIds = null!;
 
-    protected abstract bool OnRedis { get; }
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _storage = await StorageUnderTest.StartAsync(OnRedis);
-        var settings = world.Settings(_storage.Settings());
-        // The fuzz's webhooks point at a closed loopback port, or subscribe only to inbound mail
-        // (none arrives here): nothing is ever sent through the machine's own DNS.
-        settings["Webhooks:AllowPrivateNetworks"] = "true";
-        _app = new SendApiApp(settings);
-        _http = _app.Client();
+        await base.InitializeAsync();
         _validIds = await CreateFixturesAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _storage.DisposeAsync();
-    }
+    // The fuzz's webhooks point at a closed loopback port, or subscribe only to inbound mail
+    // (none arrives here): nothing is ever sent through the machine's own DNS.
+    protected override void Configure(Dictionary<string, string?> settings) =>
+        settings["Webhooks:AllowPrivateNetworks"] = "true";
 
     /// <summary>One thing of each kind, so that mutations start from ids that exist.</summary>
     private async Task<Dictionary<string, string>> CreateFixturesAsync()
     {
         async Task<string> CreateAsync(string path, object body, string field)
         {
-            var response = await _http.PostAsJsonAsync(path, body);
+            var response = await Http.PostAsJsonAsync(path, body);
             var text = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {text}");
             return (string)JsonNode.Parse(text)![field]!;
@@ -109,7 +97,7 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
     {
         output.WriteLine($"HTTP fuzz seed {Seed} (set SENDAPI_FUZZ_SEED to replay), storage {(OnRedis ? "Redis" : "embedded")}");
         var inputs = new HttpFuzzInputs(Seed);
-        var endpoints = _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        var endpoints = App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
         Assert.Contains(endpoints, e => e.RoutePattern.RawText?.StartsWith("/messages", StringComparison.Ordinal) == true);
 
         var requests = endpoints.SelectMany(e => RequestsFor(e, inputs)).Select(r => r with { Accept = inputs.Accept() }).ToList();
@@ -134,7 +122,7 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
         Assert.Contains(StatusCodes.Status202Accepted, statuses.Keys);
         Assert.Contains(StatusCodes.Status400BadRequest, statuses.Keys);
         Assert.Contains(StatusCodes.Status404NotFound, statuses.Keys);
-        Assert.Equal(HttpStatusCode.OK, (await _app.Client(apiKey: null).GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.Client(apiKey: null).GetAsync("/health/ready")).StatusCode);
         Assert.True(failures.Count == 0, $"seed {Seed}: {failures.Count} of {requests.Count} requests failed:\n{string.Join("\n", failures.Take(25))}");
     }
 
@@ -333,7 +321,7 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
             message.Headers.TryAddWithoutValidation("Accept", request.Accept);
         }
 
-        using var response = await _http.SendAsync(message);
+        using var response = await Http.SendAsync(message);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(), response.Content.Headers.ContentType?.MediaType);
     }
 

@@ -11,28 +11,10 @@ namespace SendApi.IntegrationTests.Http;
 /// otherwise), and fields whose rule forbids line breaks refuse even a final one (400). On Redis
 /// an id such as <c>&lt;message id&gt;:events</c> used to name another key and answer 500.
 /// </summary>
-public abstract class IdentifierTests(DeliveryWorld world) : IAsyncLifetime
+public abstract class IdentifierTests(DeliveryWorld world) : OnBothStorages(world)
 {
-    private StorageUnderTest _storage = null!;
-    private SendApiApp _app = null!;
-    private HttpClient _http = null!;
-
-    protected abstract bool OnRedis { get; }
-
-    public async Task InitializeAsync()
-    {
-        _storage = await StorageUnderTest.StartAsync(OnRedis);
-        var settings = world.Settings(_storage.Settings());
+    protected override void Configure(Dictionary<string, string?> settings) =>
         settings["Webhooks:AllowPrivateNetworks"] = "true";
-        _app = new SendApiApp(settings);
-        _http = _app.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _storage.DisposeAsync();
-    }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected, string request)
     {
@@ -44,8 +26,8 @@ public abstract class IdentifierTests(DeliveryWorld world) : IAsyncLifetime
     [Fact]
     public async Task Ids_that_would_name_another_store_key_are_404()
     {
-        var message = await _http.SendAsync(new { from = "a@acme.test", to = new[] { "bob@nullmx.test" }, subject = "s", text = "x" });
-        var created = await _http.PostAsJsonAsync("/webhooks", new { url = "http://127.0.0.1:9/hook", events = new[] { "inbound.received" } });
+        var message = await Http.SendAsync(new { from = "a@acme.test", to = new[] { "bob@nullmx.test" }, subject = "s", text = "x" });
+        var created = await Http.PostAsJsonAsync("/webhooks", new { url = "http://127.0.0.1:9/hook", events = new[] { "inbound.received" } });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var webhook = (string)JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!;
 
@@ -63,17 +45,17 @@ public abstract class IdentifierTests(DeliveryWorld world) : IAsyncLifetime
         ];
         foreach (var path in gets)
         {
-            await AssertProblemAsync(await _http.GetAsync(path), HttpStatusCode.NotFound, "GET " + path);
+            await AssertProblemAsync(await Http.GetAsync(path), HttpStatusCode.NotFound, "GET " + path);
         }
 
-        await AssertProblemAsync(await _http.PostAsync($"/webhooks/{webhook}:deliveries/rotate-secret", null), HttpStatusCode.NotFound, "rotate");
-        await AssertProblemAsync(await _http.PostAsync($"/webhooks/{webhook}/deliveries/msg_1:x/retry", null), HttpStatusCode.NotFound, "retry");
-        await AssertProblemAsync(await _http.DeleteAsync($"/webhooks/{webhook}:deliveries:order"), HttpStatusCode.NotFound, "DELETE webhook");
-        await AssertProblemAsync(await _http.DeleteAsync("/api-keys/key_0123:byid"), HttpStatusCode.NotFound, "DELETE api key");
+        await AssertProblemAsync(await Http.PostAsync($"/webhooks/{webhook}:deliveries/rotate-secret", null), HttpStatusCode.NotFound, "rotate");
+        await AssertProblemAsync(await Http.PostAsync($"/webhooks/{webhook}/deliveries/msg_1:x/retry", null), HttpStatusCode.NotFound, "retry");
+        await AssertProblemAsync(await Http.DeleteAsync($"/webhooks/{webhook}:deliveries:order"), HttpStatusCode.NotFound, "DELETE webhook");
+        await AssertProblemAsync(await Http.DeleteAsync("/api-keys/key_0123:byid"), HttpStatusCode.NotFound, "DELETE api key");
 
         // The real ones are still there, untouched.
-        Assert.Equal(message, (string?)(await _http.GetMessageAsync(message))["id"]);
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"/webhooks/{webhook}")).StatusCode);
+        Assert.Equal(message, (string?)(await Http.GetMessageAsync(message))["id"]);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync($"/webhooks/{webhook}")).StatusCode);
     }
 
     [Theory]
@@ -84,7 +66,7 @@ public abstract class IdentifierTests(DeliveryWorld world) : IAsyncLifetime
     [InlineData("""{"from":"a@acme.test","to":["b@nullmx.test"],"html":"<img src=cid:logo>","attachments":[{"filename":"logo.png","content":"aGk=","content_id":"logo@acme.test\n"}]}""", "/messages", "attachments[0].content_id")]
     public async Task A_final_line_feed_is_400_naming_the_field(string json, string path, string field)
     {
-        var response = await _http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        var response = await Http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "POST " + path);
         var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["errors"]!.AsObject();
         Assert.Contains(field, errors.Select(e => e.Key));

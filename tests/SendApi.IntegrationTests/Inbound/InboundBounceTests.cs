@@ -10,40 +10,18 @@ namespace SendApi.IntegrationTests.Inbound;
 /// aiosmtpd MX, its per-message return path (VERP) is read from what the MX received, and a report
 /// about it is delivered to the inbound listener. Run on both storage modes.
 /// </summary>
-public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
+public abstract class InboundBounceTests(DeliveryWorld world) : OnBothStorages(world)
 {
     private const string ReturnPathDomain = "bounces.sendapi.test";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    private SendApiApp _app = null!;
-    private HttpClient _http = null!;
-
-    protected DeliveryWorld World { get; } = world;
-
-    private StorageUnderTest _storage = null!;
-
-    /// <summary>True to run on a redis-server of the class's own, false on the embedded store.</summary>
-    protected abstract bool OnRedis { get; }
-
-    public async Task InitializeAsync()
-    {
-        _storage = await StorageUnderTest.StartAsync(OnRedis);
-        var settings = _storage.Settings();
+    protected override void Configure(Dictionary<string, string?> settings) =>
         settings["Delivery:ReturnPathDomain"] = ReturnPathDomain;
-        _app = new SendApiApp(World.Settings(settings));
-        _http = _app.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _storage.DisposeAsync();
-    }
 
     /// <summary>Sends one message to a fresh example.test address, waits until the MX took it, and checks its return path is ours.</summary>
     private async Task<InboundSmtp.Sent> SendAndDeliverAsync(string local)
     {
-        var sent = await InboundSmtp.SendAndDeliverAsync(_http, World, local, "orders@acme.test", "Your order", "Thanks");
+        var sent = await InboundSmtp.SendAndDeliverAsync(Http, World, local, "orders@acme.test", "Your order", "Thanks");
         Assert.EndsWith("@" + ReturnPathDomain, sent.ReturnPath);
         return sent;
     }
@@ -51,11 +29,11 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
     /// <summary>The inbound mail stored for the admin account and linked to message <paramref name="id"/>, in full.</summary>
     private async Task<List<JsonNode>> InboundLinkedToAsync(string id)
     {
-        var list = JsonNode.Parse(await _http.GetStringAsync("/inbound?limit=100"))!["data"]!.AsArray();
+        var list = JsonNode.Parse(await Http.GetStringAsync("/inbound?limit=100"))!["data"]!.AsArray();
         var linked = new List<JsonNode>();
         foreach (var item in list.Where(i => (string?)i!["in_reply_to_message_id"] == id))
         {
-            linked.Add(JsonNode.Parse(await _http.GetStringAsync($"/inbound/{(string)item!["id"]!}"))!);
+            linked.Add(JsonNode.Parse(await Http.GetStringAsync($"/inbound/{(string)item!["id"]!}"))!);
         }
 
         return linked;
@@ -63,7 +41,7 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
 
     private async Task<JsonNode?> SuppressionAsync(string address)
     {
-        var response = await _http.GetAsync($"/suppressions/{Uri.EscapeDataString(address)}");
+        var response = await Http.GetAsync($"/suppressions/{Uri.EscapeDataString(address)}");
         return response.StatusCode == HttpStatusCode.NotFound ? null : JsonNode.Parse(await response.Content.ReadAsStringAsync());
     }
 
@@ -73,10 +51,10 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         var sent = await SendAndDeliverAsync("carol");
         var dsn = InboundSmtp.Fixture("postfix-user-unknown.eml", sent.ReturnPath, sent.MessageIdHeader, "carol@example.org", sent.Recipient);
 
-        var reply = await InboundSmtp.DeliverAsync(_app.InboundPort, "", sent.ReturnPath, dsn);
+        var reply = await InboundSmtp.DeliverAsync(App.InboundPort, "", sent.ReturnPath, dsn);
 
         Assert.StartsWith("250", reply);
-        var message = await _http.GetMessageAsync(sent.Id);
+        var message = await Http.GetMessageAsync(sent.Id);
         Assert.Equal("bounced", (string?)message.Recipient(sent.Recipient)["status"]);
         var bounced = Assert.Single(message.Events("bounced"));
         Assert.Equal(sent.Recipient, (string?)bounced["recipient"]);
@@ -89,7 +67,7 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         Assert.Equal("hard_bounce", (string?)suppression["reason"]);
         Assert.Equal(sent.Id, (string?)suppression["message_id"]);
 
-        var again = await _http.PostAsJsonAsync("/messages", new { from = "orders@acme.test", to = new[] { sent.Recipient }, subject = "again", text = "x" });
+        var again = await Http.PostAsJsonAsync("/messages", new { from = "orders@acme.test", to = new[] { sent.Recipient }, subject = "again", text = "x" });
         var body = JsonNode.Parse(await again.Content.ReadAsStringAsync())!;
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         Assert.Equal("suppressed", (string?)body["status"]);
@@ -102,9 +80,9 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         var sent = await SendAndDeliverAsync("grace");
         var dsn = InboundSmtp.Fixture("gmail-mailbox-full.eml", sent.ReturnPath, sent.MessageIdHeader, "grace.full@gmail.com", sent.Recipient);
 
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "", sent.ReturnPath, dsn));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "", sent.ReturnPath, dsn));
 
-        var message = await _http.GetMessageAsync(sent.Id);
+        var message = await Http.GetMessageAsync(sent.Id);
         Assert.Equal("delivered", (string?)message.Recipient(sent.Recipient)["status"]);
         var soft = Assert.Single(message.Events("deferred"));
         Assert.StartsWith("soft bounce", (string?)soft["detail"]);
@@ -119,9 +97,9 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         var sent = await SendAndDeliverAsync("kate");
         var arf = InboundSmtp.Fixture("arf-abuse-report.eml", sent.ReturnPath, sent.MessageIdHeader, "kate@mailprovider.example", sent.Recipient);
 
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "fbl-bounces@feedback.mailprovider.test", sent.ReturnPath, arf));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "fbl-bounces@feedback.mailprovider.test", sent.ReturnPath, arf));
 
-        var message = await _http.GetMessageAsync(sent.Id);
+        var message = await Http.GetMessageAsync(sent.Id);
         var complained = Assert.Single(message.Events("complained"));
         Assert.Equal(sent.Recipient, (string?)complained["recipient"]);
         Assert.Contains("abuse", (string?)complained["detail"]);
@@ -133,12 +111,12 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
     public async Task An_auto_reply_to_the_return_path_is_accepted_and_changes_nothing()
     {
         var sent = await SendAndDeliverAsync("liam");
-        var before = await _http.GetMessageAsync(sent.Id);
+        var before = await Http.GetMessageAsync(sent.Id);
         var reply = InboundSmtp.Fixture("out-of-office.eml", sent.ReturnPath, sent.MessageIdHeader, "liam@corp.example", sent.Recipient);
 
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, sent.Recipient, sent.ReturnPath, reply));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, sent.Recipient, sent.ReturnPath, reply));
 
-        var after = await _http.GetMessageAsync(sent.Id);
+        var after = await Http.GetMessageAsync(sent.Id);
         Assert.Equal("delivered", (string?)after.Recipient(sent.Recipient)["status"]);
         Assert.Equal(before["events"]!.AsArray().Count, after["events"]!.AsArray().Count);
         Assert.Null(await SuppressionAsync(sent.Recipient));
@@ -150,7 +128,7 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
     [InlineData("bounces+0123456789abcdef0123456789abcdef-0@gmail.test")]
     public async Task Port_25_never_relays_even_from_loopback(string recipient)
     {
-        var (ehlo, rcpt) = await InboundSmtp.TryRecipientAsync(_app.InboundPort, recipient);
+        var (ehlo, rcpt) = await InboundSmtp.TryRecipientAsync(App.InboundPort, recipient);
 
         Assert.StartsWith("550 5.7.1", rcpt);
         Assert.DoesNotContain("AUTH", ehlo);
@@ -163,7 +141,7 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
     [InlineData("not-a-return-path@bounces.sendapi.test")]
     public async Task An_invented_return_path_is_an_unknown_mailbox(string recipient)
     {
-        Assert.StartsWith("550 5.1.1", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, recipient)).Rcpt);
+        Assert.StartsWith("550 5.1.1", (await InboundSmtp.TryRecipientAsync(App.InboundPort, recipient)).Rcpt);
     }
 
     [Fact]
@@ -171,7 +149,7 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
     {
         var carol = $"carol-{Guid.NewGuid():N}@example.test";
         var dave = $"dave-{Guid.NewGuid():N}@throttled.test";
-        var sent = await InboundSmtp.SendAndDeliverAsync(_http, World, [carol, dave]);
+        var sent = await InboundSmtp.SendAndDeliverAsync(Http, World, [carol, dave]);
         var own = sent.ReturnPaths[carol];
         Assert.Contains($"+{sent.Id}-0-", own, StringComparison.Ordinal);
 
@@ -179,10 +157,10 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         var forged = own.Replace($"{sent.Id}-0-", $"{sent.Id}-1-", StringComparison.Ordinal);
         var unsigned = $"bounces+{sent.Id}-1@{ReturnPathDomain}";
 
-        Assert.StartsWith("550 5.1.1", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, forged)).Rcpt);
-        Assert.StartsWith("550 5.1.1", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, unsigned)).Rcpt);
-        Assert.StartsWith("250", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, own)).Rcpt);
-        Assert.StartsWith("250", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, sent.ReturnPaths[dave])).Rcpt);
+        Assert.StartsWith("550 5.1.1", (await InboundSmtp.TryRecipientAsync(App.InboundPort, forged)).Rcpt);
+        Assert.StartsWith("550 5.1.1", (await InboundSmtp.TryRecipientAsync(App.InboundPort, unsigned)).Rcpt);
+        Assert.StartsWith("250", (await InboundSmtp.TryRecipientAsync(App.InboundPort, own)).Rcpt);
+        Assert.StartsWith("250", (await InboundSmtp.TryRecipientAsync(App.InboundPort, sent.ReturnPaths[dave])).Rcpt);
     }
 
     [Fact]
@@ -191,7 +169,7 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         var anna = $"anna-{Guid.NewGuid():N}@example.test";
         var ben = $"ben-{Guid.NewGuid():N}@example.test";
         var dave = $"dave-{Guid.NewGuid():N}@throttled.test";
-        var sent = await InboundSmtp.SendAndDeliverAsync(_http, World, [anna, ben, dave]);
+        var sent = await InboundSmtp.SendAndDeliverAsync(Http, World, [anna, ben, dave]);
         var shared = sent.ReturnPaths[anna];
         Assert.Equal(shared, sent.ReturnPaths[ben]);
         Assert.Contains($"+{sent.Id}-m-", shared, StringComparison.Ordinal);
@@ -200,10 +178,10 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         foreach (var victim in new[] { dave, "stranger@example.test" })
         {
             var forged = InboundSmtp.Fixture("postfix-user-unknown.eml", shared, sent.MessageIdHeader, "carol@example.org", victim);
-            Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "", shared, forged));
+            Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "", shared, forged));
         }
 
-        var message = await _http.GetMessageAsync(sent.Id);
+        var message = await Http.GetMessageAsync(sent.Id);
         Assert.Equal("delivered", (string?)message.Recipient(dave)["status"]);
         Assert.Empty(message.Events("bounced"));
         Assert.Null(await SuppressionAsync(dave));
@@ -212,8 +190,8 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
 
         // Ben's own MTA reporting Ben through the same return path is acted on.
         var genuine = InboundSmtp.Fixture("postfix-user-unknown.eml", shared, sent.MessageIdHeader, "carol@example.org", ben);
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "", shared, genuine));
-        message = await _http.GetMessageAsync(sent.Id);
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "", shared, genuine));
+        message = await Http.GetMessageAsync(sent.Id);
         Assert.Equal("bounced", (string?)message.Recipient(ben)["status"]);
         Assert.Equal("delivered", (string?)message.Recipient(anna)["status"]);
         Assert.Equal("hard_bounce", (string?)(await SuppressionAsync(ben))?["reason"]);
@@ -225,9 +203,9 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         var sent = await SendAndDeliverAsync("erin");
         var dsn = InboundSmtp.Fixture("postfix-user-unknown.eml", sent.ReturnPath, sent.MessageIdHeader, "carol@example.org", "someone-else@example.test");
 
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "", sent.ReturnPath, dsn));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "", sent.ReturnPath, dsn));
 
-        var message = await _http.GetMessageAsync(sent.Id);
+        var message = await Http.GetMessageAsync(sent.Id);
         Assert.Equal("delivered", (string?)message.Recipient(sent.Recipient)["status"]);
         Assert.Empty(message.Events("bounced"));
         Assert.Null(await SuppressionAsync(sent.Recipient));
@@ -241,9 +219,9 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         var sent = await SendAndDeliverAsync("frank");
         var dsn = InboundSmtp.Fixture("postfix-user-unknown.eml", sent.ReturnPath, sent.MessageIdHeader, "carol@example.org", sent.Recipient);
 
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "prankster@elsewhere.test", sent.ReturnPath, dsn));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "prankster@elsewhere.test", sent.ReturnPath, dsn));
 
-        var message = await _http.GetMessageAsync(sent.Id);
+        var message = await Http.GetMessageAsync(sent.Id);
         Assert.Equal("delivered", (string?)message.Recipient(sent.Recipient)["status"]);
         Assert.Empty(message.Events("bounced"));
         Assert.Null(await SuppressionAsync(sent.Recipient));
@@ -259,10 +237,10 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         var otherMessage = InboundSmtp.Fixture("arf-abuse-report.eml", sent.ReturnPath, "someone-elses-message@elsewhere.test", "kate@mailprovider.example", sent.Recipient);
         var stranger = InboundSmtp.Fixture("arf-abuse-report.eml", sent.ReturnPath, sent.MessageIdHeader, "kate@mailprovider.example", "stranger@example.test");
 
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "anyone@elsewhere.test", sent.ReturnPath, otherMessage));
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "anyone@elsewhere.test", sent.ReturnPath, stranger));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "anyone@elsewhere.test", sent.ReturnPath, otherMessage));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "anyone@elsewhere.test", sent.ReturnPath, stranger));
 
-        var message = await _http.GetMessageAsync(sent.Id);
+        var message = await Http.GetMessageAsync(sent.Id);
         Assert.Empty(message.Events("complained"));
         Assert.Null(await SuppressionAsync(sent.Recipient));
         Assert.Null(await SuppressionAsync("stranger@example.test"));
@@ -275,8 +253,8 @@ public abstract class InboundBounceTests(DeliveryWorld world) : IAsyncLifetime
         var sent = await SendAndDeliverAsync("dave");
         var foreign = sent.ReturnPath.Replace(ReturnPathDomain, "gmail.test", StringComparison.Ordinal);
 
-        Assert.StartsWith("550 5.7.1", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, foreign)).Rcpt);
-        Assert.StartsWith("250", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, sent.ReturnPath)).Rcpt);
+        Assert.StartsWith("550 5.7.1", (await InboundSmtp.TryRecipientAsync(App.InboundPort, foreign)).Rcpt);
+        Assert.StartsWith("250", (await InboundSmtp.TryRecipientAsync(App.InboundPort, sent.ReturnPath)).Rcpt);
     }
 }
 

@@ -7,7 +7,6 @@ using MailKit.Security;
 using MimeKit;
 using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
-using SendApi.IntegrationTests.Webhooks;
 
 namespace SendApi.IntegrationTests.Inbound;
 
@@ -16,7 +15,7 @@ namespace SendApi.IntegrationTests.Inbound;
 /// clients (MailKit over STARTTLS, swaks), read back through /inbound and the inbound.received
 /// webhook. Run on both storage modes.
 /// </summary>
-public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
+public abstract class InboundMailTests(DeliveryWorld world) : OnBothStorages(world)
 {
     private const string ReturnPathDomain = "bounces.sendapi.test";
     private const string InboundDomain = "reply.acme.test";
@@ -24,37 +23,17 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     private const string OtherAccount = "acct-other";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    private SendApiApp _app = null!;
-    private HttpClient _http = null!;
-
-    protected DeliveryWorld World { get; } = world;
-
-    private StorageUnderTest _storage = null!;
-
-    /// <summary>True to run on a redis-server of the class's own, false on the embedded store.</summary>
-    protected abstract bool OnRedis { get; }
-
-    public async Task InitializeAsync()
+    protected override void Configure(Dictionary<string, string?> settings)
     {
-        _storage = await StorageUnderTest.StartAsync(OnRedis);
-        var settings = _storage.Settings();
         settings["Delivery:ReturnPathDomain"] = ReturnPathDomain;
         settings["Inbound:Domains:0"] = InboundDomain;
         settings["Inbound:Domains:1"] = $"{OtherAccountDomain}={OtherAccount}";
         settings["Webhooks:AllowPrivateNetworks"] = "true";
         settings["Webhooks:PollInterval"] = "50ms";
-        _app = new SendApiApp(World.Settings(settings));
-        _http = _app.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _storage.DisposeAsync();
     }
 
     private Task<InboundSmtp.Sent> SendAndDeliverAsync(string local) =>
-        InboundSmtp.SendAndDeliverAsync(_http, World, local, $"support@{InboundDomain}", "Your order #1234", "It ships tomorrow.");
+        InboundSmtp.SendAndDeliverAsync(Http, World, local, $"support@{InboundDomain}", "Your order #1234", "It ships tomorrow.");
 
     /// <summary>A reply as Gmail writes one: top-posted text over an attribution and the quoted original, an HTML twin, and a PDF.</summary>
     private static MimeMessage Reply(InboundSmtp.Sent sent, string to, byte[] pdf)
@@ -78,7 +57,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
 
     private async Task<JsonNode> WaitForInboundAsync(Func<JsonNode, bool> match, HttpClient? client = null)
     {
-        client ??= _http;
+        client ??= Http;
         var deadline = DateTime.UtcNow + Patience;
         JsonNode list;
         do
@@ -99,7 +78,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     public async Task A_reply_to_an_inbound_domain_is_stored_parsed_linked_and_pushed_to_webhooks()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        var (_, secret) = await _http.CreateWebhookAsync(receiver.Url, "inbound.received");
+        var (_, secret) = await Http.CreateWebhookAsync(receiver.Url, "inbound.received");
         var sent = await SendAndDeliverAsync("carol");
         var pdf = Encoding.ASCII.GetBytes("%PDF-1.4 new address: 1 Main St\n%%EOF\n");
         var reply = Reply(sent, $"support@{InboundDomain}", pdf);
@@ -107,7 +86,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
         using (var smtp = new SmtpClient())
         {
             smtp.ServerCertificateValidationCallback = (_, _, _, _) => true;
-            await smtp.ConnectAsync("127.0.0.1", _app.InboundPort, SecureSocketOptions.StartTls);
+            await smtp.ConnectAsync("127.0.0.1", App.InboundPort, SecureSocketOptions.StartTls);
             await smtp.SendAsync(reply);
             await smtp.DisconnectAsync(true);
         }
@@ -135,12 +114,12 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
         Assert.Equal(pdf.Length, (long)attachment["size"]!);
 
         // The original bytes, and the attachment decoded.
-        var raw = await _http.GetAsync($"/inbound/{id}/raw");
+        var raw = await Http.GetAsync($"/inbound/{id}/raw");
         Assert.Equal("message/rfc822", raw.Content.Headers.ContentType?.MediaType);
         var original = MimeMessage.Load(await raw.Content.ReadAsStreamAsync());
         Assert.Equal(reply.MessageId, original.MessageId);
-        Assert.Equal(pdf, await _http.GetByteArrayAsync($"/inbound/{id}/attachments/0"));
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/inbound/{id}/attachments/1")).StatusCode);
+        Assert.Equal(pdf, await Http.GetByteArrayAsync($"/inbound/{id}/attachments/0"));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/inbound/{id}/attachments/1")).StatusCode);
 
         // The webhook carries the same parsed message, signed.
         var pushed = Assert.Single(await receiver.WaitForAsync(r => r.Count >= 1, Patience, "inbound.received"));
@@ -155,11 +134,11 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     public async Task A_person_answering_the_return_path_reaches_the_message_account_linked_to_it()
     {
         var sent = await SendAndDeliverAsync("dora");
-        var before = await _http.GetMessageAsync(sent.Id);
+        var before = await Http.GetMessageAsync(sent.Id);
 
         await using var swaks = ExternalProcess.Start("/usr/bin/swaks",
         [
-            "--server", $"127.0.0.1:{_app.InboundPort}", "--from", sent.Recipient, "--to", sent.ReturnPath,
+            "--server", $"127.0.0.1:{App.InboundPort}", "--from", sent.Recipient, "--to", sent.ReturnPath,
             "--header", "Subject: Re: Your order #1234", "--body", "Wrong size, can I exchange it?",
         ]);
         Assert.True(await swaks.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, swaks.Describe());
@@ -168,18 +147,18 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
         Assert.Equal("Wrong size, can I exchange it?", (string?)inbound["reply_text"]);
         Assert.Equal([sent.ReturnPath], inbound["envelope"]!["rcpt_to"]!.AsArray().Select(r => (string)r!));
         // A reply is not evidence about delivery: the timeline is unchanged.
-        var after = await _http.GetMessageAsync(sent.Id);
+        var after = await Http.GetMessageAsync(sent.Id);
         Assert.Equal(before["events"]!.AsArray().Count, after["events"]!.AsArray().Count);
     }
 
     [Fact]
     public async Task Each_inbound_domain_delivers_to_its_own_account_only()
     {
-        var created = await _http.PostAsJsonAsync("/api-keys", new { name = "other", account_id = OtherAccount });
+        var created = await Http.PostAsJsonAsync("/api-keys", new { name = "other", account_id = OtherAccount });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var other = _app.Client((string)JsonNode.Parse(await created.Content.ReadAsStringAsync())!["key"]!);
+        var other = App.Client((string)JsonNode.Parse(await created.Content.ReadAsStringAsync())!["key"]!);
 
-        var reply = await InboundSmtp.DeliverAsync(_app.InboundPort, "customer@example.test", $"help@{OtherAccountDomain}",
+        var reply = await InboundSmtp.DeliverAsync(App.InboundPort, "customer@example.test", $"help@{OtherAccountDomain}",
             "From: customer@example.test\nTo: help@tickets.other.test\nSubject: Broken widget\nMessage-ID: <w1@example.test>\n\nIt broke.\n");
         Assert.StartsWith("250", reply);
 
@@ -187,20 +166,20 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
         Assert.Null(inbound["in_reply_to_message_id"]);
         Assert.Equal("It broke.", (string?)inbound["reply_text"]);
         var id = (string)inbound["id"]!;
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/inbound/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/inbound/{id}/raw")).StatusCode);
-        Assert.DoesNotContain(JsonNode.Parse(await _http.GetStringAsync("/inbound"))!["data"]!.AsArray(), i => (string?)i!["id"] == id);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/inbound/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/inbound/{id}/raw")).StatusCode);
+        Assert.DoesNotContain(JsonNode.Parse(await Http.GetStringAsync("/inbound"))!["data"]!.AsArray(), i => (string?)i!["id"] == id);
     }
 
     [Fact]
     public async Task A_transaction_sent_again_after_a_451_is_stored_once()
     {
         var mail = $"From: a@example.test\nTo: retry@{InboundDomain}\nSubject: retried {Guid.NewGuid():N}\nMessage-ID: <r1@example.test>\n\nsame bytes\n";
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "a@example.test", $"retry@{InboundDomain}", mail));
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "a@example.test", $"retry@{InboundDomain}", mail));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "a@example.test", $"retry@{InboundDomain}", mail));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "a@example.test", $"retry@{InboundDomain}", mail));
 
         var subject = mail.Split('\n')[2]["Subject: ".Length..];
-        var list = JsonNode.Parse(await _http.GetStringAsync("/inbound"))!["data"]!.AsArray();
+        var list = JsonNode.Parse(await Http.GetStringAsync("/inbound"))!["data"]!.AsArray();
         Assert.Single(list, i => (string?)i!["subject"] == subject);
     }
 
@@ -210,7 +189,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
         var sent = await SendAndDeliverAsync("olga");
         var reply = InboundSmtp.Fixture("out-of-office.eml", sent.ReturnPath, sent.MessageIdHeader, "liam@corp.example", sent.Recipient);
 
-        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, sent.Recipient, sent.ReturnPath, reply));
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, sent.Recipient, sent.ReturnPath, reply));
 
         var inbound = await WaitForInboundAsync(i => (string?)i["in_reply_to_message_id"] == sent.Id);
         Assert.True((bool)inbound["auto_reply"]!);
@@ -224,7 +203,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     [InlineData("x@reply.acme.test.evil.test", "550 5.7.1")]
     public async Task Inbound_domains_take_every_local_part_and_nothing_else(string recipient, string expected)
     {
-        Assert.StartsWith(expected, (await InboundSmtp.TryRecipientAsync(_app.InboundPort, recipient)).Rcpt);
+        Assert.StartsWith(expected, (await InboundSmtp.TryRecipientAsync(App.InboundPort, recipient)).Rcpt);
     }
 
     [Theory]
@@ -236,7 +215,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     public async Task Mail_to_the_postmaster_is_accepted_and_stored_for_the_admin(string postmaster)
     {
         var subject = $"Your server is sending spam {Guid.NewGuid():N}";
-        var reply = await InboundSmtp.DeliverAsync(_app.InboundPort, "abuse@isp.example.test", postmaster,
+        var reply = await InboundSmtp.DeliverAsync(App.InboundPort, "abuse@isp.example.test", postmaster,
             $"From: abuse@isp.example.test\nTo: {postmaster}\nSubject: {subject}\n\nPlease look into it.\n");
 
         Assert.StartsWith("250", reply);
@@ -252,7 +231,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     public async Task A_look_alike_spelling_of_an_inbound_domain_is_stored_under_the_domain_itself(string recipient)
     {
         var subject = $"look-alike {Guid.NewGuid():N}";
-        var reply = await InboundSmtp.DeliverAsync(_app.InboundPort, "carol@example.test", recipient,
+        var reply = await InboundSmtp.DeliverAsync(App.InboundPort, "carol@example.test", recipient,
             $"From: carol@example.test\nTo: help@reply.acme.test\nSubject: {subject}\n\nhello\n", smtpUtf8: true);
 
         Assert.StartsWith("250", reply);
@@ -263,7 +242,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     [Fact]
     public async Task A_spelling_with_letters_of_another_script_is_not_ours()
     {
-        Assert.StartsWith("550 5.7.1", (await InboundSmtp.TryRecipientAsync(_app.InboundPort, "help@reply.\u0430cme.test", smtpUtf8: true)).Rcpt);
+        Assert.StartsWith("550 5.7.1", (await InboundSmtp.TryRecipientAsync(App.InboundPort, "help@reply.\u0430cme.test", smtpUtf8: true)).Rcpt);
     }
 
     [Fact]
@@ -274,7 +253,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
         var body = string.Concat(Enumerable.Repeat("\n", 1 << 19)) + "end\n";
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
-        var reply = await InboundSmtp.DeliverAsync(_app.InboundPort, "", $"bounces@{InboundDomain}",
+        var reply = await InboundSmtp.DeliverAsync(App.InboundPort, "", $"bounces@{InboundDomain}",
             $"From: MAILER-DAEMON@mx.example.test\nTo: bounces@{InboundDomain}\nSubject: {subject}\n\n{body}");
 
         Assert.StartsWith("250", reply);
@@ -286,8 +265,8 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     public async Task Port_25_has_the_submission_limits_and_smuggling_protection()
     {
         using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", _app.InboundPort);
-        var smtp = new Submission.RawSmtp(tcp.GetStream());
+        await tcp.ConnectAsync("127.0.0.1", App.InboundPort);
+        var smtp = new RawSmtp(tcp.GetStream());
         Assert.StartsWith("220", await smtp.ReadReplyAsync());
         var ehlo = await smtp.CommandAsync("EHLO mx.sender.test", "250");
         Assert.Contains("SIZE 10485760", ehlo);
@@ -303,7 +282,7 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
         Assert.StartsWith("550 5.5.2", await smtp.ReadReplyAsync());
         await smtp.CommandAsync("QUIT", "221");
 
-        var subjects = JsonNode.Parse(await _http.GetStringAsync("/inbound"))!["data"]!.AsArray().Select(i => (string?)i!["subject"]);
+        var subjects = JsonNode.Parse(await Http.GetStringAsync("/inbound"))!["data"]!.AsArray().Select(i => (string?)i!["subject"]);
         Assert.DoesNotContain(subjects, s => s?.StartsWith("smuggled", StringComparison.Ordinal) == true);
     }
 
@@ -312,18 +291,18 @@ public abstract class InboundMailTests(DeliveryWorld world) : IAsyncLifetime
     {
         for (var i = 0; i < 3; i++)
         {
-            Assert.StartsWith("250", await InboundSmtp.DeliverAsync(_app.InboundPort, "a@example.test", $"list@{InboundDomain}",
+            Assert.StartsWith("250", await InboundSmtp.DeliverAsync(App.InboundPort, "a@example.test", $"list@{InboundDomain}",
                 $"From: a@example.test\nTo: list@{InboundDomain}\nSubject: page {i}\n\nbody {i}\n"));
         }
 
-        var first = JsonNode.Parse(await _http.GetStringAsync("/inbound?limit=2"))!;
-        var second = JsonNode.Parse(await _http.GetStringAsync($"/inbound?limit=2&cursor={(string)first["next_cursor"]!}"))!;
+        var first = JsonNode.Parse(await Http.GetStringAsync("/inbound?limit=2"))!;
+        var second = JsonNode.Parse(await Http.GetStringAsync($"/inbound?limit=2&cursor={(string)first["next_cursor"]!}"))!;
         var subjects = first["data"]!.AsArray().Concat(second["data"]!.AsArray()).Select(i => (string?)i!["subject"]).Where(s => s?.StartsWith("page ", StringComparison.Ordinal) == true).ToList();
         Assert.Equal(["page 2", "page 1", "page 0"], subjects);
 
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/inbound/in_0123")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/inbound/..%2Fmsg")).StatusCode);
-        var bad = await _http.GetAsync("/inbound?cursor=zzz&limit=0");
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/inbound/in_0123")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/inbound/..%2Fmsg")).StatusCode);
+        var bad = await Http.GetAsync("/inbound?cursor=zzz&limit=0");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
     }

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using SendApi.IntegrationTests.Harness;
-using SendApi.IntegrationTests.Submission;
 
 namespace SendApi.IntegrationTests.Inbound;
 

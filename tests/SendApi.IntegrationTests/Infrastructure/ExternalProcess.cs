@@ -12,27 +12,36 @@ namespace SendApi.IntegrationTests.Infrastructure;
 /// stderr are captured into a bounded, thread-safe buffer so failures can show what the
 /// server said. Disposing kills the whole process tree; processes still alive when the
 /// test host exits normally are killed too.
+/// <para>
+/// Its plumbing also serves servers that are not children (a daemon such as Postfix's master):
+/// signals, a process's identity in /proc, waiting for a TCP listener, and being ended when the
+/// test host exits.
+/// </para>
 /// </summary>
 internal sealed class ExternalProcess : IAsyncDisposable
 {
+    public const int SigTerm = 15;
+    public const int SigKill = 9;
+
     private const int MaxBufferedLines = 5000;
     private const int MaxDescribedChars = 16 * 1024;
-    private const int SigTerm = 15;
 
-    private static readonly ConcurrentDictionary<ExternalProcess, byte> Live = new();
+    /// <summary>What ends when the test host exits normally (see <see cref="EndOnHostExit"/>).</summary>
+    private static readonly ConcurrentDictionary<HostExitRegistration, Action> EndOnExit = new();
 
     private readonly Process _process;
     private readonly Lock _gate = new();
     private readonly Queue<string> _lines = new();
     private int _droppedLines;
+    private IDisposable? _endOnExit;
 
     static ExternalProcess()
     {
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            foreach (var process in Live.Keys)
+            foreach (var end in EndOnExit.Values)
             {
-                process.Kill();
+                end();
             }
         };
     }
@@ -140,7 +149,7 @@ internal sealed class ExternalProcess : IAsyncDisposable
             throw new InvalidOperationException($"Could not start {commandLine}: {ex.Message}", ex);
         }
 
-        Live.TryAdd(result, 0);
+        result._endOnExit = EndOnHostExit(result.Kill);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.StandardInput.Close();
@@ -213,16 +222,66 @@ internal sealed class ExternalProcess : IAsyncDisposable
     }
 
     /// <summary>Polls until a TCP connection to <paramref name="address"/>:<paramref name="port"/> succeeds; throws (with the output) if the process exits first or on timeout.</summary>
-    public async Task WaitForTcpAsync(IPAddress address, int port, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        Exception? last = null;
-        while (true)
+    public Task WaitForTcpAsync(IPAddress address, int port, TimeSpan timeout) =>
+        PollTcpAsync(address, port, timeout, Describe, async () =>
         {
             if (HasExited)
             {
                 await _process.WaitForExitAsync();
                 throw new InvalidOperationException($"Process exited before accepting TCP connections on {address}:{port}.\n{Describe()}");
+            }
+        });
+
+    public Task WaitForTcpAsync(string host, int port, TimeSpan timeout) =>
+        WaitForTcpAsync(IPAddress.Parse(host), port, timeout);
+
+    /// <summary>
+    /// Polls until a TCP connection to <paramref name="address"/>:<paramref name="port"/> succeeds,
+    /// for a server that is not a child of ours (a daemon); throws on timeout with <paramref name="describe"/>'s text.
+    /// </summary>
+    public static Task WaitForTcpAsync(IPAddress address, int port, TimeSpan timeout, Func<string> describe) =>
+        PollTcpAsync(address, port, timeout, describe, gone: null);
+
+    /// <summary>
+    /// Runs <paramref name="end"/> when the test host exits normally, unless the registration is
+    /// disposed first: for what nothing else would stop then (a daemon is not a child of the host).
+    /// </summary>
+    public static IDisposable EndOnHostExit(Action end)
+    {
+        var registration = new HostExitRegistration();
+        EndOnExit[registration] = end;
+        return registration;
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/> (a negative pid: to its process group); false when it is gone.</summary>
+    public static bool Signal(int pid, int signal) => SendSignal(pid, signal) == 0;
+
+    /// <summary>Field 22 of /proc/&lt;pid&gt;/stat (start time in clock ticks since boot): a pid and this name one process.</summary>
+    public static string? StartTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}/stat");
+            // The command name (field 2) is in parentheses and may hold spaces; fields 3.. follow the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 ? fields[19] : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <param name="gone">Called before each attempt; throws when waiting longer makes no sense (the server exited).</param>
+    private static async Task PollTcpAsync(IPAddress address, int port, TimeSpan timeout, Func<string> describe, Func<Task>? gone)
+    {
+        var clock = Stopwatch.StartNew();
+        Exception? last = null;
+        while (true)
+        {
+            if (gone is not null)
+            {
+                await gone();
             }
 
             using (var client = new TcpClient(address.AddressFamily))
@@ -242,15 +301,12 @@ internal sealed class ExternalProcess : IAsyncDisposable
             if (clock.Elapsed > timeout)
             {
                 throw new TimeoutException(
-                    $"Timed out after {timeout.TotalSeconds:0.#} s waiting for TCP {address}:{port} ({last?.Message}).\n{Describe()}");
+                    $"Timed out after {timeout.TotalSeconds:0.#} s waiting for TCP {address}:{port} ({last?.Message}).\n{describe()}");
             }
 
             await Task.Delay(25);
         }
     }
-
-    public Task WaitForTcpAsync(string host, int port, TimeSpan timeout) =>
-        WaitForTcpAsync(IPAddress.Parse(host), port, timeout);
 
     /// <summary>The command line, state and captured output, for exception messages.</summary>
     public string Describe()
@@ -339,7 +395,7 @@ internal sealed class ExternalProcess : IAsyncDisposable
             }
         }
 
-        Live.TryRemove(this, out _);
+        _endOnExit?.Dispose();
         _process.Dispose();
     }
 
@@ -368,4 +424,9 @@ internal sealed class ExternalProcess : IAsyncDisposable
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
+
+    private sealed class HostExitRegistration : IDisposable
+    {
+        public void Dispose() => EndOnExit.TryRemove(this, out _);
+    }
 }

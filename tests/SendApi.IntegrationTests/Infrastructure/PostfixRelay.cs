@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SendApi.IntegrationTests.Infrastructure;
@@ -37,29 +35,14 @@ public sealed class PostfixRelay : IAsyncDisposable
 
     /// <summary>In the queue directory, which is master's working directory: names the owning test host.</summary>
     private const string OwnerFile = "sendapi-instance";
-    private const int SigTerm = 15;
-    private const int SigKill = 9;
     private const int MaxDescribedChars = 48 * 1024;
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
-    private static readonly ConcurrentDictionary<PostfixRelay, byte> Live = new();
 
     private readonly string _owner;
+    private IDisposable? _endOnExit;
     private int _disposed;
-
-    static PostfixRelay()
-    {
-        // A master(8) is a daemon, not a child of the test host: nothing else ends it when the host
-        // exits without disposing it. A host killed outright is covered by the next run's clean-up.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            foreach (var relay in Live.Keys)
-            {
-                relay.SignalMaster(SigTerm);
-            }
-        };
-    }
 
     private PostfixRelay(string directory, string owner, string ip, int port)
     {
@@ -131,13 +114,16 @@ public sealed class PostfixRelay : IAsyncDisposable
         // The daemons run as the postfix user and open data_directory and the log by absolute path.
         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        var owner = $"{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)} {ProcessStartTime(Environment.ProcessId)} {Guid.NewGuid():N}";
+        var owner = $"{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)} {ExternalProcess.StartTime(Environment.ProcessId)} {Guid.NewGuid():N}";
         var relay = new PostfixRelay(directory, owner, ip, port);
 
         // postfix chdirs into the queue directory first; "check" then fills it in.
         Directory.CreateDirectory(relay.QueueDirectory);
         await File.WriteAllTextAsync(Path.Combine(relay.QueueDirectory, OwnerFile), owner);
-        Live.TryAdd(relay, 0);
+
+        // A master(8) is a daemon, not a child of the test host: nothing else ends it when the host
+        // exits without disposing it. A host killed outright is covered by the next run's clean-up.
+        relay._endOnExit = ExternalProcess.EndOnHostExit(() => relay.SignalMaster(ExternalProcess.SigTerm));
         try
         {
             Directory.CreateDirectory(relay.ConfigDirectory);
@@ -159,7 +145,7 @@ public sealed class PostfixRelay : IAsyncDisposable
             // returns once master(8) has initialised (master -w), or fails with the reason in the log.
             await relay.PostfixAsync("check");
             await relay.PostfixAsync("start");
-            await relay.WaitForListenerAsync();
+            await ExternalProcess.WaitForTcpAsync(IPAddress.Parse(ip), port, StartTimeout, relay.Describe);
             return relay;
         }
         catch
@@ -283,7 +269,7 @@ public sealed class PostfixRelay : IAsyncDisposable
         }
         finally
         {
-            Live.TryRemove(this, out _);
+            _endOnExit?.Dispose();
         }
 
         // A master that somehow survived keeps its directory, so the next run's clean-up can find it.
@@ -403,32 +389,6 @@ public sealed class PostfixRelay : IAsyncDisposable
         }
     }
 
-    private async Task WaitForListenerAsync()
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            using (var client = new System.Net.Sockets.TcpClient(System.Net.Sockets.AddressFamily.InterNetwork))
-            using (var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
-            {
-                try
-                {
-                    await client.ConnectAsync(IPAddress.Parse(Ip), Port, attempt.Token);
-                    return;
-                }
-                catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
-                {
-                    if (clock.Elapsed > StartTimeout)
-                    {
-                        throw new TimeoutException($"Postfix's smtpd did not accept connections on {Ip}:{Port} within {StartTimeout.TotalSeconds:0} s ({ex.Message}).\n{Describe()}");
-                    }
-                }
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
     private static async Task<(int ExitCode, string Output)> RunAsync(string program, IEnumerable<string> arguments)
     {
         await using var process = ExternalProcess.Start(program, arguments);
@@ -461,7 +421,7 @@ public sealed class PostfixRelay : IAsyncDisposable
         if (exitCode != 0)
         {
             // Its configuration is unusable (a half-written directory): the signal postfix-script would send.
-            _ = SendSignal(master, SigTerm);
+            _ = ExternalProcess.Signal(master, ExternalProcess.SigTerm);
         }
 
         var clock = Stopwatch.StartNew();
@@ -470,7 +430,7 @@ public sealed class PostfixRelay : IAsyncDisposable
             if (clock.Elapsed > StopTimeout)
             {
                 // master(8) leads its own process group (setsid): this ends it and every daemon it started.
-                _ = SendSignal(-pid, SigKill);
+                _ = ExternalProcess.Signal(-pid, ExternalProcess.SigKill);
                 await Task.Delay(100);
                 break;
             }
@@ -479,12 +439,12 @@ public sealed class PostfixRelay : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM to this instance's master, synchronously (for ProcessExit).</summary>
+    /// <summary>A signal to this instance's master, synchronously (for the host's exit).</summary>
     private void SignalMaster(int signal)
     {
         if (MasterPid(_owner) is { } pid)
         {
-            _ = SendSignal(pid, signal);
+            _ = ExternalProcess.Signal(pid, signal);
         }
     }
 
@@ -546,7 +506,7 @@ public sealed class PostfixRelay : IAsyncDisposable
             var fields = owner.Split(' ');
             if (fields.Length == 3
                 && int.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                && ProcessStartTime(pid) == fields[1])
+                && ExternalProcess.StartTime(pid) == fields[1])
             {
                 continue;
             }
@@ -556,22 +516,6 @@ public sealed class PostfixRelay : IAsyncDisposable
             {
                 DeleteDirectory(directory);
             }
-        }
-    }
-
-    /// <summary>Field 22 of /proc/&lt;pid&gt;/stat (start time in clock ticks since boot): a pid and this name one process.</summary>
-    private static string? ProcessStartTime(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-            // The command name (field 2) is in parentheses and may hold spaces; fields 3.. follow the last ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 19 ? fields[19] : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
         }
     }
 
@@ -586,7 +530,4 @@ public sealed class PostfixRelay : IAsyncDisposable
             // Best effort: a daemon may still be writing; the next run's clean-up tries again.
         }
     }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using SendApi.Core.Inbound;
 using SendApi.Core.Webhooks;
+using SendApi.IntegrationTests.Harness;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
 using StackExchange.Redis;

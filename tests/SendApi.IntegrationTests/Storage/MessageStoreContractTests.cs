@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
 using SendApi.Core.Messages;
-using SendApi.IntegrationTests.Infrastructure;
+using SendApi.IntegrationTests.Harness;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
-using StackExchange.Redis;
 
 namespace SendApi.IntegrationTests.Storage;
 
@@ -13,25 +12,6 @@ public sealed class InMemoryMessageStoreTests : MessageStoreContract
     {
         var store = new InMemoryMessageStore(new FakeTimeProvider(T0));
         return (store, store);
-    }
-}
-
-public sealed class RedisServerFixture : IAsyncLifetime
-{
-    public RedisServer Server { get; private set; } = null!;
-
-    public IConnectionMultiplexer Connection { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Server = await RedisServer.StartAsync();
-        Connection = await ConnectionMultiplexer.ConnectAsync($"{Server.ConnectionString},protocol=resp2");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Connection.DisposeAsync();
-        await Server.DisposeAsync();
     }
 }
 

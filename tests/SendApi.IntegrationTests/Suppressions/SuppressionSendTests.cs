@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
-using SendApi.IntegrationTests.Domains;
 using SendApi.IntegrationTests.Harness;
 
 namespace SendApi.IntegrationTests.Suppressions;
@@ -15,32 +14,9 @@ namespace SendApi.IntegrationTests.Suppressions;
 /// other recipients are delivered to the real MX (aiosmtpd). Run on both storage modes, since the
 /// suppressed recipients are written by each store's accept step.
 /// </summary>
-public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsyncLifetime
+public abstract partial class SuppressionSendTests(DeliveryWorld world) : OnBothStorages(world)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
-    private SendApiApp _app = null!;
-    private HttpClient _http = null!;
-
-    protected DeliveryWorld World { get; } = world;
-
-    private StorageUnderTest _storage = null!;
-
-    /// <summary>True to run on a redis-server of the class's own, false on the embedded store.</summary>
-    protected abstract bool OnRedis { get; }
-
-    public async Task InitializeAsync()
-    {
-        _storage = await StorageUnderTest.StartAsync(OnRedis);
-        _app = new SendApiApp(World.Settings(_storage.Settings()));
-        _http = _app.Client();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _storage.DisposeAsync();
-    }
 
     private static string Unique(string local) => $"{local}-{Guid.NewGuid():N}@example.test";
 
@@ -64,6 +40,23 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsync
     private void AssertNeverReceived(string address) =>
         Assert.DoesNotContain(World.Mx1.Messages, m => m.RcptTos.Contains(address, StringComparer.OrdinalIgnoreCase));
 
+    /// <summary>Submits a message on port 587 as a MailKit client would; returns the server's reply to DATA.</summary>
+    private async Task<string> SubmitOverSmtpAsync(string to, string cc)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("a@acme.test"));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Cc.Add(MailboxAddress.Parse(cc));
+        message.Subject = "via SMTP";
+        message.Body = new TextPart("plain") { Text = "x" };
+        using var client = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await client.ConnectAsync("127.0.0.1", App.SubmissionPort, SecureSocketOptions.StartTls);
+        await client.AuthenticateAsync("apikey", SendApiApp.AdminKey);
+        var reply = await client.SendAsync(message);
+        await client.DisconnectAsync(quit: true);
+        return reply;
+    }
+
     private static void AssertSuppressedRecipient(JsonNode message, string address)
     {
         Assert.Equal("suppressed", (string?)message.Recipient(address)["status"]);
@@ -77,16 +70,16 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsync
     {
         var gone = Unique("gone");
         var bob = Unique("bob");
-        await SuppressAsync(_http, gone.ToUpperInvariant());
+        await SuppressAsync(Http, gone.ToUpperInvariant());
 
-        var accepted = await PostMessageAsync(_http, gone, bob);
+        var accepted = await PostMessageAsync(Http, gone, bob);
         Assert.Equal("queued", (string?)accepted["status"]);
         Assert.Equal([gone], accepted["suppressed"]!.AsArray().Select(a => (string)a!));
 
         var id = (string)accepted["id"]!;
         var received = Assert.Single(await World.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(bob)));
         Assert.Equal([bob], received.RcptTos);
-        var status = await _http.WaitForStatusAsync(id, Patience, "delivered");
+        var status = await Http.WaitForStatusAsync(id, Patience, "delivered");
         Assert.Equal("delivered", (string?)status.Recipient(bob)["status"]);
         AssertSuppressedRecipient(status, gone);
         AssertNeverReceived(gone);
@@ -97,25 +90,15 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsync
     {
         var gone = Unique("gone");
         var bob = Unique("bob");
-        await SuppressAsync(_http, gone);
+        await SuppressAsync(Http, gone);
 
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("a@acme.test"));
-        message.To.Add(MailboxAddress.Parse(bob));
-        message.Cc.Add(MailboxAddress.Parse(gone));
-        message.Subject = "via SMTP";
-        message.Body = new TextPart("plain") { Text = "x" };
-        using var client = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
-        await client.ConnectAsync("127.0.0.1", _app.SubmissionPort, SecureSocketOptions.StartTls);
-        await client.AuthenticateAsync("apikey", SendApiApp.AdminKey);
-        var reply = await client.SendAsync(message);
-        await client.DisconnectAsync(quit: true);
+        var reply = await SubmitOverSmtpAsync(to: bob, cc: gone);
 
         Assert.Contains("(1 recipient suppressed)", reply);
         var id = QueuedAs().Match(reply).Groups["id"].Value;
         var received = Assert.Single(await World.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(bob)));
         Assert.Equal([bob], received.RcptTos);
-        var status = await _http.WaitForStatusAsync(id, Patience, "delivered");
+        var status = await Http.WaitForStatusAsync(id, Patience, "delivered");
         AssertSuppressedRecipient(status, gone);
         AssertNeverReceived(gone);
     }
@@ -130,29 +113,19 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsync
         var local = $"gone-{Guid.NewGuid():N}";
         var quoted = $"\"{local}\"@example.test";
         var bob = Unique("bob");
-        await SuppressAsync(_http, $"{local}@example.test");
+        await SuppressAsync(Http, $"{local}@example.test");
 
-        var accepted = await PostMessageAsync(_http, quoted, bob);
+        var accepted = await PostMessageAsync(Http, quoted, bob);
         Assert.Equal([quoted], accepted["suppressed"]!.AsArray().Select(a => (string)a!));
 
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("a@acme.test"));
-        message.To.Add(MailboxAddress.Parse(bob));
-        message.Cc.Add(MailboxAddress.Parse(quoted));
-        message.Subject = "via SMTP";
-        message.Body = new TextPart("plain") { Text = "x" };
-        using var client = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
-        await client.ConnectAsync("127.0.0.1", _app.SubmissionPort, SecureSocketOptions.StartTls);
-        await client.AuthenticateAsync("apikey", SendApiApp.AdminKey);
-        var reply = await client.SendAsync(message);
-        await client.DisconnectAsync(quit: true);
+        var reply = await SubmitOverSmtpAsync(to: bob, cc: quoted);
         Assert.Contains("(1 recipient suppressed)", reply);
 
         var smtpId = QueuedAs().Match(reply).Groups["id"].Value;
         await World.Mx1.WaitForMessagesAsync(2, Patience, m => m.RcptTos.Contains(bob));
-        var status = await _http.WaitForStatusAsync(smtpId, Patience, "delivered");
+        var status = await Http.WaitForStatusAsync(smtpId, Patience, "delivered");
         Assert.Equal("suppressed", (string?)status.Recipient(quoted)["status"]);
-        var httpStatus = await _http.WaitForStatusAsync((string)accepted["id"]!, Patience, "delivered");
+        var httpStatus = await Http.WaitForStatusAsync((string)accepted["id"]!, Patience, "delivered");
         Assert.Equal("suppressed", (string?)httpStatus.Recipient(quoted)["status"]);
         Assert.DoesNotContain(World.Mx1.Messages, m => m.RcptTos.Any(r => r.Contains(local, StringComparison.OrdinalIgnoreCase)));
     }
@@ -162,19 +135,19 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsync
     {
         var gone = Unique("gone");
         var alsoGone = Unique("alsogone");
-        await SuppressAsync(_http, gone);
-        await SuppressAsync(_http, alsoGone);
+        await SuppressAsync(Http, gone);
+        await SuppressAsync(Http, alsoGone);
 
-        var accepted = await PostMessageAsync(_http, gone, alsoGone);
+        var accepted = await PostMessageAsync(Http, gone, alsoGone);
         Assert.Equal("suppressed", (string?)accepted["status"]);
         Assert.Equal([gone, alsoGone], accepted["suppressed"]!.AsArray().Select(a => (string)a!));
 
         // A later message that does go out shows that delivery ran meanwhile.
         var canary = Unique("canary");
-        await PostMessageAsync(_http, canary);
+        await PostMessageAsync(Http, canary);
         await World.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(canary));
 
-        var status = await _http.GetMessageAsync((string)accepted["id"]!);
+        var status = await Http.GetMessageAsync((string)accepted["id"]!);
         Assert.Equal("suppressed", (string?)status["status"]);
         AssertSuppressedRecipient(status, gone);
         AssertSuppressedRecipient(status, alsoGone);
@@ -187,24 +160,24 @@ public abstract partial class SuppressionSendTests(DeliveryWorld world) : IAsync
     public async Task Once_removed_from_the_list_the_address_receives_the_next_message()
     {
         var back = Unique("back");
-        await SuppressAsync(_http, back);
-        var skipped = await PostMessageAsync(_http, back);
+        await SuppressAsync(Http, back);
+        var skipped = await PostMessageAsync(Http, back);
         Assert.Equal("suppressed", (string?)skipped["status"]);
 
-        var deleted = await _http.DeleteAsync($"/suppressions/{Uri.EscapeDataString(back)}");
+        var deleted = await Http.DeleteAsync($"/suppressions/{Uri.EscapeDataString(back)}");
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        var accepted = await PostMessageAsync(_http, back);
+        var accepted = await PostMessageAsync(Http, back);
 
         Assert.Null(accepted["suppressed"]);
         await World.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(back));
-        await _http.WaitForStatusAsync((string)accepted["id"]!, Patience, "delivered");
+        await Http.WaitForStatusAsync((string)accepted["id"]!, Patience, "delivered");
     }
 
     [Fact]
     public async Task Another_accounts_suppression_does_not_stop_this_accounts_mail()
     {
-        var shop = _app.Client(await _app.CreateKeyAsync($"shop{Guid.NewGuid():N}"));
-        var blog = _app.Client(await _app.CreateKeyAsync($"blog{Guid.NewGuid():N}"));
+        var shop = App.Client(await App.CreateKeyAsync($"shop{Guid.NewGuid():N}"));
+        var blog = App.Client(await App.CreateKeyAsync($"blog{Guid.NewGuid():N}"));
         var carol = Unique("carol");
         await SuppressAsync(shop, carol);
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using SendApi.Core.Messages;
 using SendApi.Core.Suppressions;
 using SendApi.Core.Webhooks;
-using SendApi.IntegrationTests.Storage;
+using SendApi.IntegrationTests.Harness;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
 

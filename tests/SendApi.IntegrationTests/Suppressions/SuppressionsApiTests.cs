@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using SendApi.IntegrationTests.Domains;
 using SendApi.IntegrationTests.Harness;
 
 namespace SendApi.IntegrationTests.Suppressions;

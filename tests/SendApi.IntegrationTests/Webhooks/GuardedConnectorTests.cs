@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SendApi.IntegrationTests.Harness;
 using SendApi.Webhooks;
 using SendApi.Webhooks.Network;
 

@@ -8,33 +8,19 @@ namespace SendApi.IntegrationTests.Webhooks;
 /// Mail sent through the API, delivered to the test MX, and its events POSTed to a real HTTP
 /// receiver that checks every signature with its own Standard Webhooks implementation.
 /// </summary>
-public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<DeliveryWorld>, IAsyncLifetime
+public sealed class WebhookDeliveryTests(DeliveryWorld world) : WebhookReceiverTests(world), IClassFixture<DeliveryWorld>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
-    private WebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync() => await _receiver.DisposeAsync();
-
-    private SendApiApp App(Dictionary<string, string?>? more = null) => WebhookApps.Create(world, more);
-
-    private static object Mail(string to) => WebhookApps.Mail(to);
-
-    private static string Unique(string local) => WebhookApps.Unique(local);
-
     [Fact]
     public async Task A_delivered_message_produces_signed_queued_and_delivered_events_with_tags_and_metadata()
     {
         await using var app = App();
         var client = app.Client();
-        var (webhookId, secret) = await client.CreateWebhookAsync(_receiver.Url);
+        var (webhookId, secret) = await client.CreateWebhookAsync(Receiver.Url);
         var to = Unique("bob");
 
         var id = await client.SendAsync(Mail(to));
         await client.WaitForStatusAsync(id, Patience, "delivered");
-        var received = await _receiver.WaitForAsync(r => r.Count >= 2, Patience, "message.queued and message.delivered");
+        var received = await Receiver.WaitForAsync(r => r.Count >= 2, Patience, "message.queued and message.delivered");
 
         // Each event is its own job, so they may arrive in either order.
         received = [.. received.OrderBy(r => r.Type == "message.delivered")];
@@ -73,7 +59,7 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
     {
         await using var app = App();
         var client = app.Client();
-        var (deliveredOnly, _) = await client.CreateWebhookAsync(_receiver.Url, "message.delivered");
+        var (deliveredOnly, _) = await client.CreateWebhookAsync(Receiver.Url, "message.delivered");
         // A witness subscribed to everything: once it has the last event, the dispatcher has handled both.
         await using var witness = await WebhookReceiver.StartAsync();
         await client.CreateWebhookAsync(witness.Url);
@@ -81,7 +67,7 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
 
         await witness.WaitForAsync(r => r.Any(x => x.Type == "message.delivered"), Patience, "message.delivered");
         Assert.Equal("message.delivered", (string?)Assert.Single(await client.DeliveriesAsync(deliveredOnly))!["event_type"]);
-        var received = await _receiver.WaitForAsync(r => r.Count > 0, Patience, "an event");
+        var received = await Receiver.WaitForAsync(r => r.Count > 0, Patience, "an event");
         Assert.Equal("message.delivered", Assert.Single(received).Type);
         Assert.Equal(id, received[0].MessageId);
     }
@@ -91,11 +77,11 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
     {
         await using var app = App();
         var client = app.Client();
-        var (webhookId, secret) = await client.CreateWebhookAsync(_receiver.Url, "message.queued");
-        _receiver.Answer = (_, earlier) => earlier == 0 ? new ReceiverAnswer(500) : ReceiverAnswer.Ok;
+        var (webhookId, secret) = await client.CreateWebhookAsync(Receiver.Url, "message.queued");
+        Receiver.Answer = (_, earlier) => earlier == 0 ? new ReceiverAnswer(500) : ReceiverAnswer.Ok;
 
         await client.SendAsync(Mail(Unique("retry")));
-        var received = await _receiver.WaitForAsync(r => r.Count >= 2, Patience, "the retry");
+        var received = await Receiver.WaitForAsync(r => r.Count >= 2, Patience, "the retry");
 
         Assert.Equal(2, received.Count);
         Assert.Equal(received[0].Id, received[1].Id);
@@ -118,13 +104,13 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
         // The schedule alone would wait an hour.
         await using var app = App(new() { ["Webhooks:RetrySchedule"] = "1h" });
         var client = app.Client();
-        await client.CreateWebhookAsync(_receiver.Url, "message.queued");
-        _receiver.Answer = (_, earlier) => earlier == 0
+        await client.CreateWebhookAsync(Receiver.Url, "message.queued");
+        Receiver.Answer = (_, earlier) => earlier == 0
             ? new ReceiverAnswer(429, new Dictionary<string, string> { ["Retry-After"] = "1" })
             : ReceiverAnswer.Ok;
 
         await client.SendAsync(Mail(Unique("retry-after")));
-        var received = await _receiver.WaitForAsync(r => r.Count >= 2, Patience, "the retry after Retry-After");
+        var received = await Receiver.WaitForAsync(r => r.Count >= 2, Patience, "the retry after Retry-After");
         Assert.Equal(received[0].Id, received[1].Id);
         // Never before the endpoint asked.
         Assert.InRange(received[1].ReceivedAt - received[0].ReceivedAt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
@@ -135,15 +121,15 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
     {
         await using var app = App();
         var client = app.Client();
-        var (webhookId, _) = await client.CreateWebhookAsync(_receiver.Url, "message.queued");
-        _receiver.Answer = (_, _) => new ReceiverAnswer(503);
+        var (webhookId, _) = await client.CreateWebhookAsync(Receiver.Url, "message.queued");
+        Receiver.Answer = (_, _) => new ReceiverAnswer(503);
 
         await client.SendAsync(Mail(Unique("give-up")));
         var delivery = await client.WaitForDeliveryAsync(webhookId, d => (string?)d["status"] == "failed", Patience, "failed");
 
         // The first attempt and one per step of the "1s,1s" schedule.
         Assert.Equal(3, (int?)delivery["attempts"]);
-        Assert.Equal(3, _receiver.Received.Count);
+        Assert.Equal(3, Receiver.Received.Count);
         Assert.Null(delivery["next_retry_at"]);
     }
 
@@ -152,8 +138,8 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
     {
         await using var app = App();
         var client = app.Client();
-        var (goneId, _) = await client.CreateWebhookAsync(_receiver.Url, "message.queued");
-        _receiver.Answer = (_, _) => new ReceiverAnswer(410);
+        var (goneId, _) = await client.CreateWebhookAsync(Receiver.Url, "message.queued");
+        Receiver.Answer = (_, _) => new ReceiverAnswer(410);
 
         await client.SendAsync(Mail(Unique("gone")));
         var failed = await client.WaitForDeliveryAsync(goneId, d => (string?)d["status"] == "failed", Patience, "failed");
@@ -170,7 +156,7 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
         var next = await client.SendAsync(Mail(Unique("after-gone")));
         await witness.WaitForAsync(r => r.Any(x => x.MessageId == next), Patience, "the next message's event");
 
-        Assert.Single(_receiver.Received);
+        Assert.Single(Receiver.Received);
         Assert.Single(await client.DeliveriesAsync(goneId));
         using var replay = await client.PostAsync($"/webhooks/{goneId}/deliveries/{failed["id"]}/retry", null);
         Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
@@ -182,12 +168,12 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
         // One webhook worker, held by a request that outlasts the test.
         await using var app = App(new() { ["Webhooks:Timeout"] = "60s", ["Webhooks:Workers"] = "1" });
         var client = app.Client();
-        var (webhookId, _) = await client.CreateWebhookAsync(_receiver.Url);
-        _receiver.Answer = (_, _) => ReceiverAnswer.Hang;
+        var (webhookId, _) = await client.CreateWebhookAsync(Receiver.Url);
+        Receiver.Answer = (_, _) => ReceiverAnswer.Hang;
 
         // Warm up (first JIT, first connections), then time messages while the endpoint hangs.
         await client.WaitForStatusAsync(await client.SendAsync(Mail(Unique("warm"))), Patience, "delivered");
-        await _receiver.WaitForAsync(r => r.Count > 0, Patience, "a first, hanging request");
+        await Receiver.WaitForAsync(r => r.Count > 0, Patience, "a first, hanging request");
         for (var i = 0; i < 3; i++)
         {
             var clock = Stopwatch.StartNew();
@@ -197,7 +183,7 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
         }
 
         // The hook was indeed still hanging the whole time: its first request has not been answered.
-        Assert.Single(_receiver.Received);
+        Assert.Single(Receiver.Received);
         var deliveries = await client.DeliveriesAsync(webhookId);
         Assert.All(deliveries, d => Assert.Equal(0, (int?)d!["attempts"]));
     }
@@ -207,8 +193,8 @@ public sealed class WebhookDeliveryTests(DeliveryWorld world) : IClassFixture<De
     {
         await using var app = App(new() { ["Webhooks:Timeout"] = "500ms", ["Webhooks:RetrySchedule"] = "1h" });
         var client = app.Client();
-        var (webhookId, _) = await client.CreateWebhookAsync(_receiver.Url, "message.queued");
-        _receiver.Answer = (_, _) => ReceiverAnswer.Hang;
+        var (webhookId, _) = await client.CreateWebhookAsync(Receiver.Url, "message.queued");
+        Receiver.Answer = (_, _) => ReceiverAnswer.Hang;
 
         await client.SendAsync(Mail(Unique("slow")));
         var delivery = await client.WaitForDeliveryAsync(webhookId, d => (int?)d["attempts"] == 1, Patience, "attempted");

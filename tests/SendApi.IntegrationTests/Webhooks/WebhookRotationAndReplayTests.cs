@@ -5,30 +5,16 @@ using SendApi.IntegrationTests.Harness;
 namespace SendApi.IntegrationTests.Webhooks;
 
 /// <summary>Secret rotation (two signatures during the grace period) and manual replay from the delivery log.</summary>
-public sealed class WebhookRotationAndReplayTests(DeliveryWorld world) : IClassFixture<DeliveryWorld>, IAsyncLifetime
+public sealed class WebhookRotationAndReplayTests(DeliveryWorld world) : WebhookReceiverTests(world), IClassFixture<DeliveryWorld>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
     private const string UnrelatedSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-    private WebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync() => await _receiver.DisposeAsync();
-
-    private SendApiApp App(Dictionary<string, string?>? more = null) => WebhookApps.Create(world, more);
-
-    private static object Mail(string to) => WebhookApps.Mail(to);
-
-    private static string Unique(string local) => WebhookApps.Unique(local);
 
     [Fact]
     public async Task During_a_rotation_requests_carry_a_signature_for_each_secret()
     {
         await using var app = App();
         var client = app.Client();
-        var (webhookId, oldSecret) = await client.CreateWebhookAsync(_receiver.Url, "message.queued");
+        var (webhookId, oldSecret) = await client.CreateWebhookAsync(Receiver.Url, "message.queued");
         using var rotate = await client.PostAsync($"/webhooks/{webhookId}/rotate-secret", null);
         Assert.Equal(HttpStatusCode.OK, rotate.StatusCode);
         var rotated = JsonNode.Parse(await rotate.Content.ReadAsStringAsync())!;
@@ -37,7 +23,7 @@ public sealed class WebhookRotationAndReplayTests(DeliveryWorld world) : IClassF
         Assert.InRange((DateTimeOffset)rotated["previous_secret_expires_at"]! - DateTimeOffset.UtcNow, TimeSpan.FromHours(23.9), TimeSpan.FromHours(24));
 
         await client.SendAsync(Mail(Unique("rotate")));
-        var request = (await _receiver.WaitForAsync(r => r.Count > 0, Patience, "an event"))[0];
+        var request = (await Receiver.WaitForAsync(r => r.Count > 0, Patience, "an event"))[0];
 
         Assert.Equal(2, request.Signature.Split(' ').Length);
         Assert.True(StandardWebhooksVerifier.Verify(newSecret, request, DateTimeOffset.UtcNow));
@@ -50,12 +36,12 @@ public sealed class WebhookRotationAndReplayTests(DeliveryWorld world) : IClassF
     {
         await using var app = App(new() { ["Webhooks:RotationGracePeriod"] = "0s" });
         var client = app.Client();
-        var (webhookId, oldSecret) = await client.CreateWebhookAsync(_receiver.Url, "message.queued");
+        var (webhookId, oldSecret) = await client.CreateWebhookAsync(Receiver.Url, "message.queued");
         using var rotate = await client.PostAsync($"/webhooks/{webhookId}/rotate-secret", null);
         var newSecret = (string)JsonNode.Parse(await rotate.Content.ReadAsStringAsync())!["secret"]!;
 
         await client.SendAsync(Mail(Unique("rotated")));
-        var request = (await _receiver.WaitForAsync(r => r.Count > 0, Patience, "an event"))[0];
+        var request = (await Receiver.WaitForAsync(r => r.Count > 0, Patience, "an event"))[0];
 
         Assert.Single(request.Signature.Split(' '));
         Assert.True(StandardWebhooksVerifier.Verify(newSecret, request, DateTimeOffset.UtcNow));
@@ -68,8 +54,8 @@ public sealed class WebhookRotationAndReplayTests(DeliveryWorld world) : IClassF
         // Retries an hour apart: only the manual replay can bring the second attempt.
         await using var app = App(new() { ["Webhooks:RetrySchedule"] = "1h" });
         var client = app.Client();
-        var (webhookId, secret) = await client.CreateWebhookAsync(_receiver.Url, "message.queued");
-        _receiver.Answer = (_, _) => new ReceiverAnswer(500);
+        var (webhookId, secret) = await client.CreateWebhookAsync(Receiver.Url, "message.queued");
+        Receiver.Answer = (_, _) => new ReceiverAnswer(500);
         var messageId = await client.SendAsync(Mail(Unique("replay")));
         var failed = await client.WaitForDeliveryAsync(webhookId, d => (int?)d["attempts"] == 1, Patience, "attempted once");
         Assert.Equal("pending", (string?)failed["status"]);
@@ -77,12 +63,12 @@ public sealed class WebhookRotationAndReplayTests(DeliveryWorld world) : IClassF
         Assert.Equal(messageId, (string?)failed["message_id"]);
         Assert.NotNull(failed["next_retry_at"]);
 
-        _receiver.Answer = (_, _) => ReceiverAnswer.Ok;
+        Receiver.Answer = (_, _) => ReceiverAnswer.Ok;
         var deliveryId = (string)failed["id"]!;
         using var retry = await client.PostAsync($"/webhooks/{webhookId}/deliveries/{deliveryId}/retry", null);
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
 
-        var received = await _receiver.WaitForAsync(r => r.Count >= 2, Patience, "the replay");
+        var received = await Receiver.WaitForAsync(r => r.Count >= 2, Patience, "the replay");
         Assert.Equal(received[0].Id, received[1].Id);
         Assert.True(StandardWebhooksVerifier.Verify(secret, received[1], DateTimeOffset.UtcNow));
         var replayed = await client.WaitForDeliveryAsync(webhookId, d => (string?)d["status"] == "succeeded", Patience, "succeeded");

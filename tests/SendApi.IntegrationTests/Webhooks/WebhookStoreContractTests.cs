@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using SendApi.Core.Messages;
 using SendApi.Core.Webhooks;
-using SendApi.IntegrationTests.Storage;
+using SendApi.IntegrationTests.Harness;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
 

@@ -6,23 +6,10 @@ public sealed class DockerfileTests
     [Fact]
     public void Restore_stage_copies_every_project_under_src()
     {
-        var root = RepositoryRoot();
+        var root = Solution.RepositoryRoot();
         var dockerfile = File.ReadAllText(Path.Combine(root, "Dockerfile"));
         var projects = Directory.GetFiles(Path.Combine(root, "src"), "*.csproj", SearchOption.AllDirectories)
             .Select(p => Path.GetRelativePath(root, p).Replace('\\', '/'));
         Assert.All(projects, project => Assert.Contains($"COPY {project} ", dockerfile));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SendApi.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("SendApi.sln not found");
     }
 }

@@ -17,7 +17,7 @@ public sealed class LinearRegexTests
     public void Every_regex_in_the_src_assemblies_is_non_backtracking_or_has_a_timeout()
     {
         // A [GeneratedRegex] is also cached in a field the generator writes: named by its declaration.
-        var regexes = SrcAssemblies().SelectMany(FindRegexes)
+        var regexes = Solution.SrcAssemblies().SelectMany(FindRegexes)
             .OrderBy(r => r.Name.EndsWith("()", StringComparison.Ordinal) ? 0 : 1)
             .DistinctBy(r => r.Regex, ReferenceEqualityComparer.Instance)
             .ToList();
@@ -35,18 +35,18 @@ public sealed class LinearRegexTests
     [Fact]
     public void Every_src_project_is_among_the_inspected_assemblies()
     {
-        var projects = Directory.GetFiles(Path.Combine(RepositoryRoot(), "src"), "*.csproj", SearchOption.AllDirectories)
+        var projects = Directory.GetFiles(Path.Combine(Solution.RepositoryRoot(), "src"), "*.csproj", SearchOption.AllDirectories)
             .Select(Path.GetFileNameWithoutExtension)
             .Order(StringComparer.Ordinal);
 
-        Assert.Equal(projects, SrcAssemblies().Select(a => a.GetName().Name).Order(StringComparer.Ordinal));
+        Assert.Equal(projects, Solution.SrcAssemblies().Select(a => a.GetName().Name).Order(StringComparer.Ordinal));
     }
 
     /// <summary>A regex built at run time (not a static member) is invisible to reflection: only the backoff rules may, and they are checked below.</summary>
     [Fact]
     public void Regexes_are_built_at_run_time_only_by_the_backoff_rules()
     {
-        var root = RepositoryRoot();
+        var root = Solution.RepositoryRoot();
         var construction = new Regex(@"new\s+(System\.Text\.RegularExpressions\.)?Regex\s*\(|\bRegex\s*\.\s*(IsMatch|Match|Matches|Replace|Split|Count|EnumerateMatches|EnumerateSplits)\s*\(", RegexOptions.NonBacktracking);
         var offenders = Directory.GetFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
@@ -85,30 +85,9 @@ public sealed class LinearRegexTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 
-    private static IEnumerable<Assembly> SrcAssemblies()
-    {
-        // Every SendApi assembly next to the tests: the test project references each src project.
-        foreach (var path in Directory.GetFiles(AppContext.BaseDirectory, "SendApi*.dll").Order(StringComparer.Ordinal))
-        {
-            var name = AssemblyName.GetAssemblyName(path);
-            if (!name.Name!.EndsWith("Tests", StringComparison.Ordinal))
-            {
-                yield return Assembly.Load(name);
-            }
-        }
-    }
-
     private static IEnumerable<(string Name, Regex Regex)> FindRegexes(Assembly assembly)
     {
-        Type[] types;
-        try
-        {
-            types = assembly.GetTypes();
-        }
-        catch (ReflectionTypeLoadException ex)
-        {
-            types = [.. ex.Types.OfType<Type>()];
-        }
+        var types = Solution.TypesOf(assembly);
 
         const BindingFlags statics = BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
         foreach (var type in types.Where(t => !t.ContainsGenericParameters))
@@ -134,18 +113,5 @@ public sealed class LinearRegexTests
                 }
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SendApi.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("SendApi.sln not found");
     }
 }

@@ -6,25 +6,11 @@ namespace SendApi.UnitTests.Inbound;
 /// <summary>RFC 3464 reports, as the RFC's examples and the major receivers write them.</summary>
 public sealed class DeliveryStatusNotificationTests
 {
-    [Fact]
-    public void Rfc3464_simple_failure_is_a_hard_bounce_with_the_original_identifiers()
-    {
-        var bounce = Fixtures.Classify("rfc3464-simple-failure.eml").As<Bounce>();
+    public static TheoryData<string> Reports => [.. Expected.Keys];
 
-        Assert.True(bounce.IsRfc3464);
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("louisl@larry.slip.example.edu", recipient.FinalRecipient);
-        Assert.Equal("louisl@larry.slip.example.edu", recipient.OriginalRecipient);
-        Assert.Equal("failed", recipient.Action);
-        Assert.Equal("5.1.1", recipient.Status);
-        Assert.Equal("smtp; 550 5.1.1 <louisl@larry.slip.example.edu>... User unknown", recipient.DiagnosticCode);
-        Assert.Equal("larry.slip.example.edu", recipient.RemoteMta);
-        Assert.Equal(BounceKind.Hard, recipient.Kind);
-        Assert.Equal("mailbox does not exist (5.1.1)", recipient.Reason);
-        Assert.Equal("01jxa3k9v2m8q4r7t6y5w3e2d1@mail.shop.example", bounce.OriginalMessageId);
-        Assert.Equal("bounces+01jxa3k9v2m8q4r7t6y5w3e2d1-0@mail.shop.example", bounce.Original.ReturnPath);
-        Assert.Equal(["louisl@larry.slip.example.edu"], bounce.Original.To);
-    }
+    [Theory]
+    [MemberData(nameof(Reports))]
+    public void A_receivers_report_reads_in_full(string fixture) => ExpectedBounce.AssertRead(fixture, Expected[fixture]);
 
     [Fact]
     public void Original_return_path_decodes_to_our_message_and_recipient()
@@ -45,144 +31,89 @@ public sealed class DeliveryStatusNotificationTests
         Assert.False(ReturnPath.TryDecode(address, out _));
     }
 
-    [Fact]
-    public void Multi_recipient_report_gives_each_recipient_its_own_kind()
+    /// <summary>What each receiver's report reads as; the comment above a row says what it shows.</summary>
+    private static readonly Dictionary<string, Bounce> Expected = new(StringComparer.Ordinal)
     {
-        var bounce = Fixtures.Classify("rfc3464-multi-recipient.eml").As<Bounce>();
+        // RFC 3464's own example: a hard bounce with the original's identifiers.
+        ["rfc3464-simple-failure.eml"] = new(
+            [new(FinalRecipient: "louisl@larry.slip.example.edu", OriginalRecipient: "louisl@larry.slip.example.edu", Action: "failed", Status: "5.1.1",
+                DiagnosticCode: "smtp; 550 5.1.1 <louisl@larry.slip.example.edu>... User unknown", RemoteMta: "larry.slip.example.edu",
+                Kind: BounceKind.Hard, Reason: "mailbox does not exist (5.1.1)")],
+            IsRfc3464: true,
+            new(MessageId: "01jxa3k9v2m8q4r7t6y5w3e2d1@mail.shop.example", ReturnPath: "bounces+01jxa3k9v2m8q4r7t6y5w3e2d1-0@mail.shop.example", To: ["louisl@larry.slip.example.edu"])),
 
-        Assert.True(bounce.IsRfc3464);
-        Assert.Equal(2, bounce.Recipients.Count);
+        // One report, two recipients, each with its own kind. 5.0.0 says only "permanent": the
+        // reply's words make it a dead mailbox.
+        ["rfc3464-multi-recipient.eml"] = new(
+            [
+                new(FinalRecipient: "anna@sub.example.net", OriginalRecipient: null, Action: "failed", Status: "5.0.0",
+                    DiagnosticCode: "SMTP; 550 Requested action not taken: mailbox unavailable", RemoteMta: "mx1.sub.example.net",
+                    Kind: BounceKind.Hard, Reason: "mailbox does not exist (5.0.0)"),
+                new(FinalRecipient: "ben@slow.example.org", OriginalRecipient: null, Action: "delayed", Status: "4.0.0",
+                    DiagnosticCode: "SMTP; 421 Service not available, closing transmission channel", RemoteMta: "mx.slow.example.org",
+                    Kind: BounceKind.Soft, Reason: "delivery delayed, still being retried (4.0.0)"),
+            ],
+            IsRfc3464: true,
+            new(MessageId: "01jxb7c2n4p6r8t0v2x4z6b8d0@mail.shop.example", ReturnPath: "bounces+01jxb7c2n4p6r8t0v2x4z6b8d0-m@mail.shop.example", To: ["anna@sub.example.net", "ben@slow.example.org"])),
 
-        var failed = bounce.Recipients[0];
-        Assert.Equal("anna@sub.example.net", failed.FinalRecipient);
-        Assert.Null(failed.OriginalRecipient);
-        Assert.Equal("failed", failed.Action);
-        Assert.Equal("5.0.0", failed.Status);
-        Assert.Equal("mx1.sub.example.net", failed.RemoteMta);
-        // 5.0.0 says only "permanent": the reply's words make it a dead mailbox.
-        Assert.Equal(BounceKind.Hard, failed.Kind);
-        Assert.Equal("mailbox does not exist (5.0.0)", failed.Reason);
+        // Postfix's user unknown is a hard bounce despite its Auto-Submitted header; the folded
+        // Diagnostic-Code comes back on one line.
+        ["postfix-user-unknown.eml"] = new(
+            [new(FinalRecipient: "carol@example.org", OriginalRecipient: "carol@example.org", Action: "failed", Status: "5.1.1",
+                DiagnosticCode: "smtp; 550 5.1.1 <carol@example.org>: Recipient address rejected: User unknown in virtual mailbox table", RemoteMta: "mailstore.example.org",
+                Kind: BounceKind.Hard, Reason: "mailbox does not exist (5.1.1)")],
+            IsRfc3464: true,
+            new(MessageId: "01jxc0f3h5k7m9p1r3t5v7x9z1@mail.shop.example", ReturnPath: "bounces+01jxc0f3h5k7m9p1r3t5v7x9z1-0@mail.shop.example", To: ["carol@example.org"])),
 
-        var delayed = bounce.Recipients[1];
-        Assert.Equal("ben@slow.example.org", delayed.FinalRecipient);
-        Assert.Equal("delayed", delayed.Action);
-        Assert.Equal("4.0.0", delayed.Status);
-        Assert.Equal(BounceKind.Soft, delayed.Kind);
-        Assert.StartsWith("delivery delayed", delayed.Reason);
+        // Postfix's delayed-mail warning is a soft bounce, with no Remote-MTA (it never connected).
+        ["postfix-delayed.eml"] = new(
+            [new(FinalRecipient: "dave@far.example.com", OriginalRecipient: "dave@far.example.com", Action: "delayed", Status: "4.4.1",
+                DiagnosticCode: "X-Postfix; connect to mx.far.example.com[203.0.113.9]:25: Connection timed out", RemoteMta: null,
+                Kind: BounceKind.Soft, Reason: "delivery delayed, still being retried (4.4.1)")],
+            IsRfc3464: true,
+            new(MessageId: "01jxc2q8w4e6r8t0y2u4i6o8p0@mail.shop.example", ReturnPath: "bounces+01jxc2q8w4e6r8t0y2u4i6o8p0-0@mail.shop.example", To: ["dave@far.example.com"])),
 
-        Assert.Equal("01jxb7c2n4p6r8t0v2x4z6b8d0@mail.shop.example", bounce.OriginalMessageId);
-        Assert.Equal(["anna@sub.example.net", "ben@slow.example.org"], bounce.Original.To);
-    }
+        // Gmail's user unknown: a hard bounce for that recipient, its multi-line reply joined.
+        ["gmail-user-unknown.eml"] = new(
+            [new(FinalRecipient: "frank.nobody@gmail.com", OriginalRecipient: null, Action: "failed", Status: "5.1.1",
+                DiagnosticCode: "smtp; 550-5.1.1 The email account that you tried to reach does not exist. Check the address for typos or 550-5.1.1 extra spaces. See the help center of the provider for 550 5.1.1 more information. a1si123456wrx.99 - gsmtp",
+                RemoteMta: "gmail-smtp-in.l.google.com", Kind: BounceKind.Hard, Reason: "mailbox does not exist (5.1.1)")],
+            IsRfc3464: true,
+            new(MessageId: "01jxe9k1m3n5p7q9s1u3w5y7a9@mail.shop.example", ReturnPath: "bounces+01jxe9k1m3n5p7q9s1u3w5y7a9-0@mail.shop.example", To: ["frank.nobody@gmail.com"])),
 
-    [Fact]
-    public void Postfix_user_unknown_is_a_hard_bounce_despite_auto_submitted()
-    {
-        var bounce = Fixtures.Classify("postfix-user-unknown.eml").As<Bounce>();
+        // Gmail's mailbox full is a soft bounce, though its Action is "failed".
+        ["gmail-mailbox-full.eml"] = new(
+            [new(FinalRecipient: "grace.full@gmail.com", OriginalRecipient: null, Action: "failed", Status: "5.2.2",
+                DiagnosticCode: "smtp; 552-5.2.2 The recipient's inbox is out of storage space. Please direct the recipient to 552 5.2.2 free up space in the mailbox. b2si765432wrx.12 - gsmtp",
+                RemoteMta: "gmail-smtp-in.l.google.com", Kind: BounceKind.Soft, Reason: "mailbox full (5.2.2)")],
+            IsRfc3464: true,
+            new(MessageId: "01jxea0b2c4d6e8f0g2h4j6k8m0@mail.shop.example", ReturnPath: "bounces+01jxea0b2c4d6e8f0g2h4j6k8m0-0@mail.shop.example", To: ["grace.full@gmail.com"])),
 
-        Assert.True(bounce.IsRfc3464);
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("carol@example.org", recipient.FinalRecipient);
-        Assert.Equal("carol@example.org", recipient.OriginalRecipient);
-        Assert.Equal("5.1.1", recipient.Status);
-        Assert.Equal(BounceKind.Hard, recipient.Kind);
-        Assert.Equal("mailstore.example.org", recipient.RemoteMta);
-        // The folded Diagnostic-Code comes back on one line.
-        Assert.Equal("smtp; 550 5.1.1 <carol@example.org>: Recipient address rejected: User unknown in virtual mailbox table", recipient.DiagnosticCode);
-        Assert.Equal("01jxc0f3h5k7m9p1r3t5v7x9z1@mail.shop.example", bounce.OriginalMessageId);
-        Assert.Equal("bounces+01jxc0f3h5k7m9p1r3t5v7x9z1-0@mail.shop.example", bounce.Original.ReturnPath);
-    }
-
-    [Fact]
-    public void Postfix_delayed_mail_warning_is_a_soft_bounce()
-    {
-        var bounce = Fixtures.Classify("postfix-delayed.eml").As<Bounce>();
-
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("dave@far.example.com", recipient.FinalRecipient);
-        Assert.Equal("delayed", recipient.Action);
-        Assert.Equal("4.4.1", recipient.Status);
-        Assert.Equal(BounceKind.Soft, recipient.Kind);
-        Assert.Equal("delivery delayed, still being retried (4.4.1)", recipient.Reason);
-        Assert.Null(recipient.RemoteMta);
-        Assert.StartsWith("X-Postfix; connect to mx.far.example.com", recipient.DiagnosticCode);
-        Assert.Equal("01jxc2q8w4e6r8t0y2u4i6o8p0@mail.shop.example", bounce.OriginalMessageId);
-    }
-
-    [Fact]
-    public void Gmail_user_unknown_is_a_hard_bounce_for_that_recipient()
-    {
-        var bounce = Fixtures.Classify("gmail-user-unknown.eml").As<Bounce>();
-
-        Assert.True(bounce.IsRfc3464);
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("frank.nobody@gmail.com", recipient.FinalRecipient);
-        Assert.Equal("5.1.1", recipient.Status);
-        Assert.Equal(BounceKind.Hard, recipient.Kind);
-        Assert.StartsWith("smtp; 550-5.1.1 The email account that you tried to reach does not exist.", recipient.DiagnosticCode);
-        Assert.Equal("gmail-smtp-in.l.google.com", recipient.RemoteMta);
-        Assert.Equal("01jxe9k1m3n5p7q9s1u3w5y7a9@mail.shop.example", bounce.OriginalMessageId);
-        Assert.Equal(["frank.nobody@gmail.com"], bounce.Original.To);
-    }
-
-    [Fact]
-    public void Gmail_mailbox_full_is_a_soft_bounce()
-    {
-        var bounce = Fixtures.Classify("gmail-mailbox-full.eml").As<Bounce>();
-
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("grace.full@gmail.com", recipient.FinalRecipient);
-        Assert.Equal("failed", recipient.Action);
-        Assert.Equal("5.2.2", recipient.Status);
-        Assert.Equal(BounceKind.Soft, recipient.Kind);
-        Assert.Equal("mailbox full (5.2.2)", recipient.Reason);
-        Assert.Equal("01jxea0b2c4d6e8f0g2h4j6k8m0@mail.shop.example", bounce.OriginalMessageId);
-    }
-
-    [Fact]
-    public void Exchange_recipient_not_found_is_a_hard_bounce_for_a_null_mx_style_code()
-    {
-        var bounce = Fixtures.Classify("exchange-recipient-not-found.eml").As<Bounce>();
-
-        Assert.True(bounce.IsRfc3464);
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("henry@contoso.example", recipient.FinalRecipient);
-        Assert.Equal("henry@contoso.example", recipient.OriginalRecipient);
-        Assert.Equal("5.1.10", recipient.Status);
-        Assert.Equal("smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", recipient.DiagnosticCode);
-        Assert.Equal(BounceKind.Hard, recipient.Kind);
-        Assert.Equal("01jxf2v4x6z8b0d2f4h6k8m0p2@mail.shop.example", bounce.OriginalMessageId);
+        // Exchange's recipient not found is a hard bounce for a null-MX-style code (5.1.10);
         // Exchange writes the Return-Path without brackets.
-        Assert.Equal("bounces+01jxf2v4x6z8b0d2f4h6k8m0p2-0@mail.shop.example", bounce.Original.ReturnPath);
-    }
+        ["exchange-recipient-not-found.eml"] = new(
+            [new(FinalRecipient: "henry@contoso.example", OriginalRecipient: "henry@contoso.example", Action: "failed", Status: "5.1.10",
+                DiagnosticCode: "smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", RemoteMta: null,
+                Kind: BounceKind.Hard, Reason: "domain accepts no mail (null MX) (5.1.10)")],
+            IsRfc3464: true,
+            new(MessageId: "01jxf2v4x6z8b0d2f4h6k8m0p2@mail.shop.example", ReturnPath: "bounces+01jxf2v4x6z8b0d2f4h6k8m0p2-0@mail.shop.example", To: ["henry@contoso.example"])),
 
-    [Fact]
-    public void Exchange_policy_block_is_a_hard_bounce()
-    {
-        var bounce = Fixtures.Classify("exchange-policy-block.eml").As<Bounce>();
+        // Exchange's policy block is a hard bounce.
+        ["exchange-policy-block.eml"] = new(
+            [new(FinalRecipient: "ivy@fabrikam.example", OriginalRecipient: "ivy@fabrikam.example", Action: "failed", Status: "5.7.1",
+                DiagnosticCode: "smtp;550 5.7.1 Service unavailable; Client host [198.51.100.20] blocked using a reputation list", RemoteMta: "mx.fabrikam.example",
+                Kind: BounceKind.Hard, Reason: "rejected by policy (5.7.1)")],
+            IsRfc3464: true,
+            new(MessageId: "01jxf5a7c9e1g3j5l7n9q1s3u5@mail.shop.example", ReturnPath: "bounces+01jxf5a7c9e1g3j5l7n9q1s3u5-0@mail.shop.example", To: ["ivy@fabrikam.example"])),
 
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("ivy@fabrikam.example", recipient.FinalRecipient);
-        Assert.Equal("5.7.1", recipient.Status);
-        Assert.Equal("mx.fabrikam.example", recipient.RemoteMta);
-        Assert.Equal(BounceKind.Hard, recipient.Kind);
-        Assert.Equal("rejected by policy (5.7.1)", recipient.Reason);
-        Assert.Equal("01jxf5a7c9e1g3j5l7n9q1s3u5@mail.shop.example", bounce.OriginalMessageId);
-    }
-
-    [Fact]
-    public void Global_delivery_status_reads_utf8_recipients()
-    {
-        var bounce = Fixtures.Classify("global-dsn-utf8.eml").As<Bounce>();
-
-        Assert.True(bounce.IsRfc3464);
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("δοκιμή@例え.example", recipient.FinalRecipient);
-        // Original-Recipient uses RFC 6533's \x{…} escapes.
-        Assert.Equal("δοκιμή@例え.example", recipient.OriginalRecipient);
-        Assert.Equal(BounceKind.Hard, recipient.Kind);
-        Assert.Equal("01jxn3p5r7t9v1x3z5b7d9f1h3@mail.shop.example", bounce.OriginalMessageId);
-        Assert.Equal("bounces+01jxn3p5r7t9v1x3z5b7d9f1h3-0@mail.shop.example", bounce.Original.ReturnPath);
-    }
+        // A global DSN (RFC 6533) with UTF-8 recipients; its Original-Recipient uses \x{…} escapes.
+        ["global-dsn-utf8.eml"] = new(
+            [new(FinalRecipient: "δοκιμή@例え.example", OriginalRecipient: "δοκιμή@例え.example", Action: "failed", Status: "5.1.1",
+                DiagnosticCode: "smtp; 550 5.1.1 User unknown", RemoteMta: "mailstore.example.jp",
+                Kind: BounceKind.Hard, Reason: "mailbox does not exist (5.1.1)")],
+            IsRfc3464: true,
+            new(MessageId: "01jxn3p5r7t9v1x3z5b7d9f1h3@mail.shop.example", ReturnPath: "bounces+01jxn3p5r7t9v1x3z5b7d9f1h3-0@mail.shop.example", To: ["δοκιμή@例え.example"])),
+    };
 }
 
 public sealed class OriginalMessageIdTests

@@ -5,22 +5,11 @@ namespace SendApi.UnitTests.Inbound;
 /// <summary>Plain-text bounces with no delivery-status part: read by heuristics, best effort.</summary>
 public sealed class LegacyBounceTests
 {
-    [Fact]
-    public void Exim_mail_delivery_failed_is_a_hard_bounce_read_from_the_text()
-    {
-        var bounce = Fixtures.Classify("exim-mail-delivery-failed.eml").As<Bounce>();
+    public static TheoryData<string> Reports => [.. Expected.Keys];
 
-        Assert.False(bounce.IsRfc3464);
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("erin@example.co.uk", recipient.FinalRecipient);
-        Assert.Equal("failed", recipient.Action);
-        Assert.Equal("5.1.1", recipient.Status);
-        Assert.Equal("550 5.1.1 <erin@example.co.uk>: Recipient address rejected: User unknown in local recipient table", recipient.DiagnosticCode);
-        Assert.Equal("mail.example.co.uk", recipient.RemoteMta);
-        Assert.Equal(BounceKind.Hard, recipient.Kind);
-        Assert.Equal("01jxd4s6u8w0y2a4c6e8g0i2k4@mail.shop.example", bounce.OriginalMessageId);
-        Assert.Equal("bounces+01jxd4s6u8w0y2a4c6e8g0i2k4-0@mail.shop.example", bounce.Original.ReturnPath);
-    }
+    [Theory]
+    [MemberData(nameof(Reports))]
+    public void A_plain_text_bounce_reads_in_full(string fixture) => ExpectedBounce.AssertRead(fixture, Expected[fixture]);
 
     [Fact]
     public void Exim_bounce_ignores_addresses_in_the_returned_copy()
@@ -29,23 +18,6 @@ public sealed class LegacyBounceTests
 
         // support@shop.example appears only in the returned message's body.
         Assert.DoesNotContain(bounce.Recipients, r => r.FinalRecipient == "support@shop.example");
-    }
-
-    [Fact]
-    public void Qmail_failure_notice_is_a_hard_bounce_with_the_quoted_message_id()
-    {
-        var bounce = Fixtures.Classify("qmail-failure-notice.eml").As<Bounce>();
-
-        Assert.False(bounce.IsRfc3464);
-        var recipient = Assert.Single(bounce.Recipients);
-        Assert.Equal("jack@example.net", recipient.FinalRecipient);
-        Assert.Equal("failed", recipient.Action);
-        Assert.Equal("5.1.1", recipient.Status);
-        Assert.Equal("550 5.1.1 <jack@example.net>... No such user here", recipient.DiagnosticCode);
-        Assert.Equal(BounceKind.Hard, recipient.Kind);
-        Assert.Equal("01jxg8d0f2h4k6m8p0r2t4v6x8@mail.shop.example", bounce.OriginalMessageId);
-        Assert.Equal("bounces+01jxg8d0f2h4k6m8p0r2t4v6x8-0@mail.shop.example", bounce.Original.ReturnPath);
-        Assert.Equal(["jack@example.net"], bounce.Original.To);
     }
 
     [Fact]
@@ -179,4 +151,24 @@ public sealed class LegacyBounceTests
         Assert.Equal("4.4.1", recipient.Status);
         Assert.Equal(BounceKind.Soft, recipient.Kind);
     }
+
+    /// <summary>What each MTA's plain-text bounce reads as; the comment above a row says what it shows.</summary>
+    private static readonly Dictionary<string, Bounce> Expected = new(StringComparer.Ordinal)
+    {
+        // Exim's "Mail delivery failed": a hard bounce read from the text.
+        ["exim-mail-delivery-failed.eml"] = new(
+            [new(FinalRecipient: "erin@example.co.uk", OriginalRecipient: null, Action: "failed", Status: "5.1.1",
+                DiagnosticCode: "550 5.1.1 <erin@example.co.uk>: Recipient address rejected: User unknown in local recipient table", RemoteMta: "mail.example.co.uk",
+                Kind: BounceKind.Hard, Reason: "mailbox does not exist (5.1.1)")],
+            IsRfc3464: false,
+            new(MessageId: "01jxd4s6u8w0y2a4c6e8g0i2k4@mail.shop.example", ReturnPath: "bounces+01jxd4s6u8w0y2a4c6e8g0i2k4-0@mail.shop.example", To: ["erin@example.co.uk"])),
+
+        // qmail's failure notice: a hard bounce with the quoted message's identifiers.
+        ["qmail-failure-notice.eml"] = new(
+            [new(FinalRecipient: "jack@example.net", OriginalRecipient: null, Action: "failed", Status: "5.1.1",
+                DiagnosticCode: "550 5.1.1 <jack@example.net>... No such user here", RemoteMta: null,
+                Kind: BounceKind.Hard, Reason: "mailbox does not exist (5.1.1)")],
+            IsRfc3464: false,
+            new(MessageId: "01jxg8d0f2h4k6m8p0r2t4v6x8@mail.shop.example", ReturnPath: "bounces+01jxg8d0f2h4k6m8p0r2t4v6x8-0@mail.shop.example", To: ["jack@example.net"])),
+    };
 }

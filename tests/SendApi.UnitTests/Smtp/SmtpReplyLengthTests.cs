@@ -58,8 +58,8 @@ public sealed class SmtpReplyLengthTests
         var handler = new RecordingMessageHandler
         {
             RecipientCheck = address => address.Length < 100 ? null
-                : new SmtpReply(550, "5.1.1", $"<{address}>: Recipient address rejected: {address} is not known here"),
-            DeliverReply = () => new SmtpReply(451, "4.3.0", "Could not store " + new string('m', 2000), "Details: " + new string('d', 2000)),
+                : new SmtpServerReply(550, "5.1.1", $"<{address}>: Recipient address rejected: {address} is not known here"),
+            DeliverReply = () => new SmtpServerReply(451, "4.3.0", "Could not store " + new string('m', 2000), "Details: " + new string('d', 2000)),
         };
         await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.InsecureAuth with { RequireAuth = false }, handler: handler);
         await using var client = await server.ConnectAndGreetAsync();

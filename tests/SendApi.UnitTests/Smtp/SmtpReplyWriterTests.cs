@@ -11,9 +11,9 @@ public sealed class SmtpReplyWriterTests
     [Fact]
     public void A_short_reply_is_sent_as_is()
     {
-        Assert.Equal("250 2.1.0 Ok\r\n", SmtpReplyWriter.Format(new SmtpReply(250, "2.1.0", "Ok")));
-        Assert.Equal("334 \r\n", SmtpReplyWriter.Format(SmtpReplies.Challenge("")));
-        Assert.Equal("250-mx.test\r\n250 PIPELINING\r\n", SmtpReplyWriter.Format(new SmtpReply(250, "", "mx.test", "PIPELINING")));
+        Assert.Equal("250 2.1.0 Ok\r\n", SmtpReplyWriter.Format(new SmtpServerReply(250, "2.1.0", "Ok")));
+        Assert.Equal("334 \r\n", SmtpReplyWriter.Format(SmtpServerReplies.Challenge("")));
+        Assert.Equal("250-mx.test\r\n250 PIPELINING\r\n", SmtpReplyWriter.Format(new SmtpServerReply(250, "", "mx.test", "PIPELINING")));
     }
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class SmtpReplyWriterTests
     {
         var text = new string('x', 512 - "501 5.5.4 ".Length - 2);
 
-        var line = SmtpReplyWriter.Format(new SmtpReply(501, "5.5.4", text));
+        var line = SmtpReplyWriter.Format(new SmtpServerReply(501, "5.5.4", text));
 
         Assert.Equal(512, Encoding.UTF8.GetByteCount(line));
         Assert.EndsWith("x\r\n", line);
@@ -30,7 +30,7 @@ public sealed class SmtpReplyWriterTests
     [Fact]
     public void A_longer_line_is_cut_to_512_octets_and_says_so()
     {
-        var line = SmtpReplyWriter.Format(new SmtpReply(501, "5.5.4", "Bad parameter syntax: " + new string('x', 5000)));
+        var line = SmtpReplyWriter.Format(new SmtpServerReply(501, "5.5.4", "Bad parameter syntax: " + new string('x', 5000)));
 
         Assert.Equal(512, Encoding.UTF8.GetByteCount(line));
         Assert.StartsWith("501 5.5.4 Bad parameter syntax: xxx", line);
@@ -48,7 +48,7 @@ public sealed class SmtpReplyWriterTests
         {
             var text = new string('a', pad) + string.Concat(Enumerable.Repeat(character, 400));
 
-            var bytes = Encoding.UTF8.GetBytes(SmtpReplyWriter.Format(new SmtpReply(553, "5.1.3", text)));
+            var bytes = Encoding.UTF8.GetBytes(SmtpReplyWriter.Format(new SmtpServerReply(553, "5.1.3", text)));
 
             Assert.InRange(bytes.Length, 512 - 5, 512);
             var decoded = StrictUtf8.GetString(bytes); // throws on a split sequence
@@ -62,7 +62,7 @@ public sealed class SmtpReplyWriterTests
         var long1 = new string('a', 700);
         var long2 = new string('b', 700);
 
-        var lines = SmtpReplyWriter.Format(new SmtpReply(451, "4.3.0", long1, "short", long2)).Split("\r\n")[..^1];
+        var lines = SmtpReplyWriter.Format(new SmtpServerReply(451, "4.3.0", long1, "short", long2)).Split("\r\n")[..^1];
 
         Assert.Equal(3, lines.Length);
         Assert.All(lines, line => Assert.True(Encoding.UTF8.GetByteCount(line) + 2 <= 512));
@@ -74,7 +74,7 @@ public sealed class SmtpReplyWriterTests
     [Fact]
     public void Control_characters_in_the_text_cannot_forge_lines()
     {
-        Assert.Equal("250 2.0.0 Ok  250 2.0.0 forged \r\n", SmtpReplyWriter.Format(new SmtpReply(250, "2.0.0", "Ok\r\n250 2.0.0 forged\0")));
+        Assert.Equal("250 2.0.0 Ok  250 2.0.0 forged \r\n", SmtpReplyWriter.Format(new SmtpServerReply(250, "2.0.0", "Ok\r\n250 2.0.0 forged\0")));
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class SmtpReplyWriterTests
         {
             var text = string.Concat(Enumerable.Range(0, random.Next(0, 900)).Select(_ => pieces[random.Next(pieces.Length)]));
 
-            var bytes = Encoding.UTF8.GetBytes(SmtpReplyWriter.Format(new SmtpReply(550, "5.7.1", text, text)));
+            var bytes = Encoding.UTF8.GetBytes(SmtpReplyWriter.Format(new SmtpServerReply(550, "5.7.1", text, text)));
 
             var lines = StrictUtf8.GetString(bytes).Split("\r\n")[..^1];
             Assert.True(lines.Length == 2, $"seed {seed}, case {i}");

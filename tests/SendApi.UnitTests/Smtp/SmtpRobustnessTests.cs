@@ -26,7 +26,7 @@ public sealed class SmtpRobustnessTests
     [Fact]
     public async Task Handler_reply_text_cannot_forge_extra_reply_lines()
     {
-        var handler = new RecordingMessageHandler { DeliverReply = () => new SmtpReply(250, "2.0.0", "Ok\r\n250 2.0.0 forged") };
+        var handler = new RecordingMessageHandler { DeliverReply = () => new SmtpServerReply(250, "2.0.0", "Ok\r\n250 2.0.0 forged") };
         await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open, handler: handler);
         await using var client = await server.ConnectAndGreetAsync();
         await client.CommandAsync("MAIL FROM:<alice@example.test>");
@@ -42,7 +42,7 @@ public sealed class SmtpRobustnessTests
     [Fact]
     public async Task A_handler_reply_without_a_valid_enhanced_code_gets_one_of_its_class()
     {
-        var handler = new RecordingMessageHandler { DeliverReply = () => new SmtpReply(451, "", "try later", "really") };
+        var handler = new RecordingMessageHandler { DeliverReply = () => new SmtpServerReply(451, "", "try later", "really") };
         await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open, handler: handler);
         await using var client = await server.ConnectAndGreetAsync();
         await client.CommandAsync("MAIL FROM:<alice@example.test>");

@@ -145,9 +145,10 @@ public static partial class DomainsApi
             title: "Domain not found.",
             detail: $"No sender domain '{name}' for this API key's account.");
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Account {AccountId} registered sender domain {Domain} (DKIM selector {Selector})")]
+    // Log event ids 1300–1399 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1303.
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Account {AccountId} registered sender domain {Domain} (DKIM selector {Selector})")]
     private static partial void LogRegistered(ILogger logger, string accountId, string domain, string selector);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Account {AccountId} deleted sender domain {Domain} and its DKIM key")]
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Account {AccountId} deleted sender domain {Domain} and its DKIM key")]
     private static partial void LogDeleted(ILogger logger, string accountId, string domain);
 }

@@ -6,7 +6,6 @@ using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
 using SendApi.Inbound;
 using SendApi.Smtp;
-using SmtpReply = SendApi.Smtp.SmtpReply;
 
 namespace SendApi.Api.Features.Inbound;
 
@@ -32,9 +31,9 @@ internal sealed partial class InboundSmtpHandler(
     TimeProvider time,
     ILogger<InboundSmtpHandler> logger) : ISmtpMessageHandler
 {
-    private static readonly SmtpReply RelayingDenied = new(550, "5.7.1", "Relaying denied");
-    private static readonly SmtpReply NoSuchMailbox = new(550, "5.1.1", "No such mailbox here");
-    private static readonly SmtpReply TryAgain = new(451, "4.3.0", "Temporary failure storing the message; please try again");
+    private static readonly SmtpServerReply RelayingDenied = new(550, "5.7.1", "Relaying denied");
+    private static readonly SmtpServerReply NoSuchMailbox = new(550, "5.1.1", "No such mailbox here");
+    private static readonly SmtpServerReply TryAgain = new(451, "4.3.0", "Temporary failure storing the message; please try again");
 
     public ValueTask<SmtpIdentity?> AuthenticateAsync(SmtpListenerProfile listener, string userName, string password, CancellationToken cancellationToken) =>
         ValueTask.FromResult<SmtpIdentity?>(null);
@@ -43,10 +42,10 @@ internal sealed partial class InboundSmtpHandler(
         ValueTask.FromResult<SmtpIdentity?>(null);
 
     /// <summary>Any sender: bounces come from the null sender &lt;&gt;, complaints and replies from anyone.</summary>
-    public ValueTask<SmtpReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<SmtpReply?>(null);
+    public ValueTask<SmtpServerReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<SmtpServerReply?>(null);
 
-    public async ValueTask<SmtpReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
+    public async ValueTask<SmtpServerReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
     {
         InboundTarget target;
         try
@@ -56,7 +55,7 @@ internal sealed partial class InboundSmtpHandler(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogStoreFailed(logger, ex);
-            return new SmtpReply(451, "4.3.0", "Temporary failure looking up the recipient; please try again");
+            return new SmtpServerReply(451, "4.3.0", "Temporary failure looking up the recipient; please try again");
         }
 
         switch (target)
@@ -73,7 +72,7 @@ internal sealed partial class InboundSmtpHandler(
         }
     }
 
-    public async ValueTask<SmtpReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
+    public async ValueTask<SmtpServerReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
         // Kept whole: it is stored as received, and parsed from the same bytes.
         byte[] raw;
@@ -90,13 +89,13 @@ internal sealed partial class InboundSmtpHandler(
         }
         catch (FormatException ex)
         {
-            return new SmtpReply(554, "5.6.0", $"The message could not be parsed: {ex.Message}");
+            return new SmtpServerReply(554, "5.6.0", $"The message could not be parsed: {ex.Message}");
         }
 
         var received = new Received(session, envelope, mime, raw, Classify(mime, envelope.MailFrom), time.GetUtcNow());
         try
         {
-            var mail = new Dictionary<string, Delivery>(StringComparer.Ordinal);
+            var mail = new Dictionary<string, AccountCopy>(StringComparer.Ordinal);
             var returnPaths = new List<ReturnPathTarget>();
             foreach (var recipient in envelope.Recipients)
             {
@@ -129,9 +128,9 @@ internal sealed partial class InboundSmtpHandler(
             }
 
             // One copy per account, whichever of its addresses the transaction named.
-            foreach (var (account, delivery) in mail)
+            foreach (var (account, copy) in mail)
             {
-                await ReceivedAsync(received, account, delivery, cancellationToken);
+                await ReceivedAsync(received, account, copy, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -142,7 +141,7 @@ internal sealed partial class InboundSmtpHandler(
             return TryAgain;
         }
 
-        return new SmtpReply(250, "2.0.0", "Ok");
+        return new SmtpServerReply(250, "2.0.0", "Ok");
     }
 
     /// <summary>
@@ -187,19 +186,19 @@ internal sealed partial class InboundSmtpHandler(
         }
     }
 
-    private static void Add(Dictionary<string, Delivery> mail, string account, string address, string? linkedTo)
+    private static void Add(Dictionary<string, AccountCopy> mail, string account, string address, string? linkedTo)
     {
-        if (!mail.TryGetValue(account, out var delivery))
+        if (!mail.TryGetValue(account, out var copy))
         {
-            mail[account] = delivery = new Delivery();
+            mail[account] = copy = new AccountCopy();
         }
 
-        delivery.Recipients.Add(address);
-        delivery.LinkedTo ??= linkedTo;
+        copy.Recipients.Add(address);
+        copy.LinkedTo ??= linkedTo;
     }
 
     /// <summary>Stores the mail for one account; a bounce or complaint sent to an inbound domain is also recorded on the message it quotes.</summary>
-    private async Task ReceivedAsync(Received received, string account, Delivery delivery, CancellationToken cancellationToken)
+    private async Task ReceivedAsync(Received received, string account, AccountCopy copy, CancellationToken cancellationToken)
     {
         // A receiver that ignores the return path sends its report to the From address; when that
         // is an inbound domain the report still finds its message. Only a null-sender DSN counts
@@ -210,14 +209,14 @@ internal sealed partial class InboundSmtpHandler(
             Complaint complaint => complaint.OriginalMessageId,
             _ => null,
         };
-        if (delivery.LinkedTo is null && original is not null
+        if (copy.LinkedTo is null && original is not null
             && await messages.FindIdByMessageIdHeaderAsync(account, original, cancellationToken) is { } reported)
         {
             var outcome = await recorder.RecordAsync(reported, ReportScope.AnyRecipient, received.Report, cancellationToken);
             LogRecorded(logger, received.Report.GetType().Name.ToLowerInvariant(), reported, outcome, received.Client);
         }
 
-        await StoreAsync(received, account, delivery.Recipients, delivery.LinkedTo, cancellationToken);
+        await StoreAsync(received, account, copy.Recipients, copy.LinkedTo, cancellationToken);
     }
 
     private async Task StoreAsync(Received received, string account, IReadOnlyList<string> rcpts, string? linkedTo, CancellationToken cancellationToken)
@@ -253,7 +252,7 @@ internal sealed partial class InboundSmtpHandler(
     }
 
     /// <summary>One account's share of a transaction: its recipients, and the message a return path among them names.</summary>
-    private sealed class Delivery
+    private sealed class AccountCopy
     {
         public List<string> Recipients { get; } = [];
 
@@ -265,24 +264,25 @@ internal sealed partial class InboundSmtpHandler(
         public string Client => Session.Remote?.Address.ToString() ?? "?";
     }
 
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: neither a return path nor an inbound domain of ours (relaying denied)")]
+    // Log event ids 1200–1299 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1207.
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: neither a return path nor an inbound domain of ours (relaying denied)")]
     private static partial void LogRelayDenied(ILogger logger, string address, string client);
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Inbound {Kind} for message {MessageId} from {Client}: {Outcome}")]
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Inbound {Kind} for message {MessageId} from {Client}: {Outcome}")]
     private static partial void LogRecorded(ILogger logger, string kind, string messageId, ReportOutcome outcome, string client);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Inbound mail {InboundId} for account {Account} to {Recipients} from {Client} stored (answers message {InReplyTo}; a retry of it: {Retry})")]
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Inbound mail {InboundId} for account {Account} to {Recipients} from {Client} stored (answers message {InReplyTo}; a retry of it: {Retry})")]
     private static partial void LogStored(ILogger logger, string inboundId, string account, string recipients, string inReplyTo, string client, bool retry);
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "Storing inbound mail failed; the client was told to retry (451)")]
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Storing inbound mail failed; the client was told to retry (451)")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: no such return path (invented, tampered with, or of a message no longer held)")]
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: no such return path (invented, tampered with, or of a message no longer held)")]
     private static partial void LogUnknownMailbox(ILogger logger, string address, string client);
 
-    [LoggerMessage(EventId = 3205, Level = LogLevel.Warning, Message = "Inbound {Kind} for message {MessageId} from {Client} not acted on, stored as mail: {Why}")]
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Inbound {Kind} for message {MessageId} from {Client} not acted on, stored as mail: {Why}")]
     private static partial void LogNotActedOn(ILogger logger, string kind, string messageId, string why, string client);
 
-    [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "An inbound message could not be classified; it is stored as mail and acts on nothing")]
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "An inbound message could not be classified; it is stored as mail and acts on nothing")]
     private static partial void LogUnclassified(ILogger logger, Exception exception);
 }

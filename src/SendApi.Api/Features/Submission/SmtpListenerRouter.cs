@@ -17,13 +17,13 @@ internal sealed class SmtpListenerRouter(SmtpSubmissionHandler submission, Inbou
     public ValueTask<SmtpIdentity?> IdentifyWithoutAuthAsync(SmtpListenerProfile listener, IPEndPoint? remote, CancellationToken cancellationToken) =>
         For(listener).IdentifyWithoutAuthAsync(listener, remote, cancellationToken);
 
-    public ValueTask<SmtpReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
+    public ValueTask<SmtpServerReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
         For(session.Listener).CheckSenderAsync(session, address, cancellationToken);
 
-    public ValueTask<SmtpReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
+    public ValueTask<SmtpServerReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
         For(session.Listener).CheckRecipientAsync(session, address, cancellationToken);
 
-    public ValueTask<SmtpReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken) =>
+    public ValueTask<SmtpServerReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken) =>
         For(session.Listener).DeliverAsync(session, envelope, message, cancellationToken);
 
     private ISmtpMessageHandler For(SmtpListenerProfile listener) =>

@@ -8,7 +8,6 @@ using SendApi.Api.Features.Messages;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
 using SendApi.Smtp;
-using SmtpReply = SendApi.Smtp.SmtpReply;
 
 namespace SendApi.Api.Features.Submission;
 
@@ -52,28 +51,28 @@ internal sealed partial class SmtpSubmissionHandler(
         return null;
     }
 
-    public ValueTask<SmtpReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
+    public ValueTask<SmtpServerReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
     {
         if (address.Length == 0)
         {
-            return ValueTask.FromResult<SmtpReply?>(new SmtpReply(553, "5.1.7", "The null sender <> is not accepted for submission; use your sending address"));
+            return ValueTask.FromResult<SmtpServerReply?>(new SmtpServerReply(553, "5.1.7", "The null sender <> is not accepted for submission; use your sending address"));
         }
 
         return ValueTask.FromResult(EmailAddresses.TryParse(address, out _, out var error)
             ? null
-            : new SmtpReply(553, "5.1.7", $"Sender address is not valid: {error}"));
+            : new SmtpServerReply(553, "5.1.7", $"Sender address is not valid: {error}"));
     }
 
-    public ValueTask<SmtpReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
+    public ValueTask<SmtpServerReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
         ValueTask.FromResult(EmailAddresses.TryParse(address, out _, out var error)
             ? null
-            : new SmtpReply(553, "5.1.3", $"Recipient address is not valid: {error}"));
+            : new SmtpServerReply(553, "5.1.3", $"Recipient address is not valid: {error}"));
 
-    public async ValueTask<SmtpReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
+    public async ValueTask<SmtpServerReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
         if (session.Identity?.State is not ApiKey key)
         {
-            return new SmtpReply(530, "5.7.0", "Authentication required");
+            return new SmtpServerReply(530, "5.7.0", "Authentication required");
         }
 
         MimeMessage mime;
@@ -83,12 +82,12 @@ internal sealed partial class SmtpSubmissionHandler(
         }
         catch (FormatException ex)
         {
-            return new SmtpReply(554, "5.6.0", $"The message could not be parsed: {ex.Message}");
+            return new SmtpServerReply(554, "5.6.0", $"The message could not be parsed: {ex.Message}");
         }
 
         if (!SubmissionHeaders.TryTake(mime, out var options, out var error))
         {
-            return new SmtpReply(550, "5.6.0", error);
+            return new SmtpServerReply(550, "5.6.0", error);
         }
 
         var id = MessageIds.New();
@@ -110,13 +109,13 @@ internal sealed partial class SmtpSubmissionHandler(
         {
             // Not acknowledged, so nothing is lost: the client keeps the message and retries.
             LogStoreFailed(logger, ex);
-            return new SmtpReply(451, "4.3.0", "Temporary failure storing the message; please try again");
+            return new SmtpServerReply(451, "4.3.0", "Temporary failure storing the message; please try again");
         }
 
         switch (result)
         {
             case MessageTooLarge tooLarge:
-                return new SmtpReply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({tooLarge.MaxSize} octets)");
+                return new SmtpServerReply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({tooLarge.MaxSize} octets)");
             case MessageAccepted accepted:
                 LogAccepted(logger, accepted.Id, key.Id, envelope.Recipients.Count, session.Remote?.Address.ToString() ?? "?");
 
@@ -128,7 +127,7 @@ internal sealed partial class SmtpSubmissionHandler(
                     1 => " (1 recipient suppressed)",
                     var n => $" ({n} recipients suppressed)",
                 };
-                return new SmtpReply(250, "2.0.0", $"Ok: queued as {accepted.Id}{suppressed}");
+                return new SmtpServerReply(250, "2.0.0", $"Ok: queued as {accepted.Id}{suppressed}");
             default:
                 throw new UnreachableException($"SMTP submission does not answer {result.GetType().Name}.");
         }
@@ -146,12 +145,13 @@ internal sealed partial class SmtpSubmissionHandler(
             $"from {from} by {server.Hostname} (SendApi) with {protocol} id {id}; {DateUtils.FormatDate(now)}"));
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "SMTP submission {MessageId} accepted for key {KeyId}: {Recipients} recipient(s) from {Client}")]
+    // Log event ids 1100–1199 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1104.
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "SMTP submission {MessageId} accepted for key {KeyId}: {Recipients} recipient(s) from {Client}")]
     private static partial void LogAccepted(ILogger logger, string messageId, string keyId, int recipients, string client);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Storing an SMTP submission failed; the client was told to retry (451)")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Storing an SMTP submission failed; the client was told to retry (451)")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Smtp:{Listener}:TrustedApiKey is not a known API key; trusted-network clients must authenticate")]
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Smtp:{Listener}:TrustedApiKey is not a known API key; trusted-network clients must authenticate")]
     private static partial void LogTrustedKeyUnknown(ILogger logger, string listener);
 }

@@ -19,10 +19,10 @@ internal sealed class RecordingMessageHandler : ISmtpMessageHandler
     public TaskCompletionSource? RecipientGate { get; set; }
 
     /// <summary>When set, DeliverAsync answers with this instead of queuing (after reading the message).</summary>
-    public Func<SmtpReply>? DeliverReply { get; set; }
+    public Func<SmtpServerReply>? DeliverReply { get; set; }
 
     /// <summary>When set, decides each RCPT TO instead of the built-in "unknown@" rule.</summary>
-    public Func<string, SmtpReply?>? RecipientCheck { get; set; }
+    public Func<string, SmtpServerReply?>? RecipientCheck { get; set; }
 
     public ConcurrentQueue<Delivery> Deliveries { get; } = new();
 
@@ -41,15 +41,15 @@ internal sealed class RecordingMessageHandler : ISmtpMessageHandler
     public ValueTask<SmtpIdentity?> IdentifyWithoutAuthAsync(SmtpListenerProfile listener, IPEndPoint? remote, CancellationToken cancellationToken) =>
         ValueTask.FromResult(TrustedIdentity);
 
-    public ValueTask<SmtpReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
+    public ValueTask<SmtpServerReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
     {
         Senders.Enqueue(address);
         return ValueTask.FromResult(address.StartsWith("blocked@", StringComparison.Ordinal)
-            ? new SmtpReply(550, "5.7.1", "Sender blocked")
+            ? new SmtpServerReply(550, "5.7.1", "Sender blocked")
             : null);
     }
 
-    public async ValueTask<SmtpReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
+    public async ValueTask<SmtpServerReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
     {
         if (RecipientGate is { } gate)
         {
@@ -61,10 +61,10 @@ internal sealed class RecordingMessageHandler : ISmtpMessageHandler
             return check(address);
         }
 
-        return address.StartsWith("unknown@", StringComparison.Ordinal) ? new SmtpReply(550, "5.1.1", "No such user") : null;
+        return address.StartsWith("unknown@", StringComparison.Ordinal) ? new SmtpServerReply(550, "5.1.1", "No such user") : null;
     }
 
-    public async ValueTask<SmtpReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
+    public async ValueTask<SmtpServerReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
         var number = Interlocked.Increment(ref _deliverCalls);
         using var copy = new MemoryStream();
@@ -75,7 +75,7 @@ internal sealed class RecordingMessageHandler : ISmtpMessageHandler
         }
 
         Deliveries.Enqueue(new Delivery(session, envelope, copy.ToArray()));
-        return new SmtpReply(250, "2.0.0", $"Ok: queued as m{number}");
+        return new SmtpServerReply(250, "2.0.0", $"Ok: queued as m{number}");
     }
 }
 

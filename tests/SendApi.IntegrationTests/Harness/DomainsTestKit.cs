@@ -5,10 +5,9 @@ using DnsClient;
 using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
-using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
 
-namespace SendApi.IntegrationTests.Domains;
+namespace SendApi.IntegrationTests.Harness;
 
 internal static class DomainsTestKit
 {

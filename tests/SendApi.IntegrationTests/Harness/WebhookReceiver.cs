@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace SendApi.IntegrationTests.Webhooks;
+namespace SendApi.IntegrationTests.Harness;
 
 /// <summary>A request as the receiver got it: the Standard Webhooks headers and the raw body.</summary>
 public sealed record ReceivedWebhook(string Id, string Timestamp, string Signature, byte[] Body, string ContentType, DateTimeOffset ReceivedAt)

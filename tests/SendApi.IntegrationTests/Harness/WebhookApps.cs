@@ -1,6 +1,5 @@
-using SendApi.IntegrationTests.Harness;
 
-namespace SendApi.IntegrationTests.Webhooks;
+namespace SendApi.IntegrationTests.Harness;
 
 /// <summary>The application as the webhook tests run it: private networks allowed (the receiver is on 127.0.0.1) and short timings.</summary>
 internal static class WebhookApps

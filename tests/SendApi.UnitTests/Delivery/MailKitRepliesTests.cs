@@ -2,12 +2,12 @@ using SendApi.Delivery.Transport;
 
 namespace SendApi.UnitTests.Delivery;
 
-public sealed class SmtpRepliesTests
+public sealed class MailKitRepliesTests
 {
     [Fact]
     public void Splits_the_enhanced_status_code_off_the_text()
     {
-        var reply = SmtpReplies.From(550, "5.1.1 No such user");
+        var reply = MailKitReplies.From(550, "5.1.1 No such user");
         Assert.Equal(550, reply.Code);
         Assert.Equal("5.1.1", reply.EnhancedCode);
         Assert.Equal("No such user", reply.Text);
@@ -18,7 +18,7 @@ public sealed class SmtpRepliesTests
     [Fact]
     public void Keeps_text_without_an_enhanced_code_whole()
     {
-        var reply = SmtpReplies.From(451, "Try again later");
+        var reply = MailKitReplies.From(451, "Try again later");
         Assert.Null(reply.EnhancedCode);
         Assert.Equal("Try again later", reply.Text);
         Assert.True(reply.IsTransient);

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SendApi.IntegrationTests.Webhooks;
+namespace SendApi.IntegrationTests.Harness;
 
 /// <summary>
 /// A receiver's check of a Standard Webhooks request, written from the specification and

@@ -5,7 +5,7 @@ using SendApi.Core.Messages;
 namespace SendApi.Delivery.Transport;
 
 /// <summary>Turns MailKit's responses and errors into <see cref="SmtpReply"/>s, splitting off the enhanced status code.</summary>
-internal static partial class SmtpReplies
+internal static partial class MailKitReplies
 {
     // Only the code: the text after it is taken as it is, so the regex never walks a long reply.
     [GeneratedRegex(@"^[245]\.[0-9]{1,3}\.[0-9]{1,3}\s", RegexOptions.NonBacktracking)]

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace SendApi.IntegrationTests.Webhooks;
+namespace SendApi.IntegrationTests.Harness;
 
 /// <summary>The webhook calls the tests make, as an API client would, reading raw JSON.</summary>
 internal static class WebhooksClient
