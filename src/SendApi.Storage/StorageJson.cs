@@ -6,15 +6,23 @@ namespace SendApi.Storage;
 /// <summary>The one JSON shape used for records at rest, shared by both storage modes.</summary>
 internal static class StorageJson
 {
+    private static readonly JsonNamingPolicy Naming = JsonNamingPolicy.SnakeCaseLower;
+
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        PropertyNamingPolicy = Naming,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        Converters = { new JsonStringEnumConverter(Naming) },
     };
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
     public static T Deserialize<T>(string json) =>
         JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidDataException($"Stored {typeof(T).Name} is null.");
+
+    /// <summary>How a C# property is named in stored JSON (<c>AccountId</c> → <c>account_id</c>), for the scripts that read it.</summary>
+    public static string PropertyName(string clrName) => Naming.ConvertName(clrName);
+
+    /// <summary>How an enum value is written in stored JSON (<c>Bounced</c> → <c>bounced</c>).</summary>
+    public static string EnumName<T>(T value) where T : struct, Enum => Naming.ConvertName(value.ToString());
 }

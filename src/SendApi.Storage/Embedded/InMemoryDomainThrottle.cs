@@ -2,7 +2,7 @@ using SendApi.Core.Throttling;
 
 namespace SendApi.Storage.Embedded;
 
-/// <summary>The domain throttle for one process: the same rules as in Redis, under a lock.</summary>
+/// <summary>The domain throttle for one process: the same rules as in Redis, under a lock, on the injected clock.</summary>
 internal sealed class InMemoryDomainThrottle(TimeProvider time) : IDomainThrottle
 {
     private readonly Lock _gate = new();
@@ -10,7 +10,8 @@ internal sealed class InMemoryDomainThrottle(TimeProvider time) : IDomainThrottl
 
     private sealed class DomainState
     {
-        public HashSet<string> Slots { get; } = new(StringComparer.Ordinal);
+        /// <summary>Held connection slots: token → when the slot lapses if never released.</summary>
+        public Dictionary<string, DateTimeOffset> Slots { get; } = new(StringComparer.Ordinal);
 
         public DateTimeOffset NextSlot { get; set; }
 
@@ -19,7 +20,6 @@ internal sealed class InMemoryDomainThrottle(TimeProvider time) : IDomainThrottl
         public DateTimeOffset FactorUntil { get; set; }
     }
 
-    // Slots die with the process here, so the lease does not matter: Release always runs.
     public Task<ThrottleDecision> TryAcquireAsync(string domain, int maxConnections, double messagesPerSecond, TimeSpan maxWait, TimeSpan slotLease, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -27,9 +27,15 @@ internal sealed class InMemoryDomainThrottle(TimeProvider time) : IDomainThrottl
         {
             var state = State(domain);
             var factor = state.FactorUntil > now ? state.Factor : 1;
+            // Release always runs in this process, but a slot still lapses with its lease as in Redis.
+            foreach (var lapsed in state.Slots.Where(s => s.Value <= now).Select(s => s.Key).ToList())
+            {
+                state.Slots.Remove(lapsed);
+            }
+
             if (state.Slots.Count >= Math.Max(1, (int)(maxConnections * factor)))
             {
-                return Task.FromResult(new ThrottleDecision(false, TimeSpan.FromMilliseconds(250), null));
+                return Task.FromResult(new ThrottleDecision(false, ThrottleRules.SlotsFullRetry, null));
             }
 
             var wait = TimeSpan.Zero;
@@ -46,7 +52,7 @@ internal sealed class InMemoryDomainThrottle(TimeProvider time) : IDomainThrottl
             }
 
             var token = Guid.NewGuid().ToString("N");
-            state.Slots.Add(token);
+            state.Slots.Add(token, now + wait + slotLease);
             return Task.FromResult(new ThrottleDecision(true, wait, token));
         }
     }

@@ -9,11 +9,6 @@ namespace SendApi.Storage.Embedded;
 /// </summary>
 internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOutbox? webhooks = null) : IMessageStore, IDeliveryQueue
 {
-    private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
-
-    // Finished messages stay readable this long, as in Redis; then they are forgotten.
-    private static readonly TimeSpan Retention = TimeSpan.FromDays(30);
-
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _messages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Id, DateTimeOffset Expires)> _idempotency = new(StringComparer.Ordinal);
@@ -69,7 +64,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             }
             if (idempotencyKey is not null)
             {
-                var expires = time.GetUtcNow() + IdempotencyWindow;
+                var expires = time.GetUtcNow() + MessageLifetimes.IdempotencyWindow;
                 _idempotency[idempotencyKey] = (envelope.Id, expires);
                 _idempotencyExpiry.Enqueue((expires, idempotencyKey));
             }
@@ -221,7 +216,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
     private void ForgetExpired()
     {
         var now = time.GetUtcNow();
-        while (_finished.TryPeek(out var oldest) && oldest.Finished + Retention <= now)
+        while (_finished.TryPeek(out var oldest) && oldest.Finished + MessageLifetimes.Retention <= now)
         {
             _finished.Dequeue();
             if (!_dueById.ContainsKey(oldest.Id) && _messages.Remove(oldest.Id, out var forgotten))
@@ -244,18 +239,19 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
         }
     }
 
-    /// <summary>An attempt's states, except over a recipient a bounce made bounced meanwhile (see RedisScripts.Complete).</summary>
+    /// <summary>An attempt's states, except over one that later evidence set meanwhile (a bounce).</summary>
     private static void ApplyAttempt(Entry entry, IReadOnlyList<RecipientUpdate> updates)
     {
         foreach (var update in updates)
         {
-            if (entry.Recipients[update.Index].Status != RecipientStatus.Bounced)
+            if (RecipientTransitions.AttemptMayReplace(entry.Recipients[update.Index].Status))
             {
                 entry.Recipients[update.Index] = update.State;
             }
         }
     }
 
+    /// <summary>Later evidence: replaces any state.</summary>
     private static void Apply(Entry entry, IReadOnlyList<RecipientUpdate> updates)
     {
         foreach (var update in updates)

@@ -10,18 +10,21 @@ namespace SendApi.Storage.Redis;
 /// </summary>
 internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKeys keys) : IDomainThrottle
 {
+    // The rate schedule's key outlives its last reserved slot by this much, then an idle domain's key goes.
+    private static readonly TimeSpan ScheduleIdleLifetime = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// KEYS: slots (sorted set token → expiry ms), tat (next free rate slot, ms), backoff factor.
     /// ARGV: token, max connections, slot lease ms, interval ms (0 = no rate limit), max wait ms.
     /// Returns {1, wait ms} when granted, {0, retry-after ms} when not.
     /// </summary>
-    private const string Acquire = """
+    private static readonly string Acquire = $$"""
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local factor = tonumber(redis.call('GET', KEYS[3]) or '1')
         local maxConn = math.max(1, math.floor(tonumber(ARGV[2]) * factor))
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-        if redis.call('ZCARD', KEYS[1]) >= maxConn then return {0, 250} end
+        if redis.call('ZCARD', KEYS[1]) >= maxConn then return {0, {{Lua.Number((long)ThrottleRules.SlotsFullRetry.TotalMilliseconds)}} } end
         local wait = 0
         local interval = tonumber(ARGV[4])
         if interval > 0 then
@@ -30,7 +33,7 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
           if tat < now then tat = now end
           wait = tat - now
           if wait > tonumber(ARGV[5]) then return {0, math.ceil(wait - tonumber(ARGV[5]))} end
-          redis.call('SET', KEYS[2], tostring(tat + interval), 'PX', math.ceil(wait + interval + 60000))
+          redis.call('SET', KEYS[2], tostring(tat + interval), 'PX', math.ceil(wait + interval + {{Lua.Number((long)ScheduleIdleLifetime.TotalMilliseconds)}}))
         end
         redis.call('ZADD', KEYS[1], now + wait + tonumber(ARGV[3]), ARGV[1])
         local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')

@@ -17,7 +17,7 @@ internal sealed class RedisInboundStore(IConnectionMultiplexer redis, RedisKeys 
     /// accounts, outbox, fingerprint. ARGV: JSON, raw, retention s, id, account, lowest id still
     /// retained, webhook JSON, dedupe window s. Returns the id the mail is stored under.
     /// </summary>
-    private const string StoreScript = $$"""
+    private static readonly string StoreScript = RedisOutboxEntries.Functions + "\n" + $$"""
         local earlier = redis.call('GET', KEYS[6])
         if earlier then return earlier end
         redis.call('SET', KEYS[6], ARGV[4], 'EX', ARGV[8])
@@ -26,8 +26,8 @@ internal sealed class RedisInboundStore(IConnectionMultiplexer redis, RedisKeys 
         redis.call('ZADD', KEYS[3], 0, ARGV[4])
         redis.call('ZREMRANGEBYLEX', KEYS[3], '-', '(' .. ARGV[6])
         redis.call('EXPIRE', KEYS[3], ARGV[3])
-        if redis.call('SISMEMBER', KEYS[4], ARGV[5]) == 1 then
-          redis.call('XADD', KEYS[5], 'MAXLEN', '~', {{RedisScripts.OutboxMaxLength}}, '*', 'account', ARGV[5], 'inbound', ARGV[7])
+        if outbox_wants(KEYS[4], ARGV[5]) then
+          outbox_add(KEYS[5], {{Lua.String(RedisOutboxEntries.Account)}}, ARGV[5], {{Lua.String(RedisOutboxEntries.Inbound)}}, ARGV[7])
         end
         return ARGV[4]
         """;

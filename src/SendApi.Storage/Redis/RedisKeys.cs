@@ -2,7 +2,7 @@ namespace SendApi.Storage.Redis;
 
 /// <summary>
 /// Every key SendApi writes, in one place. Layout:
-/// <c>msg:{id}</c> hash (env = envelope JSON, r:{i} = recipient i's state JSON),
+/// <c>msg:{id}</c> hash (fields in <see cref="RedisMessageFields"/>: the envelope, its account, each recipient's state and status),
 /// <c>msg:{id}:mime</c> the message bytes (apart, so that status reads never load them),
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
 /// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
@@ -94,6 +94,4 @@ internal sealed class RedisKeys(string prefix)
     public const string CaptureIndexSuffix = ":captures";
     /// <summary>Hash of the return-path signing state (fields: key, since), shared by every instance.</summary>
     public string ReturnPath => $"{Prefix}returnpath";
-
-    public static string RecipientField(int index) => $"r:{index}";
 }

@@ -10,10 +10,12 @@ namespace SendApi.Storage.Redis;
 /// </summary>
 internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys keys) : IMessageStore, IDeliveryQueue
 {
-    private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
+    // The embedded store forgets a message's Message-ID with the message. Here the index is written
+    // at accept, when the finish (and so the record's expiry) is unknown: it lives twice the
+    // retention, so that a reply finds the message it answers for as long as the message is readable.
+    private static readonly TimeSpan MessageIdIndexLifetime = 2 * MessageLifetimes.Retention;
 
-    // Finished messages stay readable through the status API this long.
-    private static readonly TimeSpan Retention = TimeSpan.FromDays(30);
+    private static readonly long RetentionSeconds = (long)MessageLifetimes.Retention.TotalSeconds;
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -30,17 +32,17 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             states.All(s => s.Status.IsFinal()) ? "" : envelope.CreatedAt.ToUnixTimeMilliseconds(),
             StorageJson.Serialize(envelope),
             message.Mime,
-            (long)IdempotencyWindow.TotalSeconds,
+            (long)MessageLifetimes.IdempotencyWindow.TotalSeconds,
             envelope.AccountId,
-            (long)Retention.TotalSeconds,
+            RetentionSeconds,
+            (long)MessageIdIndexLifetime.TotalSeconds,
             1 + message.InitialEvents.Count,
             StorageJson.Serialize(queued),
         };
         args.AddRange(message.InitialEvents.Select(e => (RedisValue)StorageJson.Serialize(e)));
         for (var i = 0; i < states.Length; i++)
         {
-            args.Add(RedisKeys.RecipientField(i));
-            args.Add(StorageJson.Serialize(states[i]));
+            RedisMessageFields.Add(args, i, states[i]);
         }
 
         var result = await Db.ScriptEvaluateAsync(
@@ -116,8 +118,9 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             return true;
         }
 
-        RedisValue[] args = [claim, id, .. updates.SelectMany(u => new RedisValue[] { RedisKeys.RecipientField(u.Index), StorageJson.Serialize(u.State) })];
-        return (int)await Db.ScriptEvaluateAsync(RedisScripts.Update, [keys.Message(id), keys.Claims], args) == 1;
+        var args = new List<RedisValue> { claim, id };
+        AddUpdates(args, updates);
+        return (int)await Db.ScriptEvaluateAsync(RedisScripts.Update, [keys.Message(id), keys.Claims], [.. args]) == 1;
     }
 
     public async Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken)
@@ -127,15 +130,11 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             claim,
             id,
             nextDue is { } due ? due.ToUnixTimeMilliseconds() : "",
-            (long)Retention.TotalSeconds,
+            RetentionSeconds,
             events.Count,
         };
         args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
-        foreach (var update in updates)
-        {
-            args.Add(RedisKeys.RecipientField(update.Index));
-            args.Add(StorageJson.Serialize(update.State));
-        }
+        AddUpdates(args, updates);
 
         await Db.ScriptEvaluateAsync(RedisScripts.Complete, [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
     }
@@ -144,16 +143,21 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
     {
         var args = new List<RedisValue> { events.Count };
         args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
-        foreach (var update in updates)
-        {
-            args.Add(RedisKeys.RecipientField(update.Index));
-            args.Add(StorageJson.Serialize(update.State));
-        }
+        AddUpdates(args, updates);
 
         var result = await Db.ScriptEvaluateAsync(RedisScripts.Record, [keys.Message(id), keys.Events(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
         return (int)result == 1;
     }
 
+    private static void AddUpdates(List<RedisValue> args, IReadOnlyList<RecipientUpdate> updates)
+    {
+        foreach (var update in updates)
+        {
+            RedisMessageFields.Add(args, update.Index, update.State);
+        }
+    }
+
+    /// <summary>Reads the JSON fields only (<c>account</c> and <c>s:{i}</c> are for the scripts), so records of every version read alike.</summary>
     private static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients)
     {
         envelope = null!;
@@ -164,7 +168,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         }
 
         var byName = fields.ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
-        if (!byName.TryGetValue("env", out var env))
+        if (!byName.TryGetValue(RedisMessageFields.Envelope, out var env))
         {
             return false;
         }
@@ -173,7 +177,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         recipients = new RecipientState[envelope.Recipients.Count];
         for (var i = 0; i < recipients.Length; i++)
         {
-            recipients[i] = byName.TryGetValue(RedisKeys.RecipientField(i), out var state)
+            recipients[i] = byName.TryGetValue(RedisMessageFields.State(i), out var state)
                 ? StorageJson.Deserialize<RecipientState>(state!)
                 : RecipientState.Queued(envelope.CreatedAt);
         }

@@ -2,35 +2,44 @@ namespace SendApi.Storage.Redis;
 
 /// <summary>
 /// Lua scripts that make each state change one atomic round trip. StackExchange.Redis caches them
-/// by SHA and sends EVALSHA after the first call.
+/// by SHA and sends EVALSHA after the first call. The rules they share with the embedded store
+/// (which states an attempt may replace, the outbox's account filter and cap) are generated from
+/// C# (<see cref="RedisMessageFields"/>, <see cref="RedisOutboxEntries"/>); windows and retention
+/// come in ARGV. Recipient updates are ARGV groups of <see cref="RedisMessageFields.ValuesPerRecipient"/>.
 /// </summary>
 internal static class RedisScripts
 {
-    // XADD's approximate cap on the webhook outbox (see WebhookLimits.OutboxMaxLength).
-    internal const string OutboxMaxLength = "1000000";
+    // message_events_to_outbox: the events ARGV[first..last] of the message in hash key go to the
+    // outbox when its account has an endpoint; one SCARD when no account has any.
+    private static readonly string Functions = RedisMessageFields.Functions + "\n" + RedisOutboxEntries.Functions + "\n" + $$"""
+        local function message_events_to_outbox(key, accounts, outbox, first, last)
+          if last < first or redis.call('SCARD', accounts) == 0 then return end
+          local account, env = message_account(key)
+          if not outbox_wants(accounts, account) then return end
+          events_to_outbox(outbox, account, env or redis.call('HGET', key, {{Lua.String(RedisMessageFields.Envelope)}}), first, last)
+        end
+
+        """;
 
     /// <summary>
     /// Accept: idempotency check, message hash, MIME, first events and due entry, all or nothing.
     /// The events also go to the webhook outbox when the account has an endpoint; otherwise that
     /// costs one SISMEMBER. A message with nothing to deliver (every recipient suppressed) is
     /// finished at once: no MIME, no due entry, and the retention clock starts.
-    /// The Message-ID header is indexed for twice the retention period (the message itself is kept
-    /// for the retention after it finishes, which is later than its accept), so that a reply's
-    /// In-Reply-To finds the message it answers while the message is readable.
     /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox, Message-ID index ('' when none).
     /// ARGV: id, due ms ('' = nothing to deliver), env, mime, idem ttl s, account, retention s,
-    /// event count n, n events, then r:i field/value pairs.
+    /// Message-ID index ttl s, event count n, n events, then the recipient updates.
     /// Returns the id of the message that now answers for the request (an earlier one on replay).
     /// </summary>
-    public const string Accept = $$"""
+    public static readonly string Accept = Functions + $$"""
         if KEYS[5] ~= '' then
           local existing = redis.call('GET', KEYS[5])
           if existing then return existing end
           redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[5])
         end
-        local n = tonumber(ARGV[8])
-        redis.call('HSET', KEYS[1], 'env', ARGV[3], unpack(ARGV, 9 + n))
-        for i = 9, 8 + n do
+        local n = tonumber(ARGV[9])
+        redis.call('HSET', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}, ARGV[3], {{Lua.String(RedisMessageFields.Account)}}, ARGV[6], unpack(ARGV, 10 + n))
+        for i = 10, 9 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
         if ARGV[2] == '' then
@@ -41,38 +50,21 @@ internal static class RedisScripts
           redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
         end
         if KEYS[8] ~= '' then
-          redis.call('SET', KEYS[8], ARGV[1], 'EX', 2 * tonumber(ARGV[7]))
+          redis.call('SET', KEYS[8], ARGV[1], 'EX', ARGV[8])
         end
-        if redis.call('SISMEMBER', KEYS[6], ARGV[6]) == 1 then
-          for i = 9, 8 + n do
-            redis.call('XADD', KEYS[7], 'MAXLEN', '~', {{OutboxMaxLength}}, '*', 'account', ARGV[6], 'env', ARGV[3], 'event', ARGV[i])
-          end
+        if outbox_wants(KEYS[6], ARGV[6]) then
+          events_to_outbox(KEYS[7], ARGV[6], ARGV[3], 10, 9 + n)
         end
         return ARGV[1]
         """;
 
     /// <summary>
-    /// Writes r:i field/value pairs from ARGV[first] on, except over a recipient a bounce made
-    /// <c>bounced</c> meanwhile: a DSN can arrive (through <see cref="Record"/>) while the attempt
-    /// that got the 250 still holds the message, and the attempt's "delivered" must not erase it.
+    /// Write an attempt's recipient states while the token holds the message (not over a bounce).
+    /// KEYS: msg, claims. ARGV: token, id, then the recipient updates.
     /// </summary>
-    private const string WriteStatesUnlessBounced = """
-        local function write_states(key, first)
-          for i = first, #ARGV, 2 do
-            local current = redis.call('HGET', key, ARGV[i])
-            if not (current and string.find(current, '"status":"bounced"', 1, true)) then
-              redis.call('HSET', key, ARGV[i], ARGV[i + 1])
-            end
-          end
-        end
-        """;
-
-    /// <summary>
-    /// Write recipient states while the token holds the message. KEYS: msg, claims. ARGV: token, id, r:i field/value pairs.
-    /// </summary>
-    public const string Update = WriteStatesUnlessBounced + "\n" + """
+    public static readonly string Update = Functions + """
         if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[1] then return 0 end
-        write_states(KEYS[1], 3)
+        write_attempt_states(KEYS[1], 3)
         return 1
         """;
 
@@ -106,31 +98,21 @@ internal static class RedisScripts
 
     /// <summary>
     /// Record an attempt. Events are always appended (they are what happened); recipient states and
-    /// the queue entry only while the token still holds the message. When the message is finished
-    /// its MIME body is dropped and the record expires after the retention period.
-    /// The events go to the webhook outbox too when the message's account has an endpoint: with no
-    /// endpoint anywhere that costs one SCARD; otherwise reading the envelope for its account (a
-    /// failure there must never cost the attempt's record, hence pcall).
+    /// the queue entry only while the token still holds the message, and states not over a bounce.
+    /// When the message is finished its MIME body is dropped and the record expires after the
+    /// retention period. The events go to the webhook outbox too when the message's account has an
+    /// endpoint: with no endpoint anywhere that costs one SCARD.
     /// KEYS: msg, events, due, claims, mime, webhook accounts, outbox. ARGV: token, id, next due ms
-    /// ('' = finished), retention s, event count n, n events, then r:i field/value pairs.
+    /// ('' = finished), retention s, event count n, n events, then the recipient updates.
     /// </summary>
-    public const string Complete = WriteStatesUnlessBounced + "\n" + $$"""
+    public static readonly string Complete = Functions + """
         local n = tonumber(ARGV[5])
         for i = 6, 5 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
-        if n > 0 and redis.call('SCARD', KEYS[6]) > 0 then
-          local env = redis.call('HGET', KEYS[1], 'env')
-          local ok, decoded = pcall(cjson.decode, env or '')
-          local account = ok and type(decoded) == 'table' and decoded['account_id']
-          if type(account) == 'string' and redis.call('SISMEMBER', KEYS[6], account) == 1 then
-            for i = 6, 5 + n do
-              redis.call('XADD', KEYS[7], 'MAXLEN', '~', {{OutboxMaxLength}}, '*', 'account', account, 'env', env, 'event', ARGV[i])
-            end
-          end
-        end
+        message_events_to_outbox(KEYS[1], KEYS[6], KEYS[7], 6, 5 + n)
         if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
-        write_states(KEYS[1], 6 + n)
+        write_attempt_states(KEYS[1], 6 + n)
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])
@@ -145,14 +127,14 @@ internal static class RedisScripts
 
     /// <summary>
     /// Record later evidence (a bounce, a complaint) on an existing message: no claim is involved,
-    /// the states and events are written as they are. The events go to the webhook outbox exactly
-    /// as in <see cref="Complete"/>. Writing into an existing hash or list keeps its retention TTL.
-    /// KEYS: msg, events, webhook accounts, outbox. ARGV: event count n, n events, then r:i
-    /// field/value pairs. Returns 0 when the message is not stored.
+    /// and evidence replaces any state, so the recipient updates are written as they are. The
+    /// events go to the webhook outbox exactly as in <see cref="Complete"/>. Writing into an
+    /// existing hash or list keeps its retention TTL.
+    /// KEYS: msg, events, webhook accounts, outbox. ARGV: event count n, n events, then the
+    /// recipient updates. Returns 0 when the message is not stored.
     /// </summary>
-    public const string Record = $$"""
-        local env = redis.call('HGET', KEYS[1], 'env')
-        if not env then return 0 end
+    public static readonly string Record = Functions + $$"""
+        if redis.call('HEXISTS', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}) == 0 then return 0 end
         local n = tonumber(ARGV[1])
         for i = 2, 1 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
@@ -160,15 +142,7 @@ internal static class RedisScripts
         if #ARGV > 1 + n then
           redis.call('HSET', KEYS[1], unpack(ARGV, 2 + n))
         end
-        if n > 0 and redis.call('SCARD', KEYS[3]) > 0 then
-          local ok, decoded = pcall(cjson.decode, env)
-          local account = ok and type(decoded) == 'table' and decoded['account_id']
-          if type(account) == 'string' and redis.call('SISMEMBER', KEYS[3], account) == 1 then
-            for i = 2, 1 + n do
-              redis.call('XADD', KEYS[4], 'MAXLEN', '~', {{OutboxMaxLength}}, '*', 'account', account, 'env', env, 'event', ARGV[i])
-            end
-          end
-        end
+        message_events_to_outbox(KEYS[1], KEYS[3], KEYS[4], 2, 1 + n)
         return 1
         """;
 }

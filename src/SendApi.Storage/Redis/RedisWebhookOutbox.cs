@@ -7,7 +7,8 @@ using StackExchange.Redis;
 namespace SendApi.Storage.Redis;
 
 /// <summary>
-/// The outbox as a Redis stream that the Accept and Complete scripts append to, read through one
+/// The outbox as a Redis stream that the message and inbound scripts append to (entries as in
+/// <see cref="RedisOutboxEntries"/>), read through one
 /// consumer group shared by every instance's dispatcher: XREADGROUP hands each entry to one of
 /// them, XAUTOCLAIM moves entries a dead instance left pending to a live one, and an acknowledged
 /// entry is deleted so the stream only holds work in flight.
@@ -125,14 +126,14 @@ internal sealed partial class RedisWebhookOutbox(IConnectionMultiplexer redis, R
         {
             try
             {
-                if (entry["inbound"] is { IsNull: false } inbound)
+                if (entry[RedisOutboxEntries.Inbound] is { IsNull: false } inbound)
                 {
                     events.Add(WebhookEvent.ForInbound(entry.Id!, StorageJson.Deserialize<InboundEmail>(inbound!)));
                     continue;
                 }
 
-                var envelope = StorageJson.Deserialize<MessageEnvelope>(entry["env"]!);
-                var e = StorageJson.Deserialize<MessageEvent>(entry["event"]!);
+                var envelope = StorageJson.Deserialize<MessageEnvelope>(entry[RedisOutboxEntries.Envelope]!);
+                var e = StorageJson.Deserialize<MessageEvent>(entry[RedisOutboxEntries.Event]!);
                 events.Add(WebhookEvent.ForMessage(entry.Id!, envelope, e));
             }
             catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException or ArgumentNullException)

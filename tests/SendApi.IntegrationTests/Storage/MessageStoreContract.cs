@@ -180,6 +180,30 @@ public abstract class MessageStoreContract
         Assert.Equal(bounce, stored.Recipients[0].LastReply);
     }
 
+    public static TheoryData<RecipientStatus> EveryStatus => [.. Enum.GetValues<RecipientStatus>()];
+
+    /// <summary>The one rule (<see cref="RecipientTransitions"/>) holds in every store, for every state evidence can leave.</summary>
+    [Theory]
+    [MemberData(nameof(EveryStatus))]
+    public async Task A_late_attempt_replaces_a_state_left_by_evidence_only_where_the_transition_rule_allows(RecipientStatus evidence)
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var recorded = new RecipientState(evidence, 1, new SmtpReply(550, "5.1.1", "evidence"), null, T0.AddSeconds(1));
+        Assert.True(await messages.RecordAsync(id, [new RecipientUpdate(0, recorded), new RecipientUpdate(1, recorded)], [], default));
+
+        var sending = new RecipientState(RecipientStatus.Sending, 1, null, null, T0);
+        Assert.True(await queue.UpdateRecipientsAsync("c1", id, [new RecipientUpdate(0, sending)], default));
+        var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(1, delivered)], [], null, default);
+
+        var stored = (await messages.FindAsync(id, default))!;
+        var replaceable = RecipientTransitions.AttemptMayReplace(evidence);
+        Assert.Equal(replaceable ? sending : recorded, stored.Recipients[0]);
+        Assert.Equal(replaceable ? delivered : recorded, stored.Recipients[1]);
+    }
+
     [Fact]
     public async Task Evidence_for_a_message_not_stored_is_refused_and_creates_nothing()
     {
