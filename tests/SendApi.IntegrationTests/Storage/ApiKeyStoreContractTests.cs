@@ -2,6 +2,7 @@ using SendApi.Core.Accounts;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
 using StackExchange.Redis;
+using SendApi.IntegrationTests.Harness;
 
 namespace SendApi.IntegrationTests.Storage;
 

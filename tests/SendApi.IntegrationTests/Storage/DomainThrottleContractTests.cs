@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using SendApi.Core.Throttling;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
+using SendApi.IntegrationTests.Harness;
 
 namespace SendApi.IntegrationTests.Storage;
 

@@ -4,6 +4,7 @@ using SendApi.Core.Messages;
 using SendApi.Core.Webhooks;
 using SendApi.Storage.Redis;
 using StackExchange.Redis;
+using SendApi.IntegrationTests.Harness;
 
 namespace SendApi.IntegrationTests.Storage;
 

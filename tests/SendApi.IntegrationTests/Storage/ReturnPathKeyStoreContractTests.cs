@@ -1,6 +1,7 @@
 using SendApi.Core.Messages;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
+using SendApi.IntegrationTests.Harness;
 
 namespace SendApi.IntegrationTests.Storage;
 
