@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Messages;
+using SendApi.Delivery.Attempts;
 using SendApi.Delivery.Capture;
 using SendApi.Delivery.ReturnPaths;
 using SendApi.Delivery.Routing;
@@ -44,6 +45,10 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<IMessageSigner, NoMessageSigning>();
         services.AddSingleton<ReturnPathSigning>();
         services.AddHostedService(sp => sp.GetRequiredService<ReturnPathSigning>());
+        services.AddSingleton<MessageBodies>();
+        services.AddSingleton<DomainTurns>();
+        services.AddSingleton<TransactionSender>();
+        services.AddSingleton<DomainBackoff>();
         services.AddSingleton<MessageDelivery>();
         services.AddSingleton<DeliveryConcurrency>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryConcurrency>());

@@ -4,8 +4,9 @@ using SendApi.Core.Messages;
 namespace SendApi.Delivery;
 
 /// <summary>
-/// Signs a message just before it goes out (DKIM). Called once per attempt, after parsing and
-/// before the first SMTP transaction, so every recipient domain gets the same signed bytes.
+/// Signs a message just before it goes out (DKIM). Called once per body and attempt (the base, and
+/// each variant a due recipient receives), after parsing and before the first SMTP transaction,
+/// so every recipient domain that receives a body gets the same signed bytes.
 /// </summary>
 public interface IMessageSigner
 {

@@ -1,7 +1,18 @@
 namespace SendApi.Core.Messages;
 
 /// <summary>One message's worth of delivery work, loaded by a worker.</summary>
-public sealed record DeliveryWork(MessageEnvelope Envelope, IReadOnlyList<RecipientState> Recipients, ReadOnlyMemory<byte> Mime);
+/// <param name="Mime">The base body: what every recipient receives unless <see cref="Variants"/> gives it another.</param>
+public sealed record DeliveryWork(MessageEnvelope Envelope, IReadOnlyList<RecipientState> Recipients, ReadOnlyMemory<byte> Mime)
+{
+    /// <summary>Per-recipient bodies, as accepted; none for almost every message.</summary>
+    public MessageVariants Variants { get; init; } = MessageVariants.None;
+
+    /// <summary>The variant the recipient at <paramref name="recipient"/> receives (0 = <see cref="Mime"/>).</summary>
+    public int VariantOf(int recipient) => Variants.Of(recipient);
+
+    /// <summary>The exact bytes of variant <paramref name="variant"/>.</summary>
+    public ReadOnlyMemory<byte> Body(int variant) => Variants.Body(variant, Mime);
+}
 
 /// <summary>A new state for the recipient at <paramref name="Index"/> in the envelope.</summary>
 public sealed record RecipientUpdate(int Index, RecipientState State);

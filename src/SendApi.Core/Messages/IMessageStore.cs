@@ -13,6 +13,19 @@ public sealed record NewMessage(MessageEnvelope Envelope, ReadOnlyMemory<byte> M
     /// <summary>Events recorded right after "queued", in the same step (e.g. "suppressed").</summary>
     public IReadOnlyList<MessageEvent> InitialEvents { get; init; } = [];
 
+    /// <summary>
+    /// Bodies some recipients receive instead of <see cref="Mime"/>, stored with it in the same
+    /// atomic step and dropped with it when the message is finished. None for almost every message.
+    /// </summary>
+    /// <exception cref="ArgumentException">The variants name a different number of recipients than the envelope has.</exception>
+    public MessageVariants Variants
+    {
+        get;
+        init => field = value.IsEmpty || value.VariantOfRecipient.Count == Envelope.Recipients.Count
+            ? value
+            : throw new ArgumentException($"The variants name {value.VariantOfRecipient.Count} recipient(s); the envelope has {Envelope.Recipients.Count}.", nameof(value));
+    } = MessageVariants.None;
+
     /// <summary>Each recipient's first state: queued unless <see cref="InitialStates"/> says otherwise.</summary>
     public RecipientState[] StartingStates()
     {

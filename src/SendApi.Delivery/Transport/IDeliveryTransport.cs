@@ -4,9 +4,9 @@ using SendApi.Core.Messages;
 namespace SendApi.Delivery.Transport;
 
 /// <summary>
-/// The last hop of a delivery: where one transaction (the signed message, for the due recipients
-/// of one domain) goes. <see cref="MessageDelivery"/> picks one per message, so that the choice
-/// can follow the message (a sandbox key's mail is captured while the rest is sent).
+/// The last hop of a delivery: where one transaction (a signed body, for the due recipients of one
+/// domain that receive it) goes. <see cref="TransactionSender"/> picks one per message, so that
+/// the choice can follow the message (a sandbox key's mail is captured while the rest is sent).
 /// </summary>
 internal interface IDeliveryTransport
 {
@@ -23,7 +23,7 @@ internal interface IDeliveryTransport
 /// <summary>One SMTP transaction as it would go over the wire.</summary>
 /// <param name="Work">The message it belongs to.</param>
 /// <param name="Domain">The recipients' domain.</param>
-/// <param name="Message">The parsed and signed message.</param>
+/// <param name="Message">The parsed and signed body these recipients receive (the base, or their variant).</param>
 /// <param name="Sender">MAIL FROM: the VERP return path when configured, else the sender.</param>
 /// <param name="Recipients">RCPT TO, in order.</param>
 /// <param name="RequireTls">The domain is in Delivery:RequireTlsDomains.</param>

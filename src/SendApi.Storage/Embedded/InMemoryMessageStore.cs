@@ -19,10 +19,11 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
     private readonly Queue<(DateTimeOffset Finished, string Id)> _finished = new();
     private readonly Queue<(DateTimeOffset Expires, string Key)> _idempotencyExpiry = new();
 
-    private sealed class Entry(MessageEnvelope envelope, ReadOnlyMemory<byte> mime, RecipientState[] recipients)
+    private sealed class Entry(MessageEnvelope envelope, ReadOnlyMemory<byte> mime, MessageVariants variants, RecipientState[] recipients)
     {
         public MessageEnvelope Envelope { get; } = envelope;
         public ReadOnlyMemory<byte> Mime { get; set; } = mime;
+        public MessageVariants Variants { get; set; } = variants;
         public RecipientState[] Recipients { get; } = recipients;
         public List<MessageEvent> Events { get; } = [];
     }
@@ -43,7 +44,9 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
 
             var recipients = message.StartingStates();
             var finished = recipients.All(r => r.Status.IsFinal());
-            var entry = new Entry(envelope, finished ? ReadOnlyMemory<byte>.Empty : message.Mime.ToArray(), recipients);
+            var entry = finished
+                ? new Entry(envelope, ReadOnlyMemory<byte>.Empty, MessageVariants.None, recipients)
+                : new Entry(envelope, message.Mime.ToArray(), Copy(message.Variants), recipients);
             entry.Events.Add(new MessageEvent(MessageEventTypes.Queued, envelope.CreatedAt, null, $"{recipients.Length} recipient(s)"));
             entry.Events.AddRange(message.InitialEvents);
             webhooks?.AddIfWanted(envelope, entry.Events);
@@ -133,7 +136,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
         lock (_gate)
         {
             return Task.FromResult(_messages.TryGetValue(id, out var entry)
-                ? new DeliveryWork(entry.Envelope, [.. entry.Recipients], entry.Mime)
+                ? new DeliveryWork(entry.Envelope, [.. entry.Recipients], entry.Mime) { Variants = entry.Variants }
                 : null);
         }
     }
@@ -181,6 +184,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
                     if (entry is not null)
                     {
                         entry.Mime = ReadOnlyMemory<byte>.Empty;
+                        entry.Variants = MessageVariants.None;
                         _finished.Enqueue((time.GetUtcNow(), id));
                     }
                 }
@@ -209,6 +213,10 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             return Task.FromResult(true);
         }
     }
+
+    /// <summary>The caller's buffers are its own, as <see cref="NewMessage.Mime"/>'s are: keep copies.</summary>
+    private static MessageVariants Copy(MessageVariants variants) =>
+        variants.IsEmpty ? variants : new MessageVariants([.. variants.Bodies.Select(b => (ReadOnlyMemory<byte>)b.ToArray())], [.. variants.VariantOfRecipient]);
 
     private bool Holds(string claim, string id) => _claims.TryGetValue(id, out var current) && current == claim;
 

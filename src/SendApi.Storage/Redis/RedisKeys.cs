@@ -4,6 +4,7 @@ namespace SendApi.Storage.Redis;
 /// Every key SendApi writes, in one place. Layout:
 /// <c>msg:{id}</c> hash (fields in <see cref="RedisMessageFields"/>: the envelope, its account, each recipient's state and status),
 /// <c>msg:{id}:mime</c> the message bytes (apart, so that status reads never load them),
+/// <c>msg:{id}:variants</c> hash of per-recipient bodies (variant number → bytes; only for a message that has them),
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
 /// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
 /// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
@@ -20,6 +21,9 @@ internal sealed class RedisKeys(string prefix)
     public string Events(string id) => $"{Prefix}msg:{id}:events";
 
     public string Mime(string id) => $"{Prefix}msg:{id}:mime";
+
+    /// <summary>A message's variant bodies (fields "1", "2", …), written and dropped with its <see cref="Mime"/>.</summary>
+    public string Variants(string id) => $"{Prefix}msg:{id}:variants";
 
     public string Due => $"{Prefix}due";
 

@@ -9,13 +9,17 @@ namespace SendApi.Storage.Redis;
 /// <c>r:{i}</c> is the state's JSON (what readers read) and <c>s:{i}</c> its status alone (what
 /// the scripts compare), always written together. Records written before <c>account</c> and
 /// <c>s:{i}</c> existed have only <c>env</c> and <c>r:{i}</c>: the functions below then read the
-/// same value from the JSON, so data of the previous version keeps working.
+/// same value from the JSON, so data of the previous version keeps working. <c>variants</c>
+/// (each recipient's variant, a JSON array) is there only on a message with per-recipient bodies,
+/// which are in their own key (<see cref="RedisKeys.Variants"/>), as the base body is.
 /// </summary>
 internal static class RedisMessageFields
 {
     public const string Envelope = "env";
 
     public const string Account = "account";
+
+    public const string Variants = "variants";
 
     /// <summary>ARGV values per recipient update: state field, state JSON, status field, status.</summary>
     public const int ValuesPerRecipient = 4;
@@ -31,6 +35,16 @@ internal static class RedisMessageFields
         args.Add(StorageJson.Serialize(state));
         args.Add(Status(index));
         args.Add(StorageJson.EnumName(state.Status));
+    }
+
+    /// <summary>Appends the <see cref="Variants"/> field and its value when the message has variants, for the same HSET as the recipients.</summary>
+    public static void AddVariants(List<RedisValue> args, MessageVariants variants)
+    {
+        if (!variants.IsEmpty)
+        {
+            args.Add(Variants);
+            args.Add(StorageJson.Serialize(variants.VariantOfRecipient));
+        }
     }
 
     /// <summary>

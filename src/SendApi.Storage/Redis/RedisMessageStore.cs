@@ -25,11 +25,15 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         var queued = new MessageEvent(MessageEventTypes.Queued, envelope.CreatedAt, null, $"{envelope.Recipients.Count} recipient(s)");
         var idempotencyKey = message.IdempotencyKey is null ? "" : keys.Idempotency(envelope.AccountId, message.IdempotencyKey);
         var states = message.StartingStates();
+        var finished = states.All(s => s.Status.IsFinal());
+
+        // A finished message keeps no body, so none of its variants either.
+        var variants = finished ? MessageVariants.None : message.Variants;
 
         var args = new List<RedisValue>
         {
             envelope.Id,
-            states.All(s => s.Status.IsFinal()) ? "" : envelope.CreatedAt.ToUnixTimeMilliseconds(),
+            finished ? "" : envelope.CreatedAt.ToUnixTimeMilliseconds(),
             StorageJson.Serialize(envelope),
             message.Mime,
             (long)MessageLifetimes.IdempotencyWindow.TotalSeconds,
@@ -37,19 +41,29 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             RetentionSeconds,
             (long)MessageIdIndexLifetime.TotalSeconds,
             1 + message.InitialEvents.Count,
+            2 * variants.Bodies.Count,
             StorageJson.Serialize(queued),
         };
         args.AddRange(message.InitialEvents.Select(e => (RedisValue)StorageJson.Serialize(e)));
+        for (var k = 1; k <= variants.Bodies.Count; k++)
+        {
+            args.Add(k);
+            args.Add(variants.Bodies[k - 1]);
+        }
+
         for (var i = 0; i < states.Length; i++)
         {
             RedisMessageFields.Add(args, i, states[i]);
         }
+
+        RedisMessageFields.AddVariants(args, variants);
 
         var result = await Db.ScriptEvaluateAsync(
             RedisScripts.Accept,
             [
                 keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey, keys.WebhookAccounts, keys.WebhookOutbox,
                 string.IsNullOrEmpty(envelope.MessageIdHeader) ? "" : keys.MessageIdHeader(envelope.AccountId, envelope.MessageIdHeader),
+                variants.IsEmpty ? "" : keys.Variants(envelope.Id),
             ],
             [.. args]);
         var id = (string)result!;
@@ -69,7 +83,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         var eventsTask = db.ListRangeAsync(keys.Events(id));
         var fields = await hashTask;
         var events = await eventsTask;
-        if (!TryRead(fields, out var envelope, out var recipients))
+        if (!TryRead(fields, out var envelope, out var recipients, out _))
         {
             return null;
         }
@@ -106,9 +120,17 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         var mimeTask = db.StringGetAsync(keys.Mime(id));
         var fields = await fieldsTask;
         var mime = await mimeTask;
-        return TryRead(fields, out var envelope, out var recipients)
-            ? new DeliveryWork(envelope, recipients, mime.IsNull ? ReadOnlyMemory<byte>.Empty : (byte[])mime!)
-            : null;
+        if (!TryRead(fields, out var envelope, out var recipients, out var variantOfRecipient))
+        {
+            return null;
+        }
+
+        var work = new DeliveryWork(envelope, recipients, mime.IsNull ? ReadOnlyMemory<byte>.Empty : (byte[])mime!);
+
+        // Only a message with variants costs a second read; a finished one has no bodies left.
+        return variantOfRecipient.IsNull || mime.IsNull
+            ? work
+            : work with { Variants = ReadVariants(await db.HashGetAllAsync(keys.Variants(id)), variantOfRecipient, envelope) };
     }
 
     public async Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken)
@@ -136,7 +158,8 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
         AddUpdates(args, updates);
 
-        await Db.ScriptEvaluateAsync(RedisScripts.Complete, [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
+        await Db.ScriptEvaluateAsync(RedisScripts.Complete,
+            [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.WebhookAccounts, keys.WebhookOutbox, keys.Variants(id)], [.. args]);
     }
 
     public async Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)
@@ -157,11 +180,15 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         }
     }
 
-    /// <summary>Reads the JSON fields only (<c>account</c> and <c>s:{i}</c> are for the scripts), so records of every version read alike.</summary>
-    private static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients)
+    /// <summary>
+    /// Reads the JSON fields only (<c>account</c> and <c>s:{i}</c> are for the scripts), so records
+    /// of every version read alike; <paramref name="variantOfRecipient"/> is null unless the message has variants.
+    /// </summary>
+    private static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients, out RedisValue variantOfRecipient)
     {
         envelope = null!;
         recipients = [];
+        variantOfRecipient = RedisValue.Null;
         if (fields.Length == 0)
         {
             return false;
@@ -182,6 +209,38 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
                 : RecipientState.Queued(envelope.CreatedAt);
         }
 
+        variantOfRecipient = byName.GetValueOrDefault(RedisMessageFields.Variants, RedisValue.Null);
         return true;
+    }
+
+    /// <summary>The variant bodies (fields "1".."k" of <see cref="RedisKeys.Variants"/>) and which recipient gets which.</summary>
+    private static MessageVariants ReadVariants(HashEntry[] bodies, RedisValue variantOfRecipient, MessageEnvelope envelope)
+    {
+        var id = envelope.Id;
+        var byNumber = new ReadOnlyMemory<byte>[bodies.Length];
+        foreach (var body in bodies)
+        {
+            if (!int.TryParse((string?)body.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var k) || k < 1 || k > byNumber.Length)
+            {
+                throw new InvalidDataException($"Message {id}: its variants are not numbered 1..{byNumber.Length} (found '{body.Name}').");
+            }
+
+            byNumber[k - 1] = (byte[])body.Value!;
+        }
+
+        var assigned = StorageJson.Deserialize<int[]>(variantOfRecipient!);
+        if (assigned.Length != envelope.Recipients.Count)
+        {
+            throw new InvalidDataException($"Message {id}: {assigned.Length} recipients have a variant, the envelope has {envelope.Recipients.Count}.");
+        }
+
+        try
+        {
+            return new MessageVariants(byNumber, assigned);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"Message {id}: its recipients name variants it does not have ({ex.Message})", ex);
+        }
     }
 }

@@ -22,13 +22,16 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Accept: idempotency check, message hash, MIME, first events and due entry, all or nothing.
-    /// The events also go to the webhook outbox when the account has an endpoint; otherwise that
-    /// costs one SISMEMBER. A message with nothing to deliver (every recipient suppressed) is
-    /// finished at once: no MIME, no due entry, and the retention clock starts.
-    /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox, Message-ID index ('' when none).
+    /// Accept: idempotency check, message hash, MIME (and the variant bodies of a message that has
+    /// them), first events and due entry, all or nothing. The events also go to the webhook outbox
+    /// when the account has an endpoint; otherwise that costs one SISMEMBER. A message with nothing
+    /// to deliver (every recipient suppressed) is finished at once: no MIME, no due entry, and the
+    /// retention clock starts.
+    /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox, Message-ID index
+    /// ('' when none), variants ('' when none).
     /// ARGV: id, due ms ('' = nothing to deliver), env, mime, idem ttl s, account, retention s,
-    /// Message-ID index ttl s, event count n, n events, then the recipient updates.
+    /// Message-ID index ttl s, event count n, variant value count v, n events, v variant values
+    /// (number, bytes, …), then the hash fields: the recipient updates and, with variants, theirs.
     /// Returns the id of the message that now answers for the request (an earlier one on replay).
     /// </summary>
     public static readonly string Accept = Functions + $$"""
@@ -38,8 +41,9 @@ internal static class RedisScripts
           redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[5])
         end
         local n = tonumber(ARGV[9])
-        redis.call('HSET', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}, ARGV[3], {{Lua.String(RedisMessageFields.Account)}}, ARGV[6], unpack(ARGV, 10 + n))
-        for i = 10, 9 + n do
+        local v = tonumber(ARGV[10])
+        redis.call('HSET', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}, ARGV[3], {{Lua.String(RedisMessageFields.Account)}}, ARGV[6], unpack(ARGV, 11 + n + v))
+        for i = 11, 10 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
         if ARGV[2] == '' then
@@ -47,13 +51,16 @@ internal static class RedisScripts
           redis.call('EXPIRE', KEYS[2], ARGV[7])
         else
           redis.call('SET', KEYS[3], ARGV[4])
+          if v > 0 then
+            redis.call('HSET', KEYS[9], unpack(ARGV, 11 + n, 10 + n + v))
+          end
           redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
         end
         if KEYS[8] ~= '' then
           redis.call('SET', KEYS[8], ARGV[1], 'EX', ARGV[8])
         end
         if outbox_wants(KEYS[6], ARGV[6]) then
-          events_to_outbox(KEYS[7], ARGV[6], ARGV[3], 10, 9 + n)
+          events_to_outbox(KEYS[7], ARGV[6], ARGV[3], 11, 10 + n)
         end
         return ARGV[1]
         """;
@@ -99,11 +106,11 @@ internal static class RedisScripts
     /// <summary>
     /// Record an attempt. Events are always appended (they are what happened); recipient states and
     /// the queue entry only while the token still holds the message, and states not over a bounce.
-    /// When the message is finished its MIME body is dropped and the record expires after the
-    /// retention period. The events go to the webhook outbox too when the message's account has an
-    /// endpoint: with no endpoint anywhere that costs one SCARD.
-    /// KEYS: msg, events, due, claims, mime, webhook accounts, outbox. ARGV: token, id, next due ms
-    /// ('' = finished), retention s, event count n, n events, then the recipient updates.
+    /// When the message is finished its bodies (MIME and variants, in one DEL) are dropped and the
+    /// record expires after the retention period. The events go to the webhook outbox too when the
+    /// message's account has an endpoint: with no endpoint anywhere that costs one SCARD.
+    /// KEYS: msg, events, due, claims, mime, webhook accounts, outbox, variants. ARGV: token, id,
+    /// next due ms ('' = finished), retention s, event count n, n events, then the recipient updates.
     /// </summary>
     public static readonly string Complete = Functions + """
         local n = tonumber(ARGV[5])
@@ -116,7 +123,7 @@ internal static class RedisScripts
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])
-          redis.call('DEL', KEYS[5])
+          redis.call('DEL', KEYS[5], KEYS[8])
           redis.call('EXPIRE', KEYS[1], ARGV[4])
           redis.call('EXPIRE', KEYS[2], ARGV[4])
         else

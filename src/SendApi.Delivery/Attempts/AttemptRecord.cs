@@ -1,0 +1,131 @@
+using SendApi.Core.Messages;
+
+namespace SendApi.Delivery.Attempts;
+
+/// <summary>
+/// The reply→state mapping of one attempt: each reply becomes the recipient's next state and an
+/// event (delivered, failed, deferred until the retry policy's next time, or given up at the
+/// maximum age); a recipient still waiting for its domain's turn is postponed, or fails once the
+/// wait has reached the maximum age; one the attempt never reached (shutdown) is due again at once.
+/// </summary>
+internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimeProvider time)
+{
+    private readonly List<RecipientUpdate> _updates = [];
+    private readonly List<MessageEvent> _events = [];
+    private readonly HashSet<int> _recorded = [];
+    private readonly Dictionary<int, DateTimeOffset> _postponed = [];
+
+    /// <summary>Recipients whose body cannot be read: failed for good, there is nothing to send them.</summary>
+    public void Unreadable(IEnumerable<(int Recipient, string Error)> recipients)
+    {
+        foreach (var (index, error) in recipients)
+        {
+            Reply(index, new SmtpReply(554, "5.6.0", $"The stored message cannot be read: {error}"), null, null);
+        }
+    }
+
+    /// <summary>An event of the attempt that is no recipient's reply (a domain asked to slow down).</summary>
+    public void Add(MessageEvent? evt)
+    {
+        if (evt is not null)
+        {
+            _events.Add(evt);
+        }
+    }
+
+    /// <summary>Not an attempt: the group waits for its domain's turn until <paramref name="until"/>.</summary>
+    public void Postpone(RecipientGroup group, DateTimeOffset until)
+    {
+        foreach (var index in group.Recipients)
+        {
+            _postponed[index] = until;
+        }
+    }
+
+    /// <summary>The group's transaction answered (or failed, which is an answer too): one reply per recipient, in order.</summary>
+    public void Replies(RecipientGroup group, SentTransaction sent)
+    {
+        for (var k = 0; k < group.Recipients.Count; k++)
+        {
+            Reply(group.Recipients[k], sent.Replies[k], sent.Via, sent.DurationMs);
+        }
+    }
+
+    /// <summary>
+    /// The outcome: what was recorded, and each due recipient not recorded postponed (failed when
+    /// it is <paramref name="giveUpAt"/>) or, not reached, due again at once.
+    /// </summary>
+    public AttemptOutcome Finish(IReadOnlyList<int> due, DateTimeOffset giveUpAt)
+    {
+        var now = time.GetUtcNow();
+        foreach (var index in due.Where(i => !_recorded.Contains(i)))
+        {
+            if (!_postponed.TryGetValue(index, out var later))
+            {
+                // Not reached (shutting down): due again at once.
+                _updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = now, UpdatedAt = now }));
+            }
+            else if (now >= giveUpAt)
+            {
+                ExpiredWhileThrottled(index, now);
+            }
+            else
+            {
+                _updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = later, UpdatedAt = now }));
+            }
+        }
+
+        var states = work.Recipients.ToArray();
+        foreach (var update in _updates)
+        {
+            states[update.Index] = update.State;
+        }
+
+        var nextDue = states.Where(s => !s.Status.IsFinal()).Select(s => s.NextAttemptAt).Min();
+        return new AttemptOutcome(_updates, _events, nextDue);
+    }
+
+    private void Reply(int index, SmtpReply reply, string? via, long? durationMs)
+    {
+        var now = time.GetUtcNow();
+        var address = work.Envelope.Recipients[index].Address;
+        var attempts = work.Recipients[index].Attempts + 1;
+        RecipientState state;
+        MessageEvent evt;
+        if (reply.IsPositive)
+        {
+            state = new RecipientState(RecipientStatus.Delivered, attempts, reply, null, now);
+            evt = new MessageEvent(MessageEventTypes.Delivered, now, address, $"{reply} (via {via})", reply, via, durationMs);
+        }
+        else if (reply.IsPermanent)
+        {
+            state = new RecipientState(RecipientStatus.Failed, attempts, reply, null, now);
+            evt = new MessageEvent(MessageEventTypes.Failed, now, address, reply.ToString(), reply, via, durationMs);
+        }
+        else if (retry.NextAttempt(work.Envelope.CreatedAt, attempts, now) is { } next)
+        {
+            state = new RecipientState(RecipientStatus.Deferred, attempts, reply, next, now);
+            evt = new MessageEvent(MessageEventTypes.Deferred, now, address, $"{reply}; next attempt at {next:yyyy-MM-ddTHH:mm:ssZ}", reply, via, durationMs);
+        }
+        else
+        {
+            state = new RecipientState(RecipientStatus.Failed, attempts, reply, null, now);
+            evt = new MessageEvent(MessageEventTypes.Failed, now, address,
+                $"Gave up after {attempts} attempt(s), the message is older than Delivery:MaxAge ({retry.MaxAge}); last reply: {reply}", reply, via, durationMs);
+        }
+
+        _updates.Add(new RecipientUpdate(index, state));
+        _events.Add(evt);
+        _recorded.Add(index);
+    }
+
+    /// <summary>Still waiting for its domain's rate limit at the maximum age: failed, as a deferred recipient would be.</summary>
+    private void ExpiredWhileThrottled(int index, DateTimeOffset now)
+    {
+        var recipient = work.Envelope.Recipients[index];
+        var reply = new SmtpReply(451, "4.4.5", $"Not sent: {recipient.Domain}'s sending limit (Delivery:Domains) left no slot before Delivery:MaxAge");
+        _updates.Add(new RecipientUpdate(index, work.Recipients[index] with { Status = RecipientStatus.Failed, LastReply = reply, NextAttemptAt = null, UpdatedAt = now }));
+        _events.Add(new MessageEvent(MessageEventTypes.Failed, now, recipient.Address,
+            $"Gave up, the message is past Delivery:MaxAge ({retry.MaxAge}) and was still waiting for {recipient.Domain}'s sending limit", reply));
+    }
+}

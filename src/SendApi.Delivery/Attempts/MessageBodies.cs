@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using SendApi.Core.Messages;
+
+namespace SendApi.Delivery.Attempts;
+
+/// <summary>
+/// The first steps of an attempt: each body the due recipients receive (the base, and each variant
+/// one of them has) read from its stored bytes and signed, once per attempt and before the first
+/// transaction, so that every domain that receives a body receives the same signed bytes.
+/// </summary>
+internal sealed class MessageBodies(IMessageSigner signer, ILogger<MessageDelivery> logger)
+{
+    /// <exception cref="OperationCanceledException">Cancelled while signing, before anything was sent.</exception>
+    public async Task<PreparedBodies> PrepareAsync(DeliveryWork work, IReadOnlyList<int> due, CancellationToken cancellationToken)
+    {
+        var signed = new Dictionary<int, MimeMessage>();
+        var errors = new Dictionary<int, string>();
+        foreach (var variant in due.Select(work.VariantOf).Distinct())
+        {
+            if (!TryParse(work.Body(variant), out var message, out var error))
+            {
+                errors[variant] = error;
+                continue;
+            }
+
+            try
+            {
+                await signer.SignAsync(message, work.Envelope, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // An unsigned message still beats no message; the error says why it went unsigned.
+                MessageDeliveryLog.LogSigningFailed(logger, ex, work.Envelope.Id);
+            }
+
+            signed[variant] = message;
+        }
+
+        return new PreparedBodies(
+            signed,
+            [.. due.Where(i => signed.ContainsKey(work.VariantOf(i)))],
+            [.. due.Where(i => errors.ContainsKey(work.VariantOf(i))).Select(i => (i, errors[work.VariantOf(i)]))]);
+    }
+
+    private static bool TryParse(ReadOnlyMemory<byte> mime, out MimeMessage message, out string error)
+    {
+        var stream = MemoryMarshal.TryGetArray(mime, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(mime.ToArray(), writable: false);
+        using (stream)
+        {
+            try
+            {
+                message = MimeMessage.Load(stream);
+                error = "";
+                return true;
+            }
+            catch (FormatException ex)
+            {
+                message = null!;
+                error = ex.Message;
+                return false;
+            }
+        }
+    }
+}

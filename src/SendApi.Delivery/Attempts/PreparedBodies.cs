@@ -1,0 +1,17 @@
+using MimeKit;
+
+namespace SendApi.Delivery.Attempts;
+
+/// <summary>What <see cref="MessageBodies"/> made of the bodies an attempt's due recipients receive.</summary>
+/// <param name="Readable">The due recipients whose body was read, in due order: the ones to send to.</param>
+/// <param name="Unreadable">The due recipients whose stored body cannot be read, with why, in due order.</param>
+internal sealed class PreparedBodies(
+    IReadOnlyDictionary<int, MimeMessage> signed, IReadOnlyList<int> readable, IReadOnlyList<(int Recipient, string Error)> unreadable)
+{
+    public IReadOnlyList<int> Readable { get; } = readable;
+
+    public IReadOnlyList<(int Recipient, string Error)> Unreadable { get; } = unreadable;
+
+    /// <summary>The parsed and signed message of variant <paramref name="variant"/>: the same object for every transaction that sends it.</summary>
+    public MimeMessage this[int variant] => signed[variant];
+}
