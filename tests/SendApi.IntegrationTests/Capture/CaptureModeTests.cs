@@ -99,6 +99,35 @@ public abstract partial class CaptureModeTests(DeliveryWorld world, CaptureFixtu
     }
 
     [Fact]
+    public async Task Each_body_of_a_message_with_variants_is_captured_apart_with_the_exact_bytes_its_recipients_got()
+    {
+        var app = App;
+        var account = $"variants-{Guid.NewGuid():N}";
+        var http = app.Client(await app.CreateKeyAsync(account));
+        string[] to = [Unique("ann"), Unique("bob"), Unique("carl"), Unique("dora")];
+
+        var id = await app.AcceptWithVariantsAsync(account, "Acme <orders@acme.test>", to, "Your order", "Hello, customer",
+            ("Hello, Bob and Carl", [1, 2]), ("Hello, Dora", [3]));
+
+        await http.WaitForStatusAsync(id, Patience, "delivered");
+        var captures = await http.CapturesOfAsync(id);
+        Assert.Equal(3, captures.Count);
+        var captured = new List<(string Recipients, string Text)>();
+        foreach (var capture in captures)
+        {
+            var raw = await http.GetByteArrayAsync($"/captured/{capture["id"]}/raw");
+            Assert.Equal((long)capture["size"]!, raw.LongLength);
+            captured.Add((string.Join(" ", capture["envelope"]!["rcpt_to"].Strings().Order(StringComparer.Ordinal)),
+                MimeMessage.Load(new MemoryStream(raw)).TextBody!.TrimEnd()));
+        }
+
+        Assert.Equal(
+            [(to[0], "Hello, customer"), ($"{to[1]} {to[2]}", "Hello, Bob and Carl"), (to[3], "Hello, Dora")],
+            captured.OrderBy(c => c.Recipients, StringComparer.Ordinal));
+        Assert.DoesNotContain(world.Mx1.Messages, m => m.RcptTos.Intersect(to).Any());
+    }
+
+    [Fact]
     public async Task Only_the_newest_Capture_MaxMessages_are_kept()
     {
         // Storage of its own: the class's application would capture these messages too, with its own bound.

@@ -22,6 +22,13 @@ public abstract class MessageStoreContract
         return new NewMessage(envelope, "abc"u8.ToArray(), idempotencyKey);
     }
 
+    /// <summary>Three recipients: r0 the base, r1 and r2 one variant each.</summary>
+    private static NewMessage WithVariants(int recipients = 3) =>
+        Message(recipients: recipients) with
+        {
+            Variants = new MessageVariants(["variant one"u8.ToArray(), "variant two"u8.ToArray()], [0, .. Enumerable.Range(1, recipients - 1).Select(i => 1 + ((i - 1) % 2))]),
+        };
+
     [Fact]
     public async Task Accepted_message_is_queued_with_its_first_event()
     {
@@ -272,5 +279,78 @@ public abstract class MessageStoreContract
         Assert.Null(await queue.NextDueAsync(default));
         Assert.DoesNotContain(id, await queue.ClaimDueAsync("c1", T0.AddDays(1), 100, T0.AddDays(2), default));
         Assert.True((await queue.LoadAsync(id, default))!.Mime.IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_message_without_variants_loads_with_its_one_body_for_every_recipient()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(recipients: 2), default)).Id;
+
+        var work = (await queue.LoadAsync(id, default))!;
+        Assert.True(work.Variants.IsEmpty);
+        Assert.Equal([0, 0], [work.VariantOf(0), work.VariantOf(1)]);
+        Assert.Equal("abc"u8.ToArray(), work.Body(0).ToArray());
+    }
+
+    [Fact]
+    public async Task Variants_are_stored_with_the_message_and_each_recipient_loads_its_own_body()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(WithVariants(recipients: 4), default)).Id;
+
+        var work = (await queue.LoadAsync(id, default))!;
+        Assert.Equal([0, 1, 2, 1], Enumerable.Range(0, 4).Select(work.VariantOf));
+        Assert.Equal(["abc", "variant one", "variant two", "variant one"],
+            Enumerable.Range(0, 4).Select(i => System.Text.Encoding.ASCII.GetString(work.Body(work.VariantOf(i)).Span)));
+
+        // Status reads are the same as for any message: the bodies are not part of them.
+        var stored = (await messages.FindAsync(id, default))!;
+        Assert.All(stored.Recipients, r => Assert.Equal(RecipientStatus.Queued, r.Status));
+        Assert.Equal(MessageEventTypes.Queued, Assert.Single(stored.Events).Type);
+    }
+
+    [Fact]
+    public async Task A_finished_message_drops_its_variants_with_its_body_and_keeps_its_history()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(WithVariants(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0);
+        await queue.CompleteAsync("c1", id, [.. Enumerable.Range(0, 3).Select(i => new RecipientUpdate(i, delivered))], [], null, default);
+
+        var work = (await queue.LoadAsync(id, default))!;
+        Assert.True(work.Mime.IsEmpty);
+        Assert.True(work.Variants.IsEmpty);
+        Assert.Equal(MessageStatus.Delivered, MessageStatus.Of((await messages.FindAsync(id, default))!.Recipients));
+    }
+
+    [Fact]
+    public async Task A_message_still_being_delivered_keeps_its_variants_between_attempts()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(WithVariants(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var next = T0.AddMinutes(5);
+        await queue.CompleteAsync("c1", id,
+            [new RecipientUpdate(1, new RecipientState(RecipientStatus.Deferred, 1, new SmtpReply(451, null, "later"), next, T0))], [], next, default);
+
+        var work = (await queue.LoadAsync(id, default))!;
+        Assert.Equal("variant one"u8.ToArray(), work.Body(work.VariantOf(1)).ToArray());
+        Assert.Equal("variant two"u8.ToArray(), work.Body(work.VariantOf(2)).ToArray());
+    }
+
+    [Fact]
+    public async Task A_message_with_variants_whose_every_recipient_is_final_at_accept_keeps_no_body()
+    {
+        var (messages, queue) = CreateStore();
+        var suppressed = new RecipientState(RecipientStatus.Suppressed, 0, null, null, T0);
+        var message = WithVariants() with { InitialStates = [.. Enumerable.Range(0, 3).Select(i => new RecipientUpdate(i, suppressed))] };
+        var id = (await messages.AcceptAsync(message, default)).Id;
+
+        var work = (await queue.LoadAsync(id, default))!;
+        Assert.True(work.Mime.IsEmpty);
+        Assert.True(work.Variants.IsEmpty);
+        Assert.Null(await queue.NextDueAsync(default));
     }
 }

@@ -17,10 +17,52 @@ public sealed class InMemoryMessageStoreTests : MessageStoreContract
 
 public sealed class RedisMessageStoreTests(RedisServerFixture redis) : MessageStoreContract, IClassFixture<RedisServerFixture>
 {
+    // A fresh key prefix per test keeps each test's queue to itself on the shared server.
+    private readonly RedisKeys _keys = new($"t{Guid.NewGuid():N}:");
+
     protected override (IMessageStore Messages, IDeliveryQueue Queue) CreateStore()
     {
-        // A fresh key prefix per test keeps each test's queue to itself on the shared server.
-        var store = new RedisMessageStore(redis.Connection, new RedisKeys($"t{Guid.NewGuid():N}:"));
+        var store = new RedisMessageStore(redis.Connection, _keys);
         return (store, store);
+    }
+
+    private static NewMessage Message(MessageVariants? variants = null)
+    {
+        var id = MessageIds.New();
+        var envelope = new MessageEnvelope(
+            id, "acct", "a@acme.test", "a@acme.test", "s",
+            [new RecipientAddress("r0@example.test", RecipientKind.To), new RecipientAddress("r1@example.test", RecipientKind.To)],
+            [], new Dictionary<string, string>(), T0, $"{id}@sendapi.test", 3);
+        return new NewMessage(envelope, "abc"u8.ToArray(), null) { Variants = variants ?? MessageVariants.None };
+    }
+
+    [Fact]
+    public async Task A_message_without_variants_is_stored_as_before_with_no_variant_key_or_field()
+    {
+        var (messages, _) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+
+        var db = redis.Connection.GetDatabase();
+        Assert.False(await db.KeyExistsAsync(_keys.Variants(id)));
+        Assert.False(await db.HashExistsAsync(_keys.Message(id), RedisMessageFields.Variants));
+        Assert.True(await db.KeyExistsAsync(_keys.Mime(id)));
+    }
+
+    [Fact]
+    public async Task Variant_bodies_are_kept_in_their_own_key_and_deleted_when_the_message_is_finished()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(new MessageVariants(["variant one"u8.ToArray()], [1, 0])), default)).Id;
+        var db = redis.Connection.GetDatabase();
+        Assert.Equal("variant one", (string?)await db.HashGetAsync(_keys.Variants(id), "1"));
+        Assert.Equal("[1,0]", (string?)await db.HashGetAsync(_keys.Message(id), RedisMessageFields.Variants));
+
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, default);
+
+        Assert.False(await db.KeyExistsAsync(_keys.Variants(id)));
+        Assert.False(await db.KeyExistsAsync(_keys.Mime(id)));
+        Assert.NotNull(await db.KeyTimeToLiveAsync(_keys.Message(id)));
     }
 }

@@ -57,6 +57,7 @@ public sealed class RedisUpgradeTests(RedisServerFixture redis) : IClassFixture<
         Assert.Equal(["orders"], work.Envelope.Tags);
         Assert.Equal([RecipientStatus.Queued, RecipientStatus.Sending], work.Recipients.Select(r => r.Status));
         Assert.Equal("abc"u8.ToArray(), work.Mime.ToArray());
+        Assert.True(work.Variants.IsEmpty);
 
         var delivered = new RecipientState(RecipientStatus.Delivered, 2, new SmtpReply(250, "2.0.0", "ok"), null, T0.AddMinutes(3));
         Assert.True(await store.UpdateRecipientsAsync("new-worker", id, [new RecipientUpdate(0, delivered with { Status = RecipientStatus.Sending })], default));
@@ -67,6 +68,7 @@ public sealed class RedisUpgradeTests(RedisServerFixture redis) : IClassFixture<
         Assert.Equal(MessageStatus.Delivered, MessageStatus.Of(stored.Recipients));
         Assert.Equal([MessageEventTypes.Queued, MessageEventTypes.Delivered], stored.Events.Select(e => e.Type));
         Assert.True((await store.LoadAsync(id, default))!.Mime.IsEmpty);
+        Assert.False(await Db.KeyExistsAsync(_keys.Mime(id)));
         Assert.Null(await store.NextDueAsync(default));
         Assert.NotNull(await Db.KeyTimeToLiveAsync(_keys.Message(id)));
     }

@@ -142,6 +142,77 @@ public sealed class MessageIntakeTests
         Assert.Equal(("sender@acme.test", "Hi"), (message.From, message.Subject));
     }
 
+    /// <summary>A composed message to three recipients, with its text as a variant would render it for <paramref name="texts"/>' recipients.</summary>
+    private IncomingMessage WithVariants(params (string Text, int[] Recipients)[] texts)
+    {
+        var message = Composed("Hi everyone", "ann@example.test", "bob@example.test", "carl@example.test");
+        return message with
+        {
+            Variants = [.. texts.Select(t => new MessageVariant(Composed(t.Text, "ann@example.test", "bob@example.test", "carl@example.test").Mime, t.Recipients))],
+        };
+    }
+
+    private static MimeMessage Parse(ReadOnlyMemory<byte> bytes) => MimeMessage.Load(new MemoryStream(bytes.ToArray()));
+
+    [Fact]
+    public async Task Variants_are_stored_beside_the_base_with_the_message_s_Message_ID_and_Date()
+    {
+        var message = WithVariants(("Hi Bob", [1]), ("Hi Carl", [2]));
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(message, default));
+
+        var work = (await _messages.LoadAsync(accepted.Id, default))!;
+        Assert.Equal([0, 1, 2], Enumerable.Range(0, 3).Select(work.VariantOf));
+        var bodies = Enumerable.Range(0, 3).Select(i => Parse(work.Body(work.VariantOf(i)))).ToList();
+        Assert.Equal(["Hi everyone", "Hi Bob", "Hi Carl"], bodies.Select(b => b.TextBody!.TrimEnd()));
+        Assert.All(bodies, b => Assert.Equal(work.Envelope.MessageIdHeader, b.MessageId));
+        Assert.All(bodies, b => Assert.Equal(Now, b.Date));
+        Assert.Equal(work.Mime.Length, work.Envelope.Size);
+        Assert.Equal(1, _signal.Count);
+    }
+
+    [Fact]
+    public async Task Recipients_sharing_a_variant_share_its_one_stored_body()
+    {
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(WithVariants(("Hi you two", [2, 0])), default));
+
+        var work = (await _messages.LoadAsync(accepted.Id, default))!;
+        Assert.Equal([1, 0, 1], Enumerable.Range(0, 3).Select(work.VariantOf));
+        Assert.Single(work.Variants.Bodies);
+    }
+
+    [Fact]
+    public async Task A_variant_over_the_size_limit_refuses_the_message_and_nothing_is_stored()
+    {
+        var message = WithVariants(("Hi Bob", [1]), (new string('x', 5000), [2]));
+
+        var refused = Assert.IsType<MessageTooLarge>(await Intake().AcceptAsync(message, default));
+
+        Assert.True(refused.Size > 4096);
+        Assert.Null(await _messages.FindAsync(message.Id, default));
+        Assert.Equal(0, _signal.Count);
+    }
+
+    public static TheoryData<int[], int[], string> BadAssignments => new()
+    {
+        { [3], [1], "names recipient 3; the message has 3" },
+        { [-1], [1], "names recipient -1" },
+        { [], [1], "Variant 1 of message" },
+        { [1], [1, 2], "Recipient 1 of message" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadAssignments))]
+    public async Task A_variant_naming_no_recipient_a_missing_one_or_one_already_in_another_is_a_bug_and_stores_nothing(int[] first, int[] second, string error)
+    {
+        var message = WithVariants(("first", first), ("second", second));
+
+        var thrown = await Assert.ThrowsAsync<ArgumentException>(() => Intake().AcceptAsync(message, default));
+
+        Assert.Contains(error, thrown.Message, StringComparison.Ordinal);
+        Assert.Null(await _messages.FindAsync(message.Id, default));
+    }
+
     private sealed class CountingSignal : IDeliverySignal
     {
         public int Count { get; private set; }

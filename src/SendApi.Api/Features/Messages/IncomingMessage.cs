@@ -35,6 +35,13 @@ internal sealed record IncomingMessage(
     public string? IdempotencyKey { get; init; }
 
     /// <summary>
+    /// Per-recipient bodies; recipients in none receive <see cref="Mime"/>, as every recipient
+    /// does when there are none (every channel today). The way in for what renders content per
+    /// recipient, so that it goes through the same intake as everything else.
+    /// </summary>
+    public IReadOnlyList<MessageVariant> Variants { get; init; } = [];
+
+    /// <summary>
     /// A message the client built itself: From and Subject come from its headers (From falls back
     /// to the envelope sender), and each envelope recipient is To or Cc when those headers name
     /// it, Bcc otherwise. Header recipients not in the envelope receive nothing.

@@ -11,6 +11,8 @@ namespace SendApi.Api.Features.Messages;
 /// and every later one): complete it, hold it to the size limit, apply the suppression list,
 /// accept it in one atomic step, and wake the dispatcher. A channel only composes or parses, then
 /// words the <see cref="IntakeResult"/> in its protocol; it has no step of its own to remember.
+/// A message with per-recipient bodies (<see cref="IncomingMessage.Variants"/>) takes the same
+/// steps: each body is completed, written and held to the limit like the base.
 /// </summary>
 internal sealed class MessageIntake(
     ISuppressionStore suppressions, IMessageStore messages, IDeliverySignal delivery, IOptions<MessagesOptions> options)
@@ -19,15 +21,18 @@ internal sealed class MessageIntake(
 
     public async Task<IntakeResult> AcceptAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
+        var variantOfRecipient = VariantOfRecipient(message);
         var messageIdHeader = Complete(message);
         var mime = await WriteAsync(message.Mime, cancellationToken);
-        if (mime.LongLength > _options.MaxSizeBytes)
+        var variants = await WriteVariantsAsync(message, variantOfRecipient, cancellationToken);
+        var largest = variants.IsEmpty ? mime.LongLength : Math.Max(mime.LongLength, variants.Bodies.Max(b => (long)b.Length));
+        if (largest > _options.MaxSizeBytes)
         {
-            return new MessageTooLarge(mime.LongLength, _options.MaxSizeBytes);
+            return new MessageTooLarge(largest, _options.MaxSizeBytes);
         }
 
         var marked = await SuppressedRecipients.MarkAsync(
-            suppressions, new NewMessage(Envelope(message, messageIdHeader, mime), mime, message.IdempotencyKey), cancellationToken);
+            suppressions, new NewMessage(Envelope(message, messageIdHeader, mime), mime, message.IdempotencyKey) { Variants = variants }, cancellationToken);
         var accepted = await messages.AcceptAsync(marked, cancellationToken);
         if (accepted.Replayed)
         {
@@ -57,7 +62,71 @@ internal sealed class MessageIntake(
             message.Mime.Date = message.ReceivedAt;
         }
 
+        // One message, whichever body a recipient receives: a reply to any of them finds it by
+        // its Message-ID, and all of them were written at the same time.
+        foreach (var variant in message.Variants)
+        {
+            variant.Mime.MessageId = message.Mime.MessageId;
+            variant.Mime.Date = message.Mime.Date;
+        }
+
         return message.Mime.MessageId;
+    }
+
+    /// <summary>
+    /// Each recipient's variant (0 = the base), or null without variants. A variant's recipients
+    /// come from code that renders per recipient, not from a client: a wrong index is a bug there.
+    /// </summary>
+    /// <exception cref="ArgumentException">A variant names no recipient, one that does not exist, or one another variant names.</exception>
+    private static int[]? VariantOfRecipient(IncomingMessage message)
+    {
+        if (message.Variants.Count == 0)
+        {
+            return null;
+        }
+
+        var variantOf = new int[message.Recipients.Count];
+        for (var k = 1; k <= message.Variants.Count; k++)
+        {
+            var recipients = message.Variants[k - 1].Recipients;
+            if (recipients.Count == 0)
+            {
+                throw new ArgumentException($"Variant {k} of message {message.Id} names no recipient.", nameof(message));
+            }
+
+            foreach (var index in recipients)
+            {
+                if (index < 0 || index >= variantOf.Length)
+                {
+                    throw new ArgumentException($"Variant {k} of message {message.Id} names recipient {index}; the message has {variantOf.Length}.", nameof(message));
+                }
+
+                if (variantOf[index] != 0)
+                {
+                    throw new ArgumentException($"Recipient {index} of message {message.Id} is in variants {variantOf[index]} and {k}; a recipient receives one body.", nameof(message));
+                }
+
+                variantOf[index] = k;
+            }
+        }
+
+        return variantOf;
+    }
+
+    private static async Task<MessageVariants> WriteVariantsAsync(IncomingMessage message, int[]? variantOfRecipient, CancellationToken cancellationToken)
+    {
+        if (variantOfRecipient is null)
+        {
+            return MessageVariants.None;
+        }
+
+        var bodies = new ReadOnlyMemory<byte>[message.Variants.Count];
+        for (var k = 0; k < bodies.Length; k++)
+        {
+            bodies[k] = await WriteAsync(message.Variants[k].Mime, cancellationToken);
+        }
+
+        return new MessageVariants(bodies, variantOfRecipient);
     }
 
     /// <summary>The exact bytes that are stored, signed and delivered.</summary>
