@@ -3,48 +3,33 @@ namespace SendApi.Delivery.Throttling;
 /// <summary>
 /// A domain's answer to "may this transaction start?" (<see cref="DomainTurns.WaitAsync"/>):
 /// granted (start after <see cref="Wait"/>, then give the turn back), not yet (come back after
-/// <see cref="Wait"/>), or no answer because the attempt is being cancelled.
+/// <see cref="Wait"/>), or no answer because the attempt is being cancelled. Made by
+/// <see cref="DomainTurns"/> only.
 /// </summary>
-internal sealed class DomainTurn
+/// <param name="gate">The instance's connection slot held while the transaction runs.</param>
+/// <param name="token">The shared throttle's connection slot held while the transaction runs.</param>
+internal sealed class DomainTurn(bool granted, bool cancelled, TimeSpan wait, DomainTurns? owner = null, string domain = "", SemaphoreSlim? gate = null, string? token = null)
 {
     /// <summary>For a transport that reaches no server: nothing is held, nothing to give back.</summary>
     public static readonly DomainTurn Unlimited = new(granted: true, cancelled: false, TimeSpan.Zero);
 
     public static readonly DomainTurn Cancelled = new(granted: false, cancelled: true, TimeSpan.Zero);
 
-    private readonly DomainTurns? _owner;
+    public bool Granted => granted;
 
-    private DomainTurn(bool granted, bool cancelled, TimeSpan wait, DomainTurns? owner = null, string domain = "", SemaphoreSlim? gate = null, string? token = null)
-    {
-        Granted = granted;
-        IsCancelled = cancelled;
-        Wait = wait;
-        _owner = owner;
-        Domain = domain;
-        Gate = gate;
-        Token = token;
-    }
-
-    public bool Granted { get; }
-
-    public bool IsCancelled { get; }
+    public bool IsCancelled => cancelled;
 
     /// <summary>Granted: how long until the reserved rate slot. Not granted: how long to stay away.</summary>
-    public TimeSpan Wait { get; }
+    public TimeSpan Wait => wait;
 
-    internal string Domain { get; }
+    internal string Domain => domain;
 
-    /// <summary>The instance's connection slot held while the transaction runs.</summary>
-    internal SemaphoreSlim? Gate { get; }
+    internal SemaphoreSlim? Gate => gate;
 
-    /// <summary>The shared throttle's connection slot held while the transaction runs.</summary>
-    internal string? Token { get; }
+    internal string? Token => token;
 
     public static DomainTurn Later(TimeSpan wait) => new(granted: false, cancelled: false, wait);
 
-    internal static DomainTurn Held(DomainTurns owner, string domain, SemaphoreSlim gate, TimeSpan wait, string token) =>
-        new(granted: true, cancelled: false, wait, owner, domain, gate, token);
-
     /// <summary>Gives the connection slots back once the transaction is over, whatever its end.</summary>
-    public Task ReleaseAsync() => _owner?.ReleaseAsync(this) ?? Task.CompletedTask;
+    public Task ReleaseAsync() => owner?.ReleaseAsync(this) ?? Task.CompletedTask;
 }

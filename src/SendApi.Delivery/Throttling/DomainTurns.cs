@@ -105,7 +105,7 @@ internal sealed class DomainTurns(IDomainThrottle throttle, RetryPolicy retry, I
                 return DomainTurn.Later(permit.Wait);
             }
 
-            return DomainTurn.Held(this, domain, gate, permit.Wait, permit.Token!);
+            return new DomainTurn(granted: true, cancelled: false, permit.Wait, this, domain, gate, permit.Token!);
         }
         catch
         {
