@@ -1,0 +1,99 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using MimeKit;
+using SendApi.Core.Capture;
+using SendApi.Core.Messages;
+using SendApi.Delivery;
+using SendApi.Storage;
+
+namespace SendApi.UnitTests.Delivery;
+
+/// <summary>
+/// One attempt, as the delivery job makes it, with the application's own registrations in capture
+/// mode on the embedded stores: what each recipient's body becomes, transaction by transaction.
+/// </summary>
+public sealed class MessageDeliveryTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly ServiceProvider _services;
+
+    public MessageDeliveryTests()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Delivery:Mode"] = "capture", ["Dns:Servers"] = "127.0.0.1:1" })
+            .Build());
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
+        services.AddLogging();
+        services.AddSendApiStorage();
+        services.AddSendApiDelivery();
+        _services = services.BuildServiceProvider();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
+
+    private static byte[] Mime(string text) => Encoding.ASCII.GetBytes(
+        $"From: a@acme.test\r\nTo: r0@example.test, r1@example.test, r2@example.test\r\nSubject: s\r\nMessage-ID: <m1@sendapi.test>\r\n\r\n{text}\r\n");
+
+    private static DeliveryWork Work(MessageVariants variants)
+    {
+        var envelope = new MessageEnvelope(
+            "m1", "acct", "a@acme.test", "a@acme.test", "s",
+            [.. Enumerable.Range(0, 3).Select(i => new RecipientAddress($"r{i}@example.test", RecipientKind.To))],
+            [], new Dictionary<string, string>(), Now, "m1@sendapi.test", 3);
+        return new DeliveryWork(envelope, [.. Enumerable.Range(0, 3).Select(_ => RecipientState.Queued(Now))], Mime("base")) { Variants = variants };
+    }
+
+    private async Task<List<(string Recipients, string Text)>> CapturedAsync()
+    {
+        var store = _services.GetRequiredService<ICaptureStore>();
+        var captured = new List<(string, string)>();
+        foreach (var item in (await store.ListAsync(CaptureScope.Everyone, null, 100, default)).Items)
+        {
+            var raw = (await store.GetRawAsync(CaptureScope.Everyone, item.Id, default))!;
+            captured.Add((string.Join(" ", item.Envelope.RcptTo), MimeMessage.Load(new MemoryStream(raw)).TextBody!.TrimEnd()));
+        }
+
+        return [.. captured.OrderBy(c => c.Item1, StringComparer.Ordinal)];
+    }
+
+    [Fact]
+    public async Task A_message_without_variants_is_one_transaction_per_domain_with_the_base_body()
+    {
+        var outcome = await _services.GetRequiredService<MessageDelivery>().AttemptAsync(Work(MessageVariants.None), [0, 1, 2], default);
+
+        Assert.All(outcome.Updates, u => Assert.Equal(RecipientStatus.Delivered, u.State.Status));
+        Assert.Equal([("r0@example.test r1@example.test r2@example.test", "base")], await CapturedAsync());
+    }
+
+    [Fact]
+    public async Task Recipients_with_different_bodies_at_one_domain_get_a_transaction_each()
+    {
+        var work = Work(new MessageVariants([Mime("for r1 and r2")], [0, 1, 1]));
+
+        var outcome = await _services.GetRequiredService<MessageDelivery>().AttemptAsync(work, [0, 1, 2], default);
+
+        Assert.Equal(3, outcome.Events.Count(e => e.Type == MessageEventTypes.Delivered));
+        Assert.Equal([("r0@example.test", "base"), ("r1@example.test r2@example.test", "for r1 and r2")], await CapturedAsync());
+    }
+
+    [Fact]
+    public async Task An_unreadable_variant_fails_its_recipients_and_the_others_still_receive_theirs()
+    {
+        var work = Work(new MessageVariants([ReadOnlyMemory<byte>.Empty, Mime("for r2")], [0, 1, 2]));
+
+        var outcome = await _services.GetRequiredService<MessageDelivery>().AttemptAsync(work, [0, 1, 2], default);
+
+        var states = outcome.Updates.ToDictionary(u => u.Index, u => u.State);
+        Assert.Equal([RecipientStatus.Delivered, RecipientStatus.Failed, RecipientStatus.Delivered], Enumerable.Range(0, 3).Select(i => states[i].Status));
+        Assert.Equal(("554", "5.6.0"), (states[1].LastReply!.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), states[1].LastReply!.EnhancedCode));
+        Assert.StartsWith("The stored message cannot be read", states[1].LastReply!.Text, StringComparison.Ordinal);
+        Assert.Equal([("r0@example.test", "base"), ("r2@example.test", "for r2")], await CapturedAsync());
+        Assert.Null(outcome.NextDue);
+    }
+}
