@@ -95,6 +95,15 @@ dotnet test SendApi.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1
 status=${PIPESTATUS[0]}
 set -e
 
+# The last lines are what a CI page shows: repeat each failed test with its message there.
+if [ "$status" -ne 0 ]; then
+    awk '
+        /^  Failed [^ ]/ { show = 1; n = 0; print ""; }
+        show && /^  (Passed|Skipped) / { show = 0 }
+        show && n < 25 { print; n++ }
+    ' "$log"
+fi
+
 # One summary line over all test assemblies. vstest prints, per assembly, either
 #   "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..." (minimal verbosity) or a block
 #   "Total tests: 12" / "     Passed: 12" / "     Failed: 1" / "    Skipped: 1" / " Total time: ..." (normal);
@@ -114,6 +123,7 @@ awk '
         if (p + f + s == t) printf "%d passed, %d failed, %d skipped\n", p, f, s
     }
 ' "$log"
+
 rm -f "$log"
 
 exit "$status"
