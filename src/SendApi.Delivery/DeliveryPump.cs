@@ -1,0 +1,91 @@
+using Hangfire;
+using Hangfire.States;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SendApi.Core.Messages;
+
+namespace SendApi.Delivery;
+
+/// <summary>
+/// Keeps a delivery job ready whenever mail is due: when the delivery queue has due mail and no
+/// delivery job waits in Hangfire's queue, it enqueues one. That is its only rule and its only
+/// back-pressure signal. A waiting job holds no claims, so an extra one is harmless (it starts,
+/// finds nothing due and ends); and while every worker is busy, one job waiting is enough, because
+/// running jobs claim more mail themselves as their slots free up. How much an instance delivers at
+/// once is Hangfire's worker count times each job's slots, not something the pump decides.
+/// Every instance runs one: it wakes when this instance accepts a message, and polls for mail
+/// nobody woke it for (accepted by another instance, or claimed by a worker that died).
+/// </summary>
+internal sealed partial class DeliveryPump(
+    IDeliveryQueue queue,
+    IBackgroundJobClient jobs,
+    JobStorage storage,
+    DueMailSignal dueMail,
+    RetryWakeUps wakeUps,
+    TimeProvider time,
+    IOptions<DeliveryOptions> options,
+    ILogger<DeliveryPump> logger) : BackgroundService
+{
+    // While a job waits for a worker, how soon to look again, so that another is ready when it starts.
+    private static readonly TimeSpan WaitingRecheck = TimeSpan.FromMilliseconds(100);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var poll = options.Value.PollIntervalValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var woken = dueMail.Next;
+                var next = await queue.NextDueAsync(stoppingToken);
+                var now = time.GetUtcNow();
+                if (next is not { } due || due > now)
+                {
+                    // Nothing due yet. Retries have scheduled jobs of their own (RetryWakeUps); the poll
+                    // finds the rest: mail sent back by its domain's limit, lapsed leases, other instances' mail.
+                    await WaitAsync(woken, poll, stoppingToken);
+                    continue;
+                }
+
+                if (!JobWaiting(now))
+                {
+                    jobs.Create(DeliveryJob.For(DeliveryJob.MailDue), new EnqueuedState(DeliveryJob.Queue));
+                    LogEnqueued(logger, due);
+                }
+
+                // A job is waiting (for a worker, or to claim): new mail needs nothing more from us.
+                await WaitAsync(null, WaitingRecheck, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogPumpFailed(logger, ex);
+                await WaitAsync(null, TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>A delivery job waits in Hangfire's queue (cluster-wide), or one this instance scheduled for a retry is being enqueued.</summary>
+    private bool JobWaiting(DateTimeOffset now) =>
+        storage.GetMonitoringApi().EnqueuedCount(DeliveryJob.Queue) > 0 || wakeUps.Firing(now);
+
+    private async Task WaitAsync(Task? woken, TimeSpan wait, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var tick = Task.Delay(wait, time, timeout.Token);
+        await (woken is null ? tick : Task.WhenAny(woken, tick)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await timeout.CancelAsync();
+    }
+
+    // Log event ids 2050–2059 (SendApi.Delivery's range is 2000–2999, see docs/logging.md; 2010–2019 were the
+    // dispatcher's, retired with it); next free: 2052.
+    [LoggerMessage(EventId = 2050, Level = LogLevel.Debug, Message = "Mail due since {Due:O} and no delivery job waiting: enqueued one")]
+    private static partial void LogEnqueued(ILogger logger, DateTimeOffset due);
+
+    [LoggerMessage(EventId = 2051, Level = LogLevel.Error, Message = "Looking for due mail failed; trying again in a second")]
+    private static partial void LogPumpFailed(ILogger logger, Exception exception);
+}
