@@ -14,8 +14,9 @@ namespace SendApi.Delivery;
 /// finds nothing due and ends); and while every worker is busy, one job waiting is enough, because
 /// running jobs claim more mail themselves as their slots free up. How much an instance delivers at
 /// once is Hangfire's worker count times each job's slots, not something the pump decides.
-/// Every instance runs one: it wakes when this instance accepts a message, and polls for mail
-/// nobody woke it for (accepted by another instance, or claimed by a worker that died).
+/// Every instance runs one: it wakes when this instance accepts a message that no running job was
+/// idle enough to take, and polls for mail nobody woke it for (accepted by another instance, sent
+/// back by its domain's limit, or claimed by a worker that died).
 /// </summary>
 internal sealed partial class DeliveryPump(
     IDeliveryQueue queue,
@@ -37,7 +38,7 @@ internal sealed partial class DeliveryPump(
         {
             try
             {
-                var woken = dueMail.Next;
+                var woken = dueMail.PumpWakeUp;
                 var next = await queue.NextDueAsync(stoppingToken);
                 var now = time.GetUtcNow();
                 if (next is not { } due || due > now)

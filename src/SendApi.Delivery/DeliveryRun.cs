@@ -43,13 +43,14 @@ internal sealed partial class DeliveryRun(
 
         using var renewalStop = new CancellationTokenSource();
         var renewal = RenewWhileRunningAsync(lease, renewalStop.Token);
+        TaskCompletionSource? idle = null;
+        var newMailForUs = false;
         try
         {
             while (true)
             {
-                // Taken before the state is read, so that a wake-up in between is not missed.
+                // Taken before the state is read, so that a message finishing in between is not missed.
                 var finished = _finished.Next;
-                var woken = dueMail.Next;
 
                 var now = time.GetUtcNow();
                 var young = now < youngUntil;
@@ -57,8 +58,16 @@ internal sealed partial class DeliveryRun(
                 var free = slots - Volatile.Read(ref _inFlight);
                 if (claiming && !dry && free >= refill)
                 {
+                    newMailForUs = false;
                     dry = await ClaimAndStartAsync(free, young, now, lease, stop) < free;
                     continue;
+                }
+
+                if (newMailForUs && !claiming)
+                {
+                    // Woken for new mail just as it stopped claiming: another job (or the pump) takes it.
+                    dueMail.Notify();
+                    newMailForUs = false;
                 }
 
                 if (Volatile.Read(ref _inFlight) == 0 && (!claiming || dry))
@@ -66,16 +75,29 @@ internal sealed partial class DeliveryRun(
                     break;
                 }
 
-                // The queue ran dry: new mail (this instance's) or the poll (other instances', retries
-                // and lapsed leases) is worth another claim. Otherwise only a finished message is.
-                if (await WaitAsync(finished, claiming && dry ? woken : null, stop))
+                if (!(claiming && dry))
                 {
+                    // Slots are full, or the job no longer claims: only a finished message changes anything.
+                    await finished;
+                    continue;
+                }
+
+                // The queue ran dry: new mail of this instance, or the poll (other instances' mail,
+                // retries, lapsed leases), is worth another claim; so is a finished message's slot
+                // only once one of those came. Registered once per dry spell, not per wait.
+                idle ??= dueMail.WaitAsIdle();
+                if (await WaitAsync(finished, idle.Task, stop))
+                {
+                    newMailForUs = idle.Task.IsCompletedSuccessfully;
+                    idle.TrySetCanceled();
+                    idle = null;
                     dry = false;
                 }
             }
         }
         finally
         {
+            idle?.TrySetCanceled();
             await renewalStop.CancelAsync();
             await renewal;
         }
@@ -121,18 +143,12 @@ internal sealed partial class DeliveryRun(
         return ids.Count;
     }
 
-    /// <summary>Waits for a message to finish, or (when <paramref name="woken"/> is given) for new mail or the poll; true for the latter.</summary>
-    private async Task<bool> WaitAsync(Task finished, Task? woken, CancellationToken stop)
+    /// <summary>Waits for a message to finish, new mail, or the poll; true for the latter two.</summary>
+    private async Task<bool> WaitAsync(Task finished, Task newMail, CancellationToken stop)
     {
-        if (woken is null)
-        {
-            await finished;
-            return false;
-        }
-
         using var poll = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var tick = Task.Delay(options.PollIntervalValue, time, poll.Token);
-        var first = await Task.WhenAny(finished, woken, tick);
+        var first = await Task.WhenAny(finished, newMail, tick);
         await poll.CancelAsync();
         return first != finished;
     }
