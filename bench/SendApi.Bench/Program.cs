@@ -45,6 +45,8 @@ var environment = new Dictionary<string, string?>
     ["Smtp__BindAddress"] = "127.0.0.1",
     ["Smtp__Submission__Port"] = $"{submissionPort}",
     ["Smtp__SubmissionTls__Port"] = "0",
+    // Port 25 is not under test, and another SendApi on this machine may hold it.
+    ["Smtp__Inbound__Port"] = "0",
     // smtp-source speaks neither TLS nor AUTH: the load comes from a trusted network, as an app server's would.
     ["Smtp__Submission__TrustedNetworks"] = "127.0.0.0/8",
     ["Smtp__Submission__TrustedApiKey"] = AdminKey,

@@ -52,13 +52,17 @@ internal sealed partial class RetryWakeUps(IBackgroundJobClient jobs, TimeProvid
         }
     }
 
-    /// <summary>True when a wake-up of this instance fell due moments ago: its job is about to start and will take the due mail.</summary>
+    /// <summary>
+    /// True when a wake-up of this instance is about to start its job: its time is within the next
+    /// second (mail due now is what it was scheduled for, its time rounded up) or passed moments ago
+    /// (Hangfire's scheduler has yet to enqueue it). That job will take the due mail.
+    /// </summary>
     public bool Firing(DateTimeOffset now)
     {
         lock (_gate)
         {
             Forget(now);
-            return _seconds.Count > 0 && _seconds.Min * 1000 <= now.ToUnixTimeMilliseconds();
+            return _seconds.Count > 0 && (_seconds.Min - 1) * 1000 <= now.ToUnixTimeMilliseconds();
         }
     }
 
