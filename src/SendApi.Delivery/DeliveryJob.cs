@@ -52,7 +52,7 @@ public sealed class DeliveryJob
     }
 
     /// <summary>The job as Hangfire stores it; <paramref name="trigger"/> is what its name in the dashboard says woke it.</summary>
-    internal static Job For(string trigger) => Job.FromExpression<DeliveryJob>(j => j.RunAsync(trigger, null, CancellationToken.None));
+    internal static Job For(string trigger) => Job.FromExpression<DeliveryJob>(j => j.RunAsync(trigger, (PerformContext?)null, CancellationToken.None));
 
     // Retries are ours (per recipient, with backoff, in the delivery queue), never Hangfire's: a job
     // that failed (the store was unreachable when it started) held nothing, and the pump starts another.
@@ -65,6 +65,25 @@ public sealed class DeliveryJob
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.ApplicationStopping);
         var run = new DeliveryRun(ClaimToken(context), _queue, _delivery, _dueMail, _wakeUps, _time, _options, _logger);
         return await run.RunAsync(stop.Token);
+    }
+
+    /// <summary>
+    /// A batch job enqueued by a version before jobs claimed at start (Redis keeps it across an
+    /// upgrade): its messages are claimed under <paramref name="claim"/>. Released at once rather than
+    /// left to their lease, they are due again and today's jobs deliver them. Remove once upgrades
+    /// from a version with batch jobs are no longer supported.
+    /// </summary>
+    [AutomaticRetry(Attempts = 0)]
+    [Queue(Queue)]
+    [JobDisplayName("Release batch {0} (enqueued by an earlier version)")]
+    public async Task RunAsync(string claim, string[] messageIds, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var id in messageIds)
+        {
+            // Only while the batch's claim still holds: a message another claim took is left alone.
+            await _queue.CompleteAsync(claim, id, [], [], now, cancellationToken);
+        }
     }
 
     /// <summary>

@@ -8,9 +8,9 @@ using SendApi.Core.Messages;
 namespace SendApi.Delivery;
 
 /// <summary>
-/// Keeps a delivery job ready whenever mail is due: when the delivery queue has due mail and no
-/// delivery job waits in Hangfire's queue, it enqueues one. That is its only rule and its only
-/// back-pressure signal. A waiting job holds no claims, so an extra one is harmless (it starts,
+/// Keeps a delivery job ready whenever mail is due: when the delivery queue has due mail, no
+/// running job has a free slot for it and no delivery job waits in Hangfire's queue, it enqueues
+/// one. A waiting job is its only back-pressure signal. A waiting job holds no claims, so an extra one is harmless (it starts,
 /// finds nothing due and ends); and while every worker is busy, one job waiting is enough, because
 /// running jobs claim more mail themselves as their slots free up. How much an instance delivers at
 /// once is Hangfire's worker count times each job's slots, not something the pump decides.
@@ -43,19 +43,22 @@ internal sealed partial class DeliveryPump(
                 var now = time.GetUtcNow();
                 if (next is not { } due || due > now)
                 {
-                    // Nothing due yet. Retries have scheduled jobs of their own (RetryWakeUps); the poll
-                    // finds the rest: mail sent back by its domain's limit, lapsed leases, other instances' mail.
-                    await WaitAsync(woken, poll, stoppingToken);
+                    // Nothing due yet: look again when the earliest entry falls due (mail sent back by
+                    // its domain's limit, a lapsed lease), at the latest after a poll (other
+                    // instances' mail). Retries have scheduled jobs of their own (RetryWakeUps).
+                    await WaitAsync(woken, next is { } later && later - now < poll ? later - now : poll, stoppingToken);
                     continue;
                 }
 
-                if (!JobWaiting(now))
+                // Mail is due: a running job with a free slot takes it; failing that, a job waiting for
+                // a worker will; failing that, one is enqueued.
+                if (!dueMail.WakeIdleJob() && !JobWaiting())
                 {
                     jobs.Create(DeliveryJob.For(DeliveryJob.MailDue), new EnqueuedState(DeliveryJob.Queue));
                     LogEnqueued(logger, due);
                 }
 
-                // A job is waiting (for a worker, or to claim): new mail needs nothing more from us.
+                // Look again shortly, so that another job is ready when this one starts and mail is still due.
                 await WaitAsync(null, WaitingRecheck, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -71,8 +74,8 @@ internal sealed partial class DeliveryPump(
     }
 
     /// <summary>A delivery job waits in Hangfire's queue (cluster-wide), or one this instance scheduled for a retry is being enqueued.</summary>
-    private bool JobWaiting(DateTimeOffset now) =>
-        storage.GetMonitoringApi().EnqueuedCount(DeliveryJob.Queue) > 0 || wakeUps.Firing(now);
+    private bool JobWaiting() =>
+        storage.GetMonitoringApi().EnqueuedCount(DeliveryJob.Queue) > 0 || wakeUps.Firing();
 
     private async Task WaitAsync(Task? woken, TimeSpan wait, CancellationToken stoppingToken)
     {

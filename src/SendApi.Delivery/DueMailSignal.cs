@@ -30,15 +30,23 @@ internal sealed class DueMailSignal : IDeliverySignal
 
     public void Notify()
     {
-        // Entries a job gave up on (cancelled) are skipped.
+        if (!WakeIdleJob())
+        {
+            _pump.Set();
+        }
+    }
+
+    /// <summary>Wakes one job waiting for new mail, if any; entries a job gave up on (cancelled) are skipped.</summary>
+    public bool WakeIdleJob()
+    {
         while (_idleJobs.TryDequeue(out var idle))
         {
             if (idle.TrySetResult())
             {
-                return;
+                return true;
             }
         }
 
-        _pump.Set();
+        return false;
     }
 }

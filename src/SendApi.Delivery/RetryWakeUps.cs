@@ -14,6 +14,9 @@ namespace SendApi.Delivery;
 /// </summary>
 internal sealed partial class RetryWakeUps(IBackgroundJobClient jobs, TimeProvider time, IOptions<DeliveryOptions> options, ILogger<RetryWakeUps> logger)
 {
+    // Hangfire's scheduler runs on the system clock, whatever ours is: wake-ups are kept in its time.
+    private static readonly TimeProvider HangfireClock = TimeProvider.System;
+
     private readonly Lock _gate = new();
     private readonly SortedSet<long> _seconds = [];
 
@@ -24,21 +27,22 @@ internal sealed partial class RetryWakeUps(IBackgroundJobClient jobs, TimeProvid
     /// <summary>Makes sure a delivery job is scheduled for <paramref name="due"/> (at the next whole second: Hangfire's resolution).</summary>
     public void Ensure(DateTimeOffset due)
     {
-        var second = (due.ToUnixTimeMilliseconds() + 999) / 1000;
+        var at = due + (HangfireClock.GetUtcNow() - time.GetUtcNow());
+        var second = (at.ToUnixTimeMilliseconds() + 999) / 1000;
         lock (_gate)
         {
-            Forget(time.GetUtcNow());
+            Forget(HangfireClock.GetUtcNow());
             if (!_seconds.Add(second))
             {
                 return;
             }
         }
 
-        var at = DateTimeOffset.FromUnixTimeSeconds(second);
+        var enqueueAt = DateTimeOffset.FromUnixTimeSeconds(second);
         try
         {
-            jobs.Create(DeliveryJob.For(DeliveryJob.RetriesDue), new ScheduledState(at.UtcDateTime));
-            LogScheduled(logger, at);
+            jobs.Create(DeliveryJob.For(DeliveryJob.RetriesDue), new ScheduledState(enqueueAt.UtcDateTime));
+            LogScheduled(logger, enqueueAt);
         }
         catch (Exception ex)
         {
@@ -48,7 +52,7 @@ internal sealed partial class RetryWakeUps(IBackgroundJobClient jobs, TimeProvid
                 _seconds.Remove(second);
             }
 
-            LogScheduleFailed(logger, ex, at);
+            LogScheduleFailed(logger, ex, enqueueAt);
         }
     }
 
@@ -57,8 +61,9 @@ internal sealed partial class RetryWakeUps(IBackgroundJobClient jobs, TimeProvid
     /// second (mail due now is what it was scheduled for, its time rounded up) or passed moments ago
     /// (Hangfire's scheduler has yet to enqueue it). That job will take the due mail.
     /// </summary>
-    public bool Firing(DateTimeOffset now)
+    public bool Firing()
     {
+        var now = HangfireClock.GetUtcNow();
         lock (_gate)
         {
             Forget(now);

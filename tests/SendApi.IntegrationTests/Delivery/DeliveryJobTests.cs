@@ -1,6 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SendApi.Core.Messages;
+using SendApi.Delivery;
 using SendApi.IntegrationTests.Harness;
 
 namespace SendApi.IntegrationTests.Delivery;
@@ -108,4 +113,31 @@ public sealed class EmbeddedDeliveryJobTests(DeliveryWorld world) : DeliveryJobT
 public sealed class RedisDeliveryJobTests(DeliveryWorld world) : DeliveryJobTests(world), IClassFixture<DeliveryWorld>
 {
     protected override bool OnRedis => true;
+}
+
+/// <summary>
+/// A batch job an earlier version enqueued (Redis keeps it across an upgrade) releases its claim, so
+/// its messages are due at once for today's jobs rather than after their lease.
+/// </summary>
+public sealed class BatchJobFromAnEarlierVersionTests(DeliveryWorld world) : IClassFixture<DeliveryWorld>
+{
+    [Fact]
+    public async Task An_old_batch_job_releases_its_claim_and_the_message_is_due_again_at_once()
+    {
+        // No pump, so that nothing but the test claims the message.
+        await using var app = new SendApiApp(world.Settings(), services: s => s.Remove(s.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DeliveryPump")));
+        var http = app.Client();
+        var id = await http.SendAsync(new { from = "a@acme.test", to = new[] { $"upgrade-{Guid.NewGuid():N}@example.test" }, subject = "old batch", text = "x" });
+
+        var queue = app.Services.GetRequiredService<IDeliveryQueue>();
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal([id], await queue.ClaimDueAsync("batch-from-before", now, 10, now + TimeSpan.FromMinutes(2), CancellationToken.None));
+        Assert.True(await queue.NextDueAsync(CancellationToken.None) > now + TimeSpan.FromMinutes(1));
+
+        var job = app.Services.GetRequiredService<IBackgroundJobClient>().Enqueue<DeliveryJob>(j => j.RunAsync("batch-from-before", new[] { id }, CancellationToken.None));
+        await new DeliveryJobs(app).WaitForStateAsync(job, "Succeeded", TimeSpan.FromSeconds(20));
+
+        Assert.True(await queue.NextDueAsync(CancellationToken.None) <= DateTimeOffset.UtcNow);
+        Assert.Equal([id], await queue.ClaimDueAsync("today", DateTimeOffset.UtcNow, 10, DateTimeOffset.UtcNow + TimeSpan.FromMinutes(2), CancellationToken.None));
+    }
 }
