@@ -42,7 +42,7 @@ internal sealed partial class DeliveryRun(
         var dry = false;
 
         using var renewalStop = new CancellationTokenSource();
-        var renewal = RenewWhileRunningAsync(lease, renewalStop.Token);
+        var renewal = _held.RenewWhileRunningAsync(queue, claim, lease, time, logger, renewalStop.Token);
         TaskCompletionSource? idle = null;
         var newMailForUs = false;
         try
@@ -272,52 +272,19 @@ internal sealed partial class DeliveryRun(
         }
     }
 
-    private async Task RenewWhileRunningAsync(TimeSpan lease, CancellationToken stop)
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(lease / 3, time, stop);
-                var ids = _held.Snapshot();
-                if (ids.Count == 0)
-                {
-                    continue;
-                }
-
-                var kept = await queue.RenewAsync(claim, ids, time.GetUtcNow() + lease, stop);
-                if (kept.Count < ids.Count)
-                {
-                    LogClaimsLost(logger, claim, ids.Count - kept.Count);
-                }
-
-                _held.KeepOnly(ids, kept);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // One failed renewal must not end renewal for the rest of the job: keep trying.
-                LogRenewFailed(logger, ex, claim);
-            }
-        }
-    }
-
     // Log event ids 2000–2009, shared with DeliveryJob whose category these events keep (SendApi.Delivery's
     // range is 2000–2999, see docs/logging.md); 2006 is retired (batches no longer move to the background); next free: 2008.
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Message {MessageId}: attempted {Due} recipient(s), {Delivered} delivered")]
     private static partial void LogAttempted(ILogger logger, string messageId, int due, int delivered);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Claim {Claim}: {Count} message(s) were taken over by a newer claim and are left to it")]
-    private static partial void LogClaimsLost(ILogger logger, string claim, int count);
+    internal static partial void LogClaimsLost(ILogger logger, string claim, int count);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Message {MessageId}: the store failed around the attempt; it will be retried when its claim lapses")]
     private static partial void LogDeliveryError(ILogger logger, Exception exception, string messageId);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Claim {Claim}: renewing the lease failed; trying again")]
-    private static partial void LogRenewFailed(ILogger logger, Exception exception, string claim);
+    internal static partial void LogRenewFailed(ILogger logger, Exception exception, string claim);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Message {MessageId}: recording the attempt failed (try {Attempt}); retrying")]
     private static partial void LogRecordRetry(ILogger logger, Exception exception, string messageId, int attempt);

@@ -1,6 +1,12 @@
+using Microsoft.Extensions.Logging;
+using SendApi.Core.Messages;
+
 namespace SendApi.Delivery;
 
-/// <summary>The messages a delivery job holds and has not finished, shared by its deliveries and its lease renewal.</summary>
+/// <summary>
+/// The messages a delivery job holds and has not finished, shared by its deliveries, and the
+/// renewal that keeps their lease while the job runs.
+/// </summary>
 internal sealed class HeldClaims
 {
     private readonly Lock _gate = new();
@@ -30,7 +36,7 @@ internal sealed class HeldClaims
         }
     }
 
-    public IReadOnlyList<string> Snapshot()
+    private IReadOnlyList<string> Snapshot()
     {
         lock (_gate)
         {
@@ -43,7 +49,7 @@ internal sealed class HeldClaims
     /// them over after the lease ran out), so that they are not started here. Ids claimed since the
     /// renewal's snapshot are not touched.
     /// </summary>
-    public void KeepOnly(IReadOnlyList<string> renewed, IReadOnlyList<string> kept)
+    private void KeepOnly(IReadOnlyList<string> renewed, IReadOnlyList<string> kept)
     {
         var lost = renewed.Except(kept, StringComparer.Ordinal).ToList();
         if (lost.Count == 0)
@@ -54,6 +60,40 @@ internal sealed class HeldClaims
         lock (_gate)
         {
             _ids.ExceptWith(lost);
+        }
+    }
+
+    /// <summary>Renews the lease of every held message every third of it, until <paramref name="stop"/>.</summary>
+    public async Task RenewWhileRunningAsync(IDeliveryQueue queue, string claim, TimeSpan lease, TimeProvider time, ILogger logger, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(lease / 3, time, stop);
+                var ids = Snapshot();
+                if (ids.Count == 0)
+                {
+                    continue;
+                }
+
+                var kept = await queue.RenewAsync(claim, ids, time.GetUtcNow() + lease, stop);
+                if (kept.Count < ids.Count)
+                {
+                    DeliveryRun.LogClaimsLost(logger, claim, ids.Count - kept.Count);
+                }
+
+                KeepOnly(ids, kept);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // One failed renewal must not end renewal for the rest of the job: keep trying.
+                DeliveryRun.LogRenewFailed(logger, ex, claim);
+            }
         }
     }
 }
