@@ -2,6 +2,8 @@
 // machine: SendApi (Release build, Redis mode) → dnsmasq → Postfix smtp-sink.
 // Usage: bench/run.sh [--messages N] [--concurrency C]            HTTP: C concurrent POST /messages clients
 //        bench/run.sh [--messages N] --smtp-sessions S           SMTP: Postfix smtp-source, S parallel sessions
+//        bench/run.sh [--concurrency C] --kill-after S            crash recovery: C HTTP clients for S seconds, SIGKILL, restart
+//        any of them with --set Name=Value (repeatable): a setting for SendApi, e.g. --set Delivery__Workers=16
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -13,6 +15,7 @@ using StackExchange.Redis;
 var messages = Option("--messages", 20000);
 var concurrency = Option("--concurrency", 64);
 var smtpSessions = Option("--smtp-sessions", 0);
+var killAfter = Option("--kill-after", 0);
 var app = args.SkipWhile(a => a != "--app").Skip(1).FirstOrDefault()
     ?? throw new ArgumentException("--app <path to SendApi.dll> is required (bench/run.sh passes it)");
 const string AdminKey = "bench-admin-key-0123456789";
@@ -45,10 +48,19 @@ var environment = new Dictionary<string, string?>
     ["Smtp__BindAddress"] = "127.0.0.1",
     ["Smtp__Submission__Port"] = $"{submissionPort}",
     ["Smtp__SubmissionTls__Port"] = "0",
+    // Port 25 is not under test, and another SendApi on this machine may hold it.
+    ["Smtp__Inbound__Port"] = "0",
     // smtp-source speaks neither TLS nor AUTH: the load comes from a trusted network, as an app server's would.
     ["Smtp__Submission__TrustedNetworks"] = "127.0.0.0/8",
     ["Smtp__Submission__TrustedApiKey"] = AdminKey,
 };
+for (var i = Array.IndexOf(args, "--set"); i >= 0 && i + 1 < args.Length; i = Array.IndexOf(args, "--set", i + 1))
+{
+    var (name, value) = (args[i + 1].Split('=', 2)[0], args[i + 1].Split('=', 2).ElementAtOrDefault(1));
+    environment[name] = value;
+    Console.WriteLine($"setting:        {name}={value}");
+}
+
 await using var sendApi = ExternalProcess.Start("dotnet", [app], environment);
 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
@@ -57,6 +69,11 @@ await WaitReadyAsync();
 // Warm up (JIT, connections), then measure.
 await SendAllAsync(200, 16);
 await WaitForEmptyQueueAsync(TimeSpan.FromSeconds(60));
+
+if (killAfter > 0)
+{
+    return await CrashRecoveryAsync();
+}
 
 var how = smtpSessions > 0 ? $"{smtpSessions} SMTP session(s) (smtp-source)" : $"{concurrency} concurrent HTTP clients";
 Console.WriteLine($"SendApi bench: {messages} messages, {how}, storage Redis (AOF everysec), {Environment.ProcessorCount} cores");
@@ -74,6 +91,67 @@ var statuses = await Task.WhenAll(sample.Select(async id => (string?)JsonNode.Pa
 Console.WriteLine($"sample of {sample.Count}: " + string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Count()} {g.Key}")));
 Console.WriteLine($"sendapi peak RSS: {PeakRssMegabytes(sendApi.Id)} MB");
 return statuses.All(s => s == "delivered") ? 0 : 1;
+
+// Injects mail over HTTP for killAfter seconds, SIGKILLs SendApi, restarts it, and reports how long
+// until every accepted message is delivered, and how much of it waited for Delivery__ClaimLease.
+async Task<int> CrashRecoveryAsync()
+{
+    Console.WriteLine($"SendApi crash recovery: {concurrency} HTTP clients for {killAfter} s, then SIGKILL and a restart; Delivery__ClaimLease default (2m); {Environment.ProcessorCount} cores");
+    using var stopInjecting = new CancellationTokenSource();
+    var accepted = 0;
+    var injection = Task.WhenAll(Enumerable.Range(0, concurrency).Select(async c =>
+    {
+        for (var i = 0; !stopInjecting.IsCancellationRequested; i++)
+        {
+            try
+            {
+                using var response = await http.PostAsJsonAsync("/messages", new
+                {
+                    from = "Bench <bench@sendapi.test>",
+                    to = new[] { $"crash{c}-{i}@bench.test" },
+                    subject = "Crash recovery",
+                    text = "Hello from the SendApi crash benchmark.",
+                });
+                if (response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref accepted);
+                }
+            }
+            catch (HttpRequestException)
+            {
+                return;
+            }
+        }
+    }));
+    await Task.Delay(TimeSpan.FromSeconds(killAfter));
+    sendApi.Kill();
+    var sinceKill = Stopwatch.StartNew();
+    await stopInjecting.CancelAsync();
+    await injection;
+
+    using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},protocol=resp2");
+    var db = connection.GetDatabase();
+    Console.WriteLine($"at the kill:    {accepted} accepted, {await db.SortedSetLengthAsync("sendapi:due")} not delivered yet, {await db.HashLengthAsync("sendapi:claims")} of them claimed");
+
+    await using var restarted = ExternalProcess.Start("dotnet", [app], environment);
+    await WaitReadyAsync();
+    var ready = sinceKill.Elapsed;
+    var marks = new[] { 5, 10, 30, 60 }.Select(s => ready + TimeSpan.FromSeconds(s)).ToList();
+    long left;
+    while ((left = await db.SortedSetLengthAsync("sendapi:due")) > 0 && sinceKill.Elapsed < TimeSpan.FromMinutes(10))
+    {
+        while (marks.Count > 0 && sinceKill.Elapsed >= marks[0])
+        {
+            Console.WriteLine($"restart + {(marks[0] - ready).TotalSeconds,3:0} s: {left} not delivered yet");
+            marks.RemoveAt(0);
+        }
+
+        await Task.Delay(100);
+    }
+
+    Console.WriteLine($"recovered:      every accepted message delivered {sinceKill.Elapsed.TotalSeconds:0.0} s after the kill ({(sinceKill.Elapsed - ready).TotalSeconds:0.0} s after the restart was ready)");
+    return left == 0 ? 0 : 1;
+}
 
 async Task<List<string>> SendAllAsync(int count, int parallel)
 {

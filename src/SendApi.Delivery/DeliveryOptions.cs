@@ -39,22 +39,27 @@ public sealed class DeliveryOptions
     /// </summary>
     public string ClaimLease { get; set; } = "2m";
 
-    /// <summary>Most messages handed to one delivery job.</summary>
-    public int BatchSize { get; set; } = 100;
-
-    /// <summary>Messages one job delivers at the same time.</summary>
+    /// <summary>
+    /// Messages one delivery job has in flight at once. With <see cref="Workers"/> this bounds what an
+    /// instance delivers at the same time (Workers × ConcurrencyPerJob).
+    /// </summary>
     public int ConcurrencyPerJob { get; set; } = 32;
 
-    /// <summary>Delivery jobs waiting in Hangfire's queue before the dispatcher stops claiming more.</summary>
-    public int MaxQueuedJobs { get; set; } = 20;
+    /// <summary>
+    /// How long a delivery job keeps taking new mail. Then it finishes what it holds and ends, so jobs
+    /// stay short beside Hangfire's invisibility timeout (30 minutes on Redis) and each row in the
+    /// dashboard is a bounded piece of work.
+    /// </summary>
+    public string JobLifetime { get; set; } = "1m";
 
-    /// <summary>Messages this instance delivers at the same time, across all batches.</summary>
-    public int MaxConcurrentDeliveries { get; set; } = 256;
-
-    /// <summary>Hangfire workers per instance.</summary>
+    /// <summary>Hangfire workers per instance: delivery jobs that run at the same time.</summary>
     public int Workers { get; set; } = Math.Max(4, Environment.ProcessorCount * 4);
 
-    /// <summary>How often the dispatcher looks for due messages when nothing wakes it.</summary>
+    /// <summary>
+    /// How often the pump, and a delivery job with free slots, look for due mail when nothing wakes
+    /// them (mail accepted by another instance, a dead worker's lapsed claims); also how often
+    /// Hangfire looks for scheduled retry jobs that fell due.
+    /// </summary>
     public string PollInterval { get; set; } = "1s";
 
     /// <summary>Transactions one SMTP connection carries before it is closed (Postfix: smtp_connection_reuse_count_limit).</summary>
@@ -107,7 +112,9 @@ public sealed class DeliveryOptions
 
     internal TimeSpan ClaimLeaseValue => Durations.Parse(ClaimLease, "Delivery:ClaimLease");
 
-    internal TimeSpan PollIntervalValue => Durations.Parse(PollInterval, "Delivery:PollInterval");
+    internal TimeSpan JobLifetimeValue => Durations.Parse(JobLifetime, "Delivery:JobLifetime");
+
+    public TimeSpan PollIntervalValue => Durations.Parse(PollInterval, "Delivery:PollInterval");
 
     internal IReadOnlyList<TimeSpan> RetryScheduleValue =>
         Durations.TryParseList(RetrySchedule, out var list) ? list : throw new FormatException("Delivery:RetrySchedule is invalid.");

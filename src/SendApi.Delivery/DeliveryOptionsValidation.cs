@@ -6,6 +6,8 @@ namespace SendApi.Delivery;
 /// <summary>Checks the Delivery and Dns settings at start, naming the setting (and its env var) that is wrong.</summary>
 internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptions>, IValidateOptions<DnsOptions>
 {
+    private static readonly TimeSpan MaxJobLifetime = TimeSpan.FromMinutes(10);
+
     public ValidateOptionsResult Validate(string? name, DeliveryOptions options)
     {
         var errors = new List<string>();
@@ -77,11 +79,15 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
             }
         }
 
-        Positive(errors, "MaxConcurrentDeliveries", options.MaxConcurrentDeliveries);
-        Positive(errors, "BatchSize", options.BatchSize);
         Positive(errors, "ConcurrencyPerJob", options.ConcurrencyPerJob);
-        Positive(errors, "MaxQueuedJobs", options.MaxQueuedJobs);
         Positive(errors, "Workers", options.Workers);
+        if (!Durations.TryParse(options.JobLifetime, out var lifetime) || lifetime <= TimeSpan.Zero || lifetime > MaxJobLifetime)
+        {
+            // A job lasts its lifetime plus its slowest deliveries; Hangfire on Redis hands a job that has been
+            // running for 30 minutes (its invisibility timeout) to another worker as if its server had died.
+            errors.Add($"Delivery:JobLifetime (env Delivery__JobLifetime) must be a positive duration of at most {MaxJobLifetime.TotalMinutes:0}m, such as 1m, not '{options.JobLifetime}'.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Messages;
@@ -17,10 +18,9 @@ public static class DeliveryServiceCollectionExtensions
     /// <summary>
     /// Registers what delivers a message: MX routing, the SMTP transport and its connection pool,
     /// the capture transport (<c>Delivery__Mode=capture</c>), throttling rules, the retry policy,
-    /// return-path signing (its key is loaded when the host starts) and the delivery job, with
-    /// options validated at start; at shutdown, batches still delivering in the background are
-    /// waited for. Nothing here claims work: that is <see cref="AddSendApiDeliveryDispatcher"/>,
-    /// and a Hangfire server runs the jobs.
+    /// return-path signing (its key is loaded when the host starts), the delivery job with its
+    /// wake-ups (new mail, scheduled retries) and options validated at start. Nothing here starts a
+    /// job: <see cref="AddSendApiDeliveryPump"/> does, and a Hangfire server runs them.
     /// </summary>
     public static IServiceCollection AddSendApiDelivery(this IServiceCollection services)
     {
@@ -50,29 +50,26 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<TransactionSender>();
         services.AddSingleton<DomainBackoff>();
         services.AddSingleton<MessageDelivery>();
-        services.AddSingleton<DeliveryConcurrency>();
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryConcurrency>());
+        services.AddSingleton<DueMailSignal>();
+        services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<DueMailSignal>());
+        services.AddSingleton<RetryWakeUps>();
         // Hangfire resolves jobs from the container; the factory lets the job keep an internal constructor.
         services.AddTransient(sp => new DeliveryJob(
             sp.GetRequiredService<IDeliveryQueue>(),
             sp.GetRequiredService<MessageDelivery>(),
+            sp.GetRequiredService<DueMailSignal>(),
+            sp.GetRequiredService<RetryWakeUps>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<DeliveryOptions>>(),
-            sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
-            sp.GetRequiredService<DeliveryConcurrency>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(),
             sp.GetRequiredService<ILogger<DeliveryJob>>()));
         return services;
     }
 
     /// <summary>
-    /// The dispatcher, a background service on every instance: it claims due messages and enqueues
-    /// them as delivery jobs, and is the <see cref="IDeliverySignal"/> the intake wakes.
+    /// The pump, a background service on every instance: it keeps a delivery job enqueued in
+    /// Hangfire whenever mail is due and none is waiting. It claims nothing itself: the jobs do.
     /// </summary>
-    public static IServiceCollection AddSendApiDeliveryDispatcher(this IServiceCollection services)
-    {
-        services.AddSingleton<DeliveryDispatcher>();
-        services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<DeliveryDispatcher>());
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
-        return services;
-    }
+    public static IServiceCollection AddSendApiDeliveryPump(this IServiceCollection services) =>
+        services.AddHostedService<DeliveryPump>();
 }

@@ -40,18 +40,27 @@ internal static class Extensions
         return services;
     }
 
-    /// <summary>The Hangfire server that runs delivery jobs: <c>Delivery__Workers</c> workers on the "delivery" and "default" queues.</summary>
+    /// <summary>
+    /// The Hangfire server that runs delivery jobs: <c>Delivery__Workers</c> workers on the
+    /// "delivery" and "default" queues. Each worker runs one delivery job at a time, with up to
+    /// <c>Delivery__ConcurrencyPerJob</c> messages in flight.
+    /// </summary>
     public static IServiceCollection AddDeliveryJobServer(this IServiceCollection services) =>
         services.AddHangfireServer((sp, server) =>
         {
+            var options = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+            server.ServerName = $"{Environment.MachineName}:delivery";
             server.Queues = [DeliveryJob.Queue, "default"];
-            server.WorkerCount = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Workers;
+            server.WorkerCount = options.Workers;
+            // Retries are scheduled delivery jobs: they start on this clock, not Hangfire's default 15s.
+            server.SchedulePollingInterval = options.PollIntervalValue;
         });
 
     /// <summary>
     /// The Hangfire server that runs webhook jobs: <c>Webhooks__Workers</c> workers on the
-    /// "webhooks" queue. Its own workers are what keeps slow endpoints from ever occupying a mail
-    /// delivery worker.
+    /// "webhooks" queue. A server is a pool of workers, and this one is apart so that neither kind
+    /// of work can take the other's: a delivery job holds its worker for up to
+    /// <c>Delivery__JobLifetime</c> and more, and a slow endpoint holds one for <c>Webhooks__Timeout</c>.
     /// </summary>
     public static IServiceCollection AddWebhookJobServer(this IServiceCollection services) =>
         services.AddHangfireServer((sp, server) =>

@@ -35,7 +35,7 @@ builder.Services.AddSendApiHttp();
 builder.Services.AddSendApiAuthentication();
 
 // Messages: the limits, and the intake every channel feeds (suppression list, atomic accept,
-// wake the delivery dispatcher). POST /messages composes its JSON into MIME for it.
+// wake delivery). POST /messages composes its JSON into MIME for it.
 builder.Services.AddSendApiMessages();
 // A maximum-size message arrives as base64 inside JSON, a third larger than the message itself.
 builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MessagesOptions>>(
@@ -58,11 +58,12 @@ builder.Services.AddSendApiInbound();
 
 // Delivery: MX routing, the SMTP connection pool, capture mode, throttling, retries, return-path
 // signing (its key is loaded at start), and DKIM with the registered domains' keys. What runs: the
-// dispatcher (every instance) claims due messages and enqueues them as delivery jobs, and a
-// Hangfire server runs those with Delivery__Workers workers.
+// pump (every instance) keeps a delivery job enqueued whenever mail is due, and a Hangfire server
+// runs the jobs with Delivery__Workers workers; each job claims due mail itself when it starts.
+// See docs/architecture.md.
 builder.Services.AddSendApiDelivery();
 builder.Services.AddSendApiDkimSigning();
-builder.Services.AddSendApiDeliveryDispatcher();
+builder.Services.AddSendApiDeliveryPump();
 builder.Services.AddDeliveryJobServer();
 
 // Webhooks: signed requests through the SSRF-guarded client. What runs: the dispatcher (every

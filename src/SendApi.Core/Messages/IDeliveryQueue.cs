@@ -19,8 +19,8 @@ public sealed record RecipientUpdate(int Index, RecipientState State);
 
 /// <summary>
 /// The delivery side of the store: an index of messages by the time they are next due, with
-/// leased claims. A claim is taken by the dispatcher, confirmed and renewed by the worker that
-/// runs it, and released when the attempt is recorded. A worker that dies stops renewing, its
+/// leased claims. A claim is taken by the delivery job that will work the message, renewed while
+/// it does, and released when the attempt is recorded. A worker that dies stops renewing, its
 /// lease runs out, and the message becomes due again: that is how a SIGKILL loses nothing.
 /// A newer claim on the same message makes an older one void, so a late duplicate job does nothing.
 /// </summary>
@@ -49,7 +49,7 @@ public interface IDeliveryQueue
     Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken);
 }
 
-/// <summary>Wakes the local dispatcher when a message was just accepted, so it need not wait for its next poll.</summary>
+/// <summary>Wakes this instance's delivery when a message was just accepted, so it need not wait for its next poll.</summary>
 public interface IDeliverySignal
 {
     void Notify();

@@ -125,6 +125,45 @@ public sealed class DeliveryEngineTests(DeliveryWorld world, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Fast_mail_is_not_held_up_while_every_worker_waits_on_a_slow_mx_past_its_jobs_lifetime()
+    {
+        // Two workers with two slots each, and jobs that stop taking mail after 200 ms unless a
+        // message they took before then is still in flight.
+        await using var app = new SendApiApp(world.Settings(new()
+        {
+            ["Delivery:Workers"] = "2",
+            ["Delivery:ConcurrencyPerJob"] = "2",
+            ["Delivery:JobLifetime"] = "200ms",
+        }));
+        var http = app.Client();
+        var run = Guid.NewGuid().ToString("N")[..8];
+
+        // Three messages whose MX answers DATA after 2 s take both workers, one of them with a slot free.
+        var slow = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => http.SendAsync(Message($"slow-{run}-{i}@tarpit.test"))));
+        foreach (var id in slow)
+        {
+            await http.WaitForStatusAsync(id, Patience, "sending");
+        }
+
+        // While they are in flight, and past the jobs' lifetime, fast mail still goes out at once:
+        // the slow MX costs the slots it holds, not the workers.
+        var inFlightSince = DateTime.UtcNow;
+        var latencies = new List<TimeSpan>();
+        while (DateTime.UtcNow - inFlightSince < TimeSpan.FromSeconds(1.2))
+        {
+            var sent = DateTime.UtcNow;
+            var id = await http.SendAsync(Message(Unique("fast")));
+            await http.WaitForStatusAsync(id, Patience, "delivered");
+            latencies.Add(DateTime.UtcNow - sent);
+        }
+
+        var slowDone = world.Tarpit.Messages.Count(m => m.RcptTos.Any(r => r.Contains(run, StringComparison.Ordinal)));
+        output.WriteLine($"fast mail took {string.Join(", ", latencies.Select(l => $"{l.TotalMilliseconds:0} ms"))} while {slowDone}/3 tarpit messages were done");
+        Assert.True(slowDone < 3, "the tarpit was already done: the test proves nothing");
+        Assert.All(latencies, l => Assert.True(l < TimeSpan.FromSeconds(1.2), $"fast mail took {l.TotalMilliseconds:0} ms"));
+    }
+
+    [Fact]
     public async Task A_421_4_7_28_slows_the_domain_down_and_the_mail_still_arrives()
     {
         await using var app = new SendApiApp(world.Settings(new() { ["Delivery:RetrySchedule"] = "1s" }));

@@ -40,6 +40,9 @@ public sealed class SendApiProcess : IAsyncDisposable
             ["Smtp__BindAddress"] = "127.0.0.1",
             ["Smtp__Submission__Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
             ["Smtp__SubmissionTls__Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
+            // Not the production default (25): two processes at once (test classes run in parallel)
+            // would both want it, and the second would stop at start.
+            ["Smtp__Inbound__Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings)
         {

@@ -38,9 +38,11 @@ public sealed class CrashRecoveryTests(DeliveryWorld world, ITestOutputHelper ou
             first.Kill();
         }
 
+        var killedAt = DateTime.UtcNow;
         var beforeRestart = Delivered().Count;
         await using var second = SendApiProcess.Start(settings);
         Assert.Null(await second.WaitUntilReadyOrExitAsync(TimeSpan.FromSeconds(30)));
+        var readyAt = DateTime.UtcNow;
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (Delivered().Count < ids.Count && DateTime.UtcNow < deadline)
@@ -48,6 +50,7 @@ public sealed class CrashRecoveryTests(DeliveryWorld world, ITestOutputHelper ou
             await Task.Delay(200);
         }
 
+        var allArrivedAt = DateTime.UtcNow;
         var delivered = Delivered();
         var missing = ids.Where(id => !delivered.ContainsKey(id)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} accepted message(s) never arrived: {string.Join(", ", missing)}\n{second.Output}");
@@ -60,13 +63,71 @@ public sealed class CrashRecoveryTests(DeliveryWorld world, ITestOutputHelper ou
         }
 
         var duplicates = delivered.Values.Sum() - delivered.Count;
-        output.WriteLine($"{ids.Count} accepted, {beforeRestart} delivered before the kill, all {delivered.Count} delivered after restart, {duplicates} duplicate(s).");
+        output.WriteLine($"{ids.Count} accepted, {beforeRestart} delivered before the kill, all {delivered.Count} delivered after restart, {duplicates} duplicate(s); " +
+            $"the last arrived {(allArrivedAt - killedAt).TotalSeconds:0.0} s after the kill, {(allArrivedAt - readyAt).TotalSeconds:0.0} s after the restart was ready (lease 3 s).");
 
         Dictionary<string, int> Delivered() =>
             world.Mx1.Messages
                 .Where(m => m.RcptTos.Any(r => r.Contains(run, StringComparison.Ordinal)))
                 .GroupBy(m => m.Parse().MessageId!.Split('@')[0])
                 .ToDictionary(g => g.Key, g => g.Count());
+    }
+}
+
+/// <summary>Only mail in flight is claimed: what waits for a worker holds nothing that a crash could strand.</summary>
+public sealed class WaitingMailCrashTests(DeliveryWorld world, ITestOutputHelper output) : IClassFixture<DeliveryWorld>
+{
+    [Fact]
+    public async Task Mail_waiting_for_a_worker_at_a_SIGKILL_goes_out_at_the_restart_not_after_the_lease()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var lease = TimeSpan.FromSeconds(20);
+        var settings = world.Settings(new()
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+            ["Delivery:ClaimLease"] = $"{lease.TotalSeconds}s",
+            // One worker with one slot: while it waits on the slow MX, the rest of the mail waits for it.
+            ["Delivery:Workers"] = "1",
+            ["Delivery:ConcurrencyPerJob"] = "1",
+        });
+        var run = Guid.NewGuid().ToString("N")[..8];
+
+        string slow;
+        var waiting = new List<string>();
+        await using (var first = SendApiProcess.Start(settings))
+        {
+            Assert.Null(await first.WaitUntilReadyOrExitAsync(TimeSpan.FromSeconds(30)));
+            using var client = first.Client();
+            slow = await client.SendAsync(new { from = "a@acme.test", to = new[] { $"slow-{run}@example.test" }, subject = "in flight", text = "x" });
+            await client.WaitForStatusAsync(slow, TimeSpan.FromSeconds(20), "sending");
+            for (var i = 0; i < 9; i++)
+            {
+                waiting.Add(await client.SendAsync(new { from = "a@acme.test", to = new[] { $"fast-{run}-{i}@example.test" }, subject = $"waiting {i}", text = "x" }));
+            }
+
+            // The one message in flight is the only claim; the job that will take the rest waits in
+            // Hangfire's queue holding nothing.
+            Assert.Equal(":1", await redis.ExecuteAsync("HLEN", "sendapi:claims"));
+            Assert.Equal(":1", await redis.ExecuteAsync("HEXISTS", "sendapi:claims", slow));
+            Assert.Equal("queued", (string?)(await client.GetMessageAsync(waiting[^1]))["status"]);
+            first.Kill();
+        }
+
+        var killedAt = DateTime.UtcNow;
+        await using var second = SendApiProcess.Start(settings);
+        Assert.Null(await second.WaitUntilReadyOrExitAsync(TimeSpan.FromSeconds(30)));
+        using var client2 = second.Client();
+        foreach (var id in waiting)
+        {
+            await client2.WaitForStatusAsync(id, lease, "delivered");
+        }
+
+        var waitingDoneAfter = DateTime.UtcNow - killedAt;
+        Assert.True(waitingDoneAfter < lease, $"the waiting mail went out {waitingDoneAfter.TotalSeconds:0.0} s after the kill, as if it had been claimed (lease {lease.TotalSeconds} s)");
+
+        // The message that was in flight comes back when its lease runs out.
+        await client2.WaitForStatusAsync(slow, lease + TimeSpan.FromSeconds(20), "delivered");
+        output.WriteLine($"waiting mail delivered {waitingDoneAfter.TotalSeconds:0.0} s after the kill; the in-flight one {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after (lease {lease.TotalSeconds} s)");
     }
 }
 

@@ -36,11 +36,10 @@ public sealed class RegistrationTests
         { nameof(SubmissionServiceCollectionExtensions.AddSendApiSmtpHandler), [] },
         { nameof(SubmissionServiceCollectionExtensions.AddSendApiSubmission), [] },
         { nameof(InboundServiceCollectionExtensions.AddSendApiInbound), [] },
-        // Start and stop hooks, not loops: the return-path key is read at start, and at shutdown the
-        // batches still delivering in the background are waited for.
-        { nameof(DeliveryServiceCollectionExtensions.AddSendApiDelivery), ["ReturnPathSigning", "DeliveryConcurrency"] },
+        // A start hook, not a loop: the return-path key is read at start.
+        { nameof(DeliveryServiceCollectionExtensions.AddSendApiDelivery), ["ReturnPathSigning"] },
         { nameof(DkimServiceCollectionExtensions.AddSendApiDkimSigning), [] },
-        { nameof(DeliveryServiceCollectionExtensions.AddSendApiDeliveryDispatcher), ["DeliveryDispatcher"] },
+        { nameof(DeliveryServiceCollectionExtensions.AddSendApiDeliveryPump), ["DeliveryPump"] },
         { nameof(WebhooksServiceCollectionExtensions.AddSendApiWebhookDelivery), [] },
         { nameof(WebhooksServiceCollectionExtensions.AddSendApiWebhookDispatcher), ["WebhookDispatcher"] },
     };
@@ -78,7 +77,7 @@ public sealed class RegistrationTests
             nameof(InboundServiceCollectionExtensions.AddSendApiInbound) => services.AddSendApiInbound(),
             nameof(DeliveryServiceCollectionExtensions.AddSendApiDelivery) => services.AddSendApiDelivery(),
             nameof(DkimServiceCollectionExtensions.AddSendApiDkimSigning) => services.AddSendApiDkimSigning(),
-            nameof(DeliveryServiceCollectionExtensions.AddSendApiDeliveryDispatcher) => services.AddSendApiDeliveryDispatcher(),
+            nameof(DeliveryServiceCollectionExtensions.AddSendApiDeliveryPump) => services.AddSendApiDeliveryPump(),
             nameof(WebhooksServiceCollectionExtensions.AddSendApiWebhookDelivery) => services.AddSendApiWebhookDelivery(),
             nameof(WebhooksServiceCollectionExtensions.AddSendApiWebhookDispatcher) => services.AddSendApiWebhookDispatcher(),
             _ => throw new ArgumentOutOfRangeException(nameof(registration), registration, "not a registration this test knows"),

@@ -9,7 +9,7 @@ namespace SendApi.Api.Features.Messages;
 /// <summary>
 /// The one way a message comes in, whatever the channel (<c>POST /messages</c>, SMTP submission,
 /// and every later one): complete it, hold it to the size limit, apply the suppression list,
-/// accept it in one atomic step, and wake the dispatcher. A channel only composes or parses, then
+/// accept it in one atomic step, and wake delivery. A channel only composes or parses, then
 /// words the <see cref="IntakeResult"/> in its protocol; it has no step of its own to remember.
 /// A message with per-recipient bodies (<see cref="IncomingMessage.Variants"/>) takes the same
 /// steps: each body is completed, written and held to the limit like the base.
@@ -39,8 +39,8 @@ internal sealed class MessageIntake(
             return await AsFirstRecordedAsync(accepted.Id, cancellationToken);
         }
 
-        // Only now is there new work: wake this instance's dispatcher rather than wait for its poll.
-        // A replay's message was queued, and the dispatcher woken, by the first submission.
+        // Only now is there new work: wake this instance's delivery rather than wait for its poll.
+        // A replay's message was queued, and delivery woken, by the first submission.
         delivery.Notify();
         return Accepted(accepted.Id, replayed: false, SuppressedRecipients.In(marked), message.Recipients.Count);
     }

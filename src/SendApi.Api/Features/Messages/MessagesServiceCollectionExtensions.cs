@@ -9,8 +9,8 @@ public static class MessagesServiceCollectionExtensions
     /// <summary>
     /// Messages: the limits every channel enforces (validated at start), the
     /// <see cref="MessageIntake"/> every channel feeds, and what <c>POST /messages</c> needs to
-    /// feed it (the request's validator and the MIME composer). The intake wakes the delivery
-    /// dispatcher, so the host registers delivery too.
+    /// feed it (the request's validator and the MIME composer). The intake wakes delivery
+    /// (<see cref="SendApi.Core.Messages.IDeliverySignal"/>), so the host registers delivery too.
     /// </summary>
     public static IServiceCollection AddSendApiMessages(this IServiceCollection services)
     {
