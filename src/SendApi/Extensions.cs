@@ -113,7 +113,8 @@ internal static class Extensions
             sp.GetRequiredService<IOptions<TlsOptions>>().Value,
             Hostname(sp),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("SendApi.Tls")));
-        builder.Services.AddSingleton(sp => ListenerPlan.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<SmtpOptions>>().Value));
+        var hosting = EndpointBinding.TakeHostingUrls(builder.WebHost, builder.Configuration);
+        builder.Services.AddSingleton(sp => ListenerPlan.From(EndpointBinding.Effective(sp.GetRequiredService<IConfiguration>(), hosting), sp.GetRequiredService<IOptions<SmtpOptions>>().Value));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -12,12 +12,36 @@ namespace SendApi.Hosting;
 /// </summary>
 internal static class EndpointBinding
 {
-    /// <summary>The HTTP(S) endpoints the settings ask for, in order.</summary>
-    public static IEnumerable<PlannedListener> HttpListeners(IConfiguration configuration)
+    /// <summary>
+    /// Takes the HTTP settings out of the web host's hands: <see cref="HttpListeners"/> binds them in
+    /// code. Left in the settings, the web host would also hand them to Kestrel, which then warns at
+    /// every start that it is "overriding" them with the endpoints bound in code.
+    /// </summary>
+    public static HostingUrls TakeHostingUrls(IWebHostBuilder webHost, IConfiguration configuration)
     {
-        var urls = configuration["urls"];
+        var taken = new HostingUrls(configuration["urls"], configuration["http_ports"]);
+
+        // Not empty: the web host then falls back to the value it read when the builder was made.
+        // A lone separator is a list of no addresses.
+        webHost.UseSetting("urls", NoAddresses);
+        return taken;
+    }
+
+    /// <summary>
+    /// The HTTP settings to bind: those taken at start, unless a configuration source added later
+    /// (a test host's, for one) set <c>urls</c> again.
+    /// </summary>
+    public static HostingUrls Effective(IConfiguration configuration, HostingUrls taken) =>
+        configuration["urls"] is { } urls && urls != NoAddresses ? new HostingUrls(urls, configuration["http_ports"]) : taken;
+
+    private const string NoAddresses = ";";
+
+    /// <summary>The HTTP(S) endpoints the settings ask for, in order.</summary>
+    public static IEnumerable<PlannedListener> HttpListeners(HostingUrls hosting)
+    {
+        var urls = hosting.Urls;
         var setting = "ASPNETCORE_URLS (or --urls)";
-        if (string.IsNullOrWhiteSpace(urls) && configuration["http_ports"] is { Length: > 0 } ports)
+        if (string.IsNullOrWhiteSpace(urls) && hosting.HttpPorts is { Length: > 0 } ports)
         {
             urls = string.Join(';', ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://*:{p}"));
             setting = "ASPNETCORE_HTTP_PORTS";
@@ -88,3 +112,6 @@ internal static class EndpointBinding
         return int.TryParse(rest[(colon + 1)..], out port) && port is >= 0 and <= 65535;
     }
 }
+
+/// <summary>The web host's HTTP settings as they were at start: <c>urls</c> and <c>http_ports</c>.</summary>
+internal sealed record HostingUrls(string? Urls, string? HttpPorts);

@@ -40,9 +40,9 @@ internal sealed class ListenerPlan(IReadOnlyList<PlannedListener> listeners)
 {
     public IReadOnlyList<PlannedListener> Listeners { get; } = listeners;
 
-    public static ListenerPlan From(IConfiguration configuration, SmtpOptions smtp)
+    public static ListenerPlan From(HostingUrls hosting, SmtpOptions smtp)
     {
-        var listeners = new List<PlannedListener>(EndpointBinding.HttpListeners(configuration));
+        var listeners = new List<PlannedListener>(EndpointBinding.HttpListeners(hosting));
         Add(ListenerRole.Submission, smtp.Submission.Port, "Smtp__Submission__Port");
         Add(ListenerRole.SubmissionTls, smtp.SubmissionTls.Port, "Smtp__SubmissionTls__Port");
         Add(ListenerRole.Inbound, smtp.Inbound.Port, "Smtp__Inbound__Port");

@@ -48,6 +48,9 @@ public sealed partial class FirstRunTests
         Assert.False(string.IsNullOrEmpty(key), app.Describe());
         Assert.Contains("capture: no mail leaves this instance", app.Output, StringComparison.Ordinal);
 
+        // The launch profile's URL is bound by the application, not handed to Kestrel twice.
+        Assert.DoesNotContain("Overriding address", app.Output, StringComparison.Ordinal);
+
         // Every listener of the Development profile is on loopback only.
         var listening = ListeningSockets();
         foreach (var port in DevelopmentPorts)
