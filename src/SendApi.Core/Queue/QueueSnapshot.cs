@@ -64,15 +64,15 @@ public sealed record DomainQueue(
             .GroupBy(r => r.Domain, StringComparer.Ordinal)
             .Select(g =>
             {
-                var replied = g.Where(r => r.State.LastReply is not null).MaxBy(r => r.State.UpdatedAt);
+                var replied = g.Select(r => r.State).Where(s => s.LastReply is not null).MaxBy(s => s.UpdatedAt);
                 return new DomainQueue(
                     g.Key,
                     g.Count(),
                     g.Count(r => r.State.Status == RecipientStatus.Deferred),
                     g.Count(r => r.InFlight),
                     g.Min(r => r.CreatedAt),
-                    replied.State?.LastReply,
-                    replied.State?.UpdatedAt,
+                    replied?.LastReply,
+                    replied?.UpdatedAt,
                     g.Where(r => !r.InFlight).Min(r => r.State.NextAttemptAt));
             });
         return [.. rows.OrderByDescending(d => d.Queued).ThenBy(d => d.Domain, StringComparer.Ordinal)];
