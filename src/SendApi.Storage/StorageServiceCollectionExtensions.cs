@@ -14,6 +14,7 @@ using SendApi.Core.Suppressions;
 using SendApi.Core.Throttling;
 using SendApi.Core.Webhooks;
 using SendApi.Storage.Embedded;
+using SendApi.Storage.Queue;
 using SendApi.Storage.Redis;
 using StackExchange.Redis;
 
@@ -82,6 +83,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
             : new InMemoryStorage());
+
+        // The operator's queue pages read and act through this view; it wraps the two stores above.
+        services.AddSendApiQueueView();
 
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         return services;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using SendApi.Api.Features.Messages;
 using SendApi.Api.Features.Submission;
 using SendApi.Api.Operator;
+using SendApi.Api.Operator.Queue;
 using SendApi.Core;
 using SendApi.Delivery;
 using SendApi.Hosting;
@@ -137,10 +138,11 @@ internal static class Extensions
         return builder;
     }
 
-    /// <summary>Hangfire's dashboard at <paramref name="path"/>, for operators with an admin key.</summary>
+    /// <summary>Hangfire's dashboard at <paramref name="path"/>, with the mail queue pages, for operators with an admin key.</summary>
     public static WebApplication UseQueueDashboard(this WebApplication app, string path)
     {
         app.UseDashboardRequestGuards(path);
+        QueueDashboard.Register();
         app.UseHangfireDashboard(path, new DashboardOptions
         {
             // The default filter admits local requests only; we require an admin key from everyone instead.

@@ -3,7 +3,7 @@ using SendApi.Core.Throttling;
 namespace SendApi.Storage.Embedded;
 
 /// <summary>The domain throttle for one process: the same rules as in Redis, under a lock, on the injected clock.</summary>
-internal sealed class InMemoryDomainThrottle(TimeProvider time) : IDomainThrottle
+internal sealed partial class InMemoryDomainThrottle(TimeProvider time) : IDomainThrottle
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DomainState> _domains = new(StringComparer.OrdinalIgnoreCase);

@@ -184,7 +184,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
     /// Reads the JSON fields only (<c>account</c> and <c>s:{i}</c> are for the scripts), so records
     /// of every version read alike; <paramref name="variantOfRecipient"/> is null unless the message has variants.
     /// </summary>
-    private static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients, out RedisValue variantOfRecipient)
+    internal static bool TryRead(HashEntry[] fields, out MessageEnvelope envelope, out RecipientState[] recipients, out RedisValue variantOfRecipient)
     {
         envelope = null!;
         recipients = [];
