@@ -10,6 +10,7 @@ using SendApi.Core.Capture;
 using SendApi.Core.Domains;
 using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Core.Suppressions;
 using SendApi.Core.Throttling;
 using SendApi.Core.Webhooks;
@@ -33,6 +34,7 @@ public static class StorageServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<StorageOptions>()
+            .BindConfiguration(StorageOptions.Section)
             .Configure<IConfiguration>((o, config) => o.RedisConnectionString = config.GetConnectionString("Redis"))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidation>();
@@ -53,8 +55,13 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryReturnPathKeyStore>();
 
         // Redis.
+        services.AddSingleton<RedisAvailability>();
         services.AddSingleton<IConnectionMultiplexer>(sp =>
-            ConnectionMultiplexer.Connect(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ToRedisConfiguration()));
+        {
+            var connection = ConnectionMultiplexer.Connect(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ToRedisConfiguration());
+            sp.GetRequiredService<RedisAvailability>().Attach(connection);
+            return connection;
+        });
         services.AddSingleton(new RedisKeys(KeyPrefix));
         services.AddSingleton<RedisMessageStore>();
         services.AddSingleton<RedisApiKeyStore>();
@@ -67,6 +74,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisCaptureStore>();
         services.AddSingleton<RedisReturnPathKeyStore>();
 
+        services.AddSingleton<EmbeddedAvailability>();
+        services.AddSingleton<IStorageAvailability>(sp => Pick<IStorageAvailability, RedisAvailability, EmbeddedAvailability>(sp));
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));

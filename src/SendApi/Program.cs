@@ -114,9 +114,10 @@ app.MapSuppressionsApi();
 app.MapInboundApi();
 app.MapCapturedApi();
 
-// /health/live: the process is up; /health/ready: and its storage answers.
-app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+// /health/live: the process is up; /health/ready: and its storage answers. Neither reads an API
+// key, so /health/live never touches the store (keys live there), whatever a prober sends.
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithoutAuthentication();
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).WithoutAuthentication();
 
 // The pages: Swagger UI at /swagger, the queue at /hangfire (captured mail is mapped with its feature).
 app.UseSendApiOpenApi();
