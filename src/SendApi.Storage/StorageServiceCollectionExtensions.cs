@@ -9,6 +9,7 @@ using SendApi.Core.Accounts;
 using SendApi.Core.Capture;
 using SendApi.Core.Domains;
 using SendApi.Core.Inbound;
+using SendApi.Core.Instances;
 using SendApi.Core.Messages;
 using SendApi.Core.Storage;
 using SendApi.Core.Suppressions;
@@ -42,7 +43,11 @@ public static class StorageServiceCollectionExtensions
             ? new StorageMode(IsRedis: true, $"Redis at {string.Join(",", o.ToRedisConfiguration().EndPoints)}")
             : new StorageMode(IsRedis: false, "embedded (in-memory)"));
 
+        // This process among those sharing the store (its id prefixes what it holds there).
+        services.TryAddSingleton<ProcessInstance>();
+
         // Embedded.
+        services.AddSingleton<InMemoryInstanceRegistry>();
         services.AddSingleton<InMemoryMessageStore>();
         services.AddSingleton<InMemoryApiKeyStore>();
         services.AddSingleton<InMemoryWebhookStore>();
@@ -73,9 +78,11 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisInboundStore>();
         services.AddSingleton<RedisCaptureStore>();
         services.AddSingleton<RedisReturnPathKeyStore>();
+        services.AddSingleton<RedisInstanceRegistry>();
 
         services.AddSingleton<EmbeddedAvailability>();
         services.AddSingleton<IStorageAvailability>(sp => Pick<IStorageAvailability, RedisAvailability, EmbeddedAvailability>(sp));
+        services.AddSingleton<IInstanceRegistry>(sp => Pick<IInstanceRegistry, RedisInstanceRegistry, InMemoryInstanceRegistry>(sp));
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));
