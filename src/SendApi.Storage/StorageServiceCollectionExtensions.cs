@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using SendApi.Core.Abuse;
 using SendApi.Core.Accounts;
 using SendApi.Core.Capture;
 using SendApi.Core.Domains;
@@ -48,6 +49,7 @@ public static class StorageServiceCollectionExtensions
 
         // Embedded.
         services.AddSingleton<InMemoryInstanceRegistry>();
+        services.AddSingleton<InMemoryAuthFailures>();
         services.AddSingleton<InMemoryMessageStore>();
         services.AddSingleton<InMemoryApiKeyStore>();
         services.AddSingleton<InMemoryWebhookStore>();
@@ -79,9 +81,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisCaptureStore>();
         services.AddSingleton<RedisReturnPathKeyStore>();
         services.AddSingleton<RedisInstanceRegistry>();
+        services.AddSingleton<RedisAuthFailures>();
 
         services.AddSingleton<EmbeddedAvailability>();
         services.AddSingleton<IStorageAvailability>(sp => Pick<IStorageAvailability, RedisAvailability, EmbeddedAvailability>(sp));
+        // Embedded, the SMTP server counts AUTH failures in its process.
+        services.AddSingleton<ISharedAuthFailures>(sp => Pick<ISharedAuthFailures, RedisAuthFailures, InMemoryAuthFailures>(sp));
         services.AddSingleton<IInstanceRegistry>(sp => Pick<IInstanceRegistry, RedisInstanceRegistry, InMemoryInstanceRegistry>(sp));
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
