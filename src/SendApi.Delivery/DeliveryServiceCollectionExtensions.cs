@@ -74,7 +74,12 @@ public static class DeliveryServiceCollectionExtensions
     /// Hangfire whenever mail is due and none is waiting. It claims nothing itself: the jobs do.
     /// </summary>
     public static IServiceCollection AddSendApiDeliveryPump(this IServiceCollection services) =>
-        services.AddHostedService<DeliveryPump>()
-            // Every instance beats, and takes over instances whose heartbeat lapsed (see InstanceHeartbeat).
-            .AddHostedService<InstanceHeartbeat>();
+        services.AddHostedService<DeliveryPump>();
+
+    /// <summary>
+    /// This instance's heartbeat in the store, and the take-over of instances whose heartbeat lapsed
+    /// (their claimed mail and domain connection slots), on every instance.
+    /// </summary>
+    public static IServiceCollection AddSendApiInstanceHeartbeat(this IServiceCollection services) =>
+        services.AddHostedService<InstanceHeartbeat>();
 }

@@ -64,6 +64,9 @@ builder.Services.AddSendApiInbound();
 builder.Services.AddSendApiDelivery();
 builder.Services.AddSendApiDkimSigning();
 builder.Services.AddSendApiDeliveryPump();
+// Every instance beats in the store; a dead one's claims and domain slots are taken over when its
+// heartbeat lapses (Delivery__InstanceTimeout), not after the 2-minute lease.
+builder.Services.AddSendApiInstanceHeartbeat();
 builder.Services.AddDeliveryJobServer();
 
 // Webhooks: signed requests through the SSRF-guarded client. What runs: the dispatcher (every
