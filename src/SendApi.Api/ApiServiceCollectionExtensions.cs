@@ -45,6 +45,8 @@ public static class ApiServiceCollectionExtensions
         // After AddProblemDetails: the framework's writer goes first, this one takes what it declines.
         services.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // The store unreachable: 503 with Retry-After, never a 500.
+        services.AddExceptionHandler<StorageOutageExceptionHandler>();
         UseJsonNamesInValidation();
         return services;
     }

@@ -4,6 +4,7 @@ using Hangfire.Server;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SendApi.Core.Instances;
 using SendApi.Core.Messages;
 
 namespace SendApi.Delivery;
@@ -35,12 +36,14 @@ public sealed class DeliveryJob
     private readonly TimeProvider _time;
     private readonly DeliveryOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly ProcessInstance _instance;
     private readonly ILogger<DeliveryJob> _logger;
 
     internal DeliveryJob(
         IDeliveryQueue queue, MessageDelivery delivery, DueMailSignal dueMail, RetryWakeUps wakeUps, TimeProvider time,
-        IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, ILogger<DeliveryJob> logger)
+        IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, ProcessInstance instance, ILogger<DeliveryJob> logger)
     {
+        _instance = instance;
         _queue = queue;
         _delivery = delivery;
         _dueMail = dueMail;
@@ -63,7 +66,7 @@ public sealed class DeliveryJob
     {
         // Shutdown ends claiming at once (Hangfire cancels its token only when the server stops).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.ApplicationStopping);
-        var run = new DeliveryRun(ClaimToken(context), _queue, _delivery, _dueMail, _wakeUps, _time, _options, _logger);
+        var run = new DeliveryRun(_instance.Token(ClaimToken(context)), _queue, _delivery, _dueMail, _wakeUps, _time, _options, _logger);
         return await run.RunAsync(stop.Token);
     }
 
@@ -88,7 +91,8 @@ public sealed class DeliveryJob
 
     /// <summary>
     /// The claim names the Hangfire job that holds it (the delivery queue records it per message),
-    /// so an operator can go from a stuck message to its job. Unique per run: Hangfire may run the
+    /// so an operator can go from a stuck message to its job; the instance's id goes before it (see
+    /// <see cref="InstanceHeartbeat"/>). Unique per run: Hangfire may run the
     /// same job again (its server died), and two runs must never share a claim.
     /// </summary>
     private static string ClaimToken(PerformContext? context) =>

@@ -40,6 +40,18 @@ public sealed class DeliveryOptions
     public string ClaimLease { get; set; } = "2m";
 
     /// <summary>
+    /// How often this instance tells the store it is alive (<c>Delivery__InstanceHeartbeat</c>).
+    /// </summary>
+    public string InstanceHeartbeat { get; set; } = "2s";
+
+    /// <summary>
+    /// An instance whose heartbeat is older than this is taken to be dead (<c>Delivery__InstanceTimeout</c>):
+    /// another instance takes over its claimed messages and its domain connection slots then, instead of
+    /// after <see cref="ClaimLease"/>. At least twice the heartbeat.
+    /// </summary>
+    public string InstanceTimeout { get; set; } = "10s";
+
+    /// <summary>
     /// Messages one delivery job has in flight at once. With <see cref="Workers"/> this bounds what an
     /// instance delivers at the same time (Workers × ConcurrencyPerJob).
     /// </summary>
@@ -111,6 +123,10 @@ public sealed class DeliveryOptions
     internal TimeSpan CommandTimeoutValue => Durations.Parse(CommandTimeout, "Delivery:CommandTimeout");
 
     internal TimeSpan ClaimLeaseValue => Durations.Parse(ClaimLease, "Delivery:ClaimLease");
+
+    internal TimeSpan InstanceHeartbeatValue => Durations.Parse(InstanceHeartbeat, "Delivery:InstanceHeartbeat");
+
+    internal TimeSpan InstanceTimeoutValue => Durations.Parse(InstanceTimeout, "Delivery:InstanceTimeout");
 
     internal TimeSpan JobLifetimeValue => Durations.Parse(JobLifetime, "Delivery:JobLifetime");
 

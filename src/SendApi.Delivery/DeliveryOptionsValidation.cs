@@ -31,6 +31,13 @@ internal sealed class DeliveryOptionsValidation : IValidateOptions<DeliveryOptio
         Duration(errors, "CommandTimeout", options.CommandTimeout, mustBePositive: true);
         Duration(errors, "ClaimLease", options.ClaimLease, mustBePositive: true);
         Duration(errors, "PollInterval", options.PollInterval, mustBePositive: true);
+        Duration(errors, "InstanceHeartbeat", options.InstanceHeartbeat, mustBePositive: true);
+        Duration(errors, "InstanceTimeout", options.InstanceTimeout, mustBePositive: true);
+        // A timeout no shorter than the lease is allowed; the lease then simply comes first.
+        if (Durations.TryParse(options.InstanceHeartbeat, out var beat) && Durations.TryParse(options.InstanceTimeout, out var lapse) && lapse < beat * 2)
+        {
+            errors.Add($"Delivery:InstanceTimeout (env Delivery__InstanceTimeout) must be at least twice Delivery:InstanceHeartbeat ({options.InstanceHeartbeat}), or one late heartbeat would declare a live instance dead; not '{options.InstanceTimeout}'.");
+        }
         if (!Durations.TryParseList(options.RetrySchedule, out var schedule) || schedule.Any(d => d < TimeSpan.FromSeconds(1)))
         {
             errors.Add($"Delivery:RetrySchedule (env Delivery__RetrySchedule) must be a comma-separated list of durations of at least 1s, such as '1m,5m,15m,1h', not '{options.RetrySchedule}'.");

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 
 namespace SendApi.Delivery;
 
@@ -26,6 +27,7 @@ internal sealed partial class DeliveryPump(
     RetryWakeUps wakeUps,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
+    IStorageAvailability storageAvailability,
     ILogger<DeliveryPump> logger) : BackgroundService
 {
     // While a job waits for a worker, how soon to look again, so that another is ready when it starts.
@@ -67,7 +69,12 @@ internal sealed partial class DeliveryPump(
             }
             catch (Exception ex)
             {
-                LogPumpFailed(logger, ex);
+                // A store outage is logged once, by the tracker; anything else is a bug worth a line each time.
+                if (!storageAvailability.TryNoteOutage(ex))
+                {
+                    LogPumpFailed(logger, ex);
+                }
+
                 await WaitAsync(null, TimeSpan.FromSeconds(1), stoppingToken);
             }
         }

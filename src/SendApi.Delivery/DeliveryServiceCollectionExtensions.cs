@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SendApi.Core.Instances;
 using SendApi.Core.Messages;
 using SendApi.Delivery.Attempts;
 using SendApi.Delivery.Capture;
@@ -25,6 +26,7 @@ public static class DeliveryServiceCollectionExtensions
     public static IServiceCollection AddSendApiDelivery(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ProcessInstance>();
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateOnStart();
         services.AddOptions<DnsOptions>().BindConfiguration(DnsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidation>();
@@ -62,6 +64,7 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<DeliveryOptions>>(),
             sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<ProcessInstance>(),
             sp.GetRequiredService<ILogger<DeliveryJob>>()));
         return services;
     }
@@ -72,4 +75,11 @@ public static class DeliveryServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSendApiDeliveryPump(this IServiceCollection services) =>
         services.AddHostedService<DeliveryPump>();
+
+    /// <summary>
+    /// This instance's heartbeat in the store, and the take-over of instances whose heartbeat lapsed
+    /// (their claimed mail and domain connection slots), on every instance.
+    /// </summary>
+    public static IServiceCollection AddSendApiInstanceHeartbeat(this IServiceCollection services) =>
+        services.AddHostedService<InstanceHeartbeat>();
 }

@@ -1,13 +1,55 @@
 using System.Net;
+using SendApi.Core.Abuse;
 
 namespace SendApi.Smtp;
 
 /// <summary>
 /// Failed AUTH attempts per client address within a sliding window, shared by every connection so
-/// that reconnecting does not reset the count.
+/// that reconnecting does not reset the count, and by every instance when the store shares them
+/// (<see cref="ISharedAuthFailures"/>, on Redis). When the shared count can't be had (the store is
+/// down), this process's own count stands in: a guesser is still slowed down.
 /// </summary>
-internal sealed class AuthFailureTracker(SmtpServerSettings settings, TimeProvider time)
+internal sealed class AuthFailureTracker(SmtpServerSettings settings, TimeProvider time, ISharedAuthFailures? shared = null)
 {
+    /// <summary>Failures from <paramref name="address"/> still inside the window, across instances when shared.</summary>
+    public async ValueTask<int> CountAsync(IPAddress? address, CancellationToken cancellationToken)
+    {
+        var local = Count(address);
+        if (address is null || shared is null)
+        {
+            return local;
+        }
+
+        try
+        {
+            return Math.Max(local, await shared.CountAsync(ConnectionLimiter.Normalize(address).ToString(), settings.AuthFailureWindow, cancellationToken) ?? 0);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return local;
+        }
+    }
+
+    /// <summary>Records one failure; returns the failures inside the window, this one included, across instances when shared.</summary>
+    public async ValueTask<int> RecordFailureAsync(IPAddress? address, CancellationToken cancellationToken)
+    {
+        var local = RecordFailure(address);
+        if (address is null || shared is null)
+        {
+            return local;
+        }
+
+        try
+        {
+            return Math.Max(local, await shared.RecordAsync(
+                ConnectionLimiter.Normalize(address).ToString(), settings.AuthFailureWindow, settings.AuthFailuresBeforeDisconnect, cancellationToken) ?? 0);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return local;
+        }
+    }
+
     private readonly Dictionary<IPAddress, Queue<DateTimeOffset>> _failures = [];
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
 

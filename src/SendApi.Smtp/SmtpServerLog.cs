@@ -6,7 +6,7 @@ namespace SendApi.Smtp;
 /// <summary>
 /// The SMTP server's log events, 3000–3099 (SendApi.Smtp's range is 3000–3999, see docs/logging.md).
 /// Never a password or a message body. Free in each group: 3007–3009, 3014–3019, 3023–3029,
-/// 3035–3039; next free: 3043.
+/// 3035–3039; next free: 3044.
 /// </summary>
 internal static partial class SmtpServerLog
 {
@@ -72,6 +72,9 @@ internal static partial class SmtpServerLog
 
     [LoggerMessage(EventId = 3041, Level = LogLevel.Error, Message = "SMTP {ConnectionId}: the message handler returned an invalid reply {Reply} in {Stage}")]
     public static partial void InvalidHandlerReply(ILogger logger, string connectionId, string reply, string stage);
+
+    [LoggerMessage(EventId = 3043, Level = LogLevel.Debug, Message = "SMTP {ConnectionId}: the message handler is unavailable in {Stage} ({Reason}); answered with a temporary failure")]
+    public static partial void HandlerUnavailable(ILogger logger, string connectionId, string stage, string reason);
 
     [LoggerMessage(EventId = 3042, Level = LogLevel.Error, Message = "SMTP {ConnectionId}: unexpected error; connection closed")]
     public static partial void UnexpectedError(ILogger logger, Exception exception, string connectionId);

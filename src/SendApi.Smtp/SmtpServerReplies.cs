@@ -43,6 +43,7 @@ internal static class SmtpServerReplies
     public static readonly SmtpServerReply LineExceeded = new(552, "5.6.0", "Message contains a line longer than 1000 octets");
     public static readonly SmtpServerReply Smuggling = new(550, "5.5.2", "Message contains a bare CR or LF (SMTP smuggling protection)");
     public static readonly SmtpServerReply LocalError = new(451, "4.3.0", "Error: local error in processing");
+    public static readonly SmtpServerReply IdentityUnavailable = new(451, "4.3.0", "Temporary failure identifying your client; try again later");
 
     public static readonly SmtpServerReply LineTooLong = new(500, "5.5.2", "Line too long");
     public static readonly SmtpServerReply BareNewline = new(500, "5.5.2", "Bare CR or LF not allowed");

@@ -43,7 +43,7 @@ internal sealed partial class SmtpSession
 
         // Locked out: refuse before looking at the credentials, or every new connection would get
         // one more free guess.
-        if (_authFailures.Count(_remote?.Address) >= _settings.AuthFailuresBeforeDisconnect)
+        if (await _authFailures.CountAsync(_remote?.Address, _channel.SessionToken) >= _settings.AuthFailuresBeforeDisconnect)
         {
             LockOut();
             return;
@@ -158,7 +158,7 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var failures = _authFailures.RecordFailure(_remote?.Address);
+        var failures = await _authFailures.RecordFailureAsync(_remote?.Address, _channel.SessionToken);
         SmtpServerLog.AuthFailed(_logger, Id, mechanism, _remote?.Address, failures);
         if (failures >= _settings.AuthFailuresBeforeDisconnect)
         {

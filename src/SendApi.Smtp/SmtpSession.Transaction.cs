@@ -62,6 +62,11 @@ internal sealed partial class SmtpSession
             return;
         }
 
+        if (!await IdentityKnownAsync())
+        {
+            return;
+        }
+
         if (_profile.RequireAuth && Identity is null)
         {
             Error(SmtpServerReplies.AuthRequired);

@@ -81,9 +81,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 return;
             }
 
-            // Asked once, before the banner: a trusted client counts as authenticated from the start.
-            _trustedIdentity = await CallHandlerAsync(
-                "IdentifyWithoutAuth", token => _handler.IdentifyWithoutAuthAsync(_profile, _remote, token), null);
+            // Asked before the banner: a trusted client counts as authenticated from the start. If
+            // the handler can't tell now (its store is down), MAIL asks again (see IdentifyAgainAsync).
+            await IdentifyWithoutAuthAsync();
             _channel.Write(SmtpServerReplies.Banner(Host));
 
             while (!_closing)
@@ -219,6 +219,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         try
         {
             return await call(_channel.SessionToken);
+        }
+        catch (SmtpHandlerUnavailableException ex)
+        {
+            SmtpServerLog.HandlerUnavailable(_logger, Id, stage, ex.Message);
+            return fallback;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_channel.SessionToken.IsCancellationRequested)
         {

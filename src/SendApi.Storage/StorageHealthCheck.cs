@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SendApi.Storage.Redis;
 using StackExchange.Redis;
 
 namespace SendApi.Storage;
@@ -21,7 +22,9 @@ internal sealed class StorageHealthCheck(StorageMode mode, IServiceProvider serv
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"{mode.Description} does not answer", ex);
+            // Without the exception: the outage is logged once by RedisAvailability, not with a stack trace per probe.
+            services.GetRequiredService<RedisAvailability>().TryNoteOutage(ex);
+            return HealthCheckResult.Unhealthy($"{mode.Description} does not answer: {ex.Message}");
         }
     }
 }

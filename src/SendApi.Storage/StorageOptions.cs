@@ -1,12 +1,26 @@
 using Microsoft.Extensions.Options;
+using SendApi.Core;
 using StackExchange.Redis;
 
 namespace SendApi.Storage;
 
-/// <summary>The storage setting: <c>ConnectionStrings:Redis</c> (env <c>ConnectionStrings__Redis</c>); empty = embedded.</summary>
+/// <summary>
+/// The storage settings: <c>ConnectionStrings:Redis</c> (env <c>ConnectionStrings__Redis</c>; empty =
+/// embedded) and the section <c>Storage</c>.
+/// </summary>
 public sealed class StorageOptions
 {
+    public const string Section = "Storage";
+
     public string? RedisConnectionString { get; set; }
+
+    /// <summary>
+    /// <c>Storage__Timeout</c>: how long one Redis command may take before the caller gives up
+    /// (HTTP 503, SMTP 451). Also the connect timeout.
+    /// </summary>
+    public string Timeout { get; set; } = "2s";
+
+    internal TimeSpan TimeoutValue => Durations.TryParse(Timeout, out var value) ? value : TimeSpan.FromSeconds(2);
 
     public bool UseRedis => !string.IsNullOrWhiteSpace(RedisConnectionString);
 
@@ -21,6 +35,15 @@ public sealed class StorageOptions
         // Start even when Redis comes up after us (e.g. in compose); readiness reports it meanwhile.
         options.AbortOnConnectFail = false;
         options.ClientName ??= "sendapi";
+        // While Redis is away, a command fails at once instead of waiting in the client's backlog
+        // for the timeout: a client gets its 503 (an SMTP client its 451) without a 5 s block.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        var timeout = (int)TimeoutValue.TotalMilliseconds;
+        options.AsyncTimeout = timeout;
+        options.SyncTimeout = timeout;
+        options.ConnectTimeout = timeout;
+        // Reconnect about every second, not with backoff growing to 10 s: a restarted Redis is used at once.
+        options.ReconnectRetryPolicy = new LinearRetry(1000);
         return options;
     }
 }
@@ -29,6 +52,11 @@ internal sealed class StorageOptionsValidation : IValidateOptions<StorageOptions
 {
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
+        if (!Durations.TryParse(options.Timeout, out var timeout) || timeout < TimeSpan.FromMilliseconds(100) || timeout > TimeSpan.FromMinutes(1))
+        {
+            return ValidateOptionsResult.Fail($"Storage:Timeout (env Storage__Timeout) must be a duration from 100ms to 1m, e.g. '2s'; got '{options.Timeout}'.");
+        }
+
         if (!options.UseRedis)
         {
             return ValidateOptionsResult.Success;

@@ -5,11 +5,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using SendApi.Core.Abuse;
 using SendApi.Core.Accounts;
 using SendApi.Core.Capture;
 using SendApi.Core.Domains;
 using SendApi.Core.Inbound;
+using SendApi.Core.Instances;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Core.Suppressions;
 using SendApi.Core.Throttling;
 using SendApi.Core.Webhooks;
@@ -34,6 +37,7 @@ public static class StorageServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<StorageOptions>()
+            .BindConfiguration(StorageOptions.Section)
             .Configure<IConfiguration>((o, config) => o.RedisConnectionString = config.GetConnectionString("Redis"))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidation>();
@@ -41,7 +45,12 @@ public static class StorageServiceCollectionExtensions
             ? new StorageMode(IsRedis: true, $"Redis at {string.Join(",", o.ToRedisConfiguration().EndPoints)}")
             : new StorageMode(IsRedis: false, "embedded (in-memory)"));
 
+        // This process among those sharing the store (its id prefixes what it holds there).
+        services.TryAddSingleton<ProcessInstance>();
+
         // Embedded.
+        services.AddSingleton<InMemoryInstanceRegistry>();
+        services.AddSingleton<InMemoryAuthFailures>();
         services.AddSingleton<InMemoryMessageStore>();
         services.AddSingleton<InMemoryApiKeyStore>();
         services.AddSingleton<InMemoryWebhookStore>();
@@ -54,8 +63,13 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryReturnPathKeyStore>();
 
         // Redis.
+        services.AddSingleton<RedisAvailability>();
         services.AddSingleton<IConnectionMultiplexer>(sp =>
-            ConnectionMultiplexer.Connect(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ToRedisConfiguration()));
+        {
+            var connection = ConnectionMultiplexer.Connect(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ToRedisConfiguration());
+            sp.GetRequiredService<RedisAvailability>().Attach(connection);
+            return connection;
+        });
         services.AddSingleton(new RedisKeys(KeyPrefix));
         services.AddSingleton<RedisMessageStore>();
         services.AddSingleton<RedisApiKeyStore>();
@@ -67,7 +81,14 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisInboundStore>();
         services.AddSingleton<RedisCaptureStore>();
         services.AddSingleton<RedisReturnPathKeyStore>();
+        services.AddSingleton<RedisInstanceRegistry>();
+        services.AddSingleton<RedisAuthFailures>();
 
+        services.AddSingleton<EmbeddedAvailability>();
+        services.AddSingleton<IStorageAvailability>(sp => Pick<IStorageAvailability, RedisAvailability, EmbeddedAvailability>(sp));
+        // Embedded, the SMTP server counts AUTH failures in its process.
+        services.AddSingleton<ISharedAuthFailures>(sp => Pick<ISharedAuthFailures, RedisAuthFailures, InMemoryAuthFailures>(sp));
+        services.AddSingleton<IInstanceRegistry>(sp => Pick<IInstanceRegistry, RedisInstanceRegistry, InMemoryInstanceRegistry>(sp));
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SendApi.Core.Storage;
 using SendApi.Core.Webhooks;
 
 namespace SendApi.Webhooks;
@@ -21,6 +22,7 @@ internal sealed partial class WebhookDispatcher(
     WebhookJobs jobs,
     TimeProvider time,
     IOptions<WebhookOptions> options,
+    IStorageAvailability storage,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     // Unique per process, so that what this process left pending is told apart from a live peer's.
@@ -66,8 +68,13 @@ internal sealed partial class WebhookDispatcher(
             }
             catch (Exception ex)
             {
-                // The batch stays pending and is claimed again after ClaimTimeout.
-                LogDispatchFailed(logger, ex);
+                // The batch stays pending and is claimed again after ClaimTimeout. A store outage is
+                // logged once, by the tracker.
+                if (!storage.TryNoteOutage(ex))
+                {
+                    LogDispatchFailed(logger, ex);
+                }
+
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);

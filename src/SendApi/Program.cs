@@ -64,6 +64,9 @@ builder.Services.AddSendApiInbound();
 builder.Services.AddSendApiDelivery();
 builder.Services.AddSendApiDkimSigning();
 builder.Services.AddSendApiDeliveryPump();
+// Every instance beats in the store; a dead one's claims and domain slots are taken over when its
+// heartbeat lapses (Delivery__InstanceTimeout), not after the 2-minute lease.
+builder.Services.AddSendApiInstanceHeartbeat();
 builder.Services.AddDeliveryJobServer();
 
 // Webhooks: signed requests through the SSRF-guarded client. What runs: the dispatcher (every
@@ -114,9 +117,10 @@ app.MapSuppressionsApi();
 app.MapInboundApi();
 app.MapCapturedApi();
 
-// /health/live: the process is up; /health/ready: and its storage answers.
-app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+// /health/live: the process is up; /health/ready: and its storage answers. Neither reads an API
+// key, so /health/live never touches the store (keys live there), whatever a prober sends.
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithoutAuthentication();
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).WithoutAuthentication();
 
 // The pages: Swagger UI at /swagger, the queue at /hangfire (captured mail is mapped with its feature).
 app.UseSendApiOpenApi();

@@ -33,7 +33,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
-        if (string.IsNullOrEmpty(header))
+        if (string.IsNullOrEmpty(header) || Context.GetEndpoint()?.Metadata.GetMetadata<NoAuthentication>() is not null)
         {
             return AuthenticateResult.NoResult();
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SendApi.Core.Instances;
 using SendApi.Core.Throttling;
 using StackExchange.Redis;
 
@@ -8,13 +9,14 @@ namespace SendApi.Storage.Redis;
 /// The domain throttle in Redis: one script call per transaction. Time is Redis's own
 /// (<c>TIME</c>), so instances with skewed clocks still share one schedule.
 /// </summary>
-internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKeys keys) : IDomainThrottle
+internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKeys keys, ProcessInstance instance) : IDomainThrottle
 {
     // The rate schedule's key outlives its last reserved slot by this much, then an idle domain's key goes.
     private static readonly TimeSpan ScheduleIdleLifetime = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// KEYS: slots (sorted set token → expiry ms), tat (next free rate slot, ms), backoff factor.
+    /// KEYS: slots (sorted set token → expiry ms), tat (next free rate slot, ms), backoff factor, this
+    /// instance's set of slot keys (so that a take-over finds its slots, see RedisInstanceRegistry).
     /// ARGV: token, max connections, slot lease ms, interval ms (0 = no rate limit), max wait ms.
     /// Returns {1, wait ms} when granted, {0, retry-after ms} when not.
     /// </summary>
@@ -36,6 +38,8 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
           redis.call('SET', KEYS[2], tostring(tat + interval), 'PX', math.ceil(wait + interval + {{Lua.Number((long)ScheduleIdleLifetime.TotalMilliseconds)}}))
         end
         redis.call('ZADD', KEYS[1], now + wait + tonumber(ARGV[3]), ARGV[1])
+        redis.call('SADD', KEYS[4], KEYS[1])
+        redis.call('PEXPIRE', KEYS[4], 86400000)
         local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
         redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(tonumber(last[2]) - now)))
         return {1, math.ceil(wait)}
@@ -45,11 +49,12 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
 
     public async Task<ThrottleDecision> TryAcquireAsync(string domain, int maxConnections, double messagesPerSecond, TimeSpan maxWait, TimeSpan slotLease, CancellationToken cancellationToken)
     {
-        var token = Guid.NewGuid().ToString("N");
+        // Prefixed with this instance, so that its slots are freed when its heartbeat lapses, not after the lease.
+        var token = instance.Token(Guid.NewGuid().ToString("N"));
         var interval = messagesPerSecond > 0 ? 1000.0 / messagesPerSecond : 0;
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
             Acquire,
-            [keys.ThrottleSlots(domain), keys.ThrottleSchedule(domain), keys.ThrottleBackoff(domain)],
+            [keys.ThrottleSlots(domain), keys.ThrottleSchedule(domain), keys.ThrottleBackoff(domain), keys.InstanceSlotKeys(instance.Id)],
             [token, maxConnections, (long)slotLease.TotalMilliseconds, interval.ToString(CultureInfo.InvariantCulture), (long)maxWait.TotalMilliseconds]))!;
         var granted = (int)result[0] == 1;
         var wait = TimeSpan.FromMilliseconds((long)result[1]);

@@ -35,6 +35,17 @@ internal sealed class RedisKeys(string prefix)
 
     public string ApiKeysById => $"{Prefix}apikeys:byid";
 
+    /// <summary>Sorted set: instance id → alive until (ms, Redis's clock).</summary>
+    public string Instances => $"{Prefix}instances";
+
+    public string InstancePrefix => $"{Prefix}instance:";
+
+    /// <summary>Set: the domain slot keys in which this instance holds (or held) a connection slot.</summary>
+    public string InstanceSlotKeys(string instance) => $"{InstancePrefix}{instance}:slots";
+
+    /// <summary>Sorted set: failed SMTP AUTH attempts from one client address (see RedisAuthFailures).</summary>
+    public string AuthFailures(string address) => $"{Prefix}smtp:authfail:{address}";
+
     public string ThrottleSlots(string domain) => $"{Prefix}throttle:{domain}:slots";
 
     public string ThrottleSchedule(string domain) => $"{Prefix}throttle:{domain}:next";

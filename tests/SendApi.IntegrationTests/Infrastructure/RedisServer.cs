@@ -62,6 +62,22 @@ public sealed class RedisServer : IAsyncDisposable
         await WaitUntilReadyAsync();
     }
 
+    /// <summary>An outage: kills redis-server (SIGKILL); <see cref="StartAgainAsync"/> brings it back on the same port and data.</summary>
+    public async Task StopAsync() => await _process.DisposeAsync();
+
+    /// <summary>Starts redis-server again after <see cref="StopAsync"/>, on the same port and data directory.</summary>
+    public async Task StartAgainAsync()
+    {
+        _process = Launch(Port, DataDirectory);
+        await WaitUntilReadyAsync();
+    }
+
+    /// <summary>A hung Redis (SIGSTOP): connections stay open and nothing answers. <see cref="Resume"/> ends it.</summary>
+    public void Freeze() => ExternalProcess.Signal(_process.Id, 19);
+
+    /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
+    public void Resume() => ExternalProcess.Signal(_process.Id, 18);
+
     /// <summary>FLUSHALL.</summary>
     public async Task FlushAllAsync()
     {

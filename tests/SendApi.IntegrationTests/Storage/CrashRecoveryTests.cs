@@ -74,6 +74,55 @@ public sealed class CrashRecoveryTests(DeliveryWorld world, ITestOutputHelper ou
     }
 }
 
+/// <summary>A dead instance is taken over when its heartbeat lapses, not when its claims' lease ends.</summary>
+public sealed class InstanceTakeOverTests(DeliveryWorld world, ITestOutputHelper output) : IClassFixture<DeliveryWorld>
+{
+    [Fact]
+    public async Task A_restarted_instance_takes_over_a_killed_ones_messages_and_domain_slots_when_its_heartbeat_lapses_not_after_the_lease()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = world.Settings(new()
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+            // The lease is the default two minutes; the heartbeat lapses after three seconds.
+            ["Delivery:InstanceHeartbeat"] = "1s",
+            ["Delivery:InstanceTimeout"] = "3s",
+            // The killed instance holds every connection slot of the domain: they must be freed too.
+            ["Delivery:DefaultLimits:MaxConnections"] = "4",
+        });
+        var run = Guid.NewGuid().ToString("N")[..8];
+
+        var ids = new List<string>();
+        await using (var first = SendApiProcess.Start(settings))
+        {
+            Assert.Null(await first.WaitUntilReadyOrExitAsync(TimeSpan.FromSeconds(30)));
+            using var client = first.Client();
+            // Their MX answers DATA only after 2 s: the first four are in flight when the process dies.
+            for (var i = 0; i < 12; i++)
+            {
+                ids.Add(await client.SendAsync(new { from = "a@acme.test", to = new[] { $"slow-{run}-{i}@example.test" }, subject = $"takeover {i}", text = "x" }));
+            }
+
+            await client.WaitForStatusAsync(ids[0], TimeSpan.FromSeconds(20), "sending");
+            first.Kill();
+        }
+
+        var killedAt = DateTime.UtcNow;
+        await using var second = SendApiProcess.Start(settings);
+        Assert.Null(await second.WaitUntilReadyOrExitAsync(TimeSpan.FromSeconds(30)));
+        using var client2 = second.Client();
+        foreach (var id in ids)
+        {
+            await client2.WaitForStatusAsync(id, TimeSpan.FromSeconds(45), "delivered");
+        }
+
+        var recovered = DateTime.UtcNow - killedAt;
+        output.WriteLine($"All {ids.Count} delivered {recovered.TotalSeconds:0.0} s after the kill (lease 2 min, heartbeat timeout 3 s).");
+        Assert.True(recovered < TimeSpan.FromSeconds(60), $"Recovery took {recovered.TotalSeconds:0} s.");
+        Assert.Contains(second.Output.Split('\n'), line => line.Contains("Took over 1 instance(s)", StringComparison.Ordinal));
+    }
+}
+
 /// <summary>Only mail in flight is claimed: what waits for a worker holds nothing that a crash could strand.</summary>
 public sealed class WaitingMailCrashTests(DeliveryWorld world, ITestOutputHelper output) : IClassFixture<DeliveryWorld>
 {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using SendApi.Core.Instances;
 using SendApi.Core.Throttling;
 using SendApi.Storage.Embedded;
 using SendApi.Storage.Redis;
@@ -27,7 +28,7 @@ public sealed class RedisDomainThrottleTests(RedisServerFixture redis) : DomainT
     protected override TimeProvider Clock => TimeProvider.System;
 
     // A fresh key prefix per test keeps each test's domains to itself on the shared server.
-    protected override IDomainThrottle CreateThrottle() => new RedisDomainThrottle(redis.Connection, new RedisKeys($"t{Guid.NewGuid():N}:"));
+    protected override IDomainThrottle CreateThrottle() => new RedisDomainThrottle(redis.Connection, new RedisKeys($"t{Guid.NewGuid():N}:"), new ProcessInstance());
 
     protected override Task LetTimePassAsync(TimeSpan span) => Task.Delay(span);
 }

@@ -40,6 +40,7 @@ public sealed class RegistrationTests
         { nameof(DeliveryServiceCollectionExtensions.AddSendApiDelivery), ["ReturnPathSigning"] },
         { nameof(DkimServiceCollectionExtensions.AddSendApiDkimSigning), [] },
         { nameof(DeliveryServiceCollectionExtensions.AddSendApiDeliveryPump), ["DeliveryPump"] },
+        { nameof(DeliveryServiceCollectionExtensions.AddSendApiInstanceHeartbeat), ["InstanceHeartbeat"] },
         { nameof(WebhooksServiceCollectionExtensions.AddSendApiWebhookDelivery), [] },
         { nameof(WebhooksServiceCollectionExtensions.AddSendApiWebhookDispatcher), ["WebhookDispatcher"] },
     };
@@ -78,6 +79,7 @@ public sealed class RegistrationTests
             nameof(DeliveryServiceCollectionExtensions.AddSendApiDelivery) => services.AddSendApiDelivery(),
             nameof(DkimServiceCollectionExtensions.AddSendApiDkimSigning) => services.AddSendApiDkimSigning(),
             nameof(DeliveryServiceCollectionExtensions.AddSendApiDeliveryPump) => services.AddSendApiDeliveryPump(),
+            nameof(DeliveryServiceCollectionExtensions.AddSendApiInstanceHeartbeat) => services.AddSendApiInstanceHeartbeat(),
             nameof(WebhooksServiceCollectionExtensions.AddSendApiWebhookDelivery) => services.AddSendApiWebhookDelivery(),
             nameof(WebhooksServiceCollectionExtensions.AddSendApiWebhookDispatcher) => services.AddSendApiWebhookDispatcher(),
             _ => throw new ArgumentOutOfRangeException(nameof(registration), registration, "not a registration this test knows"),

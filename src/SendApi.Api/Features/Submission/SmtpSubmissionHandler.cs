@@ -7,6 +7,7 @@ using MimeKit.Utils;
 using SendApi.Api.Features.Messages;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Smtp;
 
 namespace SendApi.Api.Features.Submission;
@@ -23,10 +24,24 @@ internal sealed partial class SmtpSubmissionHandler(
     IOptions<SmtpOptions> smtp,
     SmtpServerSettings server,
     TimeProvider time,
+    IStorageAvailability storage,
     ILogger<SmtpSubmissionHandler> logger) : ISmtpMessageHandler
 {
     public async ValueTask<SmtpIdentity?> AuthenticateAsync(SmtpListenerProfile listener, string userName, string password, CancellationToken cancellationToken) =>
-        await keys.FindBySecretAsync(password, cancellationToken) is { } key ? new SmtpIdentity(key.Id, key) : null;
+        await FindKeyAsync(password, cancellationToken) is { } key ? new SmtpIdentity(key.Id, key) : null;
+
+    /// <summary>The key with this secret; an unreachable store is the engine's temporary failure, not "no such key".</summary>
+    private async ValueTask<ApiKey?> FindKeyAsync(string secret, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await keys.FindBySecretAsync(secret, cancellationToken);
+        }
+        catch (Exception ex) when (storage.TryNoteOutage(ex))
+        {
+            throw new SmtpHandlerUnavailableException("the store does not answer", ex);
+        }
+    }
 
     public async ValueTask<SmtpIdentity?> IdentifyWithoutAuthAsync(SmtpListenerProfile listener, IPEndPoint? remote, CancellationToken cancellationToken)
     {
@@ -42,7 +57,7 @@ internal sealed partial class SmtpSubmissionHandler(
             return null;
         }
 
-        if (await keys.FindBySecretAsync(options.TrustedApiKey, cancellationToken) is { } key)
+        if (await FindKeyAsync(options.TrustedApiKey, cancellationToken) is { } key)
         {
             return new SmtpIdentity(key.Id, key);
         }
@@ -107,8 +122,13 @@ internal sealed partial class SmtpSubmissionHandler(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Not acknowledged, so nothing is lost: the client keeps the message and retries.
-            LogStoreFailed(logger, ex);
+            // Not acknowledged, so nothing is lost: the client keeps the message and retries. An
+            // outage is logged once, when it starts (IStorageAvailability); anything else is a bug.
+            if (!storage.TryNoteOutage(ex))
+            {
+                LogStoreFailed(logger, ex);
+            }
+
             return new SmtpServerReply(451, "4.3.0", "Temporary failure storing the message; please try again");
         }
 
