@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Instances;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 
 namespace SendApi.Delivery;
 
@@ -37,13 +38,15 @@ public sealed class DeliveryJob
     private readonly DeliveryOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ProcessInstance _instance;
+    private readonly IStorageAvailability _storage;
     private readonly ILogger<DeliveryJob> _logger;
 
     internal DeliveryJob(
         IDeliveryQueue queue, MessageDelivery delivery, DueMailSignal dueMail, RetryWakeUps wakeUps, TimeProvider time,
-        IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, ProcessInstance instance, ILogger<DeliveryJob> logger)
+        IOptions<DeliveryOptions> options, IHostApplicationLifetime lifetime, ProcessInstance instance, IStorageAvailability storage, ILogger<DeliveryJob> logger)
     {
         _instance = instance;
+        _storage = storage;
         _queue = queue;
         _delivery = delivery;
         _dueMail = dueMail;
@@ -66,7 +69,7 @@ public sealed class DeliveryJob
     {
         // Shutdown ends claiming at once (Hangfire cancels its token only when the server stops).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.ApplicationStopping);
-        var run = new DeliveryRun(_instance.Token(ClaimToken(context)), _queue, _delivery, _dueMail, _wakeUps, _time, _options, _logger);
+        var run = new DeliveryRun(_instance.Token(ClaimToken(context)), _queue, _delivery, _dueMail, _wakeUps, _time, _options, _storage, _logger);
         return await run.RunAsync(stop.Token);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 
 namespace SendApi.Delivery;
 
@@ -17,6 +18,7 @@ internal sealed partial class DeliveryRun(
     RetryWakeUps wakeUps,
     TimeProvider time,
     DeliveryOptions options,
+    IStorageAvailability storage,
     ILogger logger)
 {
     private readonly HeldClaims _held = new();
@@ -218,8 +220,12 @@ internal sealed partial class DeliveryRun(
         catch (Exception ex)
         {
             // The store failed before or after the attempt: the lease runs out and the message is
-            // retried then rather than dropped.
-            LogDeliveryError(logger, ex, id);
+            // retried then rather than dropped. An outage is logged once, when it starts.
+            if (!storage.TryNoteOutage(ex))
+            {
+                LogDeliveryError(logger, ex, id);
+            }
+
             _tally.StoreError();
         }
     }
@@ -234,7 +240,11 @@ internal sealed partial class DeliveryRun(
         }
         catch (Exception ex)
         {
-            LogDeliveryError(logger, ex, id);
+            if (!storage.TryNoteOutage(ex))
+            {
+                LogDeliveryError(logger, ex, id);
+            }
+
             _tally.StoreError();
         }
     }

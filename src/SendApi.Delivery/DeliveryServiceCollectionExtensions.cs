@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Instances;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Delivery.Attempts;
 using SendApi.Delivery.Capture;
 using SendApi.Delivery.ReturnPaths;
@@ -65,6 +66,7 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<IOptions<DeliveryOptions>>(),
             sp.GetRequiredService<IHostApplicationLifetime>(),
             sp.GetRequiredService<ProcessInstance>(),
+            sp.GetRequiredService<IStorageAvailability>(),
             sp.GetRequiredService<ILogger<DeliveryJob>>()));
         return services;
     }
