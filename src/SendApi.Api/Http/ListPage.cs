@@ -26,7 +26,8 @@ internal static class Paging
             errors["limit"] = [$"must be between 1 and {maxLimit}."];
         }
 
-        if (cursor is not null && (cursor.Length == 0 || !isCursor(cursor)))
+        // An empty ?cursor= is the first page, as no cursor is.
+        if (!string.IsNullOrEmpty(cursor) && !isCursor(cursor))
         {
             errors["cursor"] = [CursorRule];
         }
@@ -46,7 +47,7 @@ internal static class Paging
         var ordered = newestFirst
             ? items.OrderByDescending(createdAt).ThenByDescending(key, StringComparer.Ordinal)
             : items.OrderBy(createdAt).ThenBy(key, StringComparer.Ordinal);
-        var rest = cursor is not null && TryParsePosition(cursor, out var ticks, out var after)
+        var rest = !string.IsNullOrEmpty(cursor) && TryParsePosition(cursor, out var ticks, out var after)
             ? ordered.Where(i => Compare(createdAt(i).UtcTicks, key(i), ticks, after) * (newestFirst ? -1 : 1) > 0)
             : ordered;
         var page = rest.Take(limit + 1).ToList();
