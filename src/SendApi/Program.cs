@@ -69,6 +69,10 @@ builder.Services.AddSendApiDeliveryPump();
 builder.Services.AddSendApiInstanceHeartbeat();
 builder.Services.AddDeliveryJobServer();
 
+// Sender domains' DNS records checked again every Domains__VerifyInterval: a Hangfire recurring
+// job, on the "default" queue the delivery job server also takes.
+builder.Services.AddSendApiDomainRecheck();
+
 // Webhooks: signed requests through the SSRF-guarded client. What runs: the dispatcher (every
 // instance) moves events from the outbox into webhook jobs, and a Hangfire server of their own
 // runs those with Webhooks__Workers workers, so a slow endpoint never holds a delivery worker.

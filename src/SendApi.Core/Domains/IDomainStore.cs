@@ -13,7 +13,25 @@ public interface IDomainStore
 
     Task<IReadOnlyList<SenderDomain>> ListAsync(string accountId, CancellationToken cancellationToken);
 
+    /// <summary>Deletes the domain and its last verification.</summary>
     Task<bool> DeleteAsync(string accountId, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every account's domains, for the periodic re-check. Not for a request path: it reads them all.
+    /// </summary>
+    Task<IReadOnlyList<SenderDomain>> ListAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>Keeps the outcome of a DNS check, replacing the previous one.</summary>
+    Task SaveVerificationAsync(string accountId, string name, DomainVerification verification, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The last check of the account's domain, or null when it was never checked. It may be the
+    /// check of an earlier key of that name: compare <see cref="DomainVerification.Selector"/>.
+    /// </summary>
+    Task<DomainVerification?> FindVerificationAsync(string accountId, string name, CancellationToken cancellationToken);
+
+    /// <summary>The last check of each of the account's domains that has one, by name.</summary>
+    Task<IReadOnlyDictionary<string, DomainVerification>> ListVerificationsAsync(string accountId, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -67,6 +67,12 @@ public static class MessageEventTypes
 
     /// <summary>A receiver asked us to slow down and the domain's limits were lowered for a while.</summary>
     public const string Throttled = "throttled";
+
+    /// <summary>
+    /// Accepted and sent, but likely to be filtered as spam; the detail says why (e.g. the From
+    /// domain's DNS records are not verified, naming the failing records).
+    /// </summary>
+    public const string Warning = "warning";
 }
 
 /// <summary>A message as the status API shows it: envelope, per-recipient state, timeline.</summary>

@@ -18,13 +18,16 @@ public static class WebhookEventTypes
     /// <summary>A receiver asked us to slow down and the recipient's domain was throttled for a while.</summary>
     public const string MessageThrottled = "message.throttled";
 
+    /// <summary>A message was accepted with a warning: its From domain is not verified, so it may land in spam.</summary>
+    public const string MessageWarning = "message.warning";
+
     /// <summary>Mail arrived for an inbound domain, or a person replied to a return path.</summary>
     public const string InboundReceived = "inbound.received";
 
     public static IReadOnlyList<string> All { get; } =
     [
         MessageQueued, MessageDelivered, MessageDeferred, MessageBounced, MessageFailed,
-        MessageSuppressed, MessageComplained, MessageThrottled, InboundReceived,
+        MessageSuppressed, MessageComplained, MessageThrottled, MessageWarning, InboundReceived,
     ];
 
     public static bool IsKnown(string? type) => type is not null && All.Contains(type, StringComparer.Ordinal);

@@ -21,7 +21,7 @@ internal sealed partial class DkimMessageSigner(DkimSignerCache signers, ILogger
 
     public async ValueTask SignAsync(MimeMessage message, MessageEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (FromDomain(message) is not { } domain)
+        if (DkimDomains.FromDomain(message) is not { } domain)
         {
             return;
         }
@@ -53,20 +53,6 @@ internal sealed partial class DkimMessageSigner(DkimSignerCache signers, ILogger
     /// </summary>
     internal static HeaderId[] HeadersToSign(MimeMessage message) =>
         [.. SignedHeaders.Where(id => (id is HeaderId.ContentType or HeaderId.ContentTransferEncoding ? message.Body?.Headers : message.Headers)?.Contains(id) == true)];
-
-    /// <summary>
-    /// The From header's domain, normalized. DMARC aligns the signature's d= with the From header,
-    /// not with the envelope sender, so that is the domain that must match. A From with mailboxes
-    /// at several domains cannot align with one d= and is not signed.
-    /// </summary>
-    internal static string? FromDomain(MimeMessage message)
-    {
-        var domains = message.From.Mailboxes
-            .Select(m => DomainNames.TryNormalize(m.Domain, out var name) ? name : null)
-            .Distinct()
-            .ToList();
-        return domains is [{ } single] ? single : null;
-    }
 
     // Log event ids 2300–2399 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2301.
     [LoggerMessage(EventId = 2300, Level = LogLevel.Debug, Message = "Message {MessageId}: DKIM-signed for {Domain} with selector {Selector}")]

@@ -43,7 +43,10 @@ public sealed class DomainsApiTests(DeliveryWorld world) : IClassFixture<Deliver
         Assert.Equal("rsa-sha256", (string?)domain["dkim"]!["algorithm"]);
 
         var records = domain["dns_records"]!.AsArray().Select(r => ((string)r!["type"]!, (string)r["name"]!, (string)r["value"]!)).ToList();
-        Assert.Equal(2, records.Count);
+        Assert.Equal(3, records.Count);
+        Assert.Equal("pending", (string?)domain["status"]);
+        Assert.Null(domain["checked_at"]);
+        Assert.True(domain.AsObject().ContainsKey("checked_at"));
         var (dkimType, dkimName, dkimValue) = records[0];
         Assert.Equal(("TXT", $"{selector}._domainkey.shop.example.com"), (dkimType, dkimName));
         Assert.StartsWith("v=DKIM1; k=rsa; p=", dkimValue);
@@ -52,10 +55,11 @@ public sealed class DomainsApiTests(DeliveryWorld world) : IClassFixture<Deliver
         Assert.Equal(2048, rsa.KeySize);
         // Without a return-path domain, MAIL FROM is the sender's own address: SPF goes on its domain.
         Assert.Equal(("TXT", "shop.example.com", "v=spf1 include:spf.sendapi.test ~all"), records[1]);
+        Assert.Equal(("TXT", "_dmarc.shop.example.com", "v=DMARC1; p=none"), records[2]);
 
         // The same answer afterwards, from GET and from the list.
         Assert.Equal(domain.ToJsonString(), JsonNode.Parse(await client.GetStringAsync("/domains/shop.example.com"))!.ToJsonString());
-        Assert.Equal(domain.ToJsonString(), Assert.Single(JsonNode.Parse(await client.GetStringAsync("/domains"))!.AsArray())!.ToJsonString());
+        Assert.Equal(domain.ToJsonString(), Assert.Single(JsonNode.Parse(await client.GetStringAsync("/domains"))!["data"]!.AsArray())!.ToJsonString());
     }
 
     [Fact]
@@ -131,7 +135,7 @@ public sealed class DomainsApiTests(DeliveryWorld world) : IClassFixture<Deliver
         var notFound = await ProblemAsync(await bob.GetAsync("/domains/acme.test"), HttpStatusCode.NotFound);
         Assert.Equal("Domain not found.", (string?)notFound["title"]);
         await ProblemAsync(await bob.DeleteAsync("/domains/acme.test"), HttpStatusCode.NotFound);
-        Assert.Empty(JsonNode.Parse(await bob.GetStringAsync("/domains"))!.AsArray());
+        Assert.Empty(JsonNode.Parse(await bob.GetStringAsync("/domains"))!["data"]!.AsArray());
 
         // Bob's registration of the same name is his own, with his own key.
         var bobs = await bob.RegisterDomainAsync("acme.test");
@@ -150,7 +154,7 @@ public sealed class DomainsApiTests(DeliveryWorld world) : IClassFixture<Deliver
         await ProblemAsync(await client.GetAsync("/domains/acme.test"), HttpStatusCode.NotFound);
         await ProblemAsync(await client.DeleteAsync("/domains/acme.test"), HttpStatusCode.NotFound);
         await ProblemAsync(await client.DeleteAsync("/domains/not a domain"), HttpStatusCode.NotFound);
-        Assert.Equal(["keep.test"], JsonNode.Parse(await client.GetStringAsync("/domains"))!.AsArray().Select(d => (string)d!["name"]!));
+        Assert.Equal(["keep.test"], JsonNode.Parse(await client.GetStringAsync("/domains"))!["data"]!.AsArray().Select(d => (string)d!["name"]!));
 
         // Registered again, it gets a new key.
         var again = await client.RegisterDomainAsync("acme.test");

@@ -35,7 +35,7 @@ public sealed class RedisDomainStoreTests(DeliveryWorld world) : IClassFixture<D
 
         await using var second = new SendApiApp(settings);
         var client = second.Client(apiKey);
-        var listed = Assert.Single(JsonNode.Parse(await client.GetStringAsync("/domains"))!.AsArray())!;
+        var listed = Assert.Single(JsonNode.Parse(await client.GetStringAsync("/domains"))!["data"]!.AsArray())!;
         Assert.Equal((string?)registered["dkim"]!["selector"], (string?)listed["dkim"]!["selector"]);
         Assert.Equal(DomainsTestKit.DkimRecord(registered), DomainsTestKit.DkimRecord(listed));
 

@@ -28,7 +28,7 @@ internal static class WebhooksClient
     }
 
     public static async Task<JsonArray> DeliveriesAsync(this HttpClient client, string webhookId) =>
-        (await client.GetJsonAsync($"/webhooks/{webhookId}/deliveries")).AsArray();
+        (await client.GetJsonAsync($"/webhooks/{webhookId}/deliveries"))["data"]!.AsArray();
 
     /// <summary>Polls the delivery log until one delivery satisfies <paramref name="condition"/>.</summary>
     public static async Task<JsonNode> WaitForDeliveryAsync(this HttpClient client, string webhookId, Func<JsonNode, bool> condition, TimeSpan timeout, string what)

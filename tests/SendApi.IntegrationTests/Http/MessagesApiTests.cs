@@ -165,7 +165,7 @@ public sealed class MessagesApiTests : IClassFixture<DeliveryWorld>, IAsyncLifet
         var (key, _) = await CreateKeyAsync("app");
         await ProblemAsync(await _app.Client(key).PostAsJsonAsync("/api-keys", new { name = "escalate" }), HttpStatusCode.Forbidden);
 
-        var list = JsonNode.Parse(await _admin.GetStringAsync("/api-keys"))!.AsArray();
+        var list = JsonNode.Parse(await _admin.GetStringAsync("/api-keys"))!["data"]!.AsArray();
         Assert.Contains(list, k => (string?)k!["name"] == "app");
         Assert.DoesNotContain("sk_", list.ToJsonString());
 

@@ -88,12 +88,14 @@ public sealed class DnsServer : IAsyncDisposable
     ///     .A("afallback.test", "127.0.0.3"));
     /// </code>
     /// </example>
-    public static async Task<DnsServer> StartAsync(Action<DnsZone> configure, DnsServerMode mode = DnsServerMode.Authoritative)
+    /// <param name="port">The port to serve on (from <see cref="FreePort.TcpAndUdp"/>), for an application configured before the
+    /// records are known (a DKIM key is made at registration); a free one when null.</param>
+    public static async Task<DnsServer> StartAsync(Action<DnsZone> configure, DnsServerMode mode = DnsServerMode.Authoritative, int? port = null)
     {
         var zone = new DnsZone();
         configure(zone);
 
-        var port = FreePort.TcpAndUdp();
+        var listenPort = port ?? FreePort.TcpAndUdp();
         var arguments = new List<string>
         {
             "--keep-in-foreground",
@@ -103,7 +105,7 @@ public sealed class DnsServer : IAsyncDisposable
             "--no-poll",
             "--bind-interfaces",
             "--listen-address=127.0.0.1",
-            $"--port={port.ToString(CultureInfo.InvariantCulture)}",
+            $"--port={listenPort.ToString(CultureInfo.InvariantCulture)}",
             "--pid-file=",
             "--log-queries",
             "--log-facility=-",
@@ -122,7 +124,7 @@ public sealed class DnsServer : IAsyncDisposable
         arguments.AddRange(zone.ToDnsmasqArguments());
 
         var process = ExternalProcess.Start(ExternalProcess.ResolveExecutable("dnsmasq"), arguments);
-        var server = new DnsServer(process, port);
+        var server = new DnsServer(process, listenPort);
         try
         {
             await server.WaitUntilReadyAsync();

@@ -48,7 +48,7 @@ public sealed class WebhooksApiTests : IAsyncLifetime
             Assert.Contains("Webhooks__AllowPrivateNetworks=true", error);
         }
 
-        Assert.Empty((await client.GetJsonAsync("/webhooks")).AsArray());
+        Assert.Empty((await client.GetJsonAsync("/webhooks"))["data"]!.AsArray());
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class WebhooksApiTests : IAsyncLifetime
         var (_, key) = await PostAsync(admin, "/api-keys", new { name = "shop", account_id = "shop" });
         var shop = app.Client((string)key!["key"]!);
 
-        Assert.Empty((await shop.GetJsonAsync("/webhooks")).AsArray());
+        Assert.Empty((await shop.GetJsonAsync("/webhooks"))["data"]!.AsArray());
         foreach (var request in new[]
         {
             new HttpRequestMessage(HttpMethod.Get, $"/webhooks/{id}"),
@@ -149,14 +149,14 @@ public sealed class WebhooksApiTests : IAsyncLifetime
         var all = await client.GetJsonAsync("/webhooks");
         Assert.Equal(id, (string?)one["id"]);
         Assert.Null(one["secret"]);
-        Assert.Equal(id, (string?)Assert.Single(all.AsArray())!["id"]);
+        Assert.Equal(id, (string?)Assert.Single(all["data"]!.AsArray())!["id"]);
         Assert.DoesNotContain("whsec_", all.ToJsonString());
 
         using var deleted = await client.DeleteAsync($"/webhooks/{id}");
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         using var again = await client.GetAsync($"/webhooks/{id}");
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
-        Assert.Empty((await client.GetJsonAsync("/webhooks")).AsArray());
+        Assert.Empty((await client.GetJsonAsync("/webhooks"))["data"]!.AsArray());
     }
 
     [Fact]

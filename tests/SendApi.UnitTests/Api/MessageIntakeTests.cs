@@ -2,7 +2,10 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
+using SendApi.Api.Features.Domains;
+using SendApi.Api.Features.Domains.Verification;
 using SendApi.Api.Features.Messages;
+using SendApi.Core.Domains;
 using SendApi.Core.Messages;
 using SendApi.Core.Suppressions;
 using SendApi.Storage.Embedded;
@@ -19,7 +22,11 @@ public sealed class MessageIntakeTests
     private readonly CountingSignal _signal = new();
     private readonly MessagesOptions _options = new() { MessageIdDomain = "mail.sendapi.test", MaxSizeBytes = 4096 };
 
-    private MessageIntake Intake() => new(_suppressions, _messages, _signal, Options.Create(_options));
+    private readonly InMemoryDomainStore _domains = new();
+    private readonly DomainsOptions _domainOptions = new();
+
+    private MessageIntake Intake() =>
+        new(_suppressions, _messages, _signal, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions));
 
     private MessageComposer Composer() => new(Options.Create(_options), new FakeTimeProvider(Now));
 
@@ -218,5 +225,68 @@ public sealed class MessageIntakeTests
         public int Count { get; private set; }
 
         public void Notify() => Count++;
+    }
+
+    [Fact]
+    public async Task Mail_from_a_registered_domain_whose_dkim_record_is_missing_is_accepted_with_a_warning_naming_the_record()
+    {
+        await RegisterAsync("acct", "acme.test", RecordStatuses.Missing);
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed(), default));
+
+        var warning = Assert.Single((await _messages.FindAsync(accepted.Id, default))!.Events, e => e.Type == MessageEventTypes.Warning);
+        Assert.Contains("DKIM TXT s1._domainkey.acme.test is missing", warning.Detail);
+        Assert.Contains("may land in spam", warning.Detail);
+    }
+
+    [Fact]
+    public async Task Mail_from_a_verified_domain_or_an_unregistered_one_carries_no_warning()
+    {
+        await RegisterAsync("acct", "acme.test", RecordStatuses.Verified);
+        var fromVerified = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed(), default));
+        var fromOther = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composer().Compose(
+            new SendMessageRequest { From = "x@elsewhere.test", To = ["bob@example.test"], Subject = "s", Text = "t" }, MessageIds.New(), "acct"), default));
+
+        Assert.DoesNotContain((await _messages.FindAsync(fromVerified.Id, default))!.Events, e => e.Type == MessageEventTypes.Warning);
+        Assert.DoesNotContain((await _messages.FindAsync(fromOther.Id, default))!.Events, e => e.Type == MessageEventTypes.Warning);
+    }
+
+    [Fact]
+    public async Task A_dns_error_on_a_record_verified_before_does_not_make_the_domain_unverified()
+    {
+        await RegisterAsync("acct", "acme.test", RecordStatuses.Error, verifiedBefore: true);
+        _domainOptions.RequireVerified = true;
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed(), default));
+
+        Assert.DoesNotContain((await _messages.FindAsync(accepted.Id, default))!.Events, e => e.Type == MessageEventTypes.Warning);
+    }
+
+    [Fact]
+    public async Task With_require_verified_mail_from_an_unverified_or_unregistered_domain_is_refused_and_nothing_is_stored()
+    {
+        _domainOptions.RequireVerified = true;
+        await RegisterAsync("acct", "acme.test", RecordStatuses.Mismatch);
+
+        var refused = Assert.IsType<SenderDomainNotVerified>(await Intake().AcceptAsync(Composed(), default));
+        Assert.Contains("DKIM TXT s1._domainkey.acme.test is mismatch", refused.Reason);
+        var unregistered = Assert.IsType<SenderDomainNotVerified>(await Intake().AcceptAsync(Composer().Compose(
+            new SendMessageRequest { From = "x@elsewhere.test", To = ["bob@example.test"], Subject = "s", Text = "t" }, MessageIds.New(), "acct"), default));
+        Assert.Contains("elsewhere.test is not a sender domain of this account", unregistered.Reason);
+        Assert.Equal(0, _signal.Count);
+    }
+
+    private async Task RegisterAsync(string account, string name, string dkimStatus, bool verifiedBefore = false)
+    {
+        var key = new DkimKey("s1", DkimKey.RsaSha256, "MIIB", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+        await _domains.AddAsync(new SenderDomain(account, name, Now, key), default);
+        RecordCheck Check(string purpose, string type, string at, string status) =>
+            new(purpose, type, at, status, [], status == RecordStatuses.Verified ? null : "why", status == RecordStatuses.Verified || verifiedBefore ? Now : null);
+        await _domains.SaveVerificationAsync(account, name, new DomainVerification("s1", Now,
+        [
+            Check(RecordPurposes.Dkim, "TXT", $"s1._domainkey.{name}", dkimStatus),
+            Check(RecordPurposes.Spf, "TXT", name, RecordStatuses.Verified),
+            Check(RecordPurposes.Dmarc, "TXT", $"_dmarc.{name}", RecordStatuses.Verified),
+        ]), default);
     }
 }

@@ -226,7 +226,7 @@ public sealed class DkimMessageSignerTests
         _cache.DomainChanged(account, normalized);
 
         // The record exactly as POST /domains tells the customer to publish it.
-        var record = DomainDnsRecords.For(domain, Records)[0];
+        var record = SendApi.Api.Features.Domains.Verification.ExpectedRecords.For(domain, Records)[0];
         return (domain, new TxtRecordLocator().Add(record.Name, record.Value));
     }
 
@@ -268,5 +268,16 @@ public sealed class DkimMessageSignerTests
         public Task<IReadOnlyList<SenderDomain>> ListAsync(string accountId, CancellationToken cancellationToken) => _inner.ListAsync(accountId, cancellationToken);
 
         public Task<bool> DeleteAsync(string accountId, string name, CancellationToken cancellationToken) => _inner.DeleteAsync(accountId, name, cancellationToken);
+
+        public Task<IReadOnlyList<SenderDomain>> ListAllAsync(CancellationToken cancellationToken) => _inner.ListAllAsync(cancellationToken);
+
+        public Task SaveVerificationAsync(string accountId, string name, DomainVerification verification, CancellationToken cancellationToken) =>
+            _inner.SaveVerificationAsync(accountId, name, verification, cancellationToken);
+
+        public Task<DomainVerification?> FindVerificationAsync(string accountId, string name, CancellationToken cancellationToken) =>
+            _inner.FindVerificationAsync(accountId, name, cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, DomainVerification>> ListVerificationsAsync(string accountId, CancellationToken cancellationToken) =>
+            _inner.ListVerificationsAsync(accountId, cancellationToken);
     }
 }

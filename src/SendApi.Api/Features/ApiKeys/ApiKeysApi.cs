@@ -33,6 +33,9 @@ internal sealed class CreateApiKeyValidator : AbstractValidator<CreateApiKeyRequ
 
 public static class ApiKeysApi
 {
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 1000;
+
     public static IServiceCollection AddSendApiApiKeys(this IServiceCollection services) =>
         services.AddScoped<IValidator<CreateApiKeyRequest>, CreateApiKeyValidator>();
 
@@ -45,7 +48,8 @@ public static class ApiKeysApi
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create an API key (admin)").WithValidation<CreateApiKeyRequest>();
-        group.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("List API keys without their secrets (admin)");
+        group.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("List API keys without their secrets, oldest first, a page at a time (admin)")
+            .WithDescription($"?limit= takes 1-{MaxPageSize} (default {DefaultPageSize}); pass the answer's next_cursor as ?cursor= for the next page (null on the last page).");
         group.MapDelete("/{id}", DeleteAsync).WithName("DeleteApiKey").WithSummary("Revoke an API key (admin)")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -61,8 +65,18 @@ public static class ApiKeysApi
         return TypedResults.Created($"/api-keys/{id}", new CreatedApiKey(key.Id, key.Name, key.AccountId, key.CreatedAt, secret));
     }
 
-    internal static async Task<Ok<ApiKeyDetails[]>> ListAsync(IApiKeyStore keys, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await keys.ListAsync(cancellationToken)).Select(ApiKeyDetails.From).ToArray());
+    internal static async Task<Results<Ok<ListPage<ApiKeyDetails>>, ValidationProblem>> ListAsync(
+        int? limit, string? cursor, IApiKeyStore keys, CancellationToken cancellationToken)
+    {
+        // Key ids are "key_" and hex, or the bootstrap key's fixed id.
+        if (Paging.Validate(limit, MaxPageSize, cursor, c => Paging.IsPosition(c, id => ApiKeySecrets.IsKeyId(id) || id == AdminKeyBootstrap.KeyId)) is { } errors)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The request is invalid.");
+        }
+
+        return TypedResults.Ok(Paging.Slice(
+            await keys.ListAsync(cancellationToken), k => k.CreatedAt, k => k.Id, newestFirst: false, limit ?? DefaultPageSize, cursor, ApiKeyDetails.From));
+    }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, IApiKeyStore keys, CancellationToken cancellationToken)
     {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SendApi.Api.Auth;
+using SendApi.Api.Http;
 using SendApi.Core.Capture;
 
 namespace SendApi.Api.Features.Captured;
@@ -74,7 +75,7 @@ public static class CapturedApi
     internal static CaptureScope CaptureScope(this ClaimsPrincipal user) =>
         user.IsInRole(ApiKeyDefaults.AdminRole) ? Core.Capture.CaptureScope.Everyone : Core.Capture.CaptureScope.Of(user.AccountId());
 
-    internal static async Task<Results<Ok<CapturedList>, ValidationProblem>> ListAsync(
+    internal static async Task<Results<Ok<ListPage<CapturedSummary>>, ValidationProblem>> ListAsync(
         int? limit, string? cursor, ClaimsPrincipal user, ICaptureStore store, CancellationToken cancellationToken)
     {
         if (PageRequest.Validate(limit, cursor) is { } errors)
@@ -83,7 +84,7 @@ public static class CapturedApi
         }
 
         var page = await store.ListAsync(user.CaptureScope(), string.IsNullOrEmpty(cursor) ? null : cursor, limit ?? DefaultPageSize, cancellationToken);
-        return TypedResults.Ok(new CapturedList([.. page.Items.Select(CapturedSummary.Of)], page.NextCursor));
+        return TypedResults.Ok(new ListPage<CapturedSummary>([.. page.Items.Select(CapturedSummary.Of)], page.NextCursor));
     }
 
     internal static async Task<Results<Ok<CapturedDetail>, ProblemHttpResult>> GetAsync(
@@ -152,17 +153,6 @@ internal static class PageRequest
 {
     public static Dictionary<string, string[]>? Validate(int? limit, string? cursor)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (limit is < 1 or > CapturedApi.MaxPageSize)
-        {
-            errors["limit"] = [$"must be between 1 and {CapturedApi.MaxPageSize}."];
-        }
-
-        if (!string.IsNullOrEmpty(cursor) && !CaptureIds.IsValid(cursor))
-        {
-            errors["cursor"] = ["must be a next_cursor from an earlier page."];
-        }
-
-        return errors.Count > 0 ? errors : null;
+        return Paging.Validate(limit, CapturedApi.MaxPageSize, cursor, CaptureIds.IsValid);
     }
 }

@@ -4,12 +4,6 @@ using SendApi.Core.Inbound;
 
 namespace SendApi.Api.Features.Captured;
 
-/// <summary>One page of <c>GET /captured</c>, newest first.</summary>
-/// <param name="NextCursor">Pass as <c>?cursor=</c> for the next (older) page; null on the last page.</param>
-public sealed record CapturedList(
-    IReadOnlyList<CapturedSummary> Data,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NextCursor);
-
 /// <summary>A captured transaction in a listing; <c>GET /captured/{id}</c> has the rest.</summary>
 /// <param name="MessageId">Our id of the message it belongs to (<c>GET /messages/{id}</c>).</param>
 /// <param name="AccountId">The message's account (admin keys list every account's).</param>

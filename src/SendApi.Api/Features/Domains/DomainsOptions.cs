@@ -1,6 +1,11 @@
+using SendApi.Core;
+
 namespace SendApi.Api.Features.Domains;
 
-/// <summary>Settings under "Domains" (env <c>Domains__*</c>): what the DNS records given for a sender domain point at.</summary>
+/// <summary>
+/// Settings under "Domains" (env <c>Domains__*</c>): what the DNS records given for a sender domain
+/// point at, how often they are checked, and what happens to mail from a domain that fails.
+/// </summary>
 public sealed class DomainsOptions
 {
     public const string Section = "Domains";
@@ -11,11 +16,28 @@ public sealed class DomainsOptions
     /// </summary>
     public string? SpfInclude { get; set; }
 
+    /// <summary>How often every domain's DNS records are checked again (a Hangfire recurring job), 1m to 7d. Default 1h.</summary>
+    public string VerifyInterval { get; set; } = "1h";
+
+    /// <summary>
+    /// Refuse mail whose From domain is not a verified sender domain of the account (HTTP 403,
+    /// SMTP 550 5.7.1) instead of sending it with a warning event. Default false.
+    /// </summary>
+    public bool RequireVerified { get; set; }
+
     /// <summary>Delivery:HeloName, the host that the return path's MX record points at.</summary>
     internal string MailHost { get; set; } = "";
 
     /// <summary>Delivery:ReturnPathDomain when it is set.</summary>
     internal string? ReturnPathDomain { get; set; }
+
+    internal static readonly TimeSpan MinVerifyInterval = TimeSpan.FromMinutes(1);
+    internal static readonly TimeSpan MaxVerifyInterval = TimeSpan.FromDays(7);
+
+    internal TimeSpan VerifyIntervalValue => Durations.Parse(VerifyInterval, "Domains:VerifyInterval");
+
+    internal static bool IsValidVerifyInterval(string? text) =>
+        Durations.TryParse(text, out var value) && value >= MinVerifyInterval && value <= MaxVerifyInterval;
 
     /// <summary>
     /// A DNS name, underscores allowed: SPF include domains are often not host names

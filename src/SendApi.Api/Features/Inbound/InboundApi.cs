@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using MimeKit;
 using SendApi.Api.Auth;
+using SendApi.Api.Http;
 using SendApi.Core.Inbound;
 using SendApi.Inbound;
 
@@ -51,28 +52,16 @@ public static class InboundApi
         return group;
     }
 
-    internal static async Task<Results<Ok<InboundList>, ValidationProblem>> ListAsync(
+    internal static async Task<Results<Ok<ListPage<InboundSummary>>, ValidationProblem>> ListAsync(
         int? limit, string? cursor, ClaimsPrincipal user, IInboundStore store, CancellationToken cancellationToken)
     {
-        var size = limit ?? DefaultPageSize;
-        var errors = new Dictionary<string, string[]>();
-        if (size is < 1 or > MaxPageSize)
-        {
-            errors["limit"] = [$"must be between 1 and {MaxPageSize}."];
-        }
-
-        if (!string.IsNullOrEmpty(cursor) && !InboundIds.IsValid(cursor))
-        {
-            errors["cursor"] = ["must be a next_cursor from an earlier page."];
-        }
-
-        if (errors.Count > 0)
+        if (Paging.Validate(limit, MaxPageSize, cursor, InboundIds.IsValid) is { } errors)
         {
             return TypedResults.ValidationProblem(errors, title: "The request is invalid.");
         }
 
-        var page = await store.ListAsync(user.AccountId(), string.IsNullOrEmpty(cursor) ? null : cursor, size, cancellationToken);
-        return TypedResults.Ok(new InboundList([.. page.Items.Select(InboundSummary.Of)], page.NextCursor));
+        var page = await store.ListAsync(user.AccountId(), string.IsNullOrEmpty(cursor) ? null : cursor, limit ?? DefaultPageSize, cancellationToken);
+        return TypedResults.Ok(new ListPage<InboundSummary>([.. page.Items.Select(InboundSummary.Of)], page.NextCursor));
     }
 
     internal static async Task<Results<Ok<InboundEmail>, ProblemHttpResult>> GetAsync(
@@ -118,11 +107,8 @@ public static class InboundApi
             detail: $"No received message '{id}' for this API key's account (mail is kept for Inbound:Retention).");
 }
 
-/// <summary>One page of <c>GET /inbound</c>, newest first.</summary>
-/// <param name="NextCursor">Pass as <c>?cursor=</c> for the next (older) page; absent on the last page.</param>
-public sealed record InboundList(IReadOnlyList<InboundSummary> Data, string? NextCursor);
-
 /// <summary>A received message in a listing; <c>GET /inbound/{id}</c> has the rest.</summary>
+/// <param name="AttachmentCount">How many attachments: the length of the detail's <c>attachments</c> (named as in <c>/captured</c>).</param>
 public sealed record InboundSummary(
     string Id,
     DateTimeOffset ReceivedAt,
@@ -131,7 +117,7 @@ public sealed record InboundSummary(
     string? Subject,
     string? InReplyToMessageId,
     bool AutoReply,
-    int Attachments,
+    int AttachmentCount,
     long Size)
 {
     public static InboundSummary Of(InboundEmail email) =>

@@ -15,3 +15,7 @@ internal sealed record MessageAccepted(string Id, bool Replayed, IReadOnlyList<s
 
 /// <summary>Refused: the MIME message as it would be delivered is over <c>Messages:MaxSizeBytes</c>.</summary>
 internal sealed record MessageTooLarge(long Size, long MaxSize) : IntakeResult;
+
+/// <summary>Refused: <c>Domains:RequireVerified</c> is set and the From domain is not a verified sender domain of the account.</summary>
+/// <param name="Reason">Which domain, and which records fail (or that it is not registered).</param>
+internal sealed record SenderDomainNotVerified(string Reason) : IntakeResult;

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SendApi.Api.Features.Domains;
+using SendApi.Api.Features.Domains.Verification;
 using SendApi.Api.Features.Suppressions;
 using SendApi.Core.Messages;
 using SendApi.Core.Suppressions;
@@ -9,15 +11,21 @@ namespace SendApi.Api.Features.Messages;
 /// <summary>
 /// The one way a message comes in, whatever the channel (<c>POST /messages</c>, SMTP submission,
 /// and every later one): complete it, hold it to the size limit, apply the suppression list,
-/// accept it in one atomic step, and wake delivery. A channel only composes or parses, then
+/// check the From domain's verification, accept it in one atomic step, and wake delivery. A channel only composes or parses, then
 /// words the <see cref="IntakeResult"/> in its protocol; it has no step of its own to remember.
 /// A message with per-recipient bodies (<see cref="IncomingMessage.Variants"/>) takes the same
 /// steps: each body is completed, written and held to the limit like the base.
 /// </summary>
 internal sealed class MessageIntake(
-    ISuppressionStore suppressions, IMessageStore messages, IDeliverySignal delivery, IOptions<MessagesOptions> options)
+    ISuppressionStore suppressions,
+    IMessageStore messages,
+    IDeliverySignal delivery,
+    SenderDomainStanding senderDomains,
+    IOptions<MessagesOptions> options,
+    IOptions<DomainsOptions> domainOptions)
 {
     private readonly MessagesOptions _options = options.Value;
+    private readonly bool _requireVerified = domainOptions.Value.RequireVerified;
 
     public async Task<IntakeResult> AcceptAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
@@ -31,8 +39,21 @@ internal sealed class MessageIntake(
             return new MessageTooLarge(largest, _options.MaxSizeBytes);
         }
 
+        var standing = await senderDomains.CheckAsync(message.AccountId, Delivery.Dkim.DkimDomains.FromDomain(message.Mime), cancellationToken);
+        if (_requireVerified && !standing.Verified)
+        {
+            return new SenderDomainNotVerified(RefusalReason(standing));
+        }
+
         var marked = await SuppressedRecipients.MarkAsync(
             suppressions, new NewMessage(Envelope(message, messageIdHeader, mime), mime, message.IdempotencyKey) { Variants = variants }, cancellationToken);
+        if (standing.Problem is { } problem)
+        {
+            // Sent all the same: a domain whose records are wrong still delivers, to some receivers'
+            // spam folders, and the sender needs to see why rather than guess.
+            marked = marked with { InitialEvents = [new MessageEvent(MessageEventTypes.Warning, message.ReceivedAt, null, problem), .. marked.InitialEvents] };
+        }
+
         var accepted = await messages.AcceptAsync(marked, cancellationToken);
         if (accepted.Replayed)
         {
@@ -44,6 +65,13 @@ internal sealed class MessageIntake(
         delivery.Notify();
         return Accepted(accepted.Id, replayed: false, SuppressedRecipients.In(marked), message.Recipients.Count);
     }
+
+    private static string RefusalReason(DomainStanding standing) => standing switch
+    {
+        { Domain: null } => "The From header must name addresses at one domain, a verified sender domain of this account (Domains:RequireVerified is set).",
+        { Registered: false } => $"{standing.Domain} is not a sender domain of this account; register it (POST /domains) and verify it (Domains:RequireVerified is set).",
+        _ => (standing.Problem ?? $"{standing.Domain} is not verified.") + " Domains:RequireVerified is set, so its mail is refused.",
+    };
 
     /// <summary>
     /// Every accepted message has a Message-ID (replies find their message by it) and a Date. A

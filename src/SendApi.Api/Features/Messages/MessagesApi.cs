@@ -25,6 +25,7 @@ public static class MessagesApi
             .WithSummary("Queue a message for delivery")
             .WithDescription("Builds the MIME message, stores it durably and queues it. Limits: at most Messages:MaxRecipients (default 50) recipients, Messages:MaxSizeBytes (default 10 MB) in all. Repeating a request with the same Idempotency-Key within 24 h returns the first message's id.")
             .WithValidation<SendMessageRequest>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         group.MapGet("/{id}", GetAsync)
@@ -65,6 +66,7 @@ public static class MessagesApi
             MessageAccepted accepted => TypedResults.Accepted($"/messages/{accepted.Id}",
                 new SendMessageResponse(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null)),
             MessageTooLarge tooLarge => TooLarge(tooLarge.Size, tooLarge.MaxSize),
+            SenderDomainNotVerified refused => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The From domain is not verified.", detail: refused.Reason),
             var other => throw new UnreachableException($"POST /messages does not answer {other.GetType().Name}."),
         };
     }

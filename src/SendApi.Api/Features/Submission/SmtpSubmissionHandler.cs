@@ -136,6 +136,8 @@ internal sealed partial class SmtpSubmissionHandler(
         {
             case MessageTooLarge tooLarge:
                 return new SmtpServerReply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({tooLarge.MaxSize} octets)");
+            case SenderDomainNotVerified refused:
+                return new SmtpServerReply(550, "5.7.1", refused.Reason);
             case MessageAccepted accepted:
                 LogAccepted(logger, accepted.Id, key.Id, envelope.Recipients.Count, session.Remote?.Address.ToString() ?? "?");
 

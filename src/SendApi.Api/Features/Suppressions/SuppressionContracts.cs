@@ -12,10 +12,6 @@ namespace SendApi.Api.Features.Suppressions;
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateSuppressionRequest(string? Address, string? Reason, string? Detail);
 
-/// <summary>One page of <c>GET /suppressions</c>, in address order.</summary>
-/// <param name="NextCursor">Pass as <c>?cursor=</c> for the next page; absent on the last page.</param>
-public sealed record SuppressionList(IReadOnlyList<Suppression> Data, string? NextCursor);
-
 internal sealed class CreateSuppressionValidator : AbstractValidator<CreateSuppressionRequest>
 {
     public const int MaxDetailLength = 500;

@@ -39,7 +39,7 @@ public static class SuppressionsApi
         group.MapGet("/", ListAsync)
             .WithName("ListSuppressions")
             .WithSummary("The account's suppressed addresses, a page at a time")
-            .WithDescription($"In address order. ?limit= takes 1-{MaxPageSize} (default {DefaultPageSize}); pass the answer's next_cursor as ?cursor= for the next page. There is no next_cursor on the last page.");
+            .WithDescription($"In address order. ?limit= takes 1-{MaxPageSize} (default {DefaultPageSize}); pass the answer's next_cursor as ?cursor= for the next page. next_cursor is null on the last page.");
 
         group.MapGet("/{address}", GetAsync)
             .WithName("GetSuppression")
@@ -60,19 +60,17 @@ public static class SuppressionsApi
         return group;
     }
 
-    internal static async Task<Results<Ok<SuppressionList>, ValidationProblem>> ListAsync(
+    internal static async Task<Results<Ok<ListPage<Suppression>>, ValidationProblem>> ListAsync(
         int? limit, string? cursor, ClaimsPrincipal user, ISuppressionStore store, CancellationToken cancellationToken)
     {
-        var size = limit ?? DefaultPageSize;
-        if (size is < 1 or > MaxPageSize)
+        // The cursor is the last address of the previous page.
+        if (Paging.Validate(limit, MaxPageSize, cursor, c => EmailAddress.TryParse(c, out _, out _)) is { } errors)
         {
-            return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["limit"] = [$"must be between 1 and {MaxPageSize}."] },
-                title: "The request is invalid.");
+            return TypedResults.ValidationProblem(errors, title: "The request is invalid.");
         }
 
-        var page = await store.ListAsync(user.AccountId(), string.IsNullOrEmpty(cursor) ? null : cursor, size, cancellationToken);
-        return TypedResults.Ok(new SuppressionList(page.Items, page.NextCursor));
+        var page = await store.ListAsync(user.AccountId(), string.IsNullOrEmpty(cursor) ? null : cursor, limit ?? DefaultPageSize, cancellationToken);
+        return TypedResults.Ok(new ListPage<Suppression>(page.Items, page.NextCursor));
     }
 
     internal static async Task<Results<Ok<Suppression>, ProblemHttpResult>> GetAsync(

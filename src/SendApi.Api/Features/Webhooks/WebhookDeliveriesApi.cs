@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using SendApi.Api.Auth;
+using SendApi.Api.Http;
 using SendApi.Core.Webhooks;
 using SendApi.Webhooks;
 
@@ -19,8 +20,7 @@ internal static class WebhookDeliveriesApi
         group.MapGet("/{id}/deliveries", ListAsync)
             .WithName("ListWebhookDeliveries")
             .WithSummary("The endpoint's latest deliveries, newest first")
-            .WithDescription($"Each with its attempts, HTTP status, latency, last error and next retry. The last {WebhookLimits.DeliveriesPerWebhook} deliveries are kept; limit defaults to {DefaultLimit}.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithDescription($"Each with its attempts, HTTP status, latency, last error and next retry. The last {WebhookLimits.DeliveriesPerWebhook} deliveries are kept. ?limit= takes 1-{WebhookLimits.DeliveriesPerWebhook} (default {DefaultLimit}); next_cursor as ?cursor= for the next (older) page (null on the last page).")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/deliveries/{deliveryId}/retry", RetryAsync)
             .WithName("RetryWebhookDelivery")
@@ -30,15 +30,12 @@ internal static class WebhookDeliveriesApi
             .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
-    internal static async Task<Results<Ok<WebhookDeliveryDetails[]>, ProblemHttpResult>> ListAsync(
-        string id, int? limit, ClaimsPrincipal user, IWebhookStore store, IWebhookDeliveryLog log, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<ListPage<WebhookDeliveryDetails>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        string id, int? limit, string? cursor, ClaimsPrincipal user, IWebhookStore store, IWebhookDeliveryLog log, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > WebhookLimits.DeliveriesPerWebhook)
+        if (Paging.Validate(limit, WebhookLimits.DeliveriesPerWebhook, cursor, c => Paging.IsPosition(c, WebhookDelivery.IsValidId)) is { } errors)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status400BadRequest,
-                title: "Invalid limit.",
-                detail: $"limit is between 1 and {WebhookLimits.DeliveriesPerWebhook}.");
+            return TypedResults.ValidationProblem(errors, title: "The request is invalid.");
         }
 
         if (!WebhookIds.IsValid(id) || await store.FindAsync(user.AccountId(), id, cancellationToken) is null)
@@ -46,8 +43,10 @@ internal static class WebhookDeliveriesApi
             return WebhooksApi.NotFound(id);
         }
 
-        var deliveries = await log.ListAsync(id, limit ?? DefaultLimit, cancellationToken);
-        return TypedResults.Ok(deliveries.Select(WebhookDeliveryDetails.From).ToArray());
+        // The log keeps at most DeliveriesPerWebhook, so reading it whole to page it is bounded.
+        var deliveries = await log.ListAsync(id, WebhookLimits.DeliveriesPerWebhook, cancellationToken);
+        return TypedResults.Ok(Paging.Slice(
+            deliveries, d => d.CreatedAt, d => d.Id, newestFirst: true, limit ?? DefaultLimit, cursor, WebhookDeliveryDetails.From));
     }
 
     internal static async Task<Results<Accepted<WebhookDeliveryDetails>, ProblemHttpResult>> RetryAsync(

@@ -39,7 +39,8 @@ public static class WebhooksApi
             .WithDescription("Returns the signing secret, which is shown only here and on rotation. Requests are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). URLs that reach loopback, private, link-local or metadata addresses are refused unless Webhooks:AllowPrivateNetworks is set.")
             .WithValidation<CreateWebhookRequest>()
             .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("/", ListAsync).WithName("ListWebhooks").WithSummary("The account's endpoints, without their secrets");
+        group.MapGet("/", ListAsync).WithName("ListWebhooks").WithSummary("The account's endpoints, without their secrets, oldest first")
+            .WithDescription($"?limit= takes 1-{WebhookLimits.WebhooksPerAccount} (default {WebhookLimits.WebhooksPerAccount}, all of them); next_cursor as ?cursor= for the next page (null on the last page).");
         group.MapGet("/{id}", GetAsync).WithName("GetWebhook").WithSummary("One endpoint, without its secret")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").WithSummary("Delete an endpoint and its delivery log")
@@ -73,10 +74,18 @@ public static class WebhooksApi
             new CreatedWebhook(webhook.Id, webhook.Url, webhook.Events, webhook.IsEnabled, webhook.CreatedAt, webhook.Secret));
     }
 
-    internal static async Task<Ok<WebhookDetails[]>> ListAsync(ClaimsPrincipal user, IWebhookStore store, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<ListPage<WebhookDetails>>, ValidationProblem>> ListAsync(
+        int? limit, string? cursor, ClaimsPrincipal user, IWebhookStore store, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (Paging.Validate(limit, WebhookLimits.WebhooksPerAccount, cursor, c => Paging.IsPosition(c, WebhookIds.IsValid)) is { } errors)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The request is invalid.");
+        }
+
         var now = time.GetUtcNow();
-        return TypedResults.Ok((await store.ListAsync(user.AccountId(), cancellationToken)).Select(w => WebhookDetails.From(w, now)).ToArray());
+        return TypedResults.Ok(Paging.Slice(
+            await store.ListAsync(user.AccountId(), cancellationToken), w => w.CreatedAt, w => w.Id, newestFirst: false,
+            limit ?? WebhookLimits.WebhooksPerAccount, cursor, w => WebhookDetails.From(w, now)));
     }
 
     internal static async Task<Results<Ok<WebhookDetails>, ProblemHttpResult>> GetAsync(

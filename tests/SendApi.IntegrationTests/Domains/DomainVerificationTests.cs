@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using SendApi.IntegrationTests.Harness;
+using SendApi.IntegrationTests.Infrastructure;
+
+namespace SendApi.IntegrationTests.Domains;
+
+/// <summary>
+/// Domain verification against a real DNS server (dnsmasq) serving right, wrong and missing
+/// records, and one whose DMARC name answers SERVFAIL. The DKIM key is made at registration, so
+/// the application is pointed at a port first and dnsmasq started there once the records are known.
+/// </summary>
+[Collection(DomainsCollection.Name)]
+public sealed class DomainVerificationTests : IAsyncLifetime
+{
+    private readonly int _dnsPort = FreePort.TcpAndUdp();
+    private readonly BrokenNameServer _servfail = BrokenNameServer.Servfail();
+    private SendApiApp? _app;
+    private DnsServer? _dns;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        if (_dns is not null)
+        {
+            await _dns.DisposeAsync();
+        }
+
+        await _servfail.DisposeAsync();
+    }
+
+    private SendApiApp App(bool requireVerified = false) => _app = new SendApiApp(new Dictionary<string, string?>
+    {
+        ["Dns:Servers"] = $"127.0.0.1:{_dnsPort.ToString(CultureInfo.InvariantCulture)}",
+        ["Dns:Timeout"] = "2s",
+        ["Delivery:HeloName"] = "sendapi.test",
+        ["Domains:RequireVerified"] = requireVerified ? "true" : "false",
+    });
+
+    private static async Task<JsonNode> VerifyAsync(HttpClient client, string name)
+    {
+        var response = await client.PostAsync($"/domains/{name}/verify", null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"POST /domains/{name}/verify answered {(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!;
+    }
+
+    private static JsonNode Record(JsonNode domain, string purpose) =>
+        domain["dns_records"]!.AsArray().Single(r => (string?)r!["purpose"] == purpose)!;
+
+    [Fact]
+    public async Task Each_record_is_verified_missing_mismatch_or_error_as_dns_answers_and_get_shows_it()
+    {
+        var app = App();
+        var shop = app.Client(await app.CreateKeyAsync("verify-shop"));
+        var right = DomainsTestKit.DkimRecord(await shop.RegisterDomainAsync("right.test"));
+        var wrong = DomainsTestKit.DkimRecord(await shop.RegisterDomainAsync("wrong.test"));
+        await shop.RegisterDomainAsync("missing.test");
+        var flaky = DomainsTestKit.DkimRecord(await shop.RegisterDomainAsync("flaky.test"));
+        _dns = await DnsServer.StartAsync(zone => zone
+            .Txt(right.Name, right.Value).Txt("right.test", "v=spf1 include:spf.sendapi.test ~all").Txt("_dmarc.right.test", "v=DMARC1; p=none")
+            // Another domain's key, an SPF record without our include, and two DMARC records.
+            .Txt(wrong.Name, right.Value).Txt("wrong.test", "v=spf1 include:other.test -all")
+            .Txt("_dmarc.wrong.test", "v=DMARC1; p=none").Txt("_dmarc.wrong.test", "v=DMARC1; p=reject")
+            .Txt(flaky.Name, flaky.Value).Txt("flaky.test", "v=spf1 include:spf.sendapi.test ~all").Forward("_dmarc.flaky.test", _servfail.EndPoint),
+            port: _dnsPort);
+
+        var verified = await VerifyAsync(shop, "right.test");
+        Assert.Equal("verified", (string?)verified["status"]);
+        Assert.All(verified["dns_records"]!.AsArray(), r => Assert.Equal("verified", (string?)r!["status"]));
+        Assert.Equal(["dkim", "spf", "dmarc"], verified["dns_records"]!.AsArray().Select(r => (string)r!["purpose"]!));
+        Assert.Equal("v=DMARC1; p=none", (string?)Record(verified, "dmarc")["found"]![0]);
+
+        var mismatched = await VerifyAsync(shop, "wrong.test");
+        Assert.Equal("unverified", (string?)mismatched["status"]);
+        Assert.Equal("mismatch", (string?)Record(mismatched, "dkim")["status"]);
+        Assert.Equal(right.Value, (string?)Record(mismatched, "dkim")["found"]![0]);
+        Assert.Equal("mismatch", (string?)Record(mismatched, "spf")["status"]);
+        Assert.Equal("v=spf1 include:other.test -all", (string?)Record(mismatched, "spf")["found"]![0]);
+        Assert.Contains("include:spf.sendapi.test", (string?)Record(mismatched, "spf")["detail"]);
+        Assert.Equal("mismatch", (string?)Record(mismatched, "dmarc")["status"]);
+
+        var missing = await VerifyAsync(shop, "missing.test");
+        Assert.Equal("unverified", (string?)missing["status"]);
+        Assert.All(missing["dns_records"]!.AsArray(), r => Assert.Equal("missing", (string?)r!["status"]));
+
+        var failing = await VerifyAsync(shop, "flaky.test");
+        Assert.Equal("verified", (string?)Record(failing, "dkim")["status"]);
+        Assert.Equal("error", (string?)Record(failing, "dmarc")["status"]);
+        Assert.Contains("ServerFailure", (string?)Record(failing, "dmarc")["detail"]);
+        Assert.Equal("unverified", (string?)failing["status"]);
+
+        // GET and the list show the stored check, with when it was made.
+        var stored = JsonNode.Parse(await shop.GetStringAsync("/domains/wrong.test"))!;
+        Assert.Equal(mismatched.ToJsonString(), stored.ToJsonString());
+        Assert.NotNull((DateTimeOffset?)stored["checked_at"]);
+        var list = JsonNode.Parse(await shop.GetStringAsync("/domains?limit=2"))!;
+        Assert.Equal(["right.test", "wrong.test"], list["data"]!.AsArray().Select(d => (string)d!["name"]!));
+        var rest = JsonNode.Parse(await shop.GetStringAsync($"/domains?limit=2&cursor={Uri.EscapeDataString((string)list["next_cursor"]!)}"))!;
+        Assert.Equal(["missing.test", "flaky.test"], rest["data"]!.AsArray().Select(d => (string)d!["name"]!));
+        Assert.Null(rest["next_cursor"]);
+        Assert.True(rest.AsObject().ContainsKey("next_cursor"));
+
+        // Mail from the unverified domain is accepted with a warning naming the failing records; from the verified one, without.
+        var warned = await shop.GetMessageAsync(await shop.SendAsync(new { from = "orders@missing.test", to = new[] { "bob@example.test" }, subject = "s", text = "t" }));
+        var warning = Assert.Single(warned["events"]!.AsArray(), e => (string?)e!["type"] == "warning")!;
+        Assert.Contains("DKIM TXT", (string?)warning["detail"]);
+        Assert.Contains("._domainkey.missing.test is missing", (string?)warning["detail"]);
+        var clean = await shop.GetMessageAsync(await shop.SendAsync(new { from = "orders@right.test", to = new[] { "bob@example.test" }, subject = "s", text = "t" }));
+        Assert.DoesNotContain(clean["events"]!.AsArray(), e => (string?)e!["type"] == "warning");
+    }
+
+    [Fact]
+    public async Task With_require_verified_mail_from_an_unverified_domain_is_refused_over_http_and_smtp()
+    {
+        var app = App(requireVerified: true);
+        var secret = await app.CreateKeyAsync("verify-strict");
+        var shop = app.Client(secret);
+        await shop.RegisterDomainAsync("missing.test");
+        _dns = await DnsServer.StartAsync(_ => { }, port: _dnsPort);
+        Assert.Equal("unverified", (string?)(await VerifyAsync(shop, "missing.test"))["status"]);
+
+        var response = await shop.PostAsJsonAsync("/messages", new { from = "orders@missing.test", to = new[] { "bob@example.test" }, subject = "s", text = "t" });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Forbidden, body);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("._domainkey.missing.test is missing", (string?)JsonNode.Parse(body)!["detail"]);
+
+        using var smtp = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await smtp.ConnectAsync("127.0.0.1", app.SubmissionPort, SecureSocketOptions.StartTls);
+        await smtp.AuthenticateAsync("apikey", secret);
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("orders@missing.test"));
+        message.To.Add(MailboxAddress.Parse("bob@example.test"));
+        message.Subject = "s";
+        message.Body = new TextPart("plain") { Text = "t" };
+        var refused = await Assert.ThrowsAsync<SmtpCommandException>(() => smtp.SendAsync(message));
+        Assert.Equal(550, (int)refused.StatusCode);
+        Assert.StartsWith("5.7.1 ", refused.Message);
+        Assert.Contains("missing.test", refused.Message);
+    }
+}
