@@ -39,6 +39,9 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
             ["Admin:ApiKey"] = AdminKey,
             ["urls"] = $"http://127.0.0.1:{HttpPort}",
             ["Smtp:BindAddress"] = "127.0.0.1",
+            // Never the machine's resolver (it is off loopback): a test that wants DNS starts a
+            // dnsmasq and names it; any other lookup (a domain re-check, say) fails at once here.
+            ["Dns:Servers"] = "127.0.0.1:1",
             ["Smtp:Submission:Port"] = SubmissionPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Smtp:SubmissionTls:Port"] = SubmissionTlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Smtp:Inbound:Port"] = InboundPort.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -38,6 +38,8 @@ public sealed class SendApiProcess : IAsyncDisposable
             ["Admin__ApiKey"] = SendApiApp.AdminKey,
             ["Logging__Console__FormatterName"] = "simple",
             ["Smtp__BindAddress"] = "127.0.0.1",
+            // Never the machine's resolver (it is off loopback); tests that want DNS name a dnsmasq.
+            ["Dns__Servers"] = "127.0.0.1:1",
             ["Smtp__Submission__Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
             ["Smtp__SubmissionTls__Port"] = FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
             // Not the production default (25): two processes at once (test classes run in parallel)
