@@ -1,4 +1,5 @@
 using System.Net;
+using SendApi.Core.Diagnostics;
 
 namespace SendApi.Smtp;
 
@@ -6,7 +7,7 @@ namespace SendApi.Smtp;
 /// Failed AUTH attempts per client address within a sliding window, shared by every connection so
 /// that reconnecting does not reset the count.
 /// </summary>
-internal sealed class AuthFailureTracker(SmtpServerSettings settings, TimeProvider time)
+internal sealed class AuthFailureTracker(SmtpServerSettings settings, TimeProvider time, SendApiMetrics metrics)
 {
     private readonly Dictionary<IPAddress, Queue<DateTimeOffset>> _failures = [];
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
@@ -25,8 +26,14 @@ internal sealed class AuthFailureTracker(SmtpServerSettings settings, TimeProvid
         }
     }
 
-    /// <summary>Records one failure; returns the failures inside the window, this one included.</summary>
-    public int RecordFailure(IPAddress? address)
+    /// <summary>Records one failure on <paramref name="listener"/>; returns the address's failures inside the window, this one included.</summary>
+    public int RecordFailure(IPAddress? address, string listener)
+    {
+        metrics.SmtpAuthFailure(listener);
+        return Record(address);
+    }
+
+    private int Record(IPAddress? address)
     {
         if (address is null)
         {

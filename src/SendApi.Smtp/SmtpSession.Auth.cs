@@ -158,7 +158,7 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var failures = _authFailures.RecordFailure(_remote?.Address);
+        var failures = _authFailures.RecordFailure(_remote?.Address, _profile.Name);
         SmtpServerLog.AuthFailed(_logger, Id, mechanism, _remote?.Address, failures);
         if (failures >= _settings.AuthFailuresBeforeDisconnect)
         {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Accounts;
 using SendApi.Core.Capture;
+using SendApi.Core.Diagnostics;
 using SendApi.Core.Domains;
 using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
@@ -66,9 +67,11 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisInboundStore>();
         services.AddSingleton<RedisCaptureStore>();
         services.AddSingleton<RedisReturnPathKeyStore>();
+        services.AddSingleton<RedisQueueGauge>();
 
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
+        services.AddSingleton<IQueueGauge>(sp => Pick<IQueueGauge, RedisQueueGauge, InMemoryMessageStore>(sp));
         services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));
         services.AddSingleton<IWebhookStore>(sp => Pick<IWebhookStore, RedisWebhookStore, InMemoryWebhookStore>(sp));
         services.AddSingleton<IWebhookDeliveryLog>(sp => Pick<IWebhookDeliveryLog, RedisWebhookStore, InMemoryWebhookStore>(sp));

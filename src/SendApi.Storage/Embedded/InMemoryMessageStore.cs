@@ -7,7 +7,7 @@ namespace SendApi.Storage.Embedded;
 /// here survives a restart, which the host says loudly at start. Events also go to the webhook
 /// outbox, under the same lock, when their account has an endpoint.
 /// </summary>
-internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOutbox? webhooks = null) : IMessageStore, IDeliveryQueue
+internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOutbox? webhooks = null) : IMessageStore, IDeliveryQueue
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _messages = new(StringComparer.Ordinal);

@@ -19,7 +19,7 @@ public sealed class MessageIntakeTests
     private readonly CountingSignal _signal = new();
     private readonly MessagesOptions _options = new() { MessageIdDomain = "mail.sendapi.test", MaxSizeBytes = 4096 };
 
-    private MessageIntake Intake() => new(_suppressions, _messages, _signal, Options.Create(_options));
+    private MessageIntake Intake() => new(_suppressions, _messages, _signal, Options.Create(_options), TestMetrics.Create());
 
     private MessageComposer Composer() => new(Options.Create(_options), new FakeTimeProvider(Now));
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SendApi.Api.Features.Suppressions;
+using SendApi.Core.Diagnostics;
 using SendApi.Core.Messages;
 using SendApi.Core.Suppressions;
 
@@ -15,7 +16,7 @@ namespace SendApi.Api.Features.Messages;
 /// steps: each body is completed, written and held to the limit like the base.
 /// </summary>
 internal sealed class MessageIntake(
-    ISuppressionStore suppressions, IMessageStore messages, IDeliverySignal delivery, IOptions<MessagesOptions> options)
+    ISuppressionStore suppressions, IMessageStore messages, IDeliverySignal delivery, IOptions<MessagesOptions> options, SendApiMetrics metrics)
 {
     private readonly MessagesOptions _options = options.Value;
 
@@ -42,6 +43,7 @@ internal sealed class MessageIntake(
         // Only now is there new work: wake this instance's delivery rather than wait for its poll.
         // A replay's message was queued, and delivery woken, by the first submission.
         delivery.Notify();
+        metrics.MessageAccepted(message.Channel);
         return Accepted(accepted.Id, replayed: false, SuppressedRecipients.In(marked), message.Recipients.Count);
     }
 
