@@ -2,8 +2,9 @@ namespace SendApi.Core.Diagnostics;
 
 /// <summary>
 /// The queue gauges' reading, fetched from the store at most once per <see cref="MaxAge"/>
-/// however many scrapers ask (two Prometheus replicas, a curl), and never more than once at a
-/// time. A scrape that finds it old waits briefly for the new one and otherwise reports the last.
+/// however many scrapers ask (two Prometheus replicas, a curl) and whether or not it answers, and
+/// never more than once at a time. A scrape that finds it old waits briefly for the new one and
+/// otherwise reports the last.
 /// </summary>
 internal sealed class QueueReadingCache(IQueueGauge store, TimeProvider time, Action<QueueReading> fetched)
 {
@@ -28,7 +29,14 @@ internal sealed class QueueReadingCache(IQueueGauge store, TimeProvider time, Ac
                 return _latest;
             }
 
-            fetching = _fetching ??= FetchAsync();
+            // Off this lock and this thread: the embedded store answers synchronously, and a fetch
+            // that finished before it was stored here would otherwise look in flight for ever.
+            if (_fetching is null || _fetching.IsCompleted)
+            {
+                _fetching = Task.Run(FetchAsync);
+            }
+
+            fetching = _fetching;
         }
 
         // The gauges' callbacks are synchronous (the exporter collects on the scrape's thread).
@@ -41,9 +49,9 @@ internal sealed class QueueReadingCache(IQueueGauge store, TimeProvider time, Ac
 
     private async Task FetchAsync()
     {
+        var now = time.GetUtcNow();
         try
         {
-            var now = time.GetUtcNow();
             var reading = await store.ReadAsync(now, CancellationToken.None).ConfigureAwait(false);
             fetched(reading);
             lock (_gate)
@@ -54,14 +62,13 @@ internal sealed class QueueReadingCache(IQueueGauge store, TimeProvider time, Ac
         }
         catch (Exception)
         {
-            // The store is down: the gauges keep their last value and the readiness check says why.
-            // The next scrape tries again.
-        }
-        finally
-        {
+            // The store is down (the readiness check says why): no reading rather than an old one,
+            // so that the gauges' series go stale instead of showing a queue that no longer is;
+            // asked again after the same interval, so a scrape still costs one call at most.
             lock (_gate)
             {
-                _fetching = null;
+                _latest = null;
+                _fetchedAt = now;
             }
         }
     }
