@@ -139,7 +139,8 @@ internal sealed partial class InboundSmtpHandler(
             foreach (var (account, copy) in mail)
             {
                 accounts.Add(account);
-                matched ??= await ReceivedAsync(received, account, copy, cancellationToken);
+                var answered = await ReceivedAsync(received, account, copy, cancellationToken);
+                matched ??= answered;
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
