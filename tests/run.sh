@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole SendApi test suite: the one command for a fresh Debian 12 machine with the
 # .NET 10 SDK. Installs the real third-party servers and clients the end-to-end tests use
-# (redis-server, dnsmasq, Postfix and its smtp-sink, swaks with TLS, aiosmtpd, chromium
-# and puppeteer-core) when missing or lacking a capability, as root or via sudo.
+# (redis-server, dnsmasq, Postfix and its smtp-sink, swaks with TLS, aiosmtpd, prometheus,
+# chromium and puppeteer-core) when missing or lacking a capability, as root or via sudo.
 # Extra arguments are passed to `dotnet test`, e.g.  tests/run.sh --filter "FullyQualifiedName~Infrastructure"
 set -euo pipefail
 
@@ -27,6 +27,8 @@ fi
 if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
     packages+=(python3-aiosmtpd)
 fi
+# The metrics test scrapes the application with a real Prometheus server.
+[ -x /usr/bin/prometheus ] || packages+=(prometheus)
 if ! chromium --headless --no-sandbox --disable-gpu --version >/dev/null 2>&1; then
     packages+=(chromium)
 fi
@@ -53,7 +55,7 @@ if [ "${#packages[@]}" -gt 0 ]; then
         "postfix postfix/mailname string localhost" \
         | "${sudo[@]}" debconf-set-selections
 
-    # Keep the packages' own daemons (redis on 6379, ...) from being started by the install, unless
+    # Keep the packages' own daemons (redis on 6379, prometheus on 9090, ...) from being started by the install, unless
     # the machine already has a policy of its own. The tests start their own instances on free ports.
     policy=/usr/sbin/policy-rc.d
     created_policy=false

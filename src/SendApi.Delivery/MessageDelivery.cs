@@ -1,5 +1,6 @@
 using SendApi.Core.Messages;
 using SendApi.Delivery.Attempts;
+using SendApi.Delivery.Diagnostics;
 using SendApi.Delivery.Throttling;
 using SendApi.Delivery.Transport;
 
@@ -9,7 +10,7 @@ namespace SendApi.Delivery;
 /// One attempt at one message, step by step: read and sign each body the due recipients receive;
 /// then, per group of recipients that share a domain and a body, wait for the domain's turn, send
 /// through the transport, slow the domain down if it asked, and record the replies; last, put back
-/// what was not reached. Each step is its own type; this is the whole attempt at a glance.
+/// what was not reached, and log and count what happened. Each step is its own type; this is the whole attempt at a glance.
 /// </summary>
 internal sealed class MessageDelivery(
     MessageBodies bodies,
@@ -17,6 +18,7 @@ internal sealed class MessageDelivery(
     TransactionSender sender,
     DomainBackoff backoff,
     RetryPolicy retry,
+    AttemptWatch watch,
     TimeProvider time)
 {
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
@@ -36,6 +38,7 @@ internal sealed class MessageDelivery(
         attempt.Unreadable(signed.Unreadable);
 
         var transport = sender.TransportFor(work);
+        var sentTransactions = new List<(RecipientGroup, SentTransaction)>();
         foreach (var group in RecipientGroup.Of(work, signed.Readable))
         {
             if (cancellationToken.IsCancellationRequested)
@@ -63,8 +66,11 @@ internal sealed class MessageDelivery(
 
             attempt.Add(await backoff.SlowDownIfAskedAsync(work, group, sent.Replies));
             attempt.Replies(group, sent);
+            sentTransactions.Add((group, sent));
         }
 
-        return attempt.Finish(due, turns.GiveUpAt(work));
+        var outcome = attempt.Finish(due, turns.GiveUpAt(work));
+        watch.Recorded(work, sentTransactions, outcome);
+        return outcome;
     }
 }

@@ -9,7 +9,7 @@ namespace SendApi.Delivery;
 /// </summary>
 internal static partial class MessageDeliveryLog
 {
-    // Log event ids 2020–2039 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2024.
+    // Log event ids 2020–2039 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2025.
     [LoggerMessage(EventId = 2020, Level = LogLevel.Error, Message = "Message {MessageId}: unexpected error delivering to {Domain}; recorded as a temporary failure")]
     public static partial void LogUnexpected(ILogger logger, Exception exception, string messageId, string domain);
 
@@ -21,4 +21,10 @@ internal static partial class MessageDeliveryLog
 
     [LoggerMessage(EventId = 2023, Level = LogLevel.Warning, Message = "The domain throttle for {Domain} failed; its recipients wait and retry")]
     public static partial void LogThrottleFailed(ILogger logger, Exception exception, string domain);
+
+    // One line per recipient per attempt, with every field named, for log shippers (JSON console logging).
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Information,
+        Message = "Delivery attempt {Attempt} of message {MessageId} to {RecipientDomain} via {MxHost} [{MxIp}] (TLS: {Tls}): {ReplyCode} {EnhancedCode} in {DurationMs} ms, {Outcome}")]
+    public static partial void LogAttempt(ILogger logger, string messageId, string recipientDomain, string mxHost, string mxIp, bool tls,
+        int replyCode, string enhancedCode, long durationMs, string outcome, int attempt);
 }

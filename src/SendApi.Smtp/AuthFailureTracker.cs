@@ -1,5 +1,6 @@
 using System.Net;
 using SendApi.Core.Abuse;
+using SendApi.Core.Diagnostics;
 
 namespace SendApi.Smtp;
 
@@ -9,7 +10,7 @@ namespace SendApi.Smtp;
 /// (<see cref="ISharedAuthFailures"/>, on Redis). When the shared count can't be had (the store is
 /// down), this process's own count stands in: a guesser is still slowed down.
 /// </summary>
-internal sealed class AuthFailureTracker(SmtpServerSettings settings, TimeProvider time, ISharedAuthFailures? shared = null)
+internal sealed class AuthFailureTracker(SmtpServerSettings settings, TimeProvider time, SendApiMetrics metrics, ISharedAuthFailures? shared = null)
 {
     /// <summary>Failures from <paramref name="address"/> still inside the window, across instances when shared.</summary>
     public async ValueTask<int> CountAsync(IPAddress? address, CancellationToken cancellationToken)
@@ -30,10 +31,10 @@ internal sealed class AuthFailureTracker(SmtpServerSettings settings, TimeProvid
         }
     }
 
-    /// <summary>Records one failure; returns the failures inside the window, this one included, across instances when shared.</summary>
-    public async ValueTask<int> RecordFailureAsync(IPAddress? address, CancellationToken cancellationToken)
+    /// <summary>Records one failure on <paramref name="listener"/>; returns the failures inside the window, this one included, across instances when shared.</summary>
+    public async ValueTask<int> RecordFailureAsync(IPAddress? address, string listener, CancellationToken cancellationToken)
     {
-        var local = RecordFailure(address);
+        var local = RecordFailure(address, listener);
         if (address is null || shared is null)
         {
             return local;
@@ -67,8 +68,14 @@ internal sealed class AuthFailureTracker(SmtpServerSettings settings, TimeProvid
         }
     }
 
-    /// <summary>Records one failure; returns the failures inside the window, this one included.</summary>
-    public int RecordFailure(IPAddress? address)
+    /// <summary>Records one failure on <paramref name="listener"/>; returns the address's failures inside the window, this one included.</summary>
+    public int RecordFailure(IPAddress? address, string listener)
+    {
+        metrics.SmtpAuthFailure(listener);
+        return Record(address);
+    }
+
+    private int Record(IPAddress? address)
     {
         if (address is null)
         {

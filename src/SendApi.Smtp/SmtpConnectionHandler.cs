@@ -3,6 +3,7 @@ using System.Net.Security;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SendApi.Core.Diagnostics;
 
 namespace SendApi.Smtp;
 
@@ -19,6 +20,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
     private readonly AuthFailureTracker _authFailures;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<SmtpConnectionHandler> _logger;
+    private readonly SendApiMetrics _metrics;
     private readonly SslStreamCertificateContext? _certificate;
 
     public SmtpConnectionHandler(
@@ -28,7 +30,8 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
         ConnectionLimiter limiter,
         AuthFailureTracker authFailures,
         IHostApplicationLifetime lifetime,
-        ILogger<SmtpConnectionHandler> logger)
+        ILogger<SmtpConnectionHandler> logger,
+        SendApiMetrics metrics)
     {
         _handler = handler;
         _settings = settings;
@@ -37,6 +40,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
         _authFailures = authFailures;
         _lifetime = lifetime;
         _logger = logger;
+        _metrics = metrics;
         // Built once: it carries the chain sent in every handshake. Offline, so no AIA fetching.
         _certificate = settings.Certificate is null ? null : SslStreamCertificateContext.Create(settings.Certificate, additionalCertificates: null, offline: true);
     }
@@ -49,6 +53,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             ?? throw new InvalidOperationException("SMTP listeners are set up with ListenOptions.UseSmtp(profile).");
         var remote = connection.RemoteEndPoint as IPEndPoint;
         SmtpServerLog.ConnectionOpened(_logger, connection.ConnectionId, remote, profile.Name);
+        _metrics.SmtpSession(profile.Name);
 
         try
         {

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
+using SendApi.Core.Diagnostics;
+
 namespace SendApi.Smtp;
 
 /// <summary>Wiring of the SMTP server into a host.</summary>
@@ -17,6 +19,8 @@ public static class SmtpServerExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ConnectionLimiter>();
         services.TryAddSingleton<AuthFailureTracker>();
+        services.AddMetrics();
+        services.TryAddSingleton<SendApiMetrics>();
         services.TryAddSingleton<SmtpConnectionHandler>();
         return services;
     }

@@ -158,7 +158,7 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var failures = await _authFailures.RecordFailureAsync(_remote?.Address, _channel.SessionToken);
+        var failures = await _authFailures.RecordFailureAsync(_remote?.Address, _profile.Name, _channel.SessionToken);
         SmtpServerLog.AuthFailed(_logger, Id, mechanism, _remote?.Address, failures);
         if (failures >= _settings.AuthFailuresBeforeDisconnect)
         {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using SendApi.Core.Abuse;
 using SendApi.Core.Accounts;
 using SendApi.Core.Capture;
+using SendApi.Core.Diagnostics;
 using SendApi.Core.Domains;
 using SendApi.Core.Inbound;
 using SendApi.Core.Instances;
@@ -83,6 +84,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisReturnPathKeyStore>();
         services.AddSingleton<RedisInstanceRegistry>();
         services.AddSingleton<RedisAuthFailures>();
+        services.AddSingleton<RedisQueueGauge>();
 
         services.AddSingleton<EmbeddedAvailability>();
         services.AddSingleton<IStorageAvailability>(sp => Pick<IStorageAvailability, RedisAvailability, EmbeddedAvailability>(sp));
@@ -91,6 +93,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IInstanceRegistry>(sp => Pick<IInstanceRegistry, RedisInstanceRegistry, InMemoryInstanceRegistry>(sp));
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
+        services.AddSingleton<IQueueGauge>(sp => Pick<IQueueGauge, RedisQueueGauge, InMemoryMessageStore>(sp));
         services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));
         services.AddSingleton<IWebhookStore>(sp => Pick<IWebhookStore, RedisWebhookStore, InMemoryWebhookStore>(sp));
         services.AddSingleton<IWebhookDeliveryLog>(sp => Pick<IWebhookDeliveryLog, RedisWebhookStore, InMemoryWebhookStore>(sp));

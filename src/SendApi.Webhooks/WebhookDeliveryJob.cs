@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SendApi.Core.Diagnostics;
 using SendApi.Core.Webhooks;
 
 namespace SendApi.Webhooks;
@@ -21,10 +22,11 @@ public sealed partial class WebhookDeliveryJob
     private readonly WebhookJobs _jobs;
     private readonly TimeProvider _time;
     private readonly IReadOnlyList<TimeSpan> _schedule;
+    private readonly SendApiMetrics _metrics;
     private readonly ILogger<WebhookDeliveryJob> _logger;
 
     internal WebhookDeliveryJob(
-        IWebhookStore webhooks, IWebhookDeliveryLog log, WebhookSender sender, WebhookJobs jobs, TimeProvider time, IOptions<WebhookOptions> options, ILogger<WebhookDeliveryJob> logger)
+        IWebhookStore webhooks, IWebhookDeliveryLog log, WebhookSender sender, WebhookJobs jobs, TimeProvider time, IOptions<WebhookOptions> options, SendApiMetrics metrics, ILogger<WebhookDeliveryJob> logger)
     {
         _webhooks = webhooks;
         _log = log;
@@ -32,6 +34,7 @@ public sealed partial class WebhookDeliveryJob
         _jobs = jobs;
         _time = time;
         _schedule = options.Value.RetryScheduleValue;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -82,7 +85,13 @@ public sealed partial class WebhookDeliveryJob
             return;
         }
 
+        if (delivery.Attempts == 0)
+        {
+            _metrics.WebhookLag(now - delivery.CreatedAt);
+        }
+
         var result = await _sender.SendAsync(webhook, delivery, now, cancellationToken);
+        _metrics.WebhookAttempt(result.Succeeded ? "success" : result.Gone ? "gone" : result.StatusCode is null ? "no_response" : "http_error");
         var attempted = delivery with
         {
             Attempts = delivery.Attempts + 1,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SendApi.Core.Diagnostics;
 using SendApi.Core.Webhooks;
 using SendApi.Webhooks.Network;
 
@@ -33,6 +34,8 @@ public static class WebhooksServiceCollectionExtensions
             .RemoveAllLoggers();
         services.AddSingleton<WebhookSender>();
 
+        services.AddMetrics();
+        services.TryAddSingleton<SendApiMetrics>();
         services.AddSingleton(sp => new WebhookJobs(sp.GetRequiredService<IBackgroundJobClient>()));
         // Hangfire resolves jobs from the container; the factory lets the job keep an internal constructor.
         services.AddTransient(sp => new WebhookDeliveryJob(
@@ -42,6 +45,7 @@ public static class WebhooksServiceCollectionExtensions
             sp.GetRequiredService<WebhookJobs>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<WebhookOptions>>(),
+            sp.GetRequiredService<SendApiMetrics>(),
             sp.GetRequiredService<ILogger<WebhookDeliveryJob>>()));
         return services;
     }

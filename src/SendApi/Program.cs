@@ -86,6 +86,8 @@ builder.Services.AddWebhookJobServer();
 builder.Services.AddSendApiOpenApi();
 builder.Services.AddHealthChecks();
 builder.Services.AddAntiforgery();
+// Metrics: every component counts on one meter, exported for Prometheus at Metrics__Path.
+builder.Services.AddSendApiMetrics();
 builder.Services.AddHostedService<StartupSummary>();
 
 // Every listening socket, from the settings: HTTP, and SMTP on 587, 465 and 25.
@@ -125,6 +127,9 @@ app.MapCapturedApi();
 // key, so /health/live never touches the store (keys live there), whatever a prober sends.
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithoutAuthentication();
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).WithoutAuthentication();
+
+// /metrics: Prometheus text, for an admin key unless Metrics__AllowAnonymous=true.
+app.MapSendApiMetrics();
 
 // The pages: Swagger UI at /swagger, the queue at /hangfire (captured mail is mapped with its feature).
 app.UseSendApiOpenApi();

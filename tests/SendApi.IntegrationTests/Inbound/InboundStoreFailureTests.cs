@@ -63,7 +63,7 @@ public sealed class InboundStoreFailureTests
         var handler = new InboundSmtpHandler(
             failing, failInbound ? new FailingInboundStore() : new InMemoryInboundStore(time), new InboundRecorder(failing, new InMemorySuppressionStore(), time),
             new InboundAddresses(failing, signing, delivery, inboundOptions, Options.Create(new SmtpOptions())),
-            inboundOptions, time, NullLogger<InboundSmtpHandler>.Instance);
+            inboundOptions, time, TestMetrics.Create(), NullLogger<InboundSmtpHandler>.Instance);
         var session = new SmtpSessionInfo(SubmissionListeners.InboundProfile(), new IPEndPoint(IPAddress.Loopback, 40000), "mx.test", false, null, "s1");
         var keys = await signing.GetAsync(default);
         return (handler, session, ReturnPath.Encode(id, [0], "example.test", "bounces.sendapi.test", keys.Key));

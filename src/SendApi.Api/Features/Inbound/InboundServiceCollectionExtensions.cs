@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SendApi.Core.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace SendApi.Api.Features.Inbound;
@@ -17,6 +19,8 @@ public static class InboundServiceCollectionExtensions
             .PostConfigure(o => o.Resolve())
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<InboundOptions>, InboundOptionsValidation>();
+        services.AddMetrics();
+        services.TryAddSingleton<SendApiMetrics>();
         services.AddSingleton<InboundRecorder>();
         services.AddSingleton<InboundAddresses>();
         services.AddSingleton<InboundSmtpHandler>();

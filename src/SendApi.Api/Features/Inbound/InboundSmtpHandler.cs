@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SendApi.Core.Diagnostics;
 using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
 using SendApi.Inbound;
@@ -29,6 +30,7 @@ internal sealed partial class InboundSmtpHandler(
     InboundAddresses addresses,
     IOptions<InboundOptions> options,
     TimeProvider time,
+    SendApiMetrics metrics,
     ILogger<InboundSmtpHandler> logger) : ISmtpMessageHandler
 {
     private static readonly SmtpServerReply RelayingDenied = new(550, "5.7.1", "Relaying denied");
@@ -93,6 +95,9 @@ internal sealed partial class InboundSmtpHandler(
         }
 
         var received = new Received(session, envelope, mime, raw, Classify(mime, envelope.MailFrom), time.GetUtcNow());
+        var accounts = new SortedSet<string>(StringComparer.Ordinal);
+        string? matched = null;
+        var atReturnPath = false;
         try
         {
             var mail = new Dictionary<string, AccountCopy>(StringComparer.Ordinal);
@@ -114,9 +119,12 @@ internal sealed partial class InboundSmtpHandler(
                 }
             }
 
+            atReturnPath = returnPaths.Count > 0;
             foreach (var byMessage in returnPaths.GroupBy(t => t.Message.Envelope.Id))
             {
                 var sent = byMessage.First().Message.Envelope;
+                accounts.Add(sent.AccountId);
+                matched ??= sent.Id;
                 if (!await ActedOnAsync(received, sent.Id, ReportScope.Union(byMessage.Select(t => t.Scope)), cancellationToken))
                 {
                     // A person's answer, or a report not acted on: mail of the account that sent the message, linked to it.
@@ -130,7 +138,9 @@ internal sealed partial class InboundSmtpHandler(
             // One copy per account, whichever of its addresses the transaction named.
             foreach (var (account, copy) in mail)
             {
-                await ReceivedAsync(received, account, copy, cancellationToken);
+                accounts.Add(account);
+                var answered = await ReceivedAsync(received, account, copy, cancellationToken);
+                matched ??= answered;
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -141,6 +151,9 @@ internal sealed partial class InboundSmtpHandler(
             return TryAgain;
         }
 
+        var kind = KindOf(received.Report, atReturnPath);
+        metrics.InboundMessage(kind);
+        LogInbound(logger, kind, string.Join(", ", accounts), matched ?? "-", received.Client);
         return new SmtpServerReply(250, "2.0.0", "Ok");
     }
 
@@ -172,6 +185,15 @@ internal sealed partial class InboundSmtpHandler(
         }
     }
 
+    /// <summary>The metric's and the log's word for what came in: a report by its format, else a reply (to a return path) or mail (to an inbound domain).</summary>
+    private static string KindOf(InboundReport report, bool atReturnPath) => report switch
+    {
+        Bounce => "dsn",
+        Complaint => "arf",
+        AutoReply => "auto_reply",
+        _ => atReturnPath ? "reply" : "inbound",
+    };
+
     /// <summary>What the message is; a message the readers cannot make sense of is a person's, and acts on nothing.</summary>
     private InboundReport Classify(MimeMessage mime, string mailFrom)
     {
@@ -198,7 +220,8 @@ internal sealed partial class InboundSmtpHandler(
     }
 
     /// <summary>Stores the mail for one account; a bounce or complaint sent to an inbound domain is also recorded on the message it quotes.</summary>
-    private async Task ReceivedAsync(Received received, string account, AccountCopy copy, CancellationToken cancellationToken)
+    /// <returns>The id of our message it was matched with (reported on, or answered), if any.</returns>
+    private async Task<string?> ReceivedAsync(Received received, string account, AccountCopy copy, CancellationToken cancellationToken)
     {
         // A receiver that ignores the return path sends its report to the From address; when that
         // is an inbound domain the report still finds its message. Only a null-sender DSN counts
@@ -214,12 +237,15 @@ internal sealed partial class InboundSmtpHandler(
         {
             var outcome = await recorder.RecordAsync(reported, ReportScope.AnyRecipient, received.Report, cancellationToken);
             LogRecorded(logger, received.Report.GetType().Name.ToLowerInvariant(), reported, outcome, received.Client);
+            await StoreAsync(received, account, copy.Recipients, copy.LinkedTo, cancellationToken);
+            return reported;
         }
 
-        await StoreAsync(received, account, copy.Recipients, copy.LinkedTo, cancellationToken);
+        return await StoreAsync(received, account, copy.Recipients, copy.LinkedTo, cancellationToken);
     }
 
-    private async Task StoreAsync(Received received, string account, IReadOnlyList<string> rcpts, string? linkedTo, CancellationToken cancellationToken)
+    /// <returns>Our message it answers, if any.</returns>
+    private async Task<string?> StoreAsync(Received received, string account, IReadOnlyList<string> rcpts, string? linkedTo, CancellationToken cancellationToken)
     {
         var session = received.Session;
         var email = InboundMailReader.Read(
@@ -234,6 +260,7 @@ internal sealed partial class InboundSmtpHandler(
         var fingerprint = InboundDedupe.Fingerprint(account, rcpts, received.Raw);
         var stored = await inbound.StoreAsync(email, received.Raw, fingerprint, options.Value.RetentionValue, cancellationToken);
         LogStored(logger, stored, account, string.Join(", ", rcpts), email.InReplyToMessageId ?? "-", received.Client, stored != email.Id);
+        return email.InReplyToMessageId;
     }
 
     /// <summary>Our message this one answers: the nearest of In-Reply-To and References that is one of the account's.</summary>
@@ -264,7 +291,7 @@ internal sealed partial class InboundSmtpHandler(
         public string Client => Session.Remote?.Address.ToString() ?? "?";
     }
 
-    // Log event ids 1200–1299 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1207.
+    // Log event ids 1200–1299 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1208.
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Inbound RCPT {Address} from {Client} refused: neither a return path nor an inbound domain of ours (relaying denied)")]
     private static partial void LogRelayDenied(ILogger logger, string address, string client);
 
@@ -285,4 +312,8 @@ internal sealed partial class InboundSmtpHandler(
 
     [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "An inbound message could not be classified; it is stored as mail and acts on nothing")]
     private static partial void LogUnclassified(ILogger logger, Exception exception);
+
+    // One line per message received (after the ones above about what it did), with every field named, for log shippers.
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Information, Message = "Inbound message: {Kind} from {Client} for account {Account}, our message {MessageId}")]
+    private static partial void LogInbound(ILogger logger, string kind, string account, string messageId, string client);
 }

@@ -31,6 +31,13 @@ internal sealed record IncomingMessage(
 
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The way it came in, as the accepted-messages metric counts it: <see cref="Http"/> (the default) or <see cref="Smtp"/>.</summary>
+    public string Channel { get; init; } = Http;
+
+    public const string Http = "http";
+
+    public const string Smtp = "smtp";
+
     /// <summary>The client's key: the same key within the idempotency window answers with the first message.</summary>
     public string? IdempotencyKey { get; init; }
 

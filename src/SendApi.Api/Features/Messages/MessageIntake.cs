@@ -3,6 +3,7 @@ using MimeKit;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Domains.Verification;
 using SendApi.Api.Features.Suppressions;
+using SendApi.Core.Diagnostics;
 using SendApi.Core.Messages;
 using SendApi.Core.Suppressions;
 
@@ -22,7 +23,8 @@ internal sealed class MessageIntake(
     IDeliverySignal delivery,
     SenderDomainStanding senderDomains,
     IOptions<MessagesOptions> options,
-    IOptions<DomainsOptions> domainOptions)
+    IOptions<DomainsOptions> domainOptions,
+    SendApiMetrics metrics)
 {
     private readonly MessagesOptions _options = options.Value;
     private readonly bool _requireVerified = domainOptions.Value.RequireVerified;
@@ -63,6 +65,7 @@ internal sealed class MessageIntake(
         // Only now is there new work: wake this instance's delivery rather than wait for its poll.
         // A replay's message was queued, and delivery woken, by the first submission.
         delivery.Notify();
+        metrics.MessageAccepted(message.Channel);
         return Accepted(accepted.Id, replayed: false, SuppressedRecipients.In(marked), message.Recipients.Count);
     }
 

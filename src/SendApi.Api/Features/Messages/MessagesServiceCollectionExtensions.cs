@@ -1,6 +1,8 @@
 using FluentValidation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SendApi.Core.Diagnostics;
 
 namespace SendApi.Api.Features.Messages;
 
@@ -21,6 +23,8 @@ public static class MessagesServiceCollectionExtensions
             .Validate(o => o.MaxRecipients is >= 1 and <= 1000, "Messages:MaxRecipients (env Messages__MaxRecipients) must be between 1 and 1000.")
             .Validate(o => Uri.CheckHostName(o.MessageIdDomain) == UriHostNameType.Dns, "Messages:MessageIdDomain (env Messages__MessageIdDomain, default Delivery__HeloName) must be a domain name.")
             .ValidateOnStart();
+        services.AddMetrics();
+        services.TryAddSingleton<SendApiMetrics>();
         services.AddSingleton<MessageIntake>();
         services.AddScoped<IValidator<SendMessageRequest>, SendMessageValidator>();
         services.AddSingleton<MessageComposer>();

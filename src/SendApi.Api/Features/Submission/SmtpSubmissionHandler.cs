@@ -113,6 +113,7 @@ internal sealed partial class SmtpSubmissionHandler(
             Tags = options.Tags,
             Metadata = options.Metadata,
             IdempotencyKey = options.IdempotencyKey,
+            Channel = IncomingMessage.Smtp,
         };
 
         IntakeResult result;
