@@ -9,6 +9,7 @@ using SendApi.Api.Features.Captured;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Stats;
 using SendApi.Api.Features.Submission;
 using SendApi.Api.Features.Suppressions;
 using SendApi.Api.Features.Webhooks;
@@ -113,6 +114,7 @@ app.MapDomainsApi();
 app.MapSuppressionsApi();
 app.MapInboundApi();
 app.MapCapturedApi();
+app.MapStatsApi();
 
 // /health/live: the process is up; /health/ready: and its storage answers.
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

@@ -1,13 +1,16 @@
 using SendApi.Core.Messages;
+using SendApi.Core.Messages.Search;
+using SendApi.Core.Messages.Stats;
 
 namespace SendApi.Storage.Embedded;
 
 /// <summary>
 /// The embedded store: the same contract as Redis, held in this process under one lock. Nothing
 /// here survives a restart, which the host says loudly at start. Events also go to the webhook
-/// outbox, under the same lock, when their account has an endpoint.
+/// outbox, under the same lock, when their account has an endpoint, and are counted for the stats;
+/// the search index is kept under it too.
 /// </summary>
-internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOutbox? webhooks = null) : IMessageStore, IDeliveryQueue
+internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOutbox? webhooks = null) : IMessageStore, IDeliveryQueue
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _messages = new(StringComparer.Ordinal);
@@ -18,6 +21,8 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
     private readonly Dictionary<string, string> _claims = new(StringComparer.Ordinal);
     private readonly Queue<(DateTimeOffset Finished, string Id)> _finished = new();
     private readonly Queue<(DateTimeOffset Expires, string Key)> _idempotencyExpiry = new();
+    private readonly InMemorySearchIndex _search = new();
+    private readonly InMemoryStatsCounters _stats = new();
 
     private sealed class Entry(MessageEnvelope envelope, ReadOnlyMemory<byte> mime, MessageVariants variants, RecipientState[] recipients)
     {
@@ -51,6 +56,8 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             entry.Events.AddRange(message.InitialEvents);
             webhooks?.AddIfWanted(envelope, entry.Events);
             _messages[envelope.Id] = entry;
+            _search.Add(envelope);
+            _stats.Count(envelope, StatsEvents.OfAccept(message));
             if (!string.IsNullOrEmpty(envelope.MessageIdHeader))
             {
                 _byMessageIdHeader[(envelope.AccountId, envelope.MessageIdHeader)] = envelope.Id;
@@ -164,6 +171,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             if (entry is not null && events.Count > 0)
             {
                 webhooks?.AddIfWanted(entry.Envelope, events);
+                _stats.Count(entry.Envelope, StatsEvents.Of(events));
             }
 
             if (Holds(claim, id))
@@ -208,6 +216,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             if (events.Count > 0)
             {
                 webhooks?.AddIfWanted(entry.Envelope, events);
+                _stats.Count(entry.Envelope, StatsEvents.Of(events));
             }
 
             return Task.FromResult(true);
@@ -229,6 +238,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             _finished.Dequeue();
             if (!_dueById.ContainsKey(oldest.Id) && _messages.Remove(oldest.Id, out var forgotten))
             {
+                _search.Remove(forgotten.Envelope);
                 var header = (forgotten.Envelope.AccountId, forgotten.Envelope.MessageIdHeader);
                 if (_byMessageIdHeader.TryGetValue(header, out var indexed) && indexed == oldest.Id)
                 {
@@ -237,6 +247,7 @@ internal sealed class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOut
             }
         }
 
+        _stats.ForgetExpired(now);
         while (_idempotencyExpiry.TryPeek(out var key) && key.Expires <= now)
         {
             _idempotencyExpiry.Dequeue();

@@ -1,0 +1,76 @@
+using SendApi.Core.Messages;
+using SendApi.Core.Messages.Stats;
+using StackExchange.Redis;
+
+namespace SendApi.Storage.Redis;
+
+/// <summary>
+/// The counters behind <c>GET /stats</c>, written by the message scripts in the same atomic step
+/// as the events they count: per account and hour a hash of totals <c>stats:{account}:{hour}</c>,
+/// one per tag (<c>:t</c>) and one per recipient domain (<c>:d</c>), each expiring
+/// <see cref="StatsLimits.Retention"/> after its hour ends. C# passes what each event counts as
+/// ARGV groups of <see cref="ValuesPerIncrement"/> (type, hour, domain, unix ms); the script adds the
+/// message's tags and, for a delivery, its latency from the creation time in the search entry.
+/// </summary>
+internal static class RedisStatsCounters
+{
+    public const int ValuesPerIncrement = 4;
+
+    public static void Add(List<RedisValue> args, IEnumerable<StatsIncrement> increments)
+    {
+        foreach (var increment in increments)
+        {
+            args.Add(increment.Type);
+            args.Add(StatsEvents.HourOf(increment.At));
+            args.Add(increment.Domain);
+            args.Add(increment.At.ToUnixTimeMilliseconds());
+        }
+    }
+
+    public static readonly long RetentionSeconds = (long)StatsLimits.Retention.TotalSeconds;
+
+    /// <summary>
+    /// <c>count_events(prefix, account, tags, created_ms, first, last, ttl)</c>: counts the
+    /// increments in ARGV[first..last]; <c>created_ms</c> is false for a message from before search
+    /// and stats, whose deliveries then have no latency.
+    /// </summary>
+    public static readonly string Functions = $$"""
+        local stats_bounds = { {{string.Join(", ", LatencyHistogram.UpperBoundsMs.Select(Lua.Number))}} }
+        local function stats_bucket(ms)
+          for i = 1, #stats_bounds - 1 do
+            if ms <= stats_bounds[i] then return i - 1 end
+          end
+          return #stats_bounds - 1
+        end
+        local function stats_add(key, name, suffixes, expires)
+          if name ~= '' and redis.call('HEXISTS', key, name .. {{Lua.String(StatsFields.Separator)}} .. suffixes[1]) == 0
+             and redis.call('HLEN', key) >= {{Lua.Number(StatsLimits.MaxFieldsPerHour)}} then
+            name = {{Lua.String(StatsLimits.Other)}}
+          end
+          local sep = name == '' and '' or (name .. {{Lua.String(StatsFields.Separator)}})
+          for _, suffix in ipairs(suffixes) do
+            redis.call('HINCRBY', key, sep .. suffix, 1)
+          end
+          redis.call('EXPIREAT', key, expires)
+        end
+        local function count_events(prefix, account, tags, created_ms, first, last, ttl)
+          if not account then return end
+          for i = first, last, {{Lua.Number(ValuesPerIncrement)}} do
+            local hour = tonumber(ARGV[i + 1])
+            local suffixes = { ARGV[i] }
+            if ARGV[i] == {{Lua.String(MessageEventTypes.Delivered)}} and created_ms then
+              suffixes[2] = {{Lua.String(StatsFields.Latency(0)[..^1])}} .. stats_bucket(tonumber(ARGV[i + 3]) - created_ms)
+            end
+            local key = prefix .. 'stats:' .. account .. ':' .. ARGV[i + 1]
+            local expires = (hour + 1) * 3600 + ttl
+            stats_add(key, '', suffixes, expires)
+            for _, tag in ipairs(tags) do
+              stats_add(key .. {{Lua.String(RedisKeys.StatsTagSuffix)}}, tag, suffixes, expires)
+            end
+            if ARGV[i + 2] ~= '' then
+              stats_add(key .. {{Lua.String(RedisKeys.StatsDomainSuffix)}}, ARGV[i + 2], suffixes, expires)
+            end
+          end
+        end
+        """;
+}
