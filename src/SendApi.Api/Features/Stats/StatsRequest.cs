@@ -22,10 +22,11 @@ internal sealed record StatsRequest(string? Since, string? Until, string? Tag, s
         }
 
         var step = interval == Hour ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
-        var until = Time(Until, "until", errors) ?? now;
-        var since = Time(Since, "since", errors) ?? until - (interval == Hour ? TimeSpan.FromHours(24) : TimeSpan.FromDays(7));
+        // Without a range: the last 24 hours or 7 days, the current one included.
+        var until = Time(Until, "until", errors) ?? Ceiling(now, step);
+        var since = Time(Since, "since", errors) ?? until - (interval == Hour ? 24 : 7) * step;
         var start = Floor(since, step);
-        var end = Floor(until, step) == until ? until : Floor(until, step) + step;
+        var end = Ceiling(until, step);
         if (!errors.ContainsKey("since") && !errors.ContainsKey("until"))
         {
             if (since >= until)
@@ -62,6 +63,9 @@ internal sealed record StatsRequest(string? Since, string? Until, string? Tag, s
         var utc = at.ToUniversalTime();
         return new DateTimeOffset(utc.Ticks - (utc.Ticks % step.Ticks), TimeSpan.Zero);
     }
+
+    private static DateTimeOffset Ceiling(DateTimeOffset at, TimeSpan step) =>
+        Floor(at, step) == at ? at.ToUniversalTime() : Floor(at, step) + step;
 
     private static DateTimeOffset? Time(string? value, string field, Dictionary<string, string[]> errors)
     {
