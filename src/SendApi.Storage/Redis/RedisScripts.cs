@@ -64,11 +64,11 @@ internal static class RedisScripts
         if KEYS[8] ~= '' then
           redis.call('SET', KEYS[8], ARGV[1], 'EX', ARGV[8])
         end
-        local account, entry, tags, created = search_fields(KEYS[1])
+        local m = search_fields(KEYS[1])
         for i = 10, #KEYS do
-          search_add(KEYS[i], entry, ARGV[12], ARGV[13])
+          search_add(KEYS[i], m.entry, ARGV[12], ARGV[13])
         end
-        count_events(ARGV[11], account, tags, created, events + n + v, fields - 1, tonumber(ARGV[14]))
+        count_events(ARGV[11], m, events + n + v, fields - 1, tonumber(ARGV[14]))
         if outbox_wants(KEYS[6], ARGV[6]) then
           events_to_outbox(KEYS[7], ARGV[6], ARGV[3], events, events + n - 1)
         end
@@ -83,7 +83,7 @@ internal static class RedisScripts
     public static readonly string Update = Functions + """
         if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[1] then return 0 end
         write_attempt_states(KEYS[1], 6)
-        search_restatus(KEYS[1], ARGV[3], ARGV[4], ARGV[5])
+        search_restatus(KEYS[1], search_fields(KEYS[1]), ARGV[3], ARGV[4], ARGV[5])
         return 1
         """;
 
@@ -133,13 +133,11 @@ internal static class RedisScripts
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
         message_events_to_outbox(KEYS[1], KEYS[6], KEYS[7], 11, 10 + n)
-        if c > 0 then
-          local account, _, tags, created = search_fields(KEYS[1])
-          count_events(ARGV[6], account, tags, created, 11 + n, 10 + n + c, tonumber(ARGV[9]))
-        end
+        local m = search_fields(KEYS[1])
+        count_events(ARGV[6], m, 11 + n, 10 + n + c, tonumber(ARGV[9]))
         if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
         write_attempt_states(KEYS[1], 11 + n + c)
-        search_restatus(KEYS[1], ARGV[6], ARGV[7], ARGV[8])
+        search_restatus(KEYS[1], m, ARGV[6], ARGV[7], ARGV[8])
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])
@@ -169,15 +167,13 @@ internal static class RedisScripts
         for i = 7, 6 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
+        local m = search_fields(KEYS[1])
         if #ARGV > 6 + n + c then
           redis.call('HSET', KEYS[1], unpack(ARGV, 7 + n + c))
-          search_restatus(KEYS[1], ARGV[2], ARGV[3], ARGV[4])
+          search_restatus(KEYS[1], m, ARGV[2], ARGV[3], ARGV[4])
         end
         message_events_to_outbox(KEYS[1], KEYS[3], KEYS[4], 7, 6 + n)
-        if c > 0 then
-          local account, _, tags, created = search_fields(KEYS[1])
-          count_events(ARGV[2], account, tags, created, 7 + n, 6 + n + c, tonumber(ARGV[5]))
-        end
+        count_events(ARGV[2], m, 7 + n, 6 + n + c, tonumber(ARGV[5]))
         return 1
         """;
 }

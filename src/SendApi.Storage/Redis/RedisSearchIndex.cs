@@ -64,66 +64,81 @@ internal static class RedisSearchIndex
     }
 
     // The overall status for each set of recipient statuses present, as a sum of one bit per status:
-    // MessageStatus.Of depends only on which statuses are present, so this table is that rule.
+    // MessageStatus.Of depends only on which statuses are present, so this is that rule. It is a
+    // string of one letter per sum (and a table of the few letters) rather than a table of every
+    // sum, because a script builds its tables anew on every call.
     private static readonly RecipientStatus[] Statuses = Enum.GetValues<RecipientStatus>();
 
-    private static string StatusTable()
+    private static readonly string[] MessageStatuses =
+    [
+        MessageStatus.Queued, MessageStatus.Sending, MessageStatus.Deferred, MessageStatus.Delivered,
+        MessageStatus.PartiallyDelivered, MessageStatus.Bounced, MessageStatus.Failed, MessageStatus.Suppressed,
+    ];
+
+    private static string StatusLetters()
     {
-        var entries = new List<string>();
+        var letters = new System.Text.StringBuilder();
         for (var mask = 1; mask < 1 << Statuses.Length; mask++)
         {
             var present = Statuses.Where((_, bit) => (mask & (1 << bit)) != 0)
                 .Select(s => new RecipientState(s, 0, null, null, DateTimeOffset.UnixEpoch)).ToList();
-            entries.Add($"[{Lua.Number(mask)}] = {Lua.String(MessageStatus.Of(present))}");
+            var index = Array.IndexOf(MessageStatuses, MessageStatus.Of(present));
+            letters.Append(index >= 0 ? (char)('a' + index) : throw new InvalidOperationException($"MessageStatus.Of gave a status the search does not know: {MessageStatus.Of(present)}."));
         }
 
-        return "{ " + string.Join(", ", entries) + " }";
+        return letters.ToString();
     }
 
     /// <summary>
-    /// <c>search_add(key, entry, horizon, ttl)</c>: indexes an entry, trims the key and renews its
-    /// lifetime. <c>search_fields(key)</c>: the account, entry, tags (a list) and creation time in
-    /// ms (false before search) of the message in hash <c>key</c>. <c>search_restatus(key, prefix,
-    /// horizon, ttl)</c>: after recipient states changed, moves the message's entry to the index of
-    /// its new overall status.
+    /// <c>search_add(key, entry, horizon, ttl)</c>: indexes an entry and renews the key's lifetime;
+    /// one write in 16 (those whose id ends in 0, a random digit) also trims what is past the
+    /// horizon, so that trimming costs a sixteenth and lags a little. <c>search_fields(key)</c>: what the other functions need of the message in hash
+    /// <c>key</c>, in one read: account, entry, indexed status, recipient count n, tags (a list) and
+    /// creation time in ms (entry, status, n and created are false before search).
+    /// <c>search_restatus(key, m, prefix, horizon, ttl)</c>: after recipient states changed, moves
+    /// the message's entry to the index of its new overall status (m from search_fields).
     /// </summary>
     public static readonly string Functions = $$"""
-        local search_status_of = {{StatusTable()}}
-        local search_status_bit = {{"{ " + string.Join(", ", Statuses.Select((s, bit) => $"[{Lua.String(StorageJson.EnumName(s))}] = {Lua.Number(1L << bit)}")) + " }"}}
+        local search_status_letters = {{Lua.String(StatusLetters())}}
         local function search_add(key, entry, horizon, ttl)
           redis.call('ZADD', key, 0, entry)
-          redis.call('ZREMRANGEBYLEX', key, '-', '(' .. horizon)
+          if string.byte(entry, -1) == {{Lua.Number('0')}} then
+            redis.call('ZREMRANGEBYLEX', key, '-', '(' .. horizon)
+          end
           redis.call('EXPIRE', key, ttl)
         end
         local function search_fields(key)
-          local f = redis.call('HMGET', key, {{Lua.String(Entry)}}, {{Lua.String(Tags)}})
-          local account = message_account(key)
-          local tags = {}
-          if f[2] then
-            for tag in string.gmatch(f[2], '[^,]+') do tags[#tags + 1] = tag end
+          local f = redis.call('HMGET', key, {{Lua.String(RedisMessageFields.Account)}}, {{Lua.String(Entry)}}, {{Lua.String(Status)}}, {{Lua.String(RecipientCount)}}, {{Lua.String(Tags)}})
+          local m = { account = f[1], entry = f[2], status = f[3], n = tonumber(f[4]), tags = {} }
+          if not m.account then m.account = message_account(key) end
+          if f[5] then
+            for tag in string.gmatch(f[5], '[^,]+') do m.tags[#m.tags + 1] = tag end
           end
-          local created = f[1] and tonumber(string.sub(f[1], 1, 12), 16)
-          return account, f[1], tags, created
+          m.created = m.entry and tonumber(string.sub(m.entry, 1, 12), 16)
+          return m
         end
-        local function search_restatus(key, prefix, horizon, ttl)
-          local f = redis.call('HMGET', key, {{Lua.String(Entry)}}, {{Lua.String(Status)}}, {{Lua.String(RecipientCount)}}, {{Lua.String(RedisMessageFields.Account)}})
-          local entry, old, n, account = f[1], f[2], tonumber(f[3]), f[4]
+        local function search_restatus(key, m, prefix, horizon, ttl)
+          local entry, old, n, account = m.entry, m.status, m.n, m.account
           if not entry or not n or not account then return end
           local fields = {}
           for i = 0, n - 1 do fields[#fields + 1] = {{Lua.String(RedisMessageFields.Status(0)[..^1])}} .. i end
-          local mask, seen = 0, {}
+          local bits = {{"{ " + string.Join(", ", Statuses.Select((s, bit) => $"[{Lua.String(StorageJson.EnumName(s))}] = {Lua.Number(1L << bit)}")) + " }"}}
+          local names = {{"{ " + string.Join(", ", MessageStatuses.Select(Lua.String)) + " }"}}
+          local mask = 0
           for _, s in ipairs(redis.call('HMGET', key, unpack(fields))) do
-            if s and not seen[s] then
-              seen[s] = true
-              mask = mask + (search_status_bit[s] or 0)
+            if s and bits[s] then
+              mask = mask + bits[s]
+              bits[s] = nil
             end
           end
-          local new = search_status_of[mask]
-          if not new or new == old then return end
+          if mask == 0 then return end
+          local new = names[string.byte(search_status_letters, mask) - {{Lua.Number('a' - 1)}}]
+          if new == old then return end
           local base = prefix .. 'account:' .. account .. {{Lua.String(RedisKeys.SearchSuffix + RedisKeys.SearchStatusInfix)}}
           if old then redis.call('ZREM', base .. old, entry) end
           search_add(base .. new, entry, horizon, ttl)
           redis.call('HSET', key, {{Lua.String(Status)}}, new)
+          m.status = new
         end
         """;
 }

@@ -30,21 +30,21 @@ internal static class RedisStatsCounters
     public static readonly long RetentionSeconds = (long)StatsLimits.Retention.TotalSeconds;
 
     /// <summary>
-    /// <c>count_events(prefix, account, tags, created_ms, first, last, ttl)</c>: counts the
-    /// increments in ARGV[first..last]; <c>created_ms</c> is false for a message from before search
-    /// and stats, whose deliveries then have no latency.
+    /// <c>count_events(prefix, m, first, last, ttl)</c>: counts the increments in ARGV[first..last]
+    /// for the message m (from <c>search_fields</c>); a message from before search and stats has no
+    /// creation time there, so its deliveries have no latency, and no tags.
     /// </summary>
     public static readonly string Functions = $$"""
-        local stats_bounds = { {{string.Join(", ", LatencyHistogram.UpperBoundsMs.Select(Lua.Number))}} }
         local function stats_bucket(ms)
+          local stats_bounds = { {{string.Join(", ", LatencyHistogram.UpperBoundsMs.Select(Lua.Number))}} }
           for i = 1, #stats_bounds - 1 do
             if ms <= stats_bounds[i] then return i - 1 end
           end
           return #stats_bounds - 1
         end
         local function stats_add(key, name, suffixes, expires)
-          if name ~= '' and redis.call('HEXISTS', key, name .. {{Lua.String(StatsFields.Separator)}} .. suffixes[1]) == 0
-             and redis.call('HLEN', key) >= {{Lua.Number(StatsLimits.MaxFieldsPerHour)}} then
+          if name ~= '' and redis.call('HLEN', key) >= {{Lua.Number(StatsLimits.MaxFieldsPerHour)}}
+             and redis.call('HEXISTS', key, name .. {{Lua.String(StatsFields.Separator)}} .. suffixes[1]) == 0 then
             name = {{Lua.String(StatsLimits.Other)}}
           end
           local sep = name == '' and '' or (name .. {{Lua.String(StatsFields.Separator)}})
@@ -53,7 +53,8 @@ internal static class RedisStatsCounters
           end
           redis.call('EXPIREAT', key, expires)
         end
-        local function count_events(prefix, account, tags, created_ms, first, last, ttl)
+        local function count_events(prefix, m, first, last, ttl)
+          local account, tags, created_ms = m.account, m.tags, m.created
           if not account then return end
           for i = first, last, {{Lua.Number(ValuesPerIncrement)}} do
             local hour = tonumber(ARGV[i + 1])
