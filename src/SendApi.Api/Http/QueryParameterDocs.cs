@@ -22,7 +22,7 @@ public static class QueryParameterDocs
         ["SearchMessages"] = new Dictionary<string, Doc>
         {
             ["recipient"] = new("Any envelope recipient (to, cc or bcc), compared case-insensitively.", Format: "email"),
-            ["status"] = new("The message's current status.", Values: MessageSearchRequest.Statuses),
+            ["status"] = new("The message's status as of its last recorded attempt or report (a message in the middle of an attempt keeps the status it had before).", Values: MessageSearchRequest.Statuses),
             ["tag"] = new("One of the message's tags."),
             ["from"] = new("The envelope sender (the From address), compared case-insensitively.", Format: "email"),
             ["since"] = new("Created at or after this time (RFC 3339).", Format: "date-time"),

@@ -12,7 +12,7 @@ internal sealed partial class InMemoryMessageStore : IMessageSearch, IMessageSta
         lock (_gate)
         {
             return Task.FromResult(_search.Search(query, id =>
-                _messages.TryGetValue(id, out var entry) ? (entry.Envelope, entry.Recipients) : null));
+                _messages.TryGetValue(id, out var entry) ? (entry.Envelope, entry.SearchStatus) : null));
         }
     }
 

@@ -31,6 +31,9 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         public MessageVariants Variants { get; set; } = variants;
         public RecipientState[] Recipients { get; } = recipients;
         public List<MessageEvent> Events { get; } = [];
+
+        /// <summary>The status search sees: set when the message is accepted and when an attempt or evidence is recorded, as on Redis.</summary>
+        public string SearchStatus { get; set; } = MessageStatus.Of(recipients);
     }
 
     public Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken)
@@ -179,6 +182,7 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
                 if (entry is not null)
                 {
                     ApplyAttempt(entry, updates);
+                    entry.SearchStatus = MessageStatus.Of(entry.Recipients);
                 }
 
                 _claims.Remove(id);
@@ -212,6 +216,7 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
             }
 
             Apply(entry, updates);
+            entry.SearchStatus = MessageStatus.Of(entry.Recipients);
             entry.Events.AddRange(events);
             if (events.Count > 0)
             {

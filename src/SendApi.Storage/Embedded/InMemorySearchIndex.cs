@@ -5,8 +5,8 @@ namespace SendApi.Storage.Embedded;
 
 /// <summary>
 /// The embedded store's search: per account the <see cref="SearchEntries"/> of its messages in
-/// order, scanned newest first with the filters checked against the message itself (its current
-/// status included). Not thread-safe: the message store calls it under its lock.
+/// order, scanned newest first with the filters checked against the message itself (its status
+/// as of the last recorded step, as on Redis). Not thread-safe: the message store calls it under its lock.
 /// </summary>
 internal sealed class InMemorySearchIndex
 {
@@ -35,8 +35,8 @@ internal sealed class InMemorySearchIndex
         }
     }
 
-    /// <param name="find">The message of an id, with its recipients' current states.</param>
-    public MessagePage Search(MessageQuery query, Func<string, (MessageEnvelope Envelope, IReadOnlyList<RecipientState> Recipients)?> find)
+    /// <param name="find">The message of an id, with the status search sees.</param>
+    public MessagePage Search(MessageQuery query, Func<string, (MessageEnvelope Envelope, string Status)?> find)
     {
         if (!_byAccount.TryGetValue(query.AccountId, out var entries))
         {
@@ -64,7 +64,7 @@ internal sealed class InMemorySearchIndex
                 continue;
             }
 
-            var status = MessageStatus.Of(message.Recipients);
+            var status = message.Status;
             if (Matches(query, message.Envelope, status))
             {
                 found.Add((entry, MessageSummary.Of(message.Envelope, status)));

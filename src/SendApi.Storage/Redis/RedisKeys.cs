@@ -11,7 +11,7 @@ namespace SendApi.Storage.Redis;
 /// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail),
 /// <c>capture:{id}</c> and <c>captures*</c> (captured mail).
 /// <c>returnpath</c> (the return-path signing key and cut-over),
-/// <c>account:{account}:search</c> and <c>…:search:{to|from|tag|status}:{value}</c> (message search,
+/// <c>account:{account}:search</c> and <c>…:search:{to|tag|status}:{value}</c> (message search,
 /// see <see cref="RedisSearchIndex"/>), <c>stats:{account}:{hour}</c> and its <c>:t</c>/<c>:d</c>
 /// hashes (counters, see <see cref="RedisStatsCounters"/>).
 /// </summary>
@@ -103,8 +103,6 @@ internal sealed class RedisKeys(string prefix)
     public string Search(string account) => $"{Prefix}account:{account}{SearchSuffix}";
 
     public string SearchByRecipient(string account, string address) => $"{Search(account)}:to:{address}";
-
-    public string SearchByFrom(string account, string address) => $"{Search(account)}:from:{address}";
 
     public string SearchByTag(string account, string tag) => $"{Search(account)}:tag:{tag}";
 

@@ -6,14 +6,15 @@ namespace SendApi.Storage.Redis;
 
 /// <summary>
 /// Searches the indexes of <see cref="RedisSearchIndex"/> in one script call per page: the
-/// smallest of the filters' sets drives the scan, newest first, and every other filter is one
-/// ZSCORE per candidate. Work is bounded by <see cref="MessageSearchLimits.ScanBudget"/> candidates.
+/// smallest of the filters' sets drives the scan, newest first, every other set is one ZSCORE per
+/// candidate, and the sender is checked on the message. Work is bounded by <see cref="MessageSearchLimits.ScanBudget"/> candidates.
 /// </summary>
 internal sealed class RedisMessageSearch(IConnectionMultiplexer redis, RedisKeys keys) : IMessageSearch
 {
     /// <summary>
     /// KEYS: the filters' sets (at least one). ARGV: upper bound (exclusive, '(' + entry, or '+'),
-    /// lower bound ('[' + entry, or '-'), limit, budget, message key prefix. Returns the next
+    /// lower bound ('[' + entry, or '-'), limit, budget, message key prefix, sender ('' for any),
+    /// checked on the message itself. Returns the next
     /// cursor ('' when the range is exhausted), then entry, envelope and status of each match.
     /// </summary>
     private static readonly string SearchScript = $$"""
@@ -39,10 +40,12 @@ internal sealed class RedisMessageSearch(IConnectionMultiplexer redis, RedisKeys
               end
             end
             if match then
-              local f = redis.call('HMGET', ARGV[5] .. string.sub(entry, 13), {{Lua.String(RedisMessageFields.Envelope)}}, {{Lua.String(RedisSearchIndex.Status)}})
+              local f = redis.call('HMGET', ARGV[5] .. string.sub(entry, 13), {{Lua.String(RedisMessageFields.Envelope)}}, {{Lua.String(RedisSearchIndex.Status)}}, {{Lua.String(RedisSearchIndex.From)}})
               if not f[1] then
                 -- Its message expired before the entry did.
                 redis.call('ZREM', KEYS[driver], entry)
+              elseif ARGV[6] ~= '' and f[3] ~= ARGV[6] then
+                -- Another sender.
               elseif found == limit then
                 result[1] = result[#result - 2]
                 return result
@@ -74,11 +77,6 @@ internal sealed class RedisMessageSearch(IConnectionMultiplexer redis, RedisKeys
             filters.Add(keys.SearchByTag(account, tag));
         }
 
-        if (query.From is { } from)
-        {
-            filters.Add(keys.SearchByFrom(account, SearchEntries.Address(from)));
-        }
-
         if (query.Status is { } status)
         {
             filters.Add(keys.SearchByStatus(account, status));
@@ -92,7 +90,7 @@ internal sealed class RedisMessageSearch(IConnectionMultiplexer redis, RedisKeys
         var upper = Upper(query);
         var lower = query.Since is { } since ? "[" + SearchEntries.TimeBound(since) : "-";
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-            SearchScript, [.. filters], [upper, lower, query.Limit, MessageSearchLimits.ScanBudget, keys.Message("")]))!;
+            SearchScript, [.. filters], [upper, lower, query.Limit, MessageSearchLimits.ScanBudget, keys.Message(""), query.From is { } from ? SearchEntries.Address(from) : ""]))!;
 
         var items = new List<MessageSummary>();
         for (var i = 1; i + 2 < result.Length; i += 3)

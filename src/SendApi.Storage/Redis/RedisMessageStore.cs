@@ -68,13 +68,14 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         RedisStatsCounters.Add(args, StatsEvents.OfAccept(message));
         args[StatsCountArg] = args.Count - statsStart;
 
+        // The search fields open the hash fields: the script reads them at fixed places.
+        var status = MessageStatus.Of(states);
+        RedisSearchIndex.AddFields(args, envelope, status);
         for (var i = 0; i < states.Length; i++)
         {
             RedisMessageFields.Add(args, i, states[i]);
         }
 
-        var status = MessageStatus.Of(states);
-        RedisSearchIndex.AddFields(args, envelope, status);
         RedisMessageFields.AddVariants(args, variants);
 
         var result = await Db.ScriptEvaluateAsync(
@@ -160,7 +161,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             return true;
         }
 
-        var args = new List<RedisValue> { claim, id, keys.Prefix, RedisSearchIndex.Horizon(_time.GetUtcNow()), RedisSearchIndex.LifetimeSeconds };
+        var args = new List<RedisValue> { claim, id };
         AddUpdates(args, updates);
         return (int)await Db.ScriptEvaluateAsync(RedisScripts.Update, [keys.Message(id), keys.Claims], [.. args]) == 1;
     }

@@ -32,8 +32,8 @@ internal static class RedisScripts
     /// ARGV: id, due ms ('' = nothing to deliver), env, mime, idem ttl s, account, retention s,
     /// Message-ID index ttl s, event count n, variant value count v, key prefix, search horizon,
     /// search ttl s, stats ttl s, stats value count c, n events, v variant values (number, bytes,
-    /// …), c stats values, then the hash fields: the recipient updates, the search fields and, with
-    /// variants, theirs. Returns the id of the message that now answers for the request (an earlier
+    /// …), c stats values, then the hash fields: the search fields (<see cref="RedisSearchIndex.AddFields"/>,
+    /// first, read at fixed places), the recipient updates and, with variants, theirs. Returns the id of the message that now answers for the request (an earlier
     /// one on replay).
     /// </summary>
     public static readonly string Accept = Functions + $$"""
@@ -64,7 +64,7 @@ internal static class RedisScripts
         if KEYS[8] ~= '' then
           redis.call('SET', KEYS[8], ARGV[1], 'EX', ARGV[8])
         end
-        local m = search_fields(KEYS[1])
+        local m = search_fields_of(ARGV[6], ARGV[fields + 1], ARGV[fields + 3], ARGV[fields + 5], ARGV[fields + 7])
         for i = 10, #KEYS do
           search_add(KEYS[i], m.entry, ARGV[12], ARGV[13])
         end
@@ -76,14 +76,13 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Write an attempt's recipient states while the token holds the message (not over a bounce),
-    /// and move its search entry to its new status.
-    /// KEYS: msg, claims. ARGV: token, id, key prefix, search horizon, search ttl s, then the recipient updates.
+    /// Write an attempt's recipient states while the token holds the message (not over a bounce).
+    /// The search status is left alone: it changes when the attempt is recorded (<see cref="Complete"/>).
+    /// KEYS: msg, claims. ARGV: token, id, then the recipient updates.
     /// </summary>
     public static readonly string Update = Functions + """
         if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[1] then return 0 end
-        write_attempt_states(KEYS[1], 6)
-        search_restatus(KEYS[1], search_fields(KEYS[1]), ARGV[3], ARGV[4], ARGV[5])
+        write_attempt_states(KEYS[1], 3)
         return 1
         """;
 

@@ -27,18 +27,20 @@ internal static class RedisSearchIndex
 
     public const string Tags = "tg";
 
+    /// <summary>The envelope sender in lower case: the from filter checks it on each candidate (senders are few per account, so an index would rarely narrow a search).</summary>
+    public const string From = "fr";
+
     public static readonly long LifetimeSeconds = (long)MessageSearchLimits.IndexLifetime.TotalSeconds;
 
     /// <summary>Entries below this are trimmed when a key is written.</summary>
     public static string Horizon(DateTimeOffset now) => SearchEntries.TimeBound(now - MessageSearchLimits.IndexLifetime);
 
-    /// <summary>The keys a new message is indexed under: its account, status, sender, each recipient and each tag.</summary>
+    /// <summary>The keys a new message is indexed under: its account, status, each recipient and each tag.</summary>
     public static IEnumerable<RedisKey> KeysOf(RedisKeys keys, MessageEnvelope envelope, string status)
     {
         var account = envelope.AccountId;
         yield return keys.Search(account);
         yield return keys.SearchByStatus(account, status);
-        yield return keys.SearchByFrom(account, SearchEntries.Address(envelope.Sender));
         foreach (var address in envelope.Recipients.Select(r => SearchEntries.Address(r.Address)).Distinct(StringComparer.Ordinal))
         {
             yield return keys.SearchByRecipient(account, address);
@@ -50,7 +52,7 @@ internal static class RedisSearchIndex
         }
     }
 
-    /// <summary>The hash fields a new message gets, as HSET takes them.</summary>
+    /// <summary>The hash fields a new message gets, as HSET takes them, in this order (the accept script reads the values at fixed places).</summary>
     public static void AddFields(List<RedisValue> args, MessageEnvelope envelope, string status)
     {
         args.Add(Entry);
@@ -61,6 +63,8 @@ internal static class RedisSearchIndex
         args.Add(envelope.Recipients.Count);
         args.Add(Tags);
         args.Add(string.Join(',', envelope.Tags.Distinct(StringComparer.Ordinal)));
+        args.Add(From);
+        args.Add(SearchEntries.Address(envelope.Sender));
     }
 
     // The overall status for each set of recipient statuses present, as a sum of one bit per status:
@@ -92,8 +96,8 @@ internal static class RedisSearchIndex
     /// <summary>
     /// <c>search_add(key, entry, horizon, ttl)</c>: indexes an entry and renews the key's lifetime;
     /// one write in 16 (those whose id ends in 0, a random digit) also trims what is past the
-    /// horizon, so that trimming costs a sixteenth and lags a little. <c>search_fields(key)</c>: what the other functions need of the message in hash
-    /// <c>key</c>, in one read: account, entry, indexed status, recipient count n, tags (a list) and
+    /// horizon, so that trimming costs a sixteenth and lags a little. <c>search_fields(key)</c> (or <c>search_fields_of</c> the values at hand): what the other
+    /// functions need of the message in hash <c>key</c>, in one read: account, entry, indexed status, recipient count n, tags (a list) and
     /// creation time in ms (entry, status, n and created are false before search).
     /// <c>search_restatus(key, m, prefix, horizon, ttl)</c>: after recipient states changed, moves
     /// the message's entry to the index of its new overall status (m from search_fields).
@@ -107,15 +111,17 @@ internal static class RedisSearchIndex
           end
           redis.call('EXPIRE', key, ttl)
         end
+        local function search_fields_of(account, entry, status, n, tags)
+          local m = { account = account, entry = entry, status = status, n = tonumber(n), tags = {} }
+          if tags then
+            for tag in string.gmatch(tags, '[^,]+') do m.tags[#m.tags + 1] = tag end
+          end
+          m.created = entry and tonumber(string.sub(entry, 1, 12), 16)
+          return m
+        end
         local function search_fields(key)
           local f = redis.call('HMGET', key, {{Lua.String(RedisMessageFields.Account)}}, {{Lua.String(Entry)}}, {{Lua.String(Status)}}, {{Lua.String(RecipientCount)}}, {{Lua.String(Tags)}})
-          local m = { account = f[1], entry = f[2], status = f[3], n = tonumber(f[4]), tags = {} }
-          if not m.account then m.account = message_account(key) end
-          if f[5] then
-            for tag in string.gmatch(f[5], '[^,]+') do m.tags[#m.tags + 1] = tag end
-          end
-          m.created = m.entry and tonumber(string.sub(m.entry, 1, 12), 16)
-          return m
+          return search_fields_of(f[1] or message_account(key), f[2], f[3], f[4], f[5])
         end
         local function search_restatus(key, m, prefix, horizon, ttl)
           local entry, old, n, account = m.entry, m.status, m.n, m.account

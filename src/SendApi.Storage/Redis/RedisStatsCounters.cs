@@ -43,15 +43,20 @@ internal static class RedisStatsCounters
           return #stats_bounds - 1
         end
         local function stats_add(key, name, suffixes, expires)
-          if name ~= '' and redis.call('HLEN', key) >= {{Lua.Number(StatsLimits.MaxFieldsPerHour)}}
-             and redis.call('HEXISTS', key, name .. {{Lua.String(StatsFields.Separator)}} .. suffixes[1]) == 0 then
-            name = {{Lua.String(StatsLimits.Other)}}
-          end
           local sep = name == '' and '' or (name .. {{Lua.String(StatsFields.Separator)}})
-          for _, suffix in ipairs(suffixes) do
-            redis.call('HINCRBY', key, sep .. suffix, 1)
+          if redis.call('HINCRBY', key, sep .. suffixes[1], 1) == 1 then
+            -- A new field: past the cap a new name is counted as the others, and a new key gets its
+            -- expiry (the same for every field of the hour, so setting it once is enough).
+            if name ~= '' and redis.call('HLEN', key) > {{Lua.Number(StatsLimits.MaxFieldsPerHour)}} then
+              redis.call('HDEL', key, sep .. suffixes[1])
+              sep = {{Lua.String(StatsLimits.Other + StatsFields.Separator)}}
+              redis.call('HINCRBY', key, sep .. suffixes[1], 1)
+            end
+            redis.call('EXPIREAT', key, expires)
           end
-          redis.call('EXPIREAT', key, expires)
+          for i = 2, #suffixes do
+            redis.call('HINCRBY', key, sep .. suffixes[i], 1)
+          end
         end
         local function count_events(prefix, m, first, last, ttl)
           local account, tags, created_ms = m.account, m.tags, m.created

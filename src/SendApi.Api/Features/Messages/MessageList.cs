@@ -15,7 +15,7 @@ public sealed record MessageList(
 
 /// <summary>A message in a listing; <c>GET /messages/{id}</c> has its recipients' states and timeline.</summary>
 /// <param name="To">Every envelope recipient's address (to, cc and bcc).</param>
-/// <param name="Status">The overall status now, as in <c>GET /messages/{id}</c>.</param>
+/// <param name="Status">The overall status as of the last recorded attempt or report (<c>GET /messages/{id}</c> also shows an attempt in progress as "sending").</param>
 public sealed record MessageListItem(
     string Id,
     DateTimeOffset CreatedAt,

@@ -5,7 +5,9 @@ namespace SendApi.Core.Messages.Search;
 /// <summary>
 /// Finds an account's messages, newest first, a page at a time. The indexes behind it are written
 /// in the same atomic steps as the message (accept, attempt, later evidence), so a message is
-/// findable as soon as its 202 is sent and its status filter follows its current status.
+/// findable as soon as its 202 is sent, and its status filter follows each recorded attempt and
+/// report (a message in the middle of an attempt keeps the status it had before it: "sending" is
+/// written per attempt, and indexing it would cost two more index moves per message).
 /// </summary>
 public interface IMessageSearch
 {
@@ -39,7 +41,7 @@ public sealed record MessagePage(IReadOnlyList<MessageSummary> Items, string? Ne
 
 /// <summary>A message in a listing; <c>GET /messages/{id}</c> has the rest.</summary>
 /// <param name="To">Every envelope recipient's address (to, cc and bcc), in envelope order.</param>
-/// <param name="Status">The overall status now.</param>
+/// <param name="Status">The overall status as of the last recorded attempt or report.</param>
 public sealed record MessageSummary(
     string Id,
     DateTimeOffset CreatedAt,
