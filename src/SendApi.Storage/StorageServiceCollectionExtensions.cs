@@ -14,6 +14,8 @@ using SendApi.Core.Inbound;
 using SendApi.Core.Instances;
 using SendApi.Core.Messages;
 using SendApi.Core.Storage;
+using SendApi.Core.Messages.Search;
+using SendApi.Core.Messages.Stats;
 using SendApi.Core.Suppressions;
 using SendApi.Core.Throttling;
 using SendApi.Core.Webhooks;
@@ -73,6 +75,8 @@ public static class StorageServiceCollectionExtensions
         });
         services.AddSingleton(new RedisKeys(KeyPrefix));
         services.AddSingleton<RedisMessageStore>();
+        services.AddSingleton<RedisMessageSearch>();
+        services.AddSingleton<RedisMessageStatsReader>();
         services.AddSingleton<RedisApiKeyStore>();
         services.AddSingleton<RedisWebhookStore>();
         services.AddSingleton<RedisWebhookOutbox>();
@@ -94,6 +98,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IQueueGauge>(sp => Pick<IQueueGauge, RedisQueueGauge, InMemoryMessageStore>(sp));
+        services.AddSingleton<IMessageSearch>(sp => Pick<IMessageSearch, RedisMessageSearch, InMemoryMessageStore>(sp));
+        services.AddSingleton<IMessageStats>(sp => Pick<IMessageStats, RedisMessageStatsReader, InMemoryMessageStore>(sp));
         services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));
         services.AddSingleton<IWebhookStore>(sp => Pick<IWebhookStore, RedisWebhookStore, InMemoryWebhookStore>(sp));
         services.AddSingleton<IWebhookDeliveryLog>(sp => Pick<IWebhookDeliveryLog, RedisWebhookStore, InMemoryWebhookStore>(sp));

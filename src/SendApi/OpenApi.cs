@@ -41,6 +41,7 @@ internal static class OpenApi
             swagger.SupportNonNullableReferenceTypes();
             swagger.IncludeXmlComments(typeof(ApiServiceCollectionExtensions).Assembly);
             swagger.AddRequestBodyFilterInstance(new RequestExampleFilter());
+            swagger.AddOperationFilterInstance(new QueryParameterFilter());
         });
         return services;
     }
@@ -75,6 +76,37 @@ internal static class OpenApi
                 {
                     concrete.Example = JsonSerializer.SerializeToNode(example, type, _json);
                 }
+            }
+        }
+    }
+
+    /// <summary>Puts <see cref="QueryParameterDocs"/> on the query parameters: description, type, format, allowed values and an example.</summary>
+    private sealed class QueryParameterFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (operation.OperationId is not { } id || !QueryParameterDocs.ByOperation.TryGetValue(id, out var docs))
+            {
+                return;
+            }
+
+            foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+            {
+                if (parameter.Name is not { } name || !docs.TryGetValue(name, out var doc))
+                {
+                    continue;
+                }
+
+                parameter.Description = doc.Description;
+                parameter.Example = doc.Example is null ? null
+                    : doc.Type == "integer" ? System.Text.Json.Nodes.JsonValue.Create(int.Parse(doc.Example, System.Globalization.CultureInfo.InvariantCulture))
+                    : System.Text.Json.Nodes.JsonValue.Create(doc.Example);
+                parameter.Schema = new OpenApiSchema
+                {
+                    Type = doc.Type == "integer" ? JsonSchemaType.Integer : JsonSchemaType.String,
+                    Format = doc.Format,
+                    Enum = doc.Values is null ? null : [.. doc.Values.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v))],
+                };
             }
         }
     }

@@ -9,6 +9,7 @@ using SendApi.Api.Features.Captured;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Stats;
 using SendApi.Api.Features.Submission;
 using SendApi.Api.Features.Suppressions;
 using SendApi.Api.Features.Webhooks;
@@ -122,6 +123,7 @@ app.MapDomainsApi();
 app.MapSuppressionsApi();
 app.MapInboundApi();
 app.MapCapturedApi();
+app.MapStatsApi();
 
 // /health/live: the process is up; /health/ready: and its storage answers. Neither reads an API
 // key, so /health/live never touches the store (keys live there), whatever a prober sends.

@@ -1,4 +1,5 @@
 using SendApi.Core.Messages;
+using SendApi.Core.Messages.Stats;
 using SendApi.Core.Queue;
 
 namespace SendApi.Storage.Embedded;
@@ -69,8 +70,10 @@ internal sealed partial class InMemoryMessageStore
             _claims.Remove(id);
             var (updates, events) = QueueRules.Cancel(entry.Envelope, entry.Recipients, now);
             Apply(entry, updates);
+            entry.SearchStatus = MessageStatus.Of(entry.Recipients);
             entry.Events.AddRange(events);
             webhooks?.AddIfWanted(entry.Envelope, events);
+            _stats.Count(entry.Envelope, StatsEvents.Of(events));
             RemoveDue(id);
             entry.Mime = ReadOnlyMemory<byte>.Empty;
             entry.Variants = MessageVariants.None;

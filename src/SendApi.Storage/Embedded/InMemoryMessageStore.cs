@@ -1,11 +1,14 @@
 using SendApi.Core.Messages;
+using SendApi.Core.Messages.Search;
+using SendApi.Core.Messages.Stats;
 
 namespace SendApi.Storage.Embedded;
 
 /// <summary>
 /// The embedded store: the same contract as Redis, held in this process under one lock. Nothing
 /// here survives a restart, which the host says loudly at start. Events also go to the webhook
-/// outbox, under the same lock, when their account has an endpoint.
+/// outbox, under the same lock, when their account has an endpoint, and are counted for the stats;
+/// the search index is kept under it too.
 /// </summary>
 internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWebhookOutbox? webhooks = null) : IMessageStore, IDeliveryQueue
 {
@@ -18,6 +21,8 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
     private readonly Dictionary<string, string> _claims = new(StringComparer.Ordinal);
     private readonly Queue<(DateTimeOffset Finished, string Id)> _finished = new();
     private readonly Queue<(DateTimeOffset Expires, string Key)> _idempotencyExpiry = new();
+    private readonly InMemorySearchIndex _search = new();
+    private readonly InMemoryStatsCounters _stats = new();
 
     private sealed class Entry(MessageEnvelope envelope, ReadOnlyMemory<byte> mime, MessageVariants variants, RecipientState[] recipients)
     {
@@ -26,6 +31,9 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         public MessageVariants Variants { get; set; } = variants;
         public RecipientState[] Recipients { get; } = recipients;
         public List<MessageEvent> Events { get; } = [];
+
+        /// <summary>The status search sees: set when the message is accepted and when an attempt or evidence is recorded, as on Redis.</summary>
+        public string SearchStatus { get; set; } = MessageStatus.Of(recipients);
     }
 
     public Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken)
@@ -51,6 +59,8 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
             entry.Events.AddRange(message.InitialEvents);
             webhooks?.AddIfWanted(envelope, entry.Events);
             _messages[envelope.Id] = entry;
+            _search.Add(envelope);
+            _stats.Count(envelope, StatsEvents.OfAccept(message));
             if (!string.IsNullOrEmpty(envelope.MessageIdHeader))
             {
                 _byMessageIdHeader[(envelope.AccountId, envelope.MessageIdHeader)] = envelope.Id;
@@ -164,6 +174,7 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
             if (entry is not null && events.Count > 0)
             {
                 webhooks?.AddIfWanted(entry.Envelope, events);
+                _stats.Count(entry.Envelope, StatsEvents.Of(events));
             }
 
             if (Holds(claim, id))
@@ -171,6 +182,7 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
                 if (entry is not null)
                 {
                     ApplyAttempt(entry, updates);
+                    entry.SearchStatus = MessageStatus.Of(entry.Recipients);
                 }
 
                 _claims.Remove(id);
@@ -204,10 +216,12 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
             }
 
             Apply(entry, updates);
+            entry.SearchStatus = MessageStatus.Of(entry.Recipients);
             entry.Events.AddRange(events);
             if (events.Count > 0)
             {
                 webhooks?.AddIfWanted(entry.Envelope, events);
+                _stats.Count(entry.Envelope, StatsEvents.Of(events));
             }
 
             return Task.FromResult(true);
@@ -229,6 +243,7 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
             _finished.Dequeue();
             if (!_dueById.ContainsKey(oldest.Id) && _messages.Remove(oldest.Id, out var forgotten))
             {
+                _search.Remove(forgotten.Envelope);
                 var header = (forgotten.Envelope.AccountId, forgotten.Envelope.MessageIdHeader);
                 if (_byMessageIdHeader.TryGetValue(header, out var indexed) && indexed == oldest.Id)
                 {
@@ -237,6 +252,7 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
             }
         }
 
+        _stats.ForgetExpired(now);
         while (_idempotencyExpiry.TryPeek(out var key) && key.Expires <= now)
         {
             _idempotencyExpiry.Dequeue();

@@ -10,7 +10,10 @@ namespace SendApi.Storage.Redis;
 /// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
 /// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail),
 /// <c>capture:{id}</c> and <c>captures*</c> (captured mail).
-/// <c>returnpath</c> (the return-path signing key and cut-over).
+/// <c>returnpath</c> (the return-path signing key and cut-over),
+/// <c>account:{account}:search</c> and <c>…:search:{to|tag|status}:{value}</c> (message search,
+/// see <see cref="RedisSearchIndex"/>), <c>stats:{account}:{hour}</c> and its <c>:t</c>/<c>:d</c>
+/// hashes (counters, see <see cref="RedisStatsCounters"/>).
 /// </summary>
 internal sealed class RedisKeys(string prefix)
 {
@@ -107,6 +110,27 @@ internal sealed class RedisKeys(string prefix)
     public string CaptureIndexPrefix => $"{Prefix}account:";
 
     public const string CaptureIndexSuffix = ":captures";
+    /// <summary>An account's search index of every message (sorted set of <see cref="Core.Messages.Search.SearchEntries"/>, all scores 0).</summary>
+    public string Search(string account) => $"{Prefix}account:{account}{SearchSuffix}";
+
+    public string SearchByRecipient(string account, string address) => $"{Search(account)}:to:{address}";
+
+    public string SearchByTag(string account, string tag) => $"{Search(account)}:tag:{tag}";
+
+    public string SearchByStatus(string account, string status) => $"{Search(account)}{SearchStatusInfix}{status}";
+
+    // The parts of the status keys, which the scripts build once they know the message's account and new status.
+    public const string SearchSuffix = ":search";
+
+    public const string SearchStatusInfix = ":status:";
+
+    /// <summary>An account's counters for one hour (hours since the epoch): the totals, and per tag (<c>:t</c>) and recipient domain (<c>:d</c>).</summary>
+    public string Stats(string account, long hour) => $"{Prefix}stats:{account}:{hour}";
+
+    public const string StatsTagSuffix = ":t";
+
+    public const string StatsDomainSuffix = ":d";
+
     /// <summary>Hash of the return-path signing state (fields: key, since), shared by every instance.</summary>
     public string ReturnPath => $"{Prefix}returnpath";
 }

@@ -1,21 +1,29 @@
 using System.Globalization;
 using SendApi.Core.Messages;
+using SendApi.Core.Messages.Stats;
 using StackExchange.Redis;
 
 namespace SendApi.Storage.Redis;
 
 /// <summary>
 /// Messages in Redis. Each state change is one script call (one round trip), so the accept path
-/// costs one round trip per message and StackExchange.Redis pipelines concurrent requests.
+/// costs one round trip per message and StackExchange.Redis pipelines concurrent requests. The
+/// search indexes (<see cref="RedisSearchIndex"/>) and counters (<see cref="RedisStatsCounters"/>)
+/// are written by the same scripts.
 /// </summary>
-internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys keys) : IMessageStore, IDeliveryQueue
+internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider? time = null) : IMessageStore, IDeliveryQueue
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     // The embedded store forgets a message's Message-ID with the message. Here the index is written
     // at accept, when the finish (and so the record's expiry) is unknown: it lives twice the
     // retention, so that a reply finds the message it answers for as long as the message is readable.
     private static readonly TimeSpan MessageIdIndexLifetime = 2 * MessageLifetimes.Retention;
 
     private static readonly long RetentionSeconds = (long)MessageLifetimes.Retention.TotalSeconds;
+
+    // Where the accept script's stats value count goes (ARGV[15]), known once the values are added.
+    private const int StatsCountArg = 14;
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -42,6 +50,11 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             (long)MessageIdIndexLifetime.TotalSeconds,
             1 + message.InitialEvents.Count,
             2 * variants.Bodies.Count,
+            keys.Prefix,
+            RedisSearchIndex.Horizon(_time.GetUtcNow()),
+            RedisSearchIndex.LifetimeSeconds,
+            RedisStatsCounters.RetentionSeconds,
+            0,
             StorageJson.Serialize(queued),
         };
         args.AddRange(message.InitialEvents.Select(e => (RedisValue)StorageJson.Serialize(e)));
@@ -51,6 +64,13 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             args.Add(variants.Bodies[k - 1]);
         }
 
+        var statsStart = args.Count;
+        RedisStatsCounters.Add(args, StatsEvents.OfAccept(message));
+        args[StatsCountArg] = args.Count - statsStart;
+
+        // The search fields open the hash fields: the script reads them at fixed places.
+        var status = MessageStatus.Of(states);
+        RedisSearchIndex.AddFields(args, envelope, status);
         for (var i = 0; i < states.Length; i++)
         {
             RedisMessageFields.Add(args, i, states[i]);
@@ -64,6 +84,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
                 keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey, keys.WebhookAccounts, keys.WebhookOutbox,
                 string.IsNullOrEmpty(envelope.MessageIdHeader) ? "" : keys.MessageIdHeader(envelope.AccountId, envelope.MessageIdHeader),
                 variants.IsEmpty ? "" : keys.Variants(envelope.Id),
+                .. RedisSearchIndex.KeysOf(keys, envelope, status),
             ],
             [.. args]);
         var id = (string)result!;
@@ -154,8 +175,12 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             nextDue is { } due ? due.ToUnixTimeMilliseconds() : "",
             RetentionSeconds,
             events.Count,
+            keys.Prefix,
+            RedisSearchIndex.Horizon(_time.GetUtcNow()),
+            RedisSearchIndex.LifetimeSeconds,
+            RedisStatsCounters.RetentionSeconds,
         };
-        args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
+        AddEventsAndCounts(args, events);
         AddUpdates(args, updates);
 
         await Db.ScriptEvaluateAsync(RedisScripts.Complete,
@@ -164,12 +189,29 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)
     {
-        var args = new List<RedisValue> { events.Count };
-        args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
+        var args = new List<RedisValue>
+        {
+            events.Count,
+            keys.Prefix,
+            RedisSearchIndex.Horizon(_time.GetUtcNow()),
+            RedisSearchIndex.LifetimeSeconds,
+            RedisStatsCounters.RetentionSeconds,
+        };
+        AddEventsAndCounts(args, events);
         AddUpdates(args, updates);
 
         var result = await Db.ScriptEvaluateAsync(RedisScripts.Record, [keys.Message(id), keys.Events(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
         return (int)result == 1;
+    }
+
+    /// <summary>The stats value count, the events, then what they count.</summary>
+    private static void AddEventsAndCounts(List<RedisValue> args, IReadOnlyList<MessageEvent> events)
+    {
+        var counts = new List<RedisValue>();
+        RedisStatsCounters.Add(counts, StatsEvents.Of(events));
+        args.Add(counts.Count);
+        args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
+        args.AddRange(counts);
     }
 
     private static void AddUpdates(List<RedisValue> args, IReadOnlyList<RecipientUpdate> updates)

@@ -59,36 +59,39 @@ internal static class RedisQueueScripts
         """;
 
     /// <summary>
-    /// Cancel one message: states, events (and their outbox entries), out of the queue, bodies
-    /// dropped and the retention clock started, as Complete leaves a finished message.
+    /// Cancel one message: states, events (with their outbox entries, counters and the search
+    /// status, as <see cref="RedisScripts.Record"/> writes them), out of the queue, bodies dropped
+    /// and the retention clock started, as Complete leaves a finished message.
     /// KEYS: msg, events, due, claims, mime, variants, webhook accounts, outbox.
-    /// ARGV: id, now ms, retention s, k, k (state field, stored JSON) pairs, event count n, n events,
-    /// then the recipient updates. Returns cancelled, not_found, finished, in_flight or changed.
+    /// ARGV: id, now ms, retention s, key prefix, search horizon, search ttl s, stats ttl s, k, k
+    /// (state field, stored JSON) pairs, event count n, stats value count c, n events, c stats
+    /// values, then the recipient updates. Returns cancelled, not_found, finished, in_flight or changed.
     /// </summary>
-    public static readonly string Cancel = RedisMessageFields.Functions + "\n" + RedisOutboxEntries.Functions + "\n" + Unchanged + $$"""
+    public static readonly string Cancel = RedisScripts.Functions + "\n" + Unchanged + $$"""
         if redis.call('HEXISTS', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}) == 0 then return 'not_found' end
         local score = redis.call('ZSCORE', KEYS[3], ARGV[1])
         if not score then return 'finished' end
         if tonumber(score) > tonumber(ARGV[2]) and redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then return 'in_flight' end
-        local k = tonumber(ARGV[4])
-        if not unchanged(KEYS[1], 5, k) then return 'changed' end
-        local n = tonumber(ARGV[5 + 2 * k])
-        local first = 6 + 2 * k
+        local k = tonumber(ARGV[8])
+        if not unchanged(KEYS[1], 9, k) then return 'changed' end
+        local n = tonumber(ARGV[9 + 2 * k])
+        local c = tonumber(ARGV[10 + 2 * k])
+        local first = 11 + 2 * k
         for i = first, first + n - 1 do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
-        if #ARGV >= first + n then redis.call('HSET', KEYS[1], unpack(ARGV, first + n)) end
+        local m = search_fields(KEYS[1])
+        if #ARGV >= first + n + c then
+          redis.call('HSET', KEYS[1], unpack(ARGV, first + n + c))
+          search_restatus(KEYS[1], m, ARGV[4], ARGV[5], ARGV[6])
+        end
+        message_events_to_outbox(KEYS[1], KEYS[7], KEYS[8], first, first + n - 1)
+        count_events(ARGV[4], m, first + n, first + n + c - 1, tonumber(ARGV[7]))
         redis.call('HDEL', KEYS[4], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[1])
         redis.call('DEL', KEYS[5], KEYS[6])
         redis.call('EXPIRE', KEYS[1], ARGV[3])
         redis.call('EXPIRE', KEYS[2], ARGV[3])
-        if n > 0 and redis.call('SCARD', KEYS[7]) > 0 then
-          local account, env = message_account(KEYS[1])
-          if outbox_wants(KEYS[7], account) then
-            events_to_outbox(KEYS[8], account, env or redis.call('HGET', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}), first, first + n - 1)
-          end
-        end
         return 'cancelled'
         """;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SendApi.Core.Messages;
+using SendApi.Core.Messages.Stats;
 using SendApi.Core.Queue;
 using StackExchange.Redis;
 
@@ -83,10 +84,18 @@ internal sealed class RedisQueueView(IConnectionMultiplexer redis, RedisKeys key
             }
 
             var (updates, events) = QueueRules.Cancel(envelope, recipients, now);
-            var args = new List<RedisValue> { id, now.ToUnixTimeMilliseconds(), RetentionSeconds };
+            var args = new List<RedisValue>
+            {
+                id, now.ToUnixTimeMilliseconds(), RetentionSeconds,
+                keys.Prefix, RedisSearchIndex.Horizon(now), RedisSearchIndex.LifetimeSeconds, RedisStatsCounters.RetentionSeconds,
+            };
             AddStoredStates(args, fields, recipients.Length);
+            var counts = new List<RedisValue>();
+            RedisStatsCounters.Add(counts, StatsEvents.Of(events));
             args.Add(events.Count);
+            args.Add(counts.Count);
             args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
+            args.AddRange(counts);
             AddUpdates(args, updates);
             var result = (string?)await Db.ScriptEvaluateAsync(
                 RedisQueueScripts.Cancel,

@@ -11,7 +11,7 @@ internal static class RedisScripts
 {
     // message_events_to_outbox: the events ARGV[first..last] of the message in hash key go to the
     // outbox when its account has an endpoint; one SCARD when no account has any.
-    private static readonly string Functions = RedisMessageFields.Functions + "\n" + RedisOutboxEntries.Functions + "\n" + $$"""
+    internal static readonly string Functions = RedisMessageFields.Functions + "\n" + RedisOutboxEntries.Functions + "\n" + RedisSearchIndex.Functions + "\n" + RedisStatsCounters.Functions + "\n" + $$"""
         local function message_events_to_outbox(key, accounts, outbox, first, last)
           if last < first or redis.call('SCARD', accounts) == 0 then return end
           local account, env = message_account(key)
@@ -23,16 +23,18 @@ internal static class RedisScripts
 
     /// <summary>
     /// Accept: idempotency check, message hash, MIME (and the variant bodies of a message that has
-    /// them), first events and due entry, all or nothing. The events also go to the webhook outbox
-    /// when the account has an endpoint; otherwise that costs one SISMEMBER. A message with nothing
-    /// to deliver (every recipient suppressed) is finished at once: no MIME, no due entry, and the
-    /// retention clock starts.
+    /// them), first events and due entry, search entries and counters, all or nothing. The events
+    /// also go to the webhook outbox when the account has an endpoint; otherwise that costs one
+    /// SISMEMBER. A message with nothing to deliver (every recipient suppressed) is finished at
+    /// once: no MIME, no due entry, and the retention clock starts.
     /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox, Message-ID index
-    /// ('' when none), variants ('' when none).
+    /// ('' when none), variants ('' when none), then the search indexes the message enters.
     /// ARGV: id, due ms ('' = nothing to deliver), env, mime, idem ttl s, account, retention s,
-    /// Message-ID index ttl s, event count n, variant value count v, n events, v variant values
-    /// (number, bytes, …), then the hash fields: the recipient updates and, with variants, theirs.
-    /// Returns the id of the message that now answers for the request (an earlier one on replay).
+    /// Message-ID index ttl s, event count n, variant value count v, key prefix, search horizon,
+    /// search ttl s, stats ttl s, stats value count c, n events, v variant values (number, bytes,
+    /// …), c stats values, then the hash fields: the search fields (<see cref="RedisSearchIndex.AddFields"/>,
+    /// first, read at fixed places), the recipient updates and, with variants, theirs. Returns the id of the message that now answers for the request (an earlier
+    /// one on replay).
     /// </summary>
     public static readonly string Accept = Functions + $$"""
         if KEYS[5] ~= '' then
@@ -42,8 +44,11 @@ internal static class RedisScripts
         end
         local n = tonumber(ARGV[9])
         local v = tonumber(ARGV[10])
-        redis.call('HSET', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}, ARGV[3], {{Lua.String(RedisMessageFields.Account)}}, ARGV[6], unpack(ARGV, 11 + n + v))
-        for i = 11, 10 + n do
+        local c = tonumber(ARGV[15])
+        local events = 16
+        local fields = events + n + v + c
+        redis.call('HSET', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}, ARGV[3], {{Lua.String(RedisMessageFields.Account)}}, ARGV[6], unpack(ARGV, fields))
+        for i = events, events + n - 1 do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
         if ARGV[2] == '' then
@@ -52,21 +57,27 @@ internal static class RedisScripts
         else
           redis.call('SET', KEYS[3], ARGV[4])
           if v > 0 then
-            redis.call('HSET', KEYS[9], unpack(ARGV, 11 + n, 10 + n + v))
+            redis.call('HSET', KEYS[9], unpack(ARGV, events + n, events + n + v - 1))
           end
           redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
         end
         if KEYS[8] ~= '' then
           redis.call('SET', KEYS[8], ARGV[1], 'EX', ARGV[8])
         end
+        local m = search_fields_of(ARGV[6], ARGV[fields + 1], ARGV[fields + 3], ARGV[fields + 5], ARGV[fields + 7])
+        for i = 10, #KEYS do
+          search_add(KEYS[i], m.entry, ARGV[12], ARGV[13])
+        end
+        count_events(ARGV[11], m, events + n + v, fields - 1, tonumber(ARGV[14]))
         if outbox_wants(KEYS[6], ARGV[6]) then
-          events_to_outbox(KEYS[7], ARGV[6], ARGV[3], 11, 10 + n)
+          events_to_outbox(KEYS[7], ARGV[6], ARGV[3], events, events + n - 1)
         end
         return ARGV[1]
         """;
 
     /// <summary>
     /// Write an attempt's recipient states while the token holds the message (not over a bounce).
+    /// The search status is left alone: it changes when the attempt is recorded (<see cref="Complete"/>).
     /// KEYS: msg, claims. ARGV: token, id, then the recipient updates.
     /// </summary>
     public static readonly string Update = Functions + """
@@ -104,22 +115,28 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Record an attempt. Events are always appended (they are what happened); recipient states and
-    /// the queue entry only while the token still holds the message, and states not over a bounce.
-    /// When the message is finished its bodies (MIME and variants, in one DEL) are dropped and the
-    /// record expires after the retention period. The events go to the webhook outbox too when the
-    /// message's account has an endpoint: with no endpoint anywhere that costs one SCARD.
+    /// Record an attempt. Events are always appended (they are what happened) and counted;
+    /// recipient states, the search status and the queue entry only while the token still holds
+    /// the message, and states not over a bounce. When the message is finished its bodies (MIME and
+    /// variants, in one DEL) are dropped and the record expires after the retention period. The
+    /// events go to the webhook outbox too when the message's account has an endpoint: with no
+    /// endpoint anywhere that costs one SCARD.
     /// KEYS: msg, events, due, claims, mime, webhook accounts, outbox, variants. ARGV: token, id,
-    /// next due ms ('' = finished), retention s, event count n, n events, then the recipient updates.
+    /// next due ms ('' = finished), retention s, event count n, key prefix, search horizon, search
+    /// ttl s, stats ttl s, stats value count c, n events, c stats values, then the recipient updates.
     /// </summary>
     public static readonly string Complete = Functions + """
         local n = tonumber(ARGV[5])
-        for i = 6, 5 + n do
+        local c = tonumber(ARGV[10])
+        for i = 11, 10 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
-        message_events_to_outbox(KEYS[1], KEYS[6], KEYS[7], 6, 5 + n)
+        message_events_to_outbox(KEYS[1], KEYS[6], KEYS[7], 11, 10 + n)
+        local m = search_fields(KEYS[1])
+        count_events(ARGV[6], m, 11 + n, 10 + n + c, tonumber(ARGV[9]))
         if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
-        write_attempt_states(KEYS[1], 6 + n)
+        write_attempt_states(KEYS[1], 11 + n + c)
+        search_restatus(KEYS[1], m, ARGV[6], ARGV[7], ARGV[8])
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])
@@ -135,21 +152,27 @@ internal static class RedisScripts
     /// <summary>
     /// Record later evidence (a bounce, a complaint) on an existing message: no claim is involved,
     /// and evidence replaces any state, so the recipient updates are written as they are. The
-    /// events go to the webhook outbox exactly as in <see cref="Complete"/>. Writing into an
-    /// existing hash or list keeps its retention TTL.
-    /// KEYS: msg, events, webhook accounts, outbox. ARGV: event count n, n events, then the
-    /// recipient updates. Returns 0 when the message is not stored.
+    /// events go to the webhook outbox and the counters exactly as in <see cref="Complete"/>, and
+    /// the search entry follows the new status. Writing into an existing hash or list keeps its
+    /// retention TTL.
+    /// KEYS: msg, events, webhook accounts, outbox. ARGV: event count n, key prefix, search horizon,
+    /// search ttl s, stats ttl s, stats value count c, n events, c stats values, then the recipient
+    /// updates. Returns 0 when the message is not stored.
     /// </summary>
     public static readonly string Record = Functions + $$"""
         if redis.call('HEXISTS', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}) == 0 then return 0 end
         local n = tonumber(ARGV[1])
-        for i = 2, 1 + n do
+        local c = tonumber(ARGV[6])
+        for i = 7, 6 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
-        if #ARGV > 1 + n then
-          redis.call('HSET', KEYS[1], unpack(ARGV, 2 + n))
+        local m = search_fields(KEYS[1])
+        if #ARGV > 6 + n + c then
+          redis.call('HSET', KEYS[1], unpack(ARGV, 7 + n + c))
+          search_restatus(KEYS[1], m, ARGV[2], ARGV[3], ARGV[4])
         end
-        message_events_to_outbox(KEYS[1], KEYS[3], KEYS[4], 2, 1 + n)
+        message_events_to_outbox(KEYS[1], KEYS[3], KEYS[4], 7, 6 + n)
+        count_events(ARGV[2], m, 7 + n, 6 + n + c, tonumber(ARGV[5]))
         return 1
         """;
 }

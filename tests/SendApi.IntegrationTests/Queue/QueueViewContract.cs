@@ -1,4 +1,6 @@
 using SendApi.Core.Messages;
+using SendApi.Core.Messages.Search;
+using SendApi.Core.Messages.Stats;
 using SendApi.Core.Queue;
 
 namespace SendApi.IntegrationTests.Queue;
@@ -14,6 +16,9 @@ public abstract class QueueViewContract
     private static readonly SmtpReply Busy = new(451, "4.3.0", "Try again later");
 
     protected abstract (IMessageStore Messages, IDeliveryQueue Queue, IQueueView View) CreateStore();
+
+    /// <summary>Search and stats over the store <see cref="CreateStore"/> made last.</summary>
+    protected abstract (IMessageSearch Search, IMessageStats Stats) Readers();
 
     private static NewMessage Message(params string[] recipients)
     {
@@ -109,6 +114,24 @@ public abstract class QueueViewContract
         Assert.Null(await queue.NextDueAsync(default));
         Assert.Empty(await queue.ClaimDueAsync("c2", T0.AddDays(1), 100, T0.AddDays(2), default));
         Assert.Equal(CancelResult.AlreadyFinished, await view.CancelAsync(id, T0.AddMinutes(6), default));
+    }
+
+    [Fact]
+    public async Task A_cancelled_message_is_found_under_its_new_status_and_its_failures_are_counted()
+    {
+        var (messages, queue, view) = CreateStore();
+        var (search, stats) = Readers();
+        var id = (await messages.AcceptAsync(Message("bob@slow.test", "carol@slow.test"), default)).Id;
+        await DeferAsync(queue, id, T0.AddHours(1));
+        Assert.Equal([id], (await search.SearchAsync(new MessageQuery("acct", Status: MessageStatus.Deferred), default)).Items.Select(m => m.Id));
+
+        Assert.Equal(CancelResult.Cancelled, await view.CancelAsync(id, T0.AddMinutes(5), default));
+
+        Assert.Empty((await search.SearchAsync(new MessageQuery("acct", Status: MessageStatus.Deferred), default)).Items);
+        var found = Assert.Single((await search.SearchAsync(new MessageQuery("acct", Status: MessageStatus.Failed), default)).Items);
+        Assert.Equal((id, MessageStatus.Failed), (found.Id, found.Status));
+        var hours = await stats.ReadAsync(new StatsQuery("acct", T0.AddHours(-1), T0.AddHours(1)), default);
+        Assert.Equal(2, hours.Sum(h => h.Counts.GetValueOrDefault(MessageEventTypes.Failed)));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using SendApi.Core.Messages;
+using SendApi.Core.Messages.Search;
+using SendApi.Core.Messages.Stats;
 using SendApi.Core.Queue;
 using SendApi.IntegrationTests.Harness;
 using SendApi.Storage.Embedded;
@@ -13,8 +15,13 @@ public sealed class InMemoryQueueViewTests : QueueViewContract
     {
         var time = new FakeTimeProvider(T0);
         var store = new InMemoryMessageStore(time);
+        _store = store;
         return (store, store, new InMemoryQueueView(store, new InMemoryDomainThrottle(time)));
     }
+
+    private InMemoryMessageStore? _store;
+
+    protected override (IMessageSearch Search, IMessageStats Stats) Readers() => (_store!, _store!);
 }
 
 public sealed class RedisQueueViewTests(RedisServerFixture redis) : QueueViewContract, IClassFixture<RedisServerFixture>
@@ -24,7 +31,10 @@ public sealed class RedisQueueViewTests(RedisServerFixture redis) : QueueViewCon
 
     protected override (IMessageStore Messages, IDeliveryQueue Queue, IQueueView View) CreateStore()
     {
-        var store = new RedisMessageStore(redis.Connection, _keys);
+        var store = new RedisMessageStore(redis.Connection, _keys, new FakeTimeProvider(T0));
         return (store, store, new RedisQueueView(redis.Connection, _keys, new FakeTimeProvider(T0)));
     }
+
+    protected override (IMessageSearch Search, IMessageStats Stats) Readers() =>
+        (new RedisMessageSearch(redis.Connection, _keys), new RedisMessageStatsReader(redis.Connection, _keys));
 }

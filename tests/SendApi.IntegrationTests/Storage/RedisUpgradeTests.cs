@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
+using SendApi.Core.Messages.Search;
+using SendApi.Core.Messages.Stats;
 using SendApi.Core.Webhooks;
 using SendApi.Storage.Redis;
 using StackExchange.Redis;
@@ -131,6 +133,27 @@ public sealed class RedisUpgradeTests(RedisServerFixture redis) : IClassFixture<
         Assert.Equal(messageId, Assert.IsType<MessageEventData>(events[0].Data).MessageId);
         Assert.Equal("hello", Assert.IsType<InboundEmail>(events[1].Data).Subject);
         Assert.Equal(new AcceptResult(messageId, Replayed: true), replay);
+    }
+
+    [Fact]
+    public async Task A_message_of_the_previous_version_is_not_searchable_and_its_later_events_are_counted_without_tags_or_latency()
+    {
+        var id = await WritePreviousVersionMessageAsync("acct", QueuedJson, QueuedJson, "old-worker", T0.AddMinutes(2));
+        var store = Store;
+        await store.ClaimDueAsync("new-worker", T0.AddMinutes(3), 100, T0.AddMinutes(5), default);
+        var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0.AddMinutes(3));
+        await store.CompleteAsync("new-worker", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)],
+            [new MessageEvent(MessageEventTypes.Delivered, T0.AddMinutes(3), "r0@example.test", "ok"), new MessageEvent(MessageEventTypes.Delivered, T0.AddMinutes(3), "r1@example.test", "ok")],
+            null, default);
+
+        Assert.Equal(MessageStatus.Delivered, MessageStatus.Of((await store.FindAsync(id, default))!.Recipients));
+        Assert.Empty((await new RedisMessageSearch(redis.Connection, _keys).SearchAsync(new MessageQuery("acct"), default)).Items);
+        var stats = new RedisMessageStatsReader(redis.Connection, _keys);
+        var hour = Assert.Single(await stats.ReadAsync(new StatsQuery("acct", T0, T0.AddHours(1)), default));
+        Assert.Equal(2, hour.Counts[MessageEventTypes.Delivered]);
+        Assert.Equal(0, hour.Latency.Sum());
+        Assert.Equal(2, Assert.Single(await stats.ReadAsync(new StatsQuery("acct", T0, T0.AddHours(1), Domain: "example.test"), default)).Counts[MessageEventTypes.Delivered]);
+        Assert.Equal(0, Assert.Single(await stats.ReadAsync(new StatsQuery("acct", T0, T0.AddHours(1), Tag: "orders"), default)).Counts[MessageEventTypes.Delivered]);
     }
 
     private RedisWebhookOutbox Outbox() => new(redis.Connection, _keys, NullLogger<RedisWebhookOutbox>.Instance);

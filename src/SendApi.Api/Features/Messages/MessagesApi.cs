@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using SendApi.Api.Auth;
 using SendApi.Api.Http;
 using SendApi.Core.Messages;
+using SendApi.Core.Messages.Search;
 
 namespace SendApi.Api.Features.Messages;
 
@@ -27,6 +28,11 @@ public static class MessagesApi
             .WithValidation<SendMessageRequest>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        group.MapGet("/", SearchAsync)
+            .WithName("SearchMessages")
+            .WithSummary("The account's messages, newest first, filtered and a page at a time")
+            .WithDescription($"Filters combine: recipient (any of to, cc, bcc; case-insensitive), status (the message's status as of its last recorded attempt or report: {string.Join(", ", MessageSearchRequest.Statuses)}), tag, from (the envelope sender), since (inclusive) and until (exclusive) on the creation time (RFC 3339). ?limit= takes 1-{MessageSearchRequest.MaxPageSize} (default {MessageSearchRequest.DefaultPageSize}); pass the answer's next_cursor as ?cursor=, with the same filters, for the next (older) page; it is null on the last page. A page examines at most {MessageSearchLimits.ScanBudget} candidates, so a rare combination of filters can answer fewer messages than the limit with a next_cursor. Messages are found for as long as they are retained (30 days after they finish); messages accepted before this version are not indexed.");
 
         group.MapGet("/{id}", GetAsync)
             .WithName("GetMessage")
@@ -69,6 +75,20 @@ public static class MessagesApi
             SenderDomainNotVerified refused => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The From domain is not verified.", detail: refused.Reason),
             var other => throw new UnreachableException($"POST /messages does not answer {other.GetType().Name}."),
         };
+    }
+
+    internal static async Task<Results<Ok<MessageList>, ValidationProblem>> SearchAsync(
+        string? recipient, string? status, string? tag, string? from, string? since, string? until, string? limit, string? cursor,
+        ClaimsPrincipal user, IMessageSearch search, CancellationToken cancellationToken)
+    {
+        var request = new MessageSearchRequest(recipient, status, tag, from, since, until, limit, cursor);
+        if (request.ToQuery(user.AccountId(), out var errors) is not { } query)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The request is invalid.");
+        }
+
+        var page = await search.SearchAsync(query, cancellationToken);
+        return TypedResults.Ok(new MessageList([.. page.Items.Select(MessageListItem.Of)], page.NextCursor));
     }
 
     internal static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> GetAsync(
