@@ -100,9 +100,9 @@ set -e
 # The last lines are what a CI page shows: repeat each failed test with its message there.
 if [ "$status" -ne 0 ]; then
     awk '
-        /^  Failed [^ ]/ { show = 1; n = 0; print ""; }
+        /^  Failed [^ ]/ { show = !seen[$2]++; n = 0; if (show) print ""; }
         show && /^  (Passed|Skipped) / { show = 0 }
-        show && n < 25 { print; n++ }
+        show && n < 14 { print; n++ }
     ' "$log"
 fi
 

@@ -15,6 +15,7 @@ namespace SendApi.IntegrationTests.Storage;
 /// answers "try again later" (HTTP 503 + Retry-After, SMTP 451 4.3.0) within Storage:Timeout, the
 /// log says so once, and the same clients and sessions work again once Redis is back.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class RedisOutageTests(DeliveryWorld world) : IClassFixture<DeliveryWorld>, IAsyncLifetime
 {
     private const int OutageStarted = 6000;
