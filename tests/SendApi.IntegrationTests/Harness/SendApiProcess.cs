@@ -80,6 +80,10 @@ public sealed class SendApiProcess : IAsyncDisposable
             catch (HttpRequestException)
             {
             }
+            catch (TaskCanceledException)
+            {
+                // The probe's own 2 s timeout: a process still starting on a busy machine; ask again.
+            }
 
             await Task.Delay(100);
         }
