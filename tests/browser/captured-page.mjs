@@ -10,11 +10,8 @@
 // origin), no request it would have made was sent, and no dialog opened.
 // Prints one JSON line of what it saw; exits 1 with the reasons when a check fails.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import puppeteer from 'puppeteer-core';
+import { launchChromium } from './chromium.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,18 +34,8 @@ for (const required of ['url', 'password', 'open']) {
 const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); };
 
-// A fresh profile each run: no cached credentials, nothing from an earlier run.
-const profile = mkdtempSync(join(tmpdir(), 'sendapi-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  userDataDir: profile,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-default-apps', '--disable-domain-reliability', '--no-pings',
-  ],
-});
+const chromium = await launchChromium();
+const { browser } = chromium;
 
 const seen = { listed: [], opened: null, title: null, frameSandbox: null, frameText: null, requests: [], dialogs: [] };
 try {
@@ -103,8 +90,7 @@ try {
 } catch (error) {
   failures.push(error.stack ?? String(error));
 } finally {
-  await browser.close();
-  rmSync(profile, { recursive: true, force: true });
+  await chromium.close();
 }
 
 console.log(JSON.stringify(seen));

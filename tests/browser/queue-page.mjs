@@ -10,11 +10,10 @@
 // token) and reads the notice the page comes back with.
 // Prints one JSON line of what it saw; exits 1 with the reasons when a check fails.
 
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import puppeteer from 'puppeteer-core';
+import { launchChromium } from './chromium.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,18 +34,8 @@ for (const required of ['url', 'password', 'domain']) {
 const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); };
 
-const profile = mkdtempSync(join(tmpdir(), 'sendapi-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  userDataDir: profile,
-  defaultViewport: { width: 1280, height: 900 },
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-default-apps', '--disable-domain-reliability', '--no-pings',
-  ],
-});
+const chromium = await launchChromium({ defaultViewport: { width: 1280, height: 900 } });
+const { browser } = chromium;
 
 const seen = { status: null, totals: {}, row: null, notice: null, after: null };
 try {
@@ -75,8 +64,7 @@ try {
 } catch (error) {
   failures.push(error.stack ?? String(error));
 } finally {
-  await browser.close();
-  rmSync(profile, { recursive: true, force: true });
+  await chromium.close();
 }
 
 console.log(JSON.stringify(seen));
