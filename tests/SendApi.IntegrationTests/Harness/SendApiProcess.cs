@@ -67,7 +67,9 @@ public sealed class SendApiProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                return _process.ExitCode;
+                // Exited is not "everything read": the last lines it wrote to stderr may still be in
+                // the pipe; waiting for the exit through Process drains both streams first.
+                return await _process.WaitForExitAsync(TimeSpan.FromSeconds(10));
             }
 
             try
