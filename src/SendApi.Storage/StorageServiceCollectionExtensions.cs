@@ -1,6 +1,8 @@
 using Hangfire;
 using Hangfire.InMemory;
 using Hangfire.Redis.StackExchange;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -113,6 +115,10 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
             : new InMemoryStorage());
+
+        // One application name, so that every instance reads the same key ring (in Redis when on Redis).
+        services.AddDataProtection().SetApplicationName("SendApi");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>, RedisDataProtectionKeyRing>();
 
         // The operator's queue pages read and act through this view; it wraps the two stores above.
         services.AddSendApiQueueView();

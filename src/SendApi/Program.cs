@@ -20,7 +20,18 @@ using SendApi.Hosting;
 using SendApi.Storage;
 using SendApi.Webhooks;
 
+// `--healthcheck`: not the server, a probe of the one running (container health checks have no curl).
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
+
+// Settings: a key SendApi doesn't know under one of its own sections (a typo, a list given as one
+// value) stops the start, naming it, instead of being silently ignored.
+builder.Services.AddOptions<SettingsCheck.Marker>().ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<SettingsCheck.Marker>, SettingsCheck>();
 
 // Storage: every store, on Redis when ConnectionStrings__Redis is set or embedded in memory, and
 // Hangfire's job storage beside them. Its health check is what /health/ready asks.
@@ -94,7 +105,36 @@ builder.Services.AddHostedService<StartupSummary>();
 // Every listening socket, from the settings: HTTP, and SMTP on 587, 465 and 25.
 builder.AddSendApiListeners();
 
-var app = builder.Build();
+// A setting the binder would ignore or fail on, as given on the command line or in the environment.
+if (SettingsCheck.Problems(builder.Configuration) is [_, ..] unknown)
+{
+    foreach (var problem in unknown)
+    {
+        await Console.Error.WriteLineAsync(problem);
+    }
+
+    return 1;
+}
+
+// Every setting is checked before anything starts (building the host reads some of them already): a
+// bad one stops the start with one line each, naming its environment variable, not a stack trace.
+WebApplication app;
+try
+{
+    app = builder.Build();
+    app.Services.GetService<IStartupValidator>()?.Validate();
+}
+catch (Exception invalid) when (invalid is OptionsValidationException || invalid is AggregateException { InnerExceptions: var all } && all.All(e => e is OptionsValidationException))
+{
+    // Several options classes failing arrive together, as an AggregateException.
+    var failures = invalid is AggregateException many ? many.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures) : ((OptionsValidationException)invalid).Failures;
+    foreach (var failure in failures)
+    {
+        await Console.Error.WriteLineAsync(failure);
+    }
+
+    return 1;
+}
 
 var storage = app.Services.GetRequiredService<StorageMode>();
 if (!storage.IsRedis)

@@ -9,7 +9,7 @@ namespace SendApi.Storage.Redis;
 /// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
 /// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
 /// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail),
-/// <c>capture:{id}</c> and <c>captures*</c> (captured mail).
+/// <c>capture:{id}</c> and <c>captures*</c> (captured mail), <c>dataprotection:keys</c> (the antiforgery and cookie key ring).
 /// <c>returnpath</c> (the return-path signing key and cut-over),
 /// <c>account:{account}:search</c> and <c>…:search:{to|tag|status}:{value}</c> (message search,
 /// see <see cref="RedisSearchIndex"/>), <c>stats:{account}:{hour}</c> and its <c>:t</c>/<c>:d</c>
@@ -33,6 +33,9 @@ internal sealed class RedisKeys(string prefix)
     public string Claims => $"{Prefix}claims";
 
     public string Idempotency(string account, string key) => $"{Prefix}idem:{account}:{key}";
+
+    /// <summary>ASP.NET Core's Data Protection key ring (a list of key XML documents), shared by every instance.</summary>
+    public string DataProtectionKeys => $"{Prefix}dataprotection:keys";
 
     public string ApiKeysByHash => $"{Prefix}apikeys:byhash";
 

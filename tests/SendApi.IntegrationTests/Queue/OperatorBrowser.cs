@@ -15,10 +15,16 @@ internal sealed partial class OperatorBrowser : IDisposable
     private readonly HttpClient _client;
 
     public OperatorBrowser(SendApiApp app, string? key = SendApiApp.AdminKey)
+        : this(new Uri($"http://127.0.0.1:{app.HttpPort}"), key, new CookieContainer())
     {
-        _client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+    }
+
+    /// <param name="cookies">The browser's cookie jar; two browsers given the same jar are one browser's two tabs.</param>
+    public OperatorBrowser(Uri baseAddress, string? key, CookieContainer cookies)
+    {
+        _client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false })
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{app.HttpPort}"),
+            BaseAddress = baseAddress,
         };
         if (key is not null)
         {
