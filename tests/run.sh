@@ -2,7 +2,7 @@
 # Runs the whole SendApi test suite: the one command for a fresh Debian 12 machine with the
 # .NET 10 SDK. Installs the real third-party servers and clients the end-to-end tests use
 # (redis-server, dnsmasq, Postfix and its smtp-sink, swaks with TLS, aiosmtpd, prometheus,
-# chromium and puppeteer-core) when missing or lacking a capability, as root or via sudo.
+# docker-compose for checking the compose file, chromium and puppeteer-core) when missing or lacking a capability, as root or via sudo.
 # Extra arguments are passed to `dotnet test`, e.g.  tests/run.sh --filter "FullyQualifiedName~Infrastructure"
 set -euo pipefail
 
@@ -29,6 +29,11 @@ if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/nu
 fi
 # The metrics test scrapes the application with a real Prometheus server.
 [ -x /usr/bin/prometheus ] || packages+=(prometheus)
+# The compose file is checked with Debian's compose client (`config` needs no Docker daemon) and
+# read back through PyYAML.
+if ! docker-compose version >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1; then
+    packages+=(docker-compose python3-yaml)
+fi
 if ! chromium --headless --no-sandbox --disable-gpu --version >/dev/null 2>&1; then
     packages+=(chromium)
 fi
