@@ -1,0 +1,90 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+/// <summary>
+/// What the measured messages cost, counted rather than timed, so that two builds compare on a
+/// loaded machine: Redis commands per message (from <c>INFO commandstats</c>, which counts the
+/// commands a script runs as well as the script call), the time Redis spent in them, Redis's CPU
+/// time and SendApi's CPU time (user + system, all threads, from /proc). Wall-clock rates move
+/// ±10 % with whatever else runs here; these move by a few per cent at most.
+/// The bench's own polling of the queue (one ZCARD per 50 ms) is in the counts, and so are
+/// SendApi's timers (heartbeats, gauges) for as long as the run lasts: a few calls per second,
+/// well under 0.1 per message at these rates.
+/// </summary>
+internal sealed class CostMeter
+{
+    private readonly IServer _redis;
+    private readonly int _sendApiPid;
+    private readonly double _redisCpuAtStart;
+    private readonly double _sendApiCpuAtStart;
+    private readonly double _benchCpuAtStart = ProcessCpuSeconds(Environment.ProcessId);
+
+    private CostMeter(IServer redis, int sendApiPid, double redisCpuAtStart, double sendApiCpuAtStart)
+    {
+        _redis = redis;
+        _sendApiPid = sendApiPid;
+        _redisCpuAtStart = redisCpuAtStart;
+        _sendApiCpuAtStart = sendApiCpuAtStart;
+    }
+
+    /// <summary>Resets Redis's command statistics and notes both processes' CPU time so far.</summary>
+    public static async Task<CostMeter> StartAsync(IServer redis, int sendApiPid)
+    {
+        await redis.ConfigResetStatisticsAsync();
+        return new CostMeter(redis, sendApiPid, await RedisCpuSecondsAsync(redis), ProcessCpuSeconds(sendApiPid));
+    }
+
+    /// <summary>Prints the cost per message since <see cref="StartAsync"/>, and the commands behind it.</summary>
+    public async Task ReportAsync(int messages)
+    {
+        var sendApiCpu = ProcessCpuSeconds(_sendApiPid) - _sendApiCpuAtStart;
+        var redisCpu = await RedisCpuSecondsAsync(_redis) - _redisCpuAtStart;
+        var benchCpu = ProcessCpuSeconds(Environment.ProcessId) - _benchCpuAtStart;
+        var commands = await CommandStatsAsync(_redis);
+        var scripts = commands.Where(c => c.Name is "evalsha" or "eval").ToList();
+        double PerMessage(double value) => value / messages;
+
+        Console.WriteLine($"redis commands: {PerMessage(commands.Sum(c => c.Calls)),8:0.0} per message, scripts' commands included ({PerMessage(scripts.Sum(c => c.Calls)):0.00} script calls)");
+        // A script's time includes its commands' time, which commandstats also counts under their names.
+        Console.WriteLine($"redis CPU:      {PerMessage(redisCpu * 1e6),8:0.0} µs per message (user + system), {PerMessage(scripts.Sum(c => c.Usec)):0.0} µs of it running scripts");
+        Console.WriteLine($"sendapi CPU:    {PerMessage(sendApiCpu * 1e3),8:0.000} ms per message (user + system, all threads)");
+        Console.WriteLine($"bench CPU:      {PerMessage(benchCpu * 1e3),8:0.000} ms per message (this program: the HTTP clients and this report; it shares the cores too)");
+        Console.WriteLine("redis commands per message (calls, µs; a script's µs include its commands'), most first:");
+        foreach (var command in commands.Where(c => c.Calls * 200 >= messages).OrderByDescending(c => c.Calls))
+        {
+            Console.WriteLine($"  {command.Name,-22} {PerMessage(command.Calls),7:0.00} {PerMessage(command.Usec),8:0.00}");
+        }
+    }
+
+    private sealed record CommandStat(string Name, long Calls, long Usec);
+
+    // cmdstat_evalsha:calls=60000,usec=2300000,usec_per_call=38.33,rejected_calls=0,failed_calls=0
+    private static async Task<List<CommandStat>> CommandStatsAsync(IServer redis)
+    {
+        var info = await redis.InfoAsync("commandstats");
+        return [.. info.SelectMany(g => g)
+            .Where(p => p.Key.StartsWith("cmdstat_", StringComparison.Ordinal))
+            .Where(p => p.Key is not "cmdstat_config|resetstat" and not "cmdstat_info")
+            .Select(p =>
+            {
+                var values = p.Value.Split(',').Select(v => v.Split('=', 2)).ToDictionary(v => v[0], v => v[1]);
+                return new CommandStat(p.Key["cmdstat_".Length..], long.Parse(values["calls"], CultureInfo.InvariantCulture), long.Parse(values["usec"], CultureInfo.InvariantCulture));
+            })];
+    }
+
+    private static async Task<double> RedisCpuSecondsAsync(IServer redis)
+    {
+        var cpu = (await redis.InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        return double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture);
+    }
+
+    // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux),
+    // counted over all the process's threads. The command name (field 2) may hold spaces: count after ')'.
+    private static double ProcessCpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        const int UserHz = 100;
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / (double)UserHz;
+    }
+}
