@@ -59,7 +59,7 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
         // Prefixed with this instance, so that its slots are freed when its heartbeat lapses, not after the lease.
         var token = instance.Token(Guid.NewGuid().ToString("N"));
         var interval = messagesPerSecond > 0 ? 1000.0 / messagesPerSecond : 0;
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
+        var result = (RedisResult[])(await Db.EvaluateScriptAsync(
             Acquire,
             [keys.ThrottleSlots(domain), keys.ThrottleSchedule(domain), keys.ThrottleBackoff(domain), keys.InstanceSlotKeys(instance.Id)],
             [token, maxConnections, (long)slotLease.TotalMilliseconds, interval.ToString(CultureInfo.InvariantCulture), (long)maxWait.TotalMilliseconds]))!;
