@@ -7,12 +7,13 @@ using StackExchange.Redis;
 /// commands a script runs as well as the script call), the time Redis spent in them, Redis's CPU
 /// time and SendApi's CPU time (user + system, all threads, from /proc). Wall-clock rates move
 /// ±10 % with whatever else runs here; these move by a few per cent at most.
-/// The bench's own polling of the queue (one ZCARD per 50 ms) is in the counts, and so are
-/// SendApi's timers (heartbeats, gauges) for as long as the run lasts: a few calls per second,
-/// well under 0.1 per message at these rates.
+/// The bench's own polling of the queue (one ZCARD per 50 ms, under 0.1 per message) is in the
+/// counts; SendApi's timers (heartbeats, Hangfire's polls) are taken off at their idle rate.
 /// </summary>
 internal sealed class CostMeter
 {
+    private static readonly TimeSpan IdleSample = TimeSpan.FromSeconds(5);
+
     private readonly IServer _redis;
     private readonly int _sendApiPid;
     private readonly double _redisCpuAtStart;
@@ -34,17 +35,27 @@ internal sealed class CostMeter
         return new CostMeter(redis, sendApiPid, await RedisCpuSecondsAsync(redis), ProcessCpuSeconds(sendApiPid));
     }
 
-    /// <summary>Prints the cost per message since <see cref="StartAsync"/>, and the commands behind it.</summary>
-    public async Task ReportAsync(int messages)
+    /// <summary>
+    /// Prints the cost per message since <see cref="StartAsync"/>, and the commands behind it. The
+    /// commands that run whether or not there is mail (heartbeats, polls, Hangfire) are counted
+    /// for a few idle seconds afterwards and taken off at that rate for the <paramref name="elapsed"/>
+    /// time of the run, so that a run slowed down by a busy machine does not look costlier per message.
+    /// </summary>
+    public async Task ReportAsync(int messages, TimeSpan elapsed)
     {
         var sendApiCpu = ProcessCpuSeconds(_sendApiPid) - _sendApiCpuAtStart;
         var redisCpu = await RedisCpuSecondsAsync(_redis) - _redisCpuAtStart;
         var benchCpu = ProcessCpuSeconds(Environment.ProcessId) - _benchCpuAtStart;
-        var commands = await CommandStatsAsync(_redis);
+        var atEnd = await CommandStatsAsync(_redis);
+        await Task.Delay(IdleSample);
+        var idle = (await CommandStatsAsync(_redis)).ToDictionary(c => c.Name, c => c.Calls);
+        var idleRates = atEnd.ToDictionary(c => c.Name, c => (idle.GetValueOrDefault(c.Name, c.Calls) - c.Calls) / IdleSample.TotalSeconds);
+        var commands = atEnd.Select(c => c with { Calls = Math.Max(0, c.Calls - (long)Math.Round(idleRates[c.Name] * elapsed.TotalSeconds)) }).ToList();
         var scripts = commands.Where(c => c.Name is "evalsha" or "eval").ToList();
         double PerMessage(double value) => value / messages;
 
-        Console.WriteLine($"redis commands: {PerMessage(commands.Sum(c => c.Calls)),8:0.0} per message, scripts' commands included ({PerMessage(scripts.Sum(c => c.Calls)):0.00} script calls)");
+        Console.WriteLine($"redis commands: {PerMessage(commands.Sum(c => c.Calls)),8:0.0} per message, scripts' commands included ({PerMessage(scripts.Sum(c => c.Calls)):0.00} script calls); "
+            + $"{idleRates.Values.Sum():0} per second while idle taken off");
         // A script's time includes its commands' time, which commandstats also counts under their names.
         Console.WriteLine($"redis CPU:      {PerMessage(redisCpu * 1e6),8:0.0} µs per message (user + system), {PerMessage(scripts.Sum(c => c.Usec)):0.0} µs of it running scripts");
         Console.WriteLine($"sendapi CPU:    {PerMessage(sendApiCpu * 1e3),8:0.000} ms per message (user + system, all threads)");

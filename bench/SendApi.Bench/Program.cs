@@ -88,7 +88,7 @@ await WaitForEmptyQueueAsync(TimeSpan.FromMinutes(10));
 var endToEndSeconds = total.Elapsed.TotalSeconds;
 Console.WriteLine($"delivered:      {messages / endToEndSeconds,8:0} msg/s end to end ({endToEndSeconds:0.00} s from first POST to empty queue)");
 Console.WriteLine($"load average:   {LoadAverage()} at the end");
-await cost.ReportAsync(messages);
+await cost.ReportAsync(messages, total.Elapsed);
 
 // Spot-check that "empty queue" meant "delivered".
 var sample = ids.OrderBy(_ => Random.Shared.Next()).Take(50).ToList();
