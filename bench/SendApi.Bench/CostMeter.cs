@@ -18,10 +18,14 @@ internal sealed class CostMeter
     private readonly int _sendApiPid;
     private readonly double _redisCpuAtStart;
     private readonly double _sendApiCpuAtStart;
+    private readonly string _allocationsFile;
+    private readonly long[] _allocationsAtStart;
     private readonly double _benchCpuAtStart = ProcessCpuSeconds(Environment.ProcessId);
 
-    private CostMeter(IServer redis, int sendApiPid, double redisCpuAtStart, double sendApiCpuAtStart)
+    private CostMeter(IServer redis, int sendApiPid, double redisCpuAtStart, double sendApiCpuAtStart, string allocationsFile)
     {
+        _allocationsFile = allocationsFile;
+        _allocationsAtStart = Allocations(allocationsFile);
         _redis = redis;
         _sendApiPid = sendApiPid;
         _redisCpuAtStart = redisCpuAtStart;
@@ -29,10 +33,10 @@ internal sealed class CostMeter
     }
 
     /// <summary>Resets Redis's command statistics and notes both processes' CPU time so far.</summary>
-    public static async Task<CostMeter> StartAsync(IServer redis, int sendApiPid)
+    public static async Task<CostMeter> StartAsync(IServer redis, int sendApiPid, string allocationsFile)
     {
         await redis.ConfigResetStatisticsAsync();
-        return new CostMeter(redis, sendApiPid, await RedisCpuSecondsAsync(redis), ProcessCpuSeconds(sendApiPid));
+        return new CostMeter(redis, sendApiPid, await RedisCpuSecondsAsync(redis), ProcessCpuSeconds(sendApiPid), allocationsFile);
     }
 
     /// <summary>
@@ -46,6 +50,7 @@ internal sealed class CostMeter
         var sendApiCpu = ProcessCpuSeconds(_sendApiPid) - _sendApiCpuAtStart;
         var redisCpu = await RedisCpuSecondsAsync(_redis) - _redisCpuAtStart;
         var benchCpu = ProcessCpuSeconds(Environment.ProcessId) - _benchCpuAtStart;
+        var allocations = Allocations(_allocationsFile).Zip(_allocationsAtStart, (end, start) => end - start).ToArray();
         var atEnd = await CommandStatsAsync(_redis);
         await Task.Delay(IdleSample);
         var idle = (await CommandStatsAsync(_redis)).ToDictionary(c => c.Name, c => c.Calls);
@@ -59,6 +64,9 @@ internal sealed class CostMeter
         // A script's time includes its commands' time, which commandstats also counts under their names.
         Console.WriteLine($"redis CPU:      {PerMessage(redisCpu * 1e6),8:0.0} µs per message (user + system), {PerMessage(scripts.Sum(c => c.Usec)):0.0} µs of it running scripts");
         Console.WriteLine($"sendapi CPU:    {PerMessage(sendApiCpu * 1e3),8:0.000} ms per message (user + system, all threads)");
+        Console.WriteLine(allocations.Length == 4
+            ? $"sendapi memory: {PerMessage(allocations[0]) / 1024,8:0.0} KB allocated per message; {allocations[1]} gen0, {allocations[2]} gen1, {allocations[3]} gen2 collections"
+            : "sendapi memory: ? (the allocation hook did not report)");
         Console.WriteLine($"bench CPU:      {PerMessage(benchCpu * 1e3),8:0.000} ms per message (this program: the HTTP clients and this report; it shares the cores too)");
         Console.WriteLine("redis commands per message (calls, µs; a script's µs include its commands'), most first:");
         foreach (var command in commands.Where(c => c.Calls * 200 >= messages).OrderByDescending(c => c.Calls))
@@ -87,6 +95,19 @@ internal sealed class CostMeter
     {
         var cpu = (await redis.InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
         return double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture);
+    }
+
+    // The startup hook's last line: bytes allocated, then gen0, gen1 and gen2 collection counts (empty when it never wrote).
+    private static long[] Allocations(string file)
+    {
+        try
+        {
+            return [.. File.ReadAllText(file).Split(' ').Select(v => long.Parse(v, CultureInfo.InvariantCulture))];
+        }
+        catch (IOException)
+        {
+            return [];
+        }
     }
 
     // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux),

@@ -54,6 +54,10 @@ var environment = new Dictionary<string, string?>
     ["Smtp__Submission__TrustedNetworks"] = "127.0.0.0/8",
     ["Smtp__Submission__TrustedApiKey"] = AdminKey,
 };
+// What SendApi allocates, from the hook beside this program (any build of SendApi can load it).
+var allocationsFile = Path.Combine(redisDir, "sendapi-allocations");
+environment["DOTNET_STARTUP_HOOKS"] = Path.Combine(AppContext.BaseDirectory, "SendApi.Bench.Hook.dll");
+environment["SENDAPI_BENCH_ALLOCATIONS"] = allocationsFile;
 for (var i = Array.IndexOf(args, "--set"); i >= 0 && i + 1 < args.Length; i = Array.IndexOf(args, "--set", i + 1))
 {
     var (name, value) = (args[i + 1].Split('=', 2)[0], args[i + 1].Split('=', 2).ElementAtOrDefault(1));
@@ -79,7 +83,7 @@ var how = smtpSessions > 0 ? $"{smtpSessions} SMTP session(s) (smtp-source)" : $
 Console.WriteLine($"SendApi bench: {messages} messages, {how}, storage Redis (AOF everysec), {Environment.ProcessorCount} cores");
 Console.WriteLine($"load average:   {LoadAverage()} at the start");
 using var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},protocol=resp2,allowAdmin=true");
-var cost = await CostMeter.StartAsync(admin.GetServer(admin.GetEndPoints()[0]), sendApi.Id);
+var cost = await CostMeter.StartAsync(admin.GetServer(admin.GetEndPoints()[0]), sendApi.Id, allocationsFile);
 var total = Stopwatch.StartNew();
 var ids = smtpSessions > 0 ? await SubmitOverSmtpAsync(messages, smtpSessions) : await SendAllAsync(messages, concurrency);
 var acceptSeconds = total.Elapsed.TotalSeconds;
