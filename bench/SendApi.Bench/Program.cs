@@ -54,6 +54,10 @@ var environment = new Dictionary<string, string?>
     ["Smtp__Submission__TrustedNetworks"] = "127.0.0.0/8",
     ["Smtp__Submission__TrustedApiKey"] = AdminKey,
 };
+// What SendApi allocates, from the hook beside this program (any build of SendApi can load it).
+var allocationsFile = Path.Combine(redisDir, "sendapi-allocations");
+environment["DOTNET_STARTUP_HOOKS"] = Path.Combine(AppContext.BaseDirectory, "SendApi.Bench.Hook.dll");
+environment["SENDAPI_BENCH_ALLOCATIONS"] = allocationsFile;
 for (var i = Array.IndexOf(args, "--set"); i >= 0 && i + 1 < args.Length; i = Array.IndexOf(args, "--set", i + 1))
 {
     var (name, value) = (args[i + 1].Split('=', 2)[0], args[i + 1].Split('=', 2).ElementAtOrDefault(1));
@@ -77,6 +81,9 @@ if (killAfter > 0)
 
 var how = smtpSessions > 0 ? $"{smtpSessions} SMTP session(s) (smtp-source)" : $"{concurrency} concurrent HTTP clients";
 Console.WriteLine($"SendApi bench: {messages} messages, {how}, storage Redis (AOF everysec), {Environment.ProcessorCount} cores");
+Console.WriteLine($"load average:   {LoadAverage()} at the start");
+using var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},protocol=resp2,allowAdmin=true");
+var cost = await CostMeter.StartAsync(admin.GetServer(admin.GetEndPoints()[0]), sendApi.Id, allocationsFile);
 var total = Stopwatch.StartNew();
 var ids = smtpSessions > 0 ? await SubmitOverSmtpAsync(messages, smtpSessions) : await SendAllAsync(messages, concurrency);
 var acceptSeconds = total.Elapsed.TotalSeconds;
@@ -84,6 +91,8 @@ Console.WriteLine($"accepted:       {messages / acceptSeconds,8:0} msg/s  ({acce
 await WaitForEmptyQueueAsync(TimeSpan.FromMinutes(10));
 var endToEndSeconds = total.Elapsed.TotalSeconds;
 Console.WriteLine($"delivered:      {messages / endToEndSeconds,8:0} msg/s end to end ({endToEndSeconds:0.00} s from first POST to empty queue)");
+Console.WriteLine($"load average:   {LoadAverage()} at the end");
+await cost.ReportAsync(messages, total.Elapsed);
 
 // Spot-check that "empty queue" meant "delivered".
 var sample = ids.OrderBy(_ => Random.Shared.Next()).Take(50).ToList();
@@ -236,6 +245,9 @@ static string PeakRssMegabytes(int pid)
     var status = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
     return status is null ? "?" : (long.Parse(status.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).ToString(CultureInfo.InvariantCulture);
 }
+
+// The 1, 5 and 15 minute load averages: what else ran beside the bench.
+static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
 int Option(string name, int fallback)
 {

@@ -15,6 +15,12 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
     private static readonly TimeSpan ScheduleIdleLifetime = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// How long an instance's set of slot keys outlives its last heartbeat or new key: the
+    /// heartbeat renews it (<see cref="RedisInstanceRegistry"/>), so a slot costs no renewal of its own.
+    /// </summary>
+    public static readonly TimeSpan SlotKeysLifetime = TimeSpan.FromDays(1);
+
+    /// <summary>
     /// KEYS: slots (sorted set token → expiry ms), tat (next free rate slot, ms), backoff factor, this
     /// instance's set of slot keys (so that a take-over finds its slots, see RedisInstanceRegistry).
     /// ARGV: token, max connections, slot lease ms, interval ms (0 = no rate limit), max wait ms.
@@ -38,8 +44,9 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
           redis.call('SET', KEYS[2], tostring(tat + interval), 'PX', math.ceil(wait + interval + {{Lua.Number((long)ScheduleIdleLifetime.TotalMilliseconds)}}))
         end
         redis.call('ZADD', KEYS[1], now + wait + tonumber(ARGV[3]), ARGV[1])
-        redis.call('SADD', KEYS[4], KEYS[1])
-        redis.call('PEXPIRE', KEYS[4], 86400000)
+        if redis.call('SADD', KEYS[4], KEYS[1]) == 1 then
+          redis.call('PEXPIRE', KEYS[4], {{Lua.Number((long)SlotKeysLifetime.TotalMilliseconds)}})
+        end
         local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
         redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(tonumber(last[2]) - now)))
         return {1, math.ceil(wait)}
@@ -52,7 +59,7 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
         // Prefixed with this instance, so that its slots are freed when its heartbeat lapses, not after the lease.
         var token = instance.Token(Guid.NewGuid().ToString("N"));
         var interval = messagesPerSecond > 0 ? 1000.0 / messagesPerSecond : 0;
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(
+        var result = (RedisResult[])(await Db.EvaluateScriptAsync(
             Acquire,
             [keys.ThrottleSlots(domain), keys.ThrottleSchedule(domain), keys.ThrottleBackoff(domain), keys.InstanceSlotKeys(instance.Id)],
             [token, maxConnections, (long)slotLease.TotalMilliseconds, interval.ToString(CultureInfo.InvariantCulture), (long)maxWait.TotalMilliseconds]))!;

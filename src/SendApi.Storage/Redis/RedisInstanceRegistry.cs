@@ -11,11 +11,15 @@ namespace SendApi.Storage.Redis;
 /// </summary>
 internal sealed class RedisInstanceRegistry(IConnectionMultiplexer redis, RedisKeys keys) : IInstanceRegistry
 {
-    /// <summary>KEYS: instances. ARGV: instance id, timeout ms.</summary>
-    private const string Heartbeat = """
+    /// <summary>
+    /// KEYS: instances, this instance's set of slot keys. ARGV: instance id, timeout ms. The set's
+    /// lifetime is renewed here, once per beat, rather than by each slot taken.
+    /// </summary>
+    private static readonly string Heartbeat = $$"""
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+        redis.call('PEXPIRE', KEYS[2], {{Lua.Number((long)RedisDomainThrottle.SlotKeysLifetime.TotalMilliseconds)}})
         return 1
         """;
 
@@ -63,7 +67,7 @@ internal sealed class RedisInstanceRegistry(IConnectionMultiplexer redis, RedisK
     private IDatabase Db => redis.GetDatabase();
 
     public Task HeartbeatAsync(ProcessInstance instance, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Db.ScriptEvaluateAsync(Heartbeat, [keys.Instances], [instance.Id, (long)timeout.TotalMilliseconds]);
+        Db.ScriptEvaluateAsync(Heartbeat, [keys.Instances, keys.InstanceSlotKeys(instance.Id)], [instance.Id, (long)timeout.TotalMilliseconds]);
 
     public async Task<TakenOver> TakeOverLapsedAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {

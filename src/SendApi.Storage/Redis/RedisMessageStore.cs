@@ -78,7 +78,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
         RedisMessageFields.AddVariants(args, variants);
 
-        var result = await Db.ScriptEvaluateAsync(
+        var result = await Db.EvaluateScriptAsync(
             RedisScripts.Accept,
             [
                 keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey, keys.WebhookAccounts, keys.WebhookOutbox,
@@ -114,7 +114,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<IReadOnlyList<string>> ClaimDueAsync(string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
-        var result = await Db.ScriptEvaluateAsync(
+        var result = await Db.EvaluateScriptAsync(
             RedisScripts.Claim,
             [keys.Due, keys.Claims],
             [now.ToUnixTimeMilliseconds(), max, leaseUntil.ToUnixTimeMilliseconds(), claim]);
@@ -124,7 +124,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
     public async Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         RedisValue[] args = [claim, leaseUntil.ToUnixTimeMilliseconds(), .. ids.Select(id => (RedisValue)id)];
-        var result = await Db.ScriptEvaluateAsync(RedisScripts.Renew, [keys.Due, keys.Claims], args);
+        var result = await Db.EvaluateScriptAsync(RedisScripts.Renew, [keys.Due, keys.Claims], args);
         return [.. ((RedisResult[])result!).Select(r => (string)r!)];
     }
 
@@ -163,7 +163,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
         var args = new List<RedisValue> { claim, id };
         AddUpdates(args, updates);
-        return (int)await Db.ScriptEvaluateAsync(RedisScripts.Update, [keys.Message(id), keys.Claims], [.. args]) == 1;
+        return (int)await Db.EvaluateScriptAsync(RedisScripts.Update, [keys.Message(id), keys.Claims], [.. args]) == 1;
     }
 
     public async Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken)
@@ -183,7 +183,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         AddEventsAndCounts(args, events);
         AddUpdates(args, updates);
 
-        await Db.ScriptEvaluateAsync(RedisScripts.Complete,
+        await Db.EvaluateScriptAsync(RedisScripts.Complete,
             [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.WebhookAccounts, keys.WebhookOutbox, keys.Variants(id)], [.. args]);
     }
 
@@ -200,7 +200,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         AddEventsAndCounts(args, events);
         AddUpdates(args, updates);
 
-        var result = await Db.ScriptEvaluateAsync(RedisScripts.Record, [keys.Message(id), keys.Events(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
+        var result = await Db.EvaluateScriptAsync(RedisScripts.Record, [keys.Message(id), keys.Events(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
         return (int)result == 1;
     }
 

@@ -11,12 +11,41 @@ internal static class RedisScripts
 {
     // message_events_to_outbox: the events ARGV[first..last] of the message in hash key go to the
     // outbox when its account has an endpoint; one SCARD when no account has any.
+    // write_attempt_states_and_status: write_attempt_states and search_restatus in one read and one
+    // write: the recipients' statuses are read before (a one-recipient message's came with m, see
+    // search_fields), the new overall status is worked out from them and the updates that apply,
+    // and the updates and the indexed status go in one HSET. A message from before search (no n)
+    // is in no index, and a record from before s:{i} falls back to its JSON (stored_status).
     internal static readonly string Functions = RedisMessageFields.Functions + "\n" + RedisOutboxEntries.Functions + "\n" + RedisSearchIndex.Functions + "\n" + RedisStatsCounters.Functions + "\n" + $$"""
         local function message_events_to_outbox(key, accounts, outbox, first, last)
           if last < first or redis.call('SCARD', accounts) == 0 then return end
           local account, env = message_account(key)
           if not outbox_wants(accounts, account) then return end
           events_to_outbox(outbox, account, env or redis.call('HGET', key, {{Lua.String(RedisMessageFields.Envelope)}}), first, last)
+        end
+        local function write_attempt_states_and_status(key, m, first, prefix, horizon, ttl)
+          local indexed = m.entry and m.n and m.account
+          local statuses = { m.s0 }
+          if indexed and m.n > 1 then
+            local fields = {}
+            for i = 1, m.n - 1 do fields[i] = {{Lua.String(RedisMessageFields.Status(0)[..^1])}} .. i end
+            local rest = redis.call('HMGET', key, unpack(fields))
+            for i = 1, m.n - 1 do statuses[i + 1] = rest[i] end
+          end
+          local writes = {}
+          for i = first, #ARGV, {{Lua.Number(RedisMessageFields.ValuesPerRecipient)}} do
+            local r = tonumber(string.sub(ARGV[i + 2], {{Lua.Number(RedisMessageFields.Status(0).Length)}})) + 1
+            local current = statuses[r] or stored_status(key, ARGV[i], ARGV[i + 2])
+            if not attempt_may_not_replace[current] then
+              for j = i, i + {{Lua.Number(RedisMessageFields.ValuesPerRecipient - 1)}} do writes[#writes + 1] = ARGV[j] end
+              statuses[r] = ARGV[i + 3]
+            end
+          end
+          if indexed and search_move(m, search_status_of(m, statuses), prefix, horizon, ttl) then
+            writes[#writes + 1] = {{Lua.String(RedisSearchIndex.Status)}}
+            writes[#writes + 1] = m.status
+          end
+          if #writes > 0 then redis.call('HSET', key, unpack(writes)) end
         end
 
         """;
@@ -80,7 +109,7 @@ internal static class RedisScripts
     /// The search status is left alone: it changes when the attempt is recorded (<see cref="Complete"/>).
     /// KEYS: msg, claims. ARGV: token, id, then the recipient updates.
     /// </summary>
-    public static readonly string Update = Functions + """
+    public static readonly string Update = RedisMessageFields.Functions + "\n" + """
         if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[1] then return 0 end
         write_attempt_states(KEYS[1], 3)
         return 1
@@ -135,8 +164,7 @@ internal static class RedisScripts
         local m = search_fields(KEYS[1])
         count_events(ARGV[6], m, 11 + n, 10 + n + c, tonumber(ARGV[9]))
         if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
-        write_attempt_states(KEYS[1], 11 + n + c)
-        search_restatus(KEYS[1], m, ARGV[6], ARGV[7], ARGV[8])
+        write_attempt_states_and_status(KEYS[1], m, 11 + n + c, ARGV[6], ARGV[7], ARGV[8])
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])

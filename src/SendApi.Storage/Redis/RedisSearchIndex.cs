@@ -97,8 +97,14 @@ internal static class RedisSearchIndex
     /// <c>search_add(key, entry, horizon, ttl)</c>: indexes an entry and renews the key's lifetime;
     /// one write in 16 (those whose id ends in 0, a random digit) also trims what is past the
     /// horizon, so that trimming costs a sixteenth and lags a little. <c>search_fields(key)</c> (or <c>search_fields_of</c> the values at hand): what the other
-    /// functions need of the message in hash <c>key</c>, in one read: account, entry, indexed status, recipient count n, tags (a list) and
-    /// creation time in ms (entry, status, n and created are false before search).
+    /// functions need of the message in hash <c>key</c>, in one read: account, entry, indexed status, recipient count n, tags (a list),
+    /// creation time in ms (entry, status, n and created are false before search) and, since every
+    /// message has a first recipient, that recipient's status s0 (so that a one-recipient message's
+    /// statuses need no read of their own).
+    /// <c>search_status_of(m, statuses)</c>: the overall status of the recipient statuses
+    /// (statuses[i + 1] for recipient i), nil when none is known. <c>search_move(m, new, prefix, horizon, ttl)</c>:
+    /// moves the entry from the index of m's status to that of <c>new</c> and returns true when
+    /// the status changed (the caller writes the hash's <see cref="Status"/> field).
     /// <c>search_restatus(key, m, prefix, horizon, ttl)</c>: after recipient states changed, moves
     /// the message's entry to the index of its new overall status (m from search_fields).
     /// </summary>
@@ -120,31 +126,40 @@ internal static class RedisSearchIndex
           return m
         end
         local function search_fields(key)
-          local f = redis.call('HMGET', key, {{Lua.String(RedisMessageFields.Account)}}, {{Lua.String(Entry)}}, {{Lua.String(Status)}}, {{Lua.String(RecipientCount)}}, {{Lua.String(Tags)}})
-          return search_fields_of(f[1] or message_account(key), f[2], f[3], f[4], f[5])
+          local f = redis.call('HMGET', key, {{Lua.String(RedisMessageFields.Account)}}, {{Lua.String(Entry)}}, {{Lua.String(Status)}}, {{Lua.String(RecipientCount)}}, {{Lua.String(Tags)}}, {{Lua.String(RedisMessageFields.Status(0))}})
+          local m = search_fields_of(f[1] or message_account(key), f[2], f[3], f[4], f[5])
+          m.s0 = f[6]
+          return m
         end
-        local function search_restatus(key, m, prefix, horizon, ttl)
-          local entry, old, n, account = m.entry, m.status, m.n, m.account
-          if not entry or not n or not account then return end
-          local fields = {}
-          for i = 0, n - 1 do fields[#fields + 1] = {{Lua.String(RedisMessageFields.Status(0)[..^1])}} .. i end
+        local function search_status_of(m, statuses)
           local bits = {{"{ " + string.Join(", ", Statuses.Select((s, bit) => $"[{Lua.String(StorageJson.EnumName(s))}] = {Lua.Number(1L << bit)}")) + " }"}}
-          local names = {{"{ " + string.Join(", ", MessageStatuses.Select(Lua.String)) + " }"}}
           local mask = 0
-          for _, s in ipairs(redis.call('HMGET', key, unpack(fields))) do
+          for i = 1, m.n do
+            local s = statuses[i]
             if s and bits[s] then
               mask = mask + bits[s]
               bits[s] = nil
             end
           end
-          if mask == 0 then return end
-          local new = names[string.byte(search_status_letters, mask) - {{Lua.Number('a' - 1)}}]
-          if new == old then return end
-          local base = prefix .. 'account:' .. account .. {{Lua.String(RedisKeys.SearchSuffix + RedisKeys.SearchStatusInfix)}}
-          if old then redis.call('ZREM', base .. old, entry) end
-          search_add(base .. new, entry, horizon, ttl)
-          redis.call('HSET', key, {{Lua.String(Status)}}, new)
+          if mask == 0 then return nil end
+          local names = {{"{ " + string.Join(", ", MessageStatuses.Select(Lua.String)) + " }"}}
+          return names[string.byte(search_status_letters, mask) - {{Lua.Number('a' - 1)}}]
+        end
+        local function search_move(m, new, prefix, horizon, ttl)
+          if not new or new == m.status then return false end
+          local base = prefix .. 'account:' .. m.account .. {{Lua.String(RedisKeys.SearchSuffix + RedisKeys.SearchStatusInfix)}}
+          if m.status then redis.call('ZREM', base .. m.status, m.entry) end
+          search_add(base .. new, m.entry, horizon, ttl)
           m.status = new
+          return true
+        end
+        local function search_restatus(key, m, prefix, horizon, ttl)
+          if not m.entry or not m.n or not m.account then return end
+          local fields = {}
+          for i = 0, m.n - 1 do fields[#fields + 1] = {{Lua.String(RedisMessageFields.Status(0)[..^1])}} .. i end
+          if search_move(m, search_status_of(m, redis.call('HMGET', key, unpack(fields))), prefix, horizon, ttl) then
+            redis.call('HSET', key, {{Lua.String(Status)}}, m.status)
+          end
         end
         """;
 }

@@ -65,4 +65,23 @@ public sealed class RedisMessageStoreTests(RedisServerFixture redis) : MessageSt
         Assert.False(await db.KeyExistsAsync(_keys.Mime(id)));
         Assert.NotNull(await db.KeyTimeToLiveAsync(_keys.Message(id)));
     }
+
+    [Fact]
+    public async Task A_Redis_that_forgot_its_scripts_still_accepts_claims_and_completes()
+    {
+        // The scripts are called by their SHA once known; a restarted Redis has none of them.
+        var (messages, queue) = CreateStore();
+        await messages.AcceptAsync(Message(), default);
+        var db = redis.Connection.GetDatabase();
+        Assert.Equal("OK", (string?)await db.ExecuteAsync("SCRIPT", "FLUSH"));
+
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        Assert.Equal(2, (await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default)).Count);
+        var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, default);
+
+        var stored = await messages.FindAsync(id, default);
+        Assert.Equal([RecipientStatus.Delivered, RecipientStatus.Delivered], stored!.Recipients.Select(r => r.Status));
+        Assert.False(await db.KeyExistsAsync(_keys.Mime(id)));
+    }
 }
