@@ -7,9 +7,10 @@ using SendApi.Delivery.Transport;
 namespace SendApi.Delivery;
 
 /// <summary>
-/// One attempt at one message, step by step: read and sign each body the due recipients receive;
-/// then, per group of recipients that share a domain and a body, wait for the domain's turn, send
-/// through the transport, slow the domain down if it asked, and record the replies; last, put back
+/// One attempt at one message, step by step: record the recipients an interrupted attempt already
+/// got a 250 for; read and sign each body the others receive; then, per group of recipients that
+/// share a domain and a body, wait for the domain's turn, send through the transport, slow the
+/// domain down if it asked, record the replies and note their 250s in the store at once; last, put back
 /// what was not reached, and log and count what happened. Each step is its own type; this is the whole attempt at a glance.
 /// </summary>
 internal sealed class MessageDelivery(
@@ -19,6 +20,7 @@ internal sealed class MessageDelivery(
     DomainBackoff backoff,
     RetryPolicy retry,
     AttemptWatch watch,
+    IDeliveryQueue queue,
     TimeProvider time)
 {
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
@@ -34,7 +36,8 @@ internal sealed class MessageDelivery(
     public async Task<AttemptOutcome> AttemptAsync(DeliveryWork work, IReadOnlyList<int> due, CancellationToken cancellationToken)
     {
         var attempt = new AttemptRecord(work, retry, time);
-        var signed = await bodies.PrepareAsync(work, due, cancellationToken);
+        var toSend = attempt.AcceptedEarlier(due);
+        var signed = await bodies.PrepareAsync(work, toSend, cancellationToken);
         attempt.Unreadable(signed.Unreadable);
 
         var transport = sender.TransportFor(work);
@@ -65,7 +68,9 @@ internal sealed class MessageDelivery(
             }
 
             attempt.Add(await backoff.SlowDownIfAskedAsync(work, group, sent.Replies));
-            attempt.Replies(group, sent);
+            // The 250s are noted now, not only when the whole attempt is recorded: a crash in between
+            // (or a failed record) then costs no second copy to these recipients.
+            queue.NoteAccepted(work.Envelope.Id, attempt.Replies(group, sent));
             sentTransactions.Add((group, sent));
         }
 
