@@ -56,6 +56,9 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Sorted set: failed SMTP AUTH attempts from one client address (see RedisAuthFailures).</summary>
     public string AuthFailures(string address) => $"{Prefix}smtp:authfail:{address}";
 
+    /// <summary>Sorted set: the open SMTP connections from one client address, across instances (see RedisConnectionCounts).</summary>
+    public string SmtpConnections(string address) => $"{Prefix}smtp:conn:{address}";
+
     public string ThrottleSlots(string domain) => $"{Prefix}throttle:{domain}:slots";
 
     public string ThrottleSchedule(string domain) => $"{Prefix}throttle:{domain}:next";
