@@ -25,9 +25,7 @@ internal static class CrashExperiment
         var random = new Random(seed);
         const int Clients = 8;
         var interval = TimeSpan.FromMilliseconds(2 * Clients * 1000.0 / 100); // 100 messages/s in all
-        var injectFor = TimeSpan.FromSeconds(messages / 100.0);
-        var killAt = Enumerable.Range(0, kills).Select(k => TimeSpan.FromSeconds(2 + ((injectFor.TotalSeconds - 2) * (k + random.NextDouble()) / kills))).ToList();
-        Console.WriteLine($"crash experiment: {messages} messages (half HTTP, half SMTP) at ~100/s, SIGKILL at {string.Join(", ", killAt.Select(t => $"{t.TotalSeconds:0.0} s"))} (seed {seed}), restarted at once; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"crash experiment: {messages} messages (half HTTP, half SMTP) at ~100/s, {kills} SIGKILLs at random moments while mail is being delivered (seed {seed}), each restarted at once; {Environment.ProcessorCount} cores");
 
         var accepted = new System.Collections.Concurrent.ConcurrentBag<string>();
         var remaining = messages;
@@ -38,20 +36,27 @@ internal static class CrashExperiment
         var db = connection.GetDatabase();
         var sendApi = first;
         var sinkCountAtKill = new List<int>();
+        var killedAt = new List<DateTime>();
         var restarted = new List<ExternalProcess>();
         TimeSpan lastKill = default;
-        foreach (var at in killAt)
+        for (var k = 0; k < kills; k++)
         {
-            var wait = at - clock.Elapsed;
-            if (wait > TimeSpan.Zero)
+            // Each kill comes while mail is flowing to the MX: the first a few seconds in, the others
+            // once the restarted instance (after its take-over of the dead one) delivers again.
+            var flowingFrom = SinkCount(sinkDirectory);
+            var patience = Stopwatch.StartNew();
+            while (SinkCount(sinkDirectory) < flowingFrom + 30 && patience.Elapsed < TimeSpan.FromSeconds(90))
             {
-                await Task.Delay(wait);
+                await Task.Delay(50);
             }
 
+            await Task.Delay(TimeSpan.FromSeconds(1 + (3 * random.NextDouble())));
             sendApi.Kill();
             lastKill = clock.Elapsed;
+            killedAt.Add(DateTime.UtcNow);
             sinkCountAtKill.Add(SinkCount(sinkDirectory));
-            Console.WriteLine($"kill at {lastKill.TotalSeconds,5:0.0} s: {accepted.Count} accepted so far, {await db.SortedSetLengthAsync("sendapi:due")} not finished, {await db.HashLengthAsync("sendapi:claims")} claimed");
+            var notes = connection.GetServer(connection.GetEndPoints()[0]).Keys(pattern: "sendapi:msg:*:accepted").Count();
+            Console.WriteLine($"kill at {lastKill.TotalSeconds,5:0.0} s: {accepted.Count} accepted so far, {await db.SortedSetLengthAsync("sendapi:due")} not finished, {await db.HashLengthAsync("sendapi:claims")} claimed, {notes} with a noted 250 not yet recorded");
             sendApi = startSendApi();
             restarted.Add(sendApi);
             await waitReady();
@@ -82,15 +87,20 @@ internal static class CrashExperiment
         var allDelivered = clock.Elapsed - lastKill;
         var lost = acceptedSet.Count(a => !arrivals.Recipients.Contains(a));
         var perKill = new int[kills];
+        var before = new List<string>();
         foreach (var copies in arrivals.Copies.Values.Where(v => v.Count > 1))
         {
             // The kill that caused it is the first one after the first copy arrived: the copy was
             // in flight then (its second copy may come only after a later kill, with the take-over).
             var kill = sinkCountAtKill.FindIndex(n => n >= copies.Min());
-            perKill[kill < 0 ? kills - 1 : kill] += copies.Count - 1;
+            kill = kill < 0 ? kills - 1 : kill;
+            perKill[kill] += copies.Count - 1;
+            var firstAt = File.GetLastWriteTimeUtc(Path.Combine(sinkDirectory, $"{copies.Min()}.json"));
+            before.Add($"{(killedAt[kill] - firstAt).TotalMilliseconds:0}");
         }
 
         Console.WriteLine($"duplicates per kill: {string.Join(", ", perKill)} (total {perKill.Sum()}); lost: {lost} of {acceptedSet.Count} accepted");
+        Console.WriteLine($"each duplicate's first copy was stored by the MX this many ms before its kill: {string.Join(", ", before.Order())}");
         Console.WriteLine($"every accepted message at the MX {allDelivered.TotalSeconds:0.0} s after the last kill");
         foreach (var process in restarted)
         {
