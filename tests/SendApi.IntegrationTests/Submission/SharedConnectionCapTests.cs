@@ -32,9 +32,7 @@ public sealed class SharedConnectionCapTests(DeliveryWorld world) : IClassFixtur
         // The cap is two: both taken on the first instance, the second refuses a third.
         using var one = await GreetedAsync(firstPort, "220");
         using var two = await GreetedAsync(firstPort, "220");
-        using (var third = await GreetedAsync(second.SubmissionPort, "421 4.7.0"))
-        {
-        }
+        (await GreetedAsync(second.SubmissionPort, "421 4.7.0")).Dispose();
 
         // The first instance dies with its two connections: once its heartbeat lapses they no longer count.
         first.Kill();
