@@ -3,6 +3,8 @@
 // Usage: bench/run.sh [--messages N] [--concurrency C]            HTTP: C concurrent POST /messages clients
 //        bench/run.sh [--messages N] --smtp-sessions S           SMTP: Postfix smtp-source, S parallel sessions
 //        bench/run.sh [--concurrency C] --kill-after S            crash recovery: C HTTP clients for S seconds, SIGKILL, restart
+//        bench/run.sh [--messages 2000] --kills K [--seed N]      issue 13's experiment: HTTP + SMTP at 100/s, K random SIGKILLs,
+//                                                                 duplicates per kill and time to all delivered (see CrashExperiment)
 //        any of them with --set Name=Value (repeatable): a setting for SendApi, e.g. --set Delivery__Workers=16
 using System.Diagnostics;
 using System.Globalization;
@@ -16,6 +18,7 @@ var messages = Option("--messages", 20000);
 var concurrency = Option("--concurrency", 64);
 var smtpSessions = Option("--smtp-sessions", 0);
 var killAfter = Option("--kill-after", 0);
+var kills = Option("--kills", 0);
 var app = args.SkipWhile(a => a != "--app").Skip(1).FirstOrDefault()
     ?? throw new ArgumentException("--app <path to SendApi.dll> is required (bench/run.sh passes it)");
 const string AdminKey = "bench-admin-key-0123456789";
@@ -33,7 +36,11 @@ await redis.WaitForTcpAsync("127.0.0.1", redisPort, TimeSpan.FromSeconds(10));
 
 await using var dns = await DnsServer.StartAsync(z => z.Mx("bench.test", "mx.bench.test", 10).A("mx.bench.test", "127.0.0.2"));
 string[] sinkArgs = Environment.UserName == "root" ? ["-u", "root", $"127.0.0.2:{smtpPort}", "1024"] : [$"127.0.0.2:{smtpPort}", "1024"];
-await using var sink = ExternalProcess.Start(ExternalProcess.ResolveExecutable("smtp-sink"), sinkArgs);
+var sinkDir = Directory.CreateTempSubdirectory("sendapi-bench-sink").FullName;
+await using var sink = kills > 0
+    ? ExternalProcess.Start("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Peers", "smtp_sink.py"), "--host", "127.0.0.2", "--port", $"{smtpPort}", "--dir", sinkDir],
+        new Dictionary<string, string?> { ["PYTHONPATH"] = null, ["PYTHONHOME"] = null, ["PYTHONUNBUFFERED"] = "1" })
+    : ExternalProcess.Start(ExternalProcess.ResolveExecutable("smtp-sink"), sinkArgs);
 await sink.WaitForTcpAsync("127.0.0.2", smtpPort, TimeSpan.FromSeconds(10));
 
 var environment = new Dictionary<string, string?>
@@ -73,6 +80,12 @@ await WaitReadyAsync();
 // Warm up (JIT, connections), then measure.
 await SendAllAsync(200, 16);
 await WaitForEmptyQueueAsync(TimeSpan.FromSeconds(60));
+
+if (kills > 0)
+{
+    return await CrashExperiment.RunAsync(messages == 20000 ? 2000 : messages, kills, Option("--seed", Environment.TickCount), () => ExternalProcess.Start("dotnet", [app], environment),
+        sendApi, WaitReadyAsync, http, submissionPort, redisPort, sinkDir);
+}
 
 if (killAfter > 0)
 {

@@ -7,9 +7,10 @@ using SendApi.Delivery.Transport;
 namespace SendApi.Delivery;
 
 /// <summary>
-/// One attempt at one message, step by step: read and sign each body the due recipients receive;
-/// then, per group of recipients that share a domain and a body, wait for the domain's turn, send
-/// through the transport, slow the domain down if it asked, and record the replies; last, put back
+/// One attempt at one message, step by step: record the recipients an interrupted attempt already
+/// got a 250 for; read and sign each body the others receive; then, per group of recipients that
+/// share a domain and a body, wait for the domain's turn, send through the transport, slow the
+/// domain down if it asked, record the replies and note their 250s in the store at once; last, put back
 /// what was not reached, and log and count what happened. Each step is its own type; this is the whole attempt at a glance.
 /// </summary>
 internal sealed class MessageDelivery(
@@ -19,6 +20,7 @@ internal sealed class MessageDelivery(
     DomainBackoff backoff,
     RetryPolicy retry,
     AttemptWatch watch,
+    IDeliveryQueue queue,
     TimeProvider time)
 {
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
@@ -34,13 +36,16 @@ internal sealed class MessageDelivery(
     public async Task<AttemptOutcome> AttemptAsync(DeliveryWork work, IReadOnlyList<int> due, CancellationToken cancellationToken)
     {
         var attempt = new AttemptRecord(work, retry, time);
-        var signed = await bodies.PrepareAsync(work, due, cancellationToken);
+        var toSend = attempt.AcceptedEarlier(due);
+        var signed = await bodies.PrepareAsync(work, toSend, cancellationToken);
         attempt.Unreadable(signed.Unreadable);
 
         var transport = sender.TransportFor(work);
         var sentTransactions = new List<(RecipientGroup, SentTransaction)>();
-        foreach (var group in RecipientGroup.Of(work, signed.Readable))
+        var groups = RecipientGroup.Of(work, signed.Readable).ToList();
+        for (var g = 0; g < groups.Count; g++)
         {
+            var group = groups[g];
             if (cancellationToken.IsCancellationRequested)
             {
                 break;
@@ -65,7 +70,15 @@ internal sealed class MessageDelivery(
             }
 
             attempt.Add(await backoff.SlowDownIfAskedAsync(work, group, sent.Replies));
-            attempt.Replies(group, sent);
+            // The 250s are noted now, not only when the whole attempt is recorded: a crash during a
+            // later transaction then costs no second copy to these recipients. After the last one the
+            // attempt is recorded at once (within a millisecond, measured in docs/reliability.md), so a
+            // note would cost a store call per message and close no window worth one.
+            if (g < groups.Count - 1)
+            {
+                queue.NoteAccepted(work.Envelope.Id, attempt.Replies(group, sent));
+            }
+
             sentTransactions.Add((group, sent));
         }
 

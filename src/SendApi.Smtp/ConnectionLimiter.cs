@@ -1,13 +1,52 @@
 using System.Net;
+using SendApi.Core.Abuse;
 
 namespace SendApi.Smtp;
 
-/// <summary>Counts open SMTP connections per client address, across all listeners, except from exempt networks.</summary>
-internal sealed class ConnectionLimiter(SmtpServerSettings settings)
+/// <summary>
+/// Counts open SMTP connections per client address, across all listeners, except from exempt
+/// networks; across every instance too when the store shares the counts (<see cref="ISharedConnectionCounts"/>,
+/// on Redis). This process's own count is checked first (no round trip for an address already at
+/// the cap here) and stands in alone when the shared count can't be had (the store is down).
+/// </summary>
+internal sealed class ConnectionLimiter(SmtpServerSettings settings, ISharedConnectionCounts? shared = null)
 {
     private readonly Dictionary<IPAddress, int> _open = [];
 
-    /// <summary>A lease to dispose when the connection ends, or null when the address is at its limit.</summary>
+    /// <summary>A lease to dispose when the connection ends, or null when the address is at its limit, here or across instances.</summary>
+    public async ValueTask<IDisposable?> TryAcquireAsync(IPAddress? address, string connectionId, CancellationToken cancellationToken)
+    {
+        var local = TryAcquire(address);
+        if (local is not Lease lease || shared is null)
+        {
+            return local;
+        }
+
+        var key = lease.Address.ToString();
+        bool? counted;
+        try
+        {
+            counted = await shared.TryOpenAsync(key, connectionId, settings.MaxConnectionsPerIp, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return local;
+        }
+
+        switch (counted)
+        {
+            case null:
+                return local;
+            case false:
+                local.Dispose();
+                return null;
+            default:
+                lease.OnRelease(() => shared.Close(key, connectionId));
+                return local;
+        }
+    }
+
+    /// <summary>A lease to dispose when the connection ends, or null when the address is at its limit in this process.</summary>
     public IDisposable? TryAcquire(IPAddress? address)
     {
         if (address is null)
@@ -65,12 +104,18 @@ internal sealed class ConnectionLimiter(SmtpServerSettings settings)
     private sealed class Lease(ConnectionLimiter owner, IPAddress address) : IDisposable
     {
         private int _released;
+        private Action? _alsoRelease;
+
+        public IPAddress Address => address;
+
+        public void OnRelease(Action release) => _alsoRelease = release;
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
                 owner.Release(address);
+                _alsoRelease?.Invoke();
             }
         }
     }

@@ -68,7 +68,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
                 return;
             }
 
-            using var lease = _limiter.TryAcquire(remote?.Address);
+            using var lease = await _limiter.TryAcquireAsync(remote?.Address, connection.ConnectionId, connection.ConnectionClosed);
             if (lease is null)
             {
                 SmtpServerLog.TooManyConnections(_logger, connection.ConnectionId, remote, _settings.MaxConnectionsPerIp);

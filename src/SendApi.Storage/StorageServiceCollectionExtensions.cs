@@ -90,12 +90,15 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisReturnPathKeyStore>();
         services.AddSingleton<RedisInstanceRegistry>();
         services.AddSingleton<RedisAuthFailures>();
+        services.AddSingleton<RedisConnectionCounts>();
+        services.AddSingleton<InMemoryConnectionCounts>();
         services.AddSingleton<RedisQueueGauge>();
 
         services.AddSingleton<EmbeddedAvailability>();
         services.AddSingleton<IStorageAvailability>(sp => Pick<IStorageAvailability, RedisAvailability, EmbeddedAvailability>(sp));
         // Embedded, the SMTP server counts AUTH failures in its process.
         services.AddSingleton<ISharedAuthFailures>(sp => Pick<ISharedAuthFailures, RedisAuthFailures, InMemoryAuthFailures>(sp));
+        services.AddSingleton<ISharedConnectionCounts>(sp => Pick<ISharedConnectionCounts, RedisConnectionCounts, InMemoryConnectionCounts>(sp));
         services.AddSingleton<IInstanceRegistry>(sp => Pick<IInstanceRegistry, RedisInstanceRegistry, InMemoryInstanceRegistry>(sp));
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));

@@ -12,6 +12,15 @@ public sealed record DeliveryWork(MessageEnvelope Envelope, IReadOnlyList<Recipi
 
     /// <summary>The exact bytes of variant <paramref name="variant"/>.</summary>
     public ReadOnlyMemory<byte> Body(int variant) => Variants.Body(variant, Mime);
+
+    /// <summary>
+    /// Recipients (by index) whose remote 250 an earlier attempt noted (<see cref="IDeliveryQueue.NoteAccepted"/>)
+    /// but never recorded, because its process died or the store failed: each with the "delivered"
+    /// event it would have recorded. Only a message with a recipient left in "sending" can have any.
+    /// </summary>
+    public IReadOnlyDictionary<int, MessageEvent> Accepted { get; init; } = NoneAccepted;
+
+    public static readonly IReadOnlyDictionary<int, MessageEvent> NoneAccepted = new Dictionary<int, MessageEvent>();
 }
 
 /// <summary>A new state for the recipient at <paramref name="Index"/> in the envelope.</summary>
@@ -47,6 +56,16 @@ public interface IDeliveryQueue
     /// was taken over can thus never overwrite the newer worker's results.
     /// </summary>
     Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Notes, as soon as a transaction's 250s arrive and before the attempt is recorded, the
+    /// "delivered" event of each recipient the remote server accepted, so that a worker taking the
+    /// message over after a crash records them instead of sending again (<see cref="DeliveryWork.Accepted"/>).
+    /// Not waited for: the write is queued ahead of the attempt's <see cref="CompleteAsync"/> on
+    /// the same connection, and a note that is lost only widens the duplicate window back to what
+    /// it was. Never throws. The notes go when the message is finished.
+    /// </summary>
+    void NoteAccepted(string id, IReadOnlyList<(int Recipient, MessageEvent Delivered)> accepted);
 }
 
 /// <summary>Wakes this instance's delivery when a message was just accepted, so it need not wait for its next poll.</summary>

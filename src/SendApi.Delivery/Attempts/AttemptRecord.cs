@@ -42,13 +42,54 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
         }
     }
 
-    /// <summary>The group's transaction answered (or failed, which is an answer too): one reply per recipient, in order.</summary>
-    public void Replies(RecipientGroup group, SentTransaction sent)
+    /// <summary>
+    /// Due recipients whose remote 250 an interrupted attempt noted but never recorded
+    /// (<see cref="DeliveryWork.Accepted"/>): delivered, with the event that attempt would have
+    /// recorded, not sent again. Returns the due recipients left to send.
+    /// </summary>
+    public IReadOnlyList<int> AcceptedEarlier(IReadOnlyList<int> due)
     {
+        if (work.Accepted.Count == 0)
+        {
+            return due;
+        }
+
+        var left = new List<int>(due.Count);
+        foreach (var index in due)
+        {
+            if (work.Accepted.TryGetValue(index, out var delivered) && delivered.Reply is { IsPositive: true } reply)
+            {
+                var now = time.GetUtcNow();
+                _updates.Add(new RecipientUpdate(index, new RecipientState(RecipientStatus.Delivered, work.Recipients[index].Attempts + 1, reply, null, now)));
+                _events.Add(delivered);
+                _recorded.Add(index);
+            }
+            else
+            {
+                left.Add(index);
+            }
+        }
+
+        return left;
+    }
+
+    /// <summary>
+    /// The group's transaction answered (or failed, which is an answer too): one reply per
+    /// recipient, in order. Returns the recipients it delivered, with their events, to note at once.
+    /// </summary>
+    public IReadOnlyList<(int Recipient, MessageEvent Delivered)> Replies(RecipientGroup group, SentTransaction sent)
+    {
+        List<(int, MessageEvent)>? delivered = null;
         for (var k = 0; k < group.Recipients.Count; k++)
         {
-            Reply(group.Recipients[k], sent.Replies[k], sent.Via, sent.DurationMs);
+            var evt = Reply(group.Recipients[k], sent.Replies[k], sent.Via, sent.DurationMs);
+            if (evt.Type == MessageEventTypes.Delivered)
+            {
+                (delivered ??= []).Add((group.Recipients[k], evt));
+            }
         }
+
+        return delivered ?? (IReadOnlyList<(int, MessageEvent)>)[];
     }
 
     /// <summary>
@@ -85,7 +126,7 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
         return new AttemptOutcome(_updates, _events, nextDue);
     }
 
-    private void Reply(int index, SmtpReply reply, string? via, long? durationMs)
+    private MessageEvent Reply(int index, SmtpReply reply, string? via, long? durationMs)
     {
         var now = time.GetUtcNow();
         var address = work.Envelope.Recipients[index].Address;
@@ -117,6 +158,7 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
         _updates.Add(new RecipientUpdate(index, state));
         _events.Add(evt);
         _recorded.Add(index);
+        return evt;
     }
 
     /// <summary>Still waiting for its domain's rate limit at the maximum age: failed, as a deferred recipient would be.</summary>

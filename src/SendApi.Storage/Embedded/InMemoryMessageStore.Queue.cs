@@ -77,6 +77,7 @@ internal sealed partial class InMemoryMessageStore
             RemoveDue(id);
             entry.Mime = ReadOnlyMemory<byte>.Empty;
             entry.Variants = MessageVariants.None;
+            entry.Accepted.Clear();
             _finished.Enqueue((time.GetUtcNow(), id));
             return CancelResult.Cancelled;
         }

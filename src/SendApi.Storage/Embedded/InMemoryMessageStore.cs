@@ -32,6 +32,9 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         public RecipientState[] Recipients { get; } = recipients;
         public List<MessageEvent> Events { get; } = [];
 
+        /// <summary>Remote 250s noted during an attempt (<see cref="IDeliveryQueue.NoteAccepted"/>), dropped when the message is finished.</summary>
+        public Dictionary<int, MessageEvent> Accepted { get; } = [];
+
         /// <summary>The status search sees: set when the message is accepted and when an attempt or evidence is recorded, as on Redis.</summary>
         public string SearchStatus { get; set; } = MessageStatus.Of(recipients);
     }
@@ -146,7 +149,13 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         lock (_gate)
         {
             return Task.FromResult(_messages.TryGetValue(id, out var entry)
-                ? new DeliveryWork(entry.Envelope, [.. entry.Recipients], entry.Mime) { Variants = entry.Variants }
+                ? new DeliveryWork(entry.Envelope, [.. entry.Recipients], entry.Mime)
+                {
+                    Variants = entry.Variants,
+                    Accepted = entry.Accepted.Count > 0 && entry.Recipients.Any(r => r.Status == RecipientStatus.Sending)
+                        ? new Dictionary<int, MessageEvent>(entry.Accepted)
+                        : DeliveryWork.NoneAccepted,
+                }
                 : null);
         }
     }
@@ -197,6 +206,7 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
                     {
                         entry.Mime = ReadOnlyMemory<byte>.Empty;
                         entry.Variants = MessageVariants.None;
+                        entry.Accepted.Clear();
                         _finished.Enqueue((time.GetUtcNow(), id));
                     }
                 }
@@ -204,6 +214,21 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         }
 
         return Task.CompletedTask;
+    }
+
+    public void NoteAccepted(string id, IReadOnlyList<(int Recipient, MessageEvent Delivered)> accepted)
+    {
+        lock (_gate)
+        {
+            // Only while the message is queued: a late note on a finished message would never go.
+            if (_dueById.ContainsKey(id) && _messages.TryGetValue(id, out var entry))
+            {
+                foreach (var (recipient, delivered) in accepted)
+                {
+                    entry.Accepted[recipient] = delivered;
+                }
+            }
+        }
     }
 
     public Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)

@@ -56,6 +56,8 @@ internal sealed class FailureNotingDeliveryQueue(IDeliveryQueue inner, FailureNo
         await inner.CompleteAsync(claim, id, updates, events, nextDue, cancellationToken);
         await noting.NoteAsync(id, events);
     }
+
+    public void NoteAccepted(string id, IReadOnlyList<(int Recipient, MessageEvent Delivered)> accepted) => inner.NoteAccepted(id, accepted);
 }
 
 /// <summary>The message store, with the failures of later evidence (bounces) noted for the queue page.</summary>

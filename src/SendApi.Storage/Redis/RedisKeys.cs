@@ -5,6 +5,7 @@ namespace SendApi.Storage.Redis;
 /// <c>msg:{id}</c> hash (fields in <see cref="RedisMessageFields"/>: the envelope, its account, each recipient's state and status),
 /// <c>msg:{id}:mime</c> the message bytes (apart, so that status reads never load them),
 /// <c>msg:{id}:variants</c> hash of per-recipient bodies (variant number → bytes; only for a message that has them),
+/// <c>msg:{id}:accepted</c> hash of remote 250s noted before their attempt was recorded,
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
 /// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
 /// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
@@ -27,6 +28,12 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>A message's variant bodies (fields "1", "2", …), written and dropped with its <see cref="Mime"/>.</summary>
     public string Variants(string id) => $"{Prefix}msg:{id}:variants";
+
+    /// <summary>
+    /// Hash of a message's remote 250s not yet recorded (recipient index → its "delivered" event
+    /// JSON), noted as each transaction's replies arrive and dropped with its <see cref="Mime"/>.
+    /// </summary>
+    public string Accepted(string id) => $"{Prefix}msg:{id}:accepted";
 
     public string Due => $"{Prefix}due";
 
@@ -51,6 +58,9 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>Sorted set: failed SMTP AUTH attempts from one client address (see RedisAuthFailures).</summary>
     public string AuthFailures(string address) => $"{Prefix}smtp:authfail:{address}";
+
+    /// <summary>Sorted set: the open SMTP connections from one client address, across instances (see RedisConnectionCounts).</summary>
+    public string SmtpConnections(string address) => $"{Prefix}smtp:conn:{address}";
 
     public string ThrottleSlots(string domain) => $"{Prefix}throttle:{domain}:slots";
 

@@ -148,10 +148,37 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
         var work = new DeliveryWork(envelope, recipients, mime.IsNull ? ReadOnlyMemory<byte>.Empty : (byte[])mime!);
 
+        // Notes exist only where an attempt left a recipient in "sending" (it died or its record
+        // failed): only such a message costs this read.
+        if (recipients.Any(r => r.Status == RecipientStatus.Sending))
+        {
+            work = work with { Accepted = ReadAccepted(await db.HashGetAllAsync(keys.Accepted(id)), recipients.Length) };
+        }
+
         // Only a message with variants costs a second read; a finished one has no bodies left.
         return variantOfRecipient.IsNull || mime.IsNull
             ? work
             : work with { Variants = ReadVariants(await db.HashGetAllAsync(keys.Variants(id)), variantOfRecipient, envelope) };
+    }
+
+    /// <summary>The noted remote 250s (fields: recipient index → delivered event JSON); a field that names no recipient is ignored.</summary>
+    private static IReadOnlyDictionary<int, MessageEvent> ReadAccepted(HashEntry[] notes, int recipients)
+    {
+        if (notes.Length == 0)
+        {
+            return DeliveryWork.NoneAccepted;
+        }
+
+        var accepted = new Dictionary<int, MessageEvent>();
+        foreach (var note in notes)
+        {
+            if (int.TryParse((string?)note.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < recipients)
+            {
+                accepted[index] = StorageJson.Deserialize<MessageEvent>(note.Value!);
+            }
+        }
+
+        return accepted;
     }
 
     public async Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken)
@@ -184,7 +211,36 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         AddUpdates(args, updates);
 
         await Db.EvaluateScriptAsync(RedisScripts.Complete,
-            [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.WebhookAccounts, keys.WebhookOutbox, keys.Variants(id)], [.. args]);
+            [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.WebhookAccounts, keys.WebhookOutbox, keys.Variants(id), keys.Accepted(id)], [.. args]);
+    }
+
+    public void NoteAccepted(string id, IReadOnlyList<(int Recipient, MessageEvent Delivered)> accepted)
+    {
+        if (accepted.Count == 0)
+        {
+            return;
+        }
+
+        var args = new RedisValue[2 + 2 * accepted.Count];
+        args[0] = id;
+        args[1] = RetentionSeconds;
+        for (var k = 0; k < accepted.Count; k++)
+        {
+            args[2 + 2 * k] = accepted[k].Recipient;
+            args[3 + 2 * k] = StorageJson.Serialize(accepted[k].Delivered);
+        }
+
+        try
+        {
+            // Fire-and-forget: the delivery path does not wait for it, and the multiplexer writes it
+            // ahead of the attempt's Complete, which this process issues later on the same connection.
+            _ = Db.ScriptEvaluateAsync(RedisScripts.NoteAccepted, [keys.Accepted(id), keys.Due], args, CommandFlags.FireAndForget);
+        }
+        catch (RedisException)
+        {
+            // The store is away: the attempt's Complete will meet the outage too, and without the note
+            // a takeover sends these recipients again, as it did before notes existed.
+        }
     }
 
     public async Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)

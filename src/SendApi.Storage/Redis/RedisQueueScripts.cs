@@ -62,7 +62,7 @@ internal static class RedisQueueScripts
     /// Cancel one message: states, events (with their outbox entries, counters and the search
     /// status, as <see cref="RedisScripts.Record"/> writes them), out of the queue, bodies dropped
     /// and the retention clock started, as Complete leaves a finished message.
-    /// KEYS: msg, events, due, claims, mime, variants, webhook accounts, outbox.
+    /// KEYS: msg, events, due, claims, mime, variants, webhook accounts, outbox, accepted.
     /// ARGV: id, now ms, retention s, key prefix, search horizon, search ttl s, stats ttl s, k, k
     /// (state field, stored JSON) pairs, event count n, stats value count c, n events, c stats
     /// values, then the recipient updates. Returns cancelled, not_found, finished, in_flight or changed.
@@ -89,7 +89,7 @@ internal static class RedisQueueScripts
         count_events(ARGV[4], m, first + n, first + n + c - 1, tonumber(ARGV[7]))
         redis.call('HDEL', KEYS[4], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[1])
-        redis.call('DEL', KEYS[5], KEYS[6])
+        redis.call('DEL', KEYS[5], KEYS[6], KEYS[9])
         redis.call('EXPIRE', KEYS[1], ARGV[3])
         redis.call('EXPIRE', KEYS[2], ARGV[3])
         return 'cancelled'

@@ -99,7 +99,7 @@ internal sealed class RedisQueueView(IConnectionMultiplexer redis, RedisKeys key
             AddUpdates(args, updates);
             var result = (string?)await Db.ScriptEvaluateAsync(
                 RedisQueueScripts.Cancel,
-                [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.Variants(id), keys.WebhookAccounts, keys.WebhookOutbox],
+                [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.Variants(id), keys.WebhookAccounts, keys.WebhookOutbox, keys.Accepted(id)],
                 [.. args]);
             switch (result)
             {

@@ -147,10 +147,10 @@ internal static class RedisScripts
     /// Record an attempt. Events are always appended (they are what happened) and counted;
     /// recipient states, the search status and the queue entry only while the token still holds
     /// the message, and states not over a bounce. When the message is finished its bodies (MIME and
-    /// variants, in one DEL) are dropped and the record expires after the retention period. The
+    /// variants) and its noted remote 250s (<see cref="NoteAccepted"/>), in one DEL, are dropped and the record expires after the retention period. The
     /// events go to the webhook outbox too when the message's account has an endpoint: with no
     /// endpoint anywhere that costs one SCARD.
-    /// KEYS: msg, events, due, claims, mime, webhook accounts, outbox, variants. ARGV: token, id,
+    /// KEYS: msg, events, due, claims, mime, webhook accounts, outbox, variants, accepted. ARGV: token, id,
     /// next due ms ('' = finished), retention s, event count n, key prefix, search horizon, search
     /// ttl s, stats ttl s, stats value count c, n events, c stats values, then the recipient updates.
     /// </summary>
@@ -168,12 +168,26 @@ internal static class RedisScripts
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])
-          redis.call('DEL', KEYS[5], KEYS[8])
+          redis.call('DEL', KEYS[5], KEYS[8], KEYS[9])
           redis.call('EXPIRE', KEYS[1], ARGV[4])
           redis.call('EXPIRE', KEYS[2], ARGV[4])
         else
           redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
         end
+        return 1
+        """;
+
+    /// <summary>
+    /// Note the remote 250s of a transaction before its attempt is recorded (sent fire-and-forget,
+    /// so ahead of the attempt's <see cref="Complete"/> on the same connection). Only while the
+    /// message is queued: a late note on a finished message would never be dropped. The expiry is a
+    /// safety net; Complete drops the notes when it finishes the message.
+    /// KEYS: accepted, due. ARGV: id, ttl s, then (recipient index, delivered event JSON) pairs.
+    /// </summary>
+    public const string NoteAccepted = """
+        if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+        redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+        redis.call('EXPIRE', KEYS[1], ARGV[2])
         return 1
         """;
 

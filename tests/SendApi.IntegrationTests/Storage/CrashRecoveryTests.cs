@@ -224,3 +224,49 @@ public sealed class ConfigurationErrorTests
         }
     }
 }
+
+/// <summary>
+/// A recipient whose MX answered 250 is not sent again after a SIGKILL, even when the attempt it
+/// belonged to was still sending to another domain and so never recorded: its 250 was noted at once.
+/// </summary>
+public sealed class NotedAcceptanceCrashTests(DeliveryWorld world, ITestOutputHelper output) : IClassFixture<DeliveryWorld>
+{
+    [Fact]
+    public async Task A_recipient_delivered_before_a_SIGKILL_mid_attempt_gets_one_copy_after_the_take_over()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = world.Settings(new()
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+            ["Delivery:InstanceHeartbeat"] = "1s",
+            ["Delivery:InstanceTimeout"] = "3s",
+        });
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var (fast, slow) = ($"fast-{run}@example.test", $"slow-{run}@tarpit.test");
+
+        string id;
+        await using (var first = SendApiProcess.Start(settings))
+        {
+            Assert.Null(await first.WaitUntilReadyOrExitAsync(TimeSpan.FromSeconds(30)));
+            using var client = first.Client();
+            // One attempt, two transactions in order: example.test answers at once, then tarpit.test
+            // answers DATA only after 2 s. The process dies in between, before recording the attempt.
+            id = await client.SendAsync(new { from = "a@acme.test", to = new[] { fast, slow }, subject = "noted", text = "x" });
+            await world.Mx1.WaitForMessagesAsync(1, TimeSpan.FromSeconds(20), m => m.RcptTos.Contains(fast));
+            await Task.Delay(300);
+            Assert.Equal("sending", (string?)(await client.GetMessageAsync(id)).Recipient(fast)["status"]);
+            first.Kill();
+        }
+
+        await using var second = SendApiProcess.Start(settings);
+        Assert.Null(await second.WaitUntilReadyOrExitAsync(TimeSpan.FromSeconds(30)));
+        using var client2 = second.Client();
+        var message = await client2.WaitForStatusAsync(id, TimeSpan.FromSeconds(45), "delivered");
+
+        var copies = world.Mx1.Messages.Count(m => m.RcptTos.Contains(fast));
+        output.WriteLine($"{fast}: {copies} cop(ies); {slow}: {world.Tarpit.Messages.Count(m => m.RcptTos.Contains(slow))}");
+        Assert.Equal(1, copies);
+        Assert.Equal("delivered", (string?)message.Recipient(fast)["status"]);
+        Assert.Single(message.Events("delivered"), e => (string?)e["recipient"] == fast);
+    }
+}

@@ -353,4 +353,43 @@ public abstract class MessageStoreContract
         Assert.True(work.Variants.IsEmpty);
         Assert.Null(await queue.NextDueAsync(default));
     }
+
+    [Fact]
+    public async Task A_remote_250_noted_before_its_attempt_was_recorded_comes_back_with_the_message_until_it_is_finished()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var sending = new RecipientState(RecipientStatus.Sending, 0, null, null, T0);
+        Assert.True(await queue.UpdateRecipientsAsync("c1", id, [new RecipientUpdate(0, sending), new RecipientUpdate(1, sending)], default));
+        Assert.Empty((await queue.LoadAsync(id, default))!.Accepted);
+
+        var ok = new SmtpReply(250, "2.0.0", "Ok: queued as 42");
+        var delivered = new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", $"{ok} (via mx.example.test)", ok, "mx.example.test[127.0.0.1]:25", 12);
+        queue.NoteAccepted(id, [(0, delivered)]);
+
+        // The worker died before recording the attempt: the next claim loads the note with the message.
+        Assert.Contains(id, await queue.ClaimDueAsync("c2", T0.AddMinutes(2), 100, T0.AddMinutes(4), default));
+        var work = (await queue.LoadAsync(id, default))!;
+        Assert.Equal(0, Assert.Single(work.Accepted).Key);
+        Assert.Equal(delivered, work.Accepted[0]);
+
+        var done = new RecipientState(RecipientStatus.Delivered, 1, ok, null, T0.AddMinutes(2));
+        await queue.CompleteAsync("c2", id, [new RecipientUpdate(0, done), new RecipientUpdate(1, done)], [delivered], null, default);
+        Assert.Empty((await queue.LoadAsync(id, default))!.Accepted);
+    }
+
+    [Fact]
+    public async Task A_message_with_no_recipient_left_sending_loads_no_notes()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var ok = new SmtpReply(250, "2.0.0", "ok");
+        queue.NoteAccepted(id, [(0, new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", "250", ok))]);
+        var deferred = new RecipientState(RecipientStatus.Deferred, 1, new SmtpReply(451, "4.3.0", "later"), T0.AddMinutes(5), T0);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, deferred with { Status = RecipientStatus.Delivered, NextAttemptAt = null }), new RecipientUpdate(1, deferred)], [], T0.AddMinutes(5), default);
+
+        Assert.Empty((await queue.LoadAsync(id, default))!.Accepted);
+    }
 }

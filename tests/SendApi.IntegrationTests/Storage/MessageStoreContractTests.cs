@@ -84,4 +84,25 @@ public sealed class RedisMessageStoreTests(RedisServerFixture redis) : MessageSt
         Assert.Equal([RecipientStatus.Delivered, RecipientStatus.Delivered], stored!.Recipients.Select(r => r.Status));
         Assert.False(await db.KeyExistsAsync(_keys.Mime(id)));
     }
+
+    [Fact]
+    public async Task Noted_remote_250s_are_deleted_when_the_message_is_finished_and_a_late_note_leaves_nothing_behind()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        var db = redis.Connection.GetDatabase();
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var ok = new SmtpReply(250, "2.0.0", "ok");
+        queue.NoteAccepted(id, [(0, new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", "250", ok))]);
+        Assert.True(await db.KeyExistsAsync(_keys.Accepted(id)));
+        Assert.NotNull(await db.KeyTimeToLiveAsync(_keys.Accepted(id)));
+
+        var delivered = new RecipientState(RecipientStatus.Delivered, 1, ok, null, T0);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, default);
+        Assert.False(await db.KeyExistsAsync(_keys.Accepted(id)));
+
+        // A frozen worker's note arriving after another finished the message: not kept.
+        queue.NoteAccepted(id, [(1, new MessageEvent(MessageEventTypes.Delivered, T0, "r1@example.test", "250", ok))]);
+        Assert.False(await db.KeyExistsAsync(_keys.Accepted(id)));
+    }
 }
