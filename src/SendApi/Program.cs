@@ -36,6 +36,7 @@ builder.Services.AddSendApiHangfire();
 builder.Services.AddSendApiHttp();
 builder.Services.AddSendApiAuthentication();
 builder.Services.AddSendApiRateLimits();
+builder.Services.AddSendApiKeyUsageRecorder();
 
 // Messages: the limits, and the intake every channel feeds (suppression list, atomic accept,
 // wake delivery). POST /messages composes its JSON into MIME for it.
