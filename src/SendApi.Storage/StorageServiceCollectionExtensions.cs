@@ -58,6 +58,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryAuthFailures>();
         services.AddSingleton<InMemoryMessageStore>();
         services.AddSingleton<InMemoryApiKeyStore>();
+        services.AddSingleton<InMemoryRateWindowCounter>();
         services.AddSingleton<InMemoryWebhookStore>();
         services.AddSingleton<InMemoryWebhookOutbox>();
         services.AddSingleton<InMemoryDomainStore>();
@@ -80,6 +81,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisMessageSearch>();
         services.AddSingleton<RedisMessageStatsReader>();
         services.AddSingleton<RedisApiKeyStore>();
+        services.AddSingleton<RedisRateWindowCounter>();
         services.AddSingleton<RedisWebhookStore>();
         services.AddSingleton<RedisWebhookOutbox>();
         services.AddSingleton<RedisDomainStore>();
@@ -106,6 +108,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IMessageSearch>(sp => Pick<IMessageSearch, RedisMessageSearch, InMemoryMessageStore>(sp));
         services.AddSingleton<IMessageStats>(sp => Pick<IMessageStats, RedisMessageStatsReader, InMemoryMessageStore>(sp));
         services.AddSingleton<IApiKeyStore>(sp => Pick<IApiKeyStore, RedisApiKeyStore, InMemoryApiKeyStore>(sp));
+        services.AddSingleton<IRateWindowCounter>(sp => Pick<IRateWindowCounter, RedisRateWindowCounter, InMemoryRateWindowCounter>(sp));
         services.AddSingleton<IWebhookStore>(sp => Pick<IWebhookStore, RedisWebhookStore, InMemoryWebhookStore>(sp));
         services.AddSingleton<IWebhookDeliveryLog>(sp => Pick<IWebhookDeliveryLog, RedisWebhookStore, InMemoryWebhookStore>(sp));
         services.AddSingleton<IWebhookOutbox>(sp => Pick<IWebhookOutbox, RedisWebhookOutbox, InMemoryWebhookOutbox>(sp));

@@ -42,6 +42,7 @@ internal static class OpenApi
             swagger.IncludeXmlComments(typeof(ApiServiceCollectionExtensions).Assembly);
             swagger.AddRequestBodyFilterInstance(new RequestExampleFilter());
             swagger.AddOperationFilterInstance(new QueryParameterFilter());
+            swagger.AddOperationFilterInstance(new RateLimitResponseFilter());
         });
         return services;
     }
@@ -109,5 +110,64 @@ internal static class OpenApi
                 };
             }
         }
+    }
+
+    /// <summary>
+    /// The per-key rate limit applies to every authenticated operation (the rate limiter's global
+    /// limiter, not an endpoint's metadata), so its 429 and headers are added here, where the
+    /// operation answers 401, rather than repeated on every endpoint.
+    /// </summary>
+    private sealed class RateLimitResponseFilter : IOperationFilter
+    {
+        private const string ComponentName = "RateLimited";
+
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (operation.Responses is not { } responses || !responses.TryGetValue("401", out var unauthorized))
+            {
+                return;
+            }
+
+            var content = new Dictionary<string, OpenApiMediaType>();
+            foreach (var (type, media) in unauthorized.Content ?? new Dictionary<string, IOpenApiMediaType>())
+            {
+                content[type] = new OpenApiMediaType
+                {
+                    Schema = media.Schema,
+                    Example = new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["title"] = "Rate limit exceeded.",
+                        ["status"] = 429,
+                        ["detail"] = "This API key may make 1200 requests per 60 s; try again in 17 s.",
+                    },
+                };
+            }
+
+            var components = context.Document.Components ??= new OpenApiComponents();
+            components.Responses ??= new Dictionary<string, IOpenApiResponse>();
+            if (!components.Responses.ContainsKey(ComponentName))
+            {
+                components.Responses[ComponentName] = new OpenApiResponse
+                {
+                    Description = "The API key is over its rate limit (rate_limit on the key, else ApiKeys:RateLimit per ApiKeys:RateLimitWindow); admin keys are not limited.",
+                    Content = content.ToDictionary(e => e.Key, e => (IOpenApiMediaType)e.Value),
+                    Headers = new Dictionary<string, IOpenApiHeader>
+                    {
+                        ["Retry-After"] = Header("Seconds until the key's window resets.", "17"),
+                        ["RateLimit-Policy"] = Header("The key's quota (IETF draft-ietf-httpapi-ratelimit-headers): q requests per w seconds. On every response of a limited key.", "\"per-key\";q=1200;w=60"),
+                        ["RateLimit"] = Header("What is left of it: r requests, t seconds until the window resets. On every response of a limited key.", "\"per-key\";r=0;t=17"),
+                    },
+                };
+            }
+
+            responses["429"] = new OpenApiResponseReference(ComponentName, context.Document);
+        }
+
+        private static OpenApiHeader Header(string description, string example) => new()
+        {
+            Description = description,
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            Example = System.Text.Json.Nodes.JsonValue.Create(example),
+        };
     }
 }

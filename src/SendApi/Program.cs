@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SendApi;
 using SendApi.Api;
 using SendApi.Api.Auth;
+using SendApi.Api.Auth.RateLimits;
 using SendApi.Api.Features.ApiKeys;
 using SendApi.Api.Features.Captured;
 using SendApi.Api.Features.Domains;
@@ -45,6 +46,8 @@ builder.Services.AddSendApiHangfire();
 // start, the admin key follows Admin__ApiKey (an embedded instance without one generates one).
 builder.Services.AddSendApiHttp();
 builder.Services.AddSendApiAuthentication();
+builder.Services.AddSendApiRateLimits();
+builder.Services.AddSendApiKeyUsageRecorder();
 
 // Messages: the limits, and the intake every channel feeds (suppression list, atomic accept,
 // wake delivery). POST /messages composes its JSON into MIME for it.
@@ -154,6 +157,7 @@ app.UseStatusCodeProblems();
 app.UseRequestSizeProblems();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseSendApiRateLimits();
 
 // The HTTP features' endpoints, a route group each.
 app.MapMessagesApi();

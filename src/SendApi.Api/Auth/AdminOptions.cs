@@ -38,7 +38,7 @@ internal sealed partial class AdminKeyBootstrap(
     {
         if (options.Value.ApiKey is { Length: > 0 } configured)
         {
-            await keys.SaveAsync(new ApiKey(KeyId, "Admin (Admin:ApiKey)", AccountId, IsAdmin: true, time.GetUtcNow()), configured, cancellationToken);
+            await keys.SaveAsync(new ApiKey(KeyId, "Admin (Admin:ApiKey)", AccountId, IsAdmin: true, time.GetUtcNow()) { Prefix = ApiKeySecrets.PrefixOf(configured) }, configured, cancellationToken);
             return;
         }
 
@@ -50,7 +50,7 @@ internal sealed partial class AdminKeyBootstrap(
         if (keys is IGeneratesBootstrapKey)
         {
             var generated = ApiKeySecrets.Generate();
-            await keys.SaveAsync(new ApiKey(KeyId, "Admin (generated)", AccountId, IsAdmin: true, time.GetUtcNow()), generated, cancellationToken);
+            await keys.SaveAsync(new ApiKey(KeyId, "Admin (generated)", AccountId, IsAdmin: true, time.GetUtcNow()) { Prefix = ApiKeySecrets.PrefixOf(generated) }, generated, cancellationToken);
             LogGeneratedKey(logger, generated);
         }
         else if (!(await keys.ListAsync(cancellationToken)).Any(k => k.IsAdmin))

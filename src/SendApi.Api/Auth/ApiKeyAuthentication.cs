@@ -13,6 +13,10 @@ public static class ApiKeyDefaults
     public const string Scheme = "ApiKey";
     public const string AccountClaim = "sendapi:account";
     public const string KeyIdClaim = "sendapi:key";
+    public const string ScopeClaim = "sendapi:scope";
+    public const string DomainClaim = "sendapi:domain";
+    public const string SandboxClaim = "sendapi:sandbox";
+    public const string RateLimitClaim = "sendapi:rate_limit";
     public const string AdminRole = "admin";
     public const string AdminPolicy = "Admin";
 }
@@ -26,6 +30,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     IApiKeyStore keys,
+    ApiKeyUsage usage,
     IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string BearerPrefix = "Bearer ";
@@ -49,6 +54,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Unknown API key.");
         }
 
+        usage.Note(key.Id);
         return AuthenticateResult.Success(new AuthenticationTicket(ToPrincipal(key), Scheme.Name));
     }
 
@@ -60,7 +66,19 @@ internal sealed class ApiKeyAuthenticationHandler(
             new(ClaimTypes.Name, key.Name),
             new(ApiKeyDefaults.KeyIdClaim, key.Id),
             new(ApiKeyDefaults.AccountClaim, key.AccountId),
+            new(ApiKeyDefaults.ScopeClaim, key.EffectiveScope),
         ];
+        claims.AddRange((key.Domains ?? []).Select(d => new Claim(ApiKeyDefaults.DomainClaim, d)));
+        if (key.Sandbox)
+        {
+            claims.Add(new Claim(ApiKeyDefaults.SandboxClaim, "true"));
+        }
+
+        if (key.RateLimit is { } rateLimit)
+        {
+            claims.Add(new Claim(ApiKeyDefaults.RateLimitClaim, rateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
         if (key.IsAdmin)
         {
             claims.Add(new Claim(ClaimTypes.Role, ApiKeyDefaults.AdminRole));
@@ -106,4 +124,17 @@ public static class ClaimsPrincipalExtensions
 {
     public static string AccountId(this ClaimsPrincipal user) =>
         user.FindFirst(ApiKeyDefaults.AccountClaim)?.Value ?? throw new InvalidOperationException("Request is not authenticated with an API key.");
+
+    public static string KeyId(this ClaimsPrincipal user) =>
+        user.FindFirst(ApiKeyDefaults.KeyIdClaim)?.Value ?? throw new InvalidOperationException("Request is not authenticated with an API key.");
+
+    /// <summary>The key's scope (<see cref="ApiKeyScopes"/>); <c>full</c> for a principal without one.</summary>
+    public static string ApiKeyScope(this ClaimsPrincipal user) =>
+        user.FindFirst(ApiKeyDefaults.ScopeClaim)?.Value ?? ApiKeyScopes.Full;
+
+    /// <summary>What the intake needs to know of the key that sends: who it is, where it may send from, whether it is a sandbox key.</summary>
+    public static SendingKey SendingKey(this ClaimsPrincipal user) =>
+        new(user.KeyId(),
+            [.. user.FindAll(ApiKeyDefaults.DomainClaim).Select(c => c.Value)],
+            user.HasClaim(ApiKeyDefaults.SandboxClaim, "true"));
 }

@@ -28,7 +28,7 @@ public static class RequestExamples
         [typeof(CreateWebhookRequest)] = new CreateWebhookRequest(
             "https://hooks.acme.example/sendapi",
             ["message.delivered", "message.bounced", "message.failed", "message.complained"]),
-        [typeof(CreateApiKeyRequest)] = new CreateApiKeyRequest("shop", "shop"),
+        [typeof(CreateApiKeyRequest)] = new CreateApiKeyRequest("shop checkout", "shop", Scope: "send", Domains: ["acme.example"], RateLimit: 600),
         [typeof(CreateDomainRequest)] = new CreateDomainRequest("acme.example"),
         [typeof(CreateSuppressionRequest)] = new CreateSuppressionRequest("bob@example.com", "unsubscribe", "Unsubscribed from the March newsletter"),
     };

@@ -12,6 +12,14 @@ public static class ApiKeySecrets
     public static string Generate() =>
         Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
+    /// <summary>
+    /// What a listing shows of a secret: "sk_" and 5 of its 43 random characters for a generated
+    /// key (30 of 256 bits: useless to a guesser), only the first 3 characters of one an operator
+    /// chose (Admin:ApiKey), which may be far less random.
+    /// </summary>
+    public static string PrefixOf(string secret) =>
+        secret.StartsWith(Prefix, StringComparison.Ordinal) && secret.Length > 40 ? secret[..(Prefix.Length + 5)] : secret[..Math.Min(3, secret.Length)];
+
     public static string Hash(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 

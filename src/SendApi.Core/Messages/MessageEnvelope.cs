@@ -18,7 +18,14 @@ public sealed record MessageEnvelope(
     IReadOnlyDictionary<string, string> Metadata,
     DateTimeOffset CreatedAt,
     string MessageIdHeader,
-    long Size);
+    long Size)
+{
+    /// <summary>The API key that sent it (null on messages accepted before keys were recorded): a <c>send</c>-scoped key reads only its own.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>Sent with a sandbox key: captured instead of delivered, and said so in the API and webhooks.</summary>
+    public bool Sandbox { get; init; }
+}
 
 /// <summary>An envelope recipient: a bare address and how it was addressed.</summary>
 public sealed record RecipientAddress(string Address, RecipientKind Kind)

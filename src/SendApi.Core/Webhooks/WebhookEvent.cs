@@ -25,7 +25,10 @@ public sealed record WebhookEvent(string Id, string AccountId, string Type, Date
             e.Mx,
             e.Detail,
             envelope.Tags,
-            envelope.Metadata));
+            envelope.Metadata)
+        {
+            Sandbox = envelope.Sandbox ? true : null,
+        });
 
     /// <summary>Mail received for the account: the parsed message as <c>GET /inbound/{id}</c> shows it.</summary>
     public static WebhookEvent ForInbound(string id, InboundEmail email) =>
@@ -45,4 +48,8 @@ public sealed record MessageEventData(
     string? Mx,
     string? Detail,
     IReadOnlyList<string> Tags,
-    IReadOnlyDictionary<string, string> Metadata);
+    IReadOnlyDictionary<string, string> Metadata)
+{
+    /// <summary>True when a sandbox key sent the message (it was captured, not delivered); absent otherwise.</summary>
+    public bool? Sandbox { get; init; }
+}

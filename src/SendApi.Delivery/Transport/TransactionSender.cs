@@ -27,10 +27,10 @@ internal sealed class TransactionSender(
 
     /// <summary>
     /// Where this message's transactions go: the recipients' MX hosts, or the capture store when
-    /// Delivery:Mode is capture. Decided per message, so that a message's own setting (a sandbox
-    /// key) can choose capture while the rest of the instance sends.
+    /// Delivery:Mode is capture or the message was sent with a sandbox key. Decided per message,
+    /// so that a sandbox key's mail is captured while the rest of the instance sends.
     /// </summary>
-    public IDeliveryTransport TransportFor(DeliveryWork work) => _options.Captures ? capture : mx;
+    public IDeliveryTransport TransportFor(DeliveryWork work) => _options.Captures || work.Envelope.Sandbox ? capture : mx;
 
     /// <summary>
     /// Waits for the turn's reserved slot, sends <paramref name="message"/> to the group, and gives

@@ -7,6 +7,7 @@ internal sealed class InMemoryApiKeyStore : IApiKeyStore, IGeneratesBootstrapKey
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ApiKey> _byHash = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _hashById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _lastUsed = new(StringComparer.Ordinal);
 
     public Task<ApiKey?> FindBySecretAsync(string secret, CancellationToken cancellationToken)
     {
@@ -26,7 +27,7 @@ internal sealed class InMemoryApiKeyStore : IApiKeyStore, IGeneratesBootstrapKey
             }
 
             var hash = ApiKeySecrets.Hash(secret);
-            _byHash[hash] = key;
+            _byHash[hash] = key with { LastUsedAt = null };
             _hashById[key.Id] = hash;
         }
 
@@ -37,7 +38,8 @@ internal sealed class InMemoryApiKeyStore : IApiKeyStore, IGeneratesBootstrapKey
     {
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<ApiKey>>([.. _byHash.Values.OrderBy(k => k.CreatedAt)]);
+            return Task.FromResult<IReadOnlyList<ApiKey>>(
+                [.. _byHash.Values.OrderBy(k => k.CreatedAt).Select(k => _lastUsed.TryGetValue(k.Id, out var used) ? k with { LastUsedAt = used } : k)]);
         }
     }
 
@@ -51,7 +53,25 @@ internal sealed class InMemoryApiKeyStore : IApiKeyStore, IGeneratesBootstrapKey
             }
 
             _byHash.Remove(hash);
+            _lastUsed.Remove(id);
             return Task.FromResult(true);
         }
+    }
+
+    public Task NoteUsedAsync(IReadOnlyDictionary<string, DateTimeOffset> lastUsed, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (var (id, at) in lastUsed)
+            {
+                // A key revoked since its use stays revoked: no orphan entry.
+                if (_hashById.ContainsKey(id))
+                {
+                    _lastUsed[id] = at;
+                }
+            }
+        }
+
+        return Task.CompletedTask;
     }
 }

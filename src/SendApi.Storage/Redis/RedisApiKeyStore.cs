@@ -5,6 +5,17 @@ namespace SendApi.Storage.Redis;
 
 internal sealed class RedisApiKeyStore(IConnectionMultiplexer redis, RedisKeys keys) : IApiKeyStore
 {
+    /// <summary>
+    /// KEYS: apikeys:byid, apikeys:lastused. ARGV: pairs of key id and unix ms. Only keys that
+    /// still exist are noted, so a key revoked between its use and the note leaves nothing behind.
+    /// </summary>
+    private const string NoteUsed = """
+        for i = 1, #ARGV, 2 do
+          if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+        end
+        return 0
+        """;
+
     private IDatabase Db => redis.GetDatabase();
 
     public async Task<ApiKey?> FindBySecretAsync(string secret, CancellationToken cancellationToken)
@@ -24,15 +35,20 @@ internal sealed class RedisApiKeyStore(IConnectionMultiplexer redis, RedisKeys k
             _ = transaction.HashDeleteAsync(keys.ApiKeysByHash, previousHash);
         }
 
-        _ = transaction.HashSetAsync(keys.ApiKeysByHash, hash, StorageJson.Serialize(key));
+        _ = transaction.HashSetAsync(keys.ApiKeysByHash, hash, StorageJson.Serialize(key with { LastUsedAt = null }));
         _ = transaction.HashSetAsync(keys.ApiKeysById, key.Id, hash);
         await transaction.ExecuteAsync();
     }
 
     public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken)
     {
-        var all = await Db.HashValuesAsync(keys.ApiKeysByHash);
-        return [.. all.Select(v => StorageJson.Deserialize<ApiKey>(v!)).OrderBy(k => k.CreatedAt)];
+        var db = Db;
+        var all = db.HashValuesAsync(keys.ApiKeysByHash);
+        var used = db.HashGetAllAsync(keys.ApiKeysLastUsed);
+        var lastUsed = (await used).ToDictionary(e => (string)e.Name!, e => DateTimeOffset.FromUnixTimeMilliseconds((long)e.Value), StringComparer.Ordinal);
+        return [.. (await all).Select(v => StorageJson.Deserialize<ApiKey>(v!))
+            .Select(k => lastUsed.TryGetValue(k.Id, out var at) ? k with { LastUsedAt = at } : k)
+            .OrderBy(k => k.CreatedAt)];
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
@@ -46,6 +62,18 @@ internal sealed class RedisApiKeyStore(IConnectionMultiplexer redis, RedisKeys k
         var transaction = Db.CreateTransaction();
         _ = transaction.HashDeleteAsync(keys.ApiKeysByHash, hash);
         _ = transaction.HashDeleteAsync(keys.ApiKeysById, id);
+        _ = transaction.HashDeleteAsync(keys.ApiKeysLastUsed, id);
         return await transaction.ExecuteAsync();
+    }
+
+    public async Task NoteUsedAsync(IReadOnlyDictionary<string, DateTimeOffset> lastUsed, CancellationToken cancellationToken)
+    {
+        if (lastUsed.Count == 0)
+        {
+            return;
+        }
+
+        await Db.ScriptEvaluateAsync(NoteUsed, [keys.ApiKeysById, keys.ApiKeysLastUsed],
+            [.. lastUsed.SelectMany(e => new RedisValue[] { e.Key, e.Value.ToUnixTimeMilliseconds() })]);
     }
 }

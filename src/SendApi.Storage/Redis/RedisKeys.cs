@@ -8,7 +8,8 @@ namespace SendApi.Storage.Redis;
 /// <c>msg:{id}:accepted</c> hash of remote 250s noted before their attempt was recorded,
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
 /// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
-/// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
+/// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> / <c>apikeys:lastused</c> hashes,
+/// <c>ratelimit:{name}:{window}</c> counters (per-key rate limits),
 /// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail),
 /// <c>capture:{id}</c> and <c>captures*</c> (captured mail), <c>dataprotection:keys</c> (the antiforgery and cookie key ring).
 /// <c>returnpath</c> (the return-path signing key and cut-over),
@@ -47,6 +48,12 @@ internal sealed class RedisKeys(string prefix)
     public string ApiKeysByHash => $"{Prefix}apikeys:byhash";
 
     public string ApiKeysById => $"{Prefix}apikeys:byid";
+
+    /// <summary>Hash: key id → when it was last used (unix ms), written at most once a minute per key and instance.</summary>
+    public string ApiKeysLastUsed => $"{Prefix}apikeys:lastused";
+
+    /// <summary>A fixed rate-limit window's counter, expiring after the window.</summary>
+    public string RateWindow(string name, long window) => $"{Prefix}ratelimit:{name}:{window}";
 
     /// <summary>Sorted set: instance id → alive until (ms, Redis's clock).</summary>
     public string Instances => $"{Prefix}instances";

@@ -27,7 +27,7 @@ public abstract class OnBothStorages(DeliveryWorld world) : IAsyncLifetime
         Http = App.Client();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await App.DisposeAsync();
         await _storage.DisposeAsync();

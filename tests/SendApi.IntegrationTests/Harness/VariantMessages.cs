@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using SendApi.Api.Auth;
 using SendApi.Api.Features.Messages;
 using SendApi.Core.Messages;
 
@@ -22,7 +23,11 @@ internal static class VariantMessages
         IncomingMessage Compose(string body) =>
             composer.Compose(new SendMessageRequest { From = from, To = to, Subject = subject, Text = body }, id, accountId);
 
-        var message = Compose(text) with { Variants = [.. variants.Select(v => new MessageVariant(Compose(v.Text).Mime, v.Recipients))] };
+        var message = Compose(text) with
+        {
+            Variants = [.. variants.Select(v => new MessageVariant(Compose(v.Text).Mime, v.Recipients))],
+            Key = new SendingKey("key_00000000000000aa", [], Sandbox: false),
+        };
         var result = await app.Services.GetRequiredService<MessageIntake>().AcceptAsync(message, CancellationToken.None);
         return Assert.IsType<MessageAccepted>(result).Id;
     }

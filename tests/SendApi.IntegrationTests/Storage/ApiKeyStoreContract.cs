@@ -106,4 +106,52 @@ public abstract class ApiKeyStoreContract
         Assert.False(await store.DeleteAsync(deleted.Id, default));
         Assert.False(await store.DeleteAsync(ApiKeySecrets.NewKeyId(), default));
     }
+
+    [Fact]
+    public async Task Scope_domains_rate_limit_sandbox_and_prefix_are_kept_with_the_key()
+    {
+        var store = CreateStore();
+        var secret = ApiKeySecrets.Generate();
+        var key = Key("checkout", T0) with
+        {
+            Scope = ApiKeyScopes.Send, Domains = ["acme.test", "shop.acme.test"], RateLimit = 7, Sandbox = true, Prefix = ApiKeySecrets.PrefixOf(secret),
+        };
+        await store.SaveAsync(key, secret, default);
+
+        foreach (var found in new[] { await store.FindBySecretAsync(secret, default), Assert.Single(await store.ListAsync(default)) })
+        {
+            Assert.NotNull(found);
+            Assert.Equal(ApiKeyScopes.Send, found.EffectiveScope);
+            Assert.Equal(["acme.test", "shop.acme.test"], found.Domains!);
+            Assert.Equal(7, found.RateLimit);
+            Assert.True(found.Sandbox);
+            Assert.Equal(secret[..8], found.Prefix);
+        }
+    }
+
+    [Fact]
+    public async Task Last_used_times_are_listed_with_their_keys_and_a_revoked_key_leaves_none_behind()
+    {
+        var store = CreateStore();
+        var used = Key("used", T0);
+        var idle = Key("idle", T0.AddMinutes(1));
+        var revoked = Key("revoked", T0.AddMinutes(2));
+        foreach (var key in new[] { used, idle, revoked })
+        {
+            await store.SaveAsync(key, ApiKeySecrets.Generate(), default);
+        }
+
+        await store.DeleteAsync(revoked.Id, default);
+        await store.NoteUsedAsync(new Dictionary<string, DateTimeOffset> { [used.Id] = T0.AddHours(1), [revoked.Id] = T0.AddHours(1) }, default);
+        await store.NoteUsedAsync(new Dictionary<string, DateTimeOffset> { [used.Id] = T0.AddHours(2) }, default);
+
+        var listed = await store.ListAsync(default);
+        Assert.Equal([used.Id, idle.Id], listed.Select(k => k.Id));
+        Assert.Equal(T0.AddHours(2), listed[0].LastUsedAt);
+        Assert.Null(listed[1].LastUsedAt);
+
+        // Saved again (the bootstrap key at a restart): the record's own field never hides the noted time.
+        await store.SaveAsync(used with { LastUsedAt = T0 }, ApiKeySecrets.Generate(), default);
+        Assert.Equal(T0.AddHours(2), (await store.ListAsync(default))[0].LastUsedAt);
+    }
 }

@@ -32,6 +32,27 @@ public sealed class RedisApiKeyStoreTests(RedisServerFixture redis) : ApiKeyStor
         Assert.Contains(stored, text => text.Contains(ApiKeySecrets.Hash(secret), StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_key_stored_before_scopes_existed_keeps_its_rights_as_the_full_scope_without_limits_of_its_own()
+    {
+        var store = CreateStore();
+        var secret = ApiKeySecrets.Generate();
+        var hash = ApiKeySecrets.Hash(secret);
+        // The record exactly as the previous version wrote it.
+        const string Before = """{"id":"key_00112233445566ff","name":"shop","account_id":"shop","is_admin":false,"created_at":"2026-11-01T10:00:00+00:00"}""";
+        var db = redis.Connection.GetDatabase();
+        await db.HashSetAsync(_keys.ApiKeysByHash, hash, Before);
+        await db.HashSetAsync(_keys.ApiKeysById, "key_00112233445566ff", hash);
+
+        var found = await store.FindBySecretAsync(secret, default);
+
+        Assert.NotNull(found);
+        Assert.Equal(ApiKeyScopes.Full, found.EffectiveScope);
+        Assert.Null(found.Domains);
+        Assert.Null(found.RateLimit);
+        Assert.False(found.Sandbox);
+    }
+
     /// <summary>Every key name, hash field and value under this test's prefix.</summary>
     private async Task<List<string>> EverythingStoredAsync()
     {

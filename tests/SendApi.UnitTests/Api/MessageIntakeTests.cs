@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
+using SendApi.Api.Auth;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Domains.Verification;
 using SendApi.Api.Features.Messages;
@@ -25,8 +26,19 @@ public sealed class MessageIntakeTests
     private readonly InMemoryDomainStore _domains = new();
     private readonly DomainsOptions _domainOptions = new();
 
-    private MessageIntake Intake() =>
-        new(_suppressions, _messages, _signal, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create());
+    private static readonly SendingKey AnyDomainKey = new("key_0123456789abcdef", [], Sandbox: false);
+
+    private KeyedIntake Intake() =>
+        new(new(_suppressions, _messages, _signal, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create()));
+
+    /// <summary>The intake as a channel calls it: with the sending key (an unrestricted one unless the test names its own).</summary>
+    private sealed class KeyedIntake(MessageIntake intake)
+    {
+        public Task<IntakeResult> AcceptAsync(IncomingMessage message, CancellationToken cancellationToken) =>
+            intake.AcceptAsync(message with { Key = message.Key ?? AnyDomainKey }, cancellationToken);
+
+        public Task<IntakeResult> AcceptWithoutKeyAsync(IncomingMessage message) => intake.AcceptAsync(message, default);
+    }
 
     private MessageComposer Composer() => new(Options.Create(_options), new FakeTimeProvider(Now));
 
@@ -288,5 +300,36 @@ public sealed class MessageIntakeTests
             Check(RecordPurposes.Spf, "TXT", name, RecordStatuses.Verified),
             Check(RecordPurposes.Dmarc, "TXT", $"_dmarc.{name}", RecordStatuses.Verified),
         ]), default);
+    }
+
+    [Fact]
+    public async Task A_domain_bound_key_is_refused_a_From_domain_it_was_not_given_and_nothing_is_stored()
+    {
+        var key = new SendingKey("key_0123456789abcdef", ["shop.test"], Sandbox: false);
+
+        var refused = Assert.IsType<SenderDomainNotAllowedForKey>(await Intake().AcceptAsync(Composed() with { Key = key }, default));
+
+        Assert.Contains("shop.test", refused.Reason, StringComparison.Ordinal);
+        Assert.Contains("acme.test", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, _signal.Count);
+    }
+
+    [Fact]
+    public async Task A_domain_bound_key_sends_as_its_domain_and_the_message_records_the_key_and_its_sandbox()
+    {
+        var key = new SendingKey("key_0123456789abcdef", ["acme.test"], Sandbox: true);
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed() with { Key = key }, default));
+
+        var stored = await _messages.FindAsync(accepted.Id, default);
+        Assert.Equal("key_0123456789abcdef", stored!.Envelope.KeyId);
+        Assert.True(stored.Envelope.Sandbox);
+    }
+
+    [Fact]
+    public async Task A_channel_that_forgets_the_sending_key_is_a_bug_not_an_unrestricted_send()
+    {
+        var thrown = await Assert.ThrowsAsync<ArgumentException>(() => Intake().AcceptWithoutKeyAsync(Composed()));
+        Assert.Contains("IncomingMessage.Key", thrown.Message, StringComparison.Ordinal);
     }
 }

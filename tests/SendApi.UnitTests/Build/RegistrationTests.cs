@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SendApi.Api;
 using SendApi.Api.Auth;
+using SendApi.Api.Auth.RateLimits;
 using SendApi.Api.Features.ApiKeys;
 using SendApi.Api.Features.Captured;
 using SendApi.Api.Features.Domains;
@@ -27,6 +28,8 @@ public sealed class RegistrationTests
     {
         { nameof(ApiServiceCollectionExtensions.AddSendApiHttp), [] },
         { nameof(AuthServiceCollectionExtensions.AddSendApiAuthentication), ["AdminKeyBootstrap"] },
+        { nameof(AuthServiceCollectionExtensions.AddSendApiKeyUsageRecorder), ["ApiKeyUsage"] },
+        { nameof(RateLimitServiceCollectionExtensions.AddSendApiRateLimits), [] },
         { nameof(MessagesServiceCollectionExtensions.AddSendApiMessages), [] },
         { nameof(ApiKeysApi.AddSendApiApiKeys), [] },
         { nameof(DomainsApi.AddSendApiDomains), [] },
@@ -67,6 +70,8 @@ public sealed class RegistrationTests
         {
             nameof(ApiServiceCollectionExtensions.AddSendApiHttp) => services.AddSendApiHttp(),
             nameof(AuthServiceCollectionExtensions.AddSendApiAuthentication) => services.AddSendApiAuthentication(),
+            nameof(AuthServiceCollectionExtensions.AddSendApiKeyUsageRecorder) => services.AddSendApiKeyUsageRecorder(),
+            nameof(RateLimitServiceCollectionExtensions.AddSendApiRateLimits) => services.AddSendApiRateLimits(),
             nameof(MessagesServiceCollectionExtensions.AddSendApiMessages) => services.AddSendApiMessages(),
             nameof(ApiKeysApi.AddSendApiApiKeys) => services.AddSendApiApiKeys(),
             nameof(DomainsApi.AddSendApiDomains) => services.AddSendApiDomains(),

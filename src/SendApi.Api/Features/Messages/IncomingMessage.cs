@@ -1,4 +1,5 @@
 using MimeKit;
+using SendApi.Api.Auth;
 using SendApi.Core.Messages;
 
 namespace SendApi.Api.Features.Messages;
@@ -37,6 +38,13 @@ internal sealed record IncomingMessage(
     public const string Http = "http";
 
     public const string Smtp = "smtp";
+
+    /// <summary>
+    /// The API key it is sent with: the intake refuses a From domain the key may not send as and
+    /// captures a sandbox key's mail. Every channel sets it; the intake refuses a message without
+    /// one, so a new channel cannot skip the key's restrictions by forgetting them.
+    /// </summary>
+    public SendingKey? Key { get; init; }
 
     /// <summary>The client's key: the same key within the idempotency window answers with the first message.</summary>
     public string? IdempotencyKey { get; init; }

@@ -16,6 +16,10 @@ internal sealed record MessageAccepted(string Id, bool Replayed, IReadOnlyList<s
 /// <summary>Refused: the MIME message as it would be delivered is over <c>Messages:MaxSizeBytes</c>.</summary>
 internal sealed record MessageTooLarge(long Size, long MaxSize) : IntakeResult;
 
+/// <summary>Refused: the API key is bound to domains (<c>domains</c> on the key) and the From domain is not one of them.</summary>
+/// <param name="Reason">Which domain was used and which the key may send as.</param>
+internal sealed record SenderDomainNotAllowedForKey(string Reason) : IntakeResult;
+
 /// <summary>Refused: <c>Domains:RequireVerified</c> is set and the From domain is not a verified sender domain of the account.</summary>
 /// <param name="Reason">Which domain, and which records fail (or that it is not registered).</param>
 internal sealed record SenderDomainNotVerified(string Reason) : IntakeResult;

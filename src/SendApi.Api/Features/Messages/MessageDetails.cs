@@ -16,6 +16,9 @@ public sealed record MessageDetails(
     IReadOnlyList<RecipientDetails> Recipients,
     IReadOnlyList<EventDetails> Events)
 {
+    /// <summary>Sent with a sandbox key: captured (GET /captured), never delivered to its recipients.</summary>
+    public bool Sandbox { get; init; }
+
     internal static MessageDetails Of(StoredMessage message)
     {
         var envelope = message.Envelope;
@@ -30,7 +33,10 @@ public sealed record MessageDetails(
             envelope.Tags,
             envelope.Metadata,
             [.. envelope.Recipients.Select((r, i) => RecipientDetails.From(r, message.Recipients[i]))],
-            [.. message.Events.Select(EventDetails.From)]);
+            [.. message.Events.Select(EventDetails.From)])
+        {
+            Sandbox = envelope.Sandbox,
+        };
     }
 }
 

@@ -31,6 +31,14 @@ internal sealed class MessageIntake(
 
     public async Task<IntakeResult> AcceptAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
+        var key = message.Key ?? throw new ArgumentException($"Message {message.Id} has no sending key (IncomingMessage.Key): its channel must set it.", nameof(message));
+        var fromDomain = Delivery.Dkim.DkimDomains.FromDomain(message.Mime);
+        if (!key.MaySendAs(fromDomain))
+        {
+            return new SenderDomainNotAllowedForKey(
+                $"This API key may send only as {string.Join(", ", key.Domains)}; the From header {(fromDomain is null ? "does not name one domain" : $"is at {fromDomain}")}.");
+        }
+
         var variantOfRecipient = VariantOfRecipient(message);
         var messageIdHeader = Complete(message);
         var mime = await WriteAsync(message.Mime, cancellationToken);
@@ -41,14 +49,14 @@ internal sealed class MessageIntake(
             return new MessageTooLarge(largest, _options.MaxSizeBytes);
         }
 
-        var standing = await senderDomains.CheckAsync(message.AccountId, Delivery.Dkim.DkimDomains.FromDomain(message.Mime), cancellationToken);
+        var standing = await senderDomains.CheckAsync(message.AccountId, fromDomain, cancellationToken);
         if (_requireVerified && !standing.Verified)
         {
             return new SenderDomainNotVerified(RefusalReason(standing));
         }
 
         var marked = await SuppressedRecipients.MarkAsync(
-            suppressions, new NewMessage(Envelope(message, messageIdHeader, mime), mime, message.IdempotencyKey) { Variants = variants }, cancellationToken);
+            suppressions, new NewMessage(Envelope(message, messageIdHeader, mime) with { KeyId = key.KeyId, Sandbox = key.Sandbox }, mime, message.IdempotencyKey) { Variants = variants }, cancellationToken);
         if (standing.Problem is { } problem)
         {
             // Sent all the same: a domain whose records are wrong still delivers, to some receivers'

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using SendApi.Api.Auth;
 using SendApi.Api.Http;
+using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
 using SendApi.Core.Messages.Search;
 
@@ -26,6 +27,7 @@ public static class MessagesApi
             .WithSummary("Queue a message for delivery")
             .WithDescription("Builds the MIME message, stores it durably and queues it. Limits: at most Messages:MaxRecipients (default 50) recipients, Messages:MaxSizeBytes (default 10 MB) in all. Repeating a request with the same Idempotency-Key within 24 h returns the first message's id.")
             .WithValidation<SendMessageRequest>()
+            .AllowSendScope()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
@@ -37,6 +39,8 @@ public static class MessagesApi
         group.MapGet("/{id}", GetAsync)
             .WithName("GetMessage")
             .WithSummary("A message's status, its recipients' states and its event timeline")
+            .WithDescription("A key with the 'send' scope reads only the messages it sent itself.")
+            .AllowSendScope()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         return group;
@@ -66,13 +70,14 @@ public static class MessagesApi
             return TooLarge(MessageComposer.EstimateSize(request), maxSize);
         }
 
-        var message = composer.Compose(request, MessageIds.New(), user.AccountId()) with { IdempotencyKey = idempotencyKey };
+        var message = composer.Compose(request, MessageIds.New(), user.AccountId()) with { IdempotencyKey = idempotencyKey, Key = user.SendingKey() };
         return await intake.AcceptAsync(message, cancellationToken) switch
         {
             MessageAccepted accepted => TypedResults.Accepted($"/messages/{accepted.Id}",
                 new SendMessageResponse(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null)),
             MessageTooLarge tooLarge => TooLarge(tooLarge.Size, tooLarge.MaxSize),
             SenderDomainNotVerified refused => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The From domain is not verified.", detail: refused.Reason),
+            SenderDomainNotAllowedForKey refused => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This API key may not send from this domain.", detail: refused.Reason),
             var other => throw new UnreachableException($"POST /messages does not answer {other.GetType().Name}."),
         };
     }
@@ -96,8 +101,10 @@ public static class MessagesApi
     {
         var message = MessageIds.IsValid(id) ? await store.FindAsync(id, cancellationToken) : null;
 
-        // Another account's message is indistinguishable from a missing one.
-        if (message is null || message.Envelope.AccountId != user.AccountId())
+        // Another account's message is indistinguishable from a missing one, and so is, for a
+        // send-scoped key, a message another key of its account sent.
+        if (message is null || message.Envelope.AccountId != user.AccountId()
+            || (user.ApiKeyScope() == ApiKeyScopes.Send && message.Envelope.KeyId != user.KeyId()))
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status404NotFound,

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using MimeKit.Utils;
+using SendApi.Api.Auth;
+using SendApi.Api.Auth.RateLimits;
 using SendApi.Api.Features.Messages;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
@@ -25,10 +27,20 @@ internal sealed partial class SmtpSubmissionHandler(
     SmtpServerSettings server,
     TimeProvider time,
     IStorageAvailability storage,
+    ApiKeyUsage usage,
+    ApiKeyRateLimits rateLimits,
     ILogger<SmtpSubmissionHandler> logger) : ISmtpMessageHandler
 {
-    public async ValueTask<SmtpIdentity?> AuthenticateAsync(SmtpListenerProfile listener, string userName, string password, CancellationToken cancellationToken) =>
-        await FindKeyAsync(password, cancellationToken) is { } key ? new SmtpIdentity(key.Id, key) : null;
+    public async ValueTask<SmtpIdentity?> AuthenticateAsync(SmtpListenerProfile listener, string userName, string password, CancellationToken cancellationToken)
+    {
+        if (await FindKeyAsync(password, cancellationToken) is not { } key)
+        {
+            return null;
+        }
+
+        usage.Note(key.Id);
+        return new SmtpIdentity(key.Id, key);
+    }
 
     /// <summary>The key with this secret; an unreachable store is the engine's temporary failure, not "no such key".</summary>
     private async ValueTask<ApiKey?> FindKeyAsync(string secret, CancellationToken cancellationToken)
@@ -59,6 +71,7 @@ internal sealed partial class SmtpSubmissionHandler(
 
         if (await FindKeyAsync(options.TrustedApiKey, cancellationToken) is { } key)
         {
+            usage.Note(key.Id);
             return new SmtpIdentity(key.Id, key);
         }
 
@@ -66,16 +79,49 @@ internal sealed partial class SmtpSubmissionHandler(
         return null;
     }
 
-    public ValueTask<SmtpServerReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
+    /// <summary>
+    /// MAIL FROM: the address, then what the key allows (its scope, its domains: the envelope
+    /// sender's here, the From header's after DATA), then its rate, so that a refused transaction
+    /// does not use up the key's budget. A key over its rate gets a temporary failure, which a
+    /// client retries later, as it would for a receiver's throttling.
+    /// </summary>
+    public async ValueTask<SmtpServerReply?> CheckSenderAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken)
     {
         if (address.Length == 0)
         {
-            return ValueTask.FromResult<SmtpServerReply?>(new SmtpServerReply(553, "5.1.7", "The null sender <> is not accepted for submission; use your sending address"));
+            return new SmtpServerReply(553, "5.1.7", "The null sender <> is not accepted for submission; use your sending address");
         }
 
-        return ValueTask.FromResult(EmailAddresses.TryParse(address, out _, out var error)
-            ? null
-            : new SmtpServerReply(553, "5.1.7", $"Sender address is not valid: {error}"));
+        if (!EmailAddresses.TryParse(address, out _, out var error))
+        {
+            return new SmtpServerReply(553, "5.1.7", $"Sender address is not valid: {error}");
+        }
+
+        if (session.Identity?.State is not ApiKey key)
+        {
+            return null;
+        }
+
+        if (!ApiKeyScopes.MaySend(key.EffectiveScope))
+        {
+            return new SmtpServerReply(550, "5.7.1", $"This API key has the '{key.EffectiveScope}' scope; it may not send");
+        }
+
+        var sending = SendingKey.Of(key);
+        var domain = Core.Domains.DomainNames.TryNormalize(address[(address.LastIndexOf('@') + 1)..], out var name) ? name : null;
+        if (!sending.MaySendAs(domain))
+        {
+            return new SmtpServerReply(550, "5.7.1", $"This API key may send only as {string.Join(", ", sending.Domains)}, not as {domain ?? address}");
+        }
+
+        if (rateLimits.LimitFor(key.IsAdmin, key.RateLimit) is { } limit
+            && await rateLimits.TakeAsync(key.Id, limit, cancellationToken) is { Allowed: false } refused)
+        {
+            return new SmtpServerReply(451, "4.7.0",
+                $"This API key is over its rate limit ({refused.Limit} per {(long)refused.Window.TotalSeconds} s); try again in {refused.ResetSeconds} s");
+        }
+
+        return null;
     }
 
     public ValueTask<SmtpServerReply?> CheckRecipientAsync(SmtpSessionInfo session, string address, CancellationToken cancellationToken) =>
@@ -114,6 +160,7 @@ internal sealed partial class SmtpSubmissionHandler(
             Metadata = options.Metadata,
             IdempotencyKey = options.IdempotencyKey,
             Channel = IncomingMessage.Smtp,
+            Key = SendingKey.Of(key),
         };
 
         IntakeResult result;
@@ -138,6 +185,8 @@ internal sealed partial class SmtpSubmissionHandler(
             case MessageTooLarge tooLarge:
                 return new SmtpServerReply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({tooLarge.MaxSize} octets)");
             case SenderDomainNotVerified refused:
+                return new SmtpServerReply(550, "5.7.1", refused.Reason);
+            case SenderDomainNotAllowedForKey refused:
                 return new SmtpServerReply(550, "5.7.1", refused.Reason);
             case MessageAccepted accepted:
                 LogAccepted(logger, accepted.Id, key.Id, envelope.Recipients.Count, session.Remote?.Address.ToString() ?? "?");
