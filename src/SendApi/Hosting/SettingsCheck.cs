@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Reflection;
 using Microsoft.Extensions.Options;
 using SendApi.Api.Auth;
+using SendApi.Api.Auth.RateLimits;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Messages;
@@ -28,6 +29,7 @@ internal sealed class SettingsCheck(IConfiguration configuration) : IValidateOpt
     public static readonly IReadOnlyDictionary<string, Type> Sections = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
     {
         [AdminOptions.Section] = typeof(AdminOptions),
+        [ApiKeysOptions.Section] = typeof(ApiKeysOptions),
         [CaptureOptions.Section] = typeof(CaptureOptions),
         [DeliveryOptions.Section] = typeof(DeliveryOptions),
         [DnsOptions.Section] = typeof(DnsOptions),
