@@ -74,9 +74,10 @@ internal sealed class MessageDelivery(
             // later transaction then costs no second copy to these recipients. After the last one the
             // attempt is recorded at once (within a millisecond, measured in docs/reliability.md), so a
             // note would cost a store call per message and close no window worth one.
+            var delivered = attempt.Replies(group, sent);
             if (g < groups.Count - 1)
             {
-                queue.NoteAccepted(work.Envelope.Id, attempt.Replies(group, sent));
+                queue.NoteAccepted(work.Envelope.Id, delivered);
             }
 
             sentTransactions.Add((group, sent));
