@@ -89,8 +89,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisInstanceRegistry>();
         services.AddSingleton<RedisAuthFailures>();
         services.AddSingleton<RedisQueueGauge>();
+        services.AddSingleton<RedisDurabilityCheck>();
+        services.AddSingleton<RedisDurability>();
 
         services.AddSingleton<EmbeddedAvailability>();
+        services.AddSingleton<EmbeddedDurability>();
+        services.AddSingleton<IWriteDurability>(sp => Pick<IWriteDurability, RedisDurability, EmbeddedDurability>(sp));
         services.AddSingleton<IStorageAvailability>(sp => Pick<IStorageAvailability, RedisAvailability, EmbeddedAvailability>(sp));
         // Embedded, the SMTP server counts AUTH failures in its process.
         services.AddSingleton<ISharedAuthFailures>(sp => Pick<ISharedAuthFailures, RedisAuthFailures, InMemoryAuthFailures>(sp));
@@ -119,6 +123,28 @@ public static class StorageServiceCollectionExtensions
 
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         return services;
+    }
+
+    /// <summary>
+    /// Why this Redis cannot give <c>Storage__Durability=fsync</c>, in one line naming the setting,
+    /// or null (another level, embedded, or no primary connected yet: then every acknowledgement is
+    /// answered "try again" until a connected primary passes the same check).
+    /// </summary>
+    public static async Task<string?> StorageDurabilityProblemAsync(this IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        if (!options.UseRedis || options.DurabilityLevel != DurabilityLevel.Fsync)
+        {
+            return null;
+        }
+
+        var redis = services.GetRequiredService<IConnectionMultiplexer>();
+        if (!redis.GetServers().Any(s => s.IsConnected && !s.IsReplica))
+        {
+            return null;
+        }
+
+        return (await services.GetRequiredService<RedisDurabilityCheck>().CheckPrimaryAsync()).Problem;
     }
 
     private static TService Pick<TService, TRedis, TEmbedded>(IServiceProvider sp)

@@ -26,7 +26,7 @@ public sealed class MessageIntakeTests
     private readonly DomainsOptions _domainOptions = new();
 
     private MessageIntake Intake() =>
-        new(_suppressions, _messages, _signal, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create());
+        new(_suppressions, _messages, new EmbeddedDurability(), _signal, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create());
 
     private MessageComposer Composer() => new(Options.Create(_options), new FakeTimeProvider(Now));
 
