@@ -57,6 +57,9 @@ public sealed class StorageOptions
         // Start even when Redis comes up after us (e.g. in compose); readiness reports it meanwhile.
         options.AbortOnConnectFail = false;
         options.ClientName ??= "sendapi";
+        // Storage__Durability=fsync on Redis before 7.2 reads the server's fsync policy (CONFIG GET),
+        // which the client library only sends in admin mode. It grants nothing on the server.
+        options.AllowAdmin |= DurabilityLevel == DurabilityLevel.Fsync;
         // While Redis is away, a command fails at once instead of waiting in the client's backlog
         // for the timeout: a client gets its 503 (an SMTP client its 451) without a 5 s block.
         options.BacklogPolicy = BacklogPolicy.FailFast;

@@ -30,6 +30,8 @@ public static class StorageServiceCollectionExtensions
 {
     private const string KeyPrefix = "sendapi:";
 
+    private static readonly TimeSpan HangfireFetchTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Registers the stores and Hangfire's <see cref="JobStorage"/>: Redis when
     /// <c>ConnectionStrings:Redis</c> is set, otherwise the embedded in-process stores. The choice
@@ -115,7 +117,14 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ICaptureStore>(sp => Pick<ICaptureStore, RedisCaptureStore, InMemoryCaptureStore>(sp));
         services.AddSingleton<IReturnPathKeyStore>(sp => Pick<IReturnPathKeyStore, RedisReturnPathKeyStore, InMemoryReturnPathKeyStore>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
-            ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
+            ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
+            {
+                Prefix = KeyPrefix + "hangfire:",
+                // An idle worker learns of a new job by pub/sub and looks anyway after this long. A
+                // notification published in a failover (the subscription still on the old primary,
+                // moving) is lost; the library's default of 3 minutes would then hold delivery that long.
+                FetchTimeout = HangfireFetchTimeout,
+            })
             : new InMemoryStorage());
 
         // The operator's queue pages read and act through this view; it wraps the two stores above.
