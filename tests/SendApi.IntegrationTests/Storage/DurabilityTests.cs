@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
@@ -45,11 +46,15 @@ public sealed class DurabilityTests(DeliveryWorld world) : IClassFixture<Deliver
     {
         await using var redis = await RedisServer.StartAsync();
         var subject = $"no replica {Guid.NewGuid():N}";
+        var submissionPort = FreePort.Tcp();
         await using var app = SendApiProcess.Start(world.Settings(new()
         {
             ["ConnectionStrings:Redis"] = redis.ConnectionString,
             ["Storage:Durability"] = "replica",
             ["Storage:DurabilityTimeout"] = "300ms",
+            ["Smtp:Submission:Port"] = submissionPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Smtp:Submission:TrustedNetworks"] = "127.0.0.0/8",
+            ["Smtp:Submission:TrustedApiKey"] = SendApiApp.AdminKey,
         }));
         Assert.Null(await app.WaitUntilReadyOrExitAsync(TimeSpan.FromSeconds(30)));
         using var client = app.Client();
@@ -63,9 +68,23 @@ public sealed class DurabilityTests(DeliveryWorld world) : IClassFixture<Deliver
         Assert.Equal("The write is not confirmed durable.", (string?)problem["title"]);
         Assert.Contains("0 of 1 replica(s)", (string?)problem["detail"], StringComparison.Ordinal);
 
-        // At-least-once: the write happened, only its durability was not confirmed.
-        var delivered = await world.Mx1.WaitForMessagesAsync(1, TimeSpan.FromSeconds(20), m => m.Parse().Subject == subject);
-        Assert.Single(delivered);
+        // SMTP submission goes through the same intake: a temporary refusal the client's queue retries.
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, submissionPort);
+            var smtp = new RawSmtp(tcp.GetStream());
+            Assert.StartsWith("220", await smtp.ReadReplyAsync());
+            await smtp.CommandAsync("EHLO app.acme.test", "250");
+            await smtp.CommandAsync("MAIL FROM:<a@acme.test>", "250");
+            await smtp.CommandAsync("RCPT TO:<replica@example.test>", "250");
+            await smtp.CommandAsync("DATA", "354");
+            await smtp.WriteAsync($"From: a@acme.test\r\nSubject: {subject}\r\n\r\nx\r\n.\r\n");
+            Assert.Equal("451 4.3.0 The message is not yet confirmed durable; please try again", (await smtp.ReadReplyAsync()).TrimEnd());
+        }
+
+        // At-least-once: the writes happened, only their durability was not confirmed.
+        var delivered = await world.Mx1.WaitForMessagesAsync(2, TimeSpan.FromSeconds(20), m => m.Parse().Subject == subject);
+        Assert.Equal(2, delivered.Count);
         Assert.Single(app.Output.Split('\n'), line => line.Contains("Writes are not acknowledged as durable", StringComparison.Ordinal));
     }
 }
