@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole SendApi test suite: the one command for a fresh Debian 12 machine with the
 # .NET 10 SDK. Installs the real third-party servers and clients the end-to-end tests use
-# (redis-server, dnsmasq, Postfix and its smtp-sink, swaks with TLS, aiosmtpd, prometheus,
+# (redis-server and redis-sentinel, dnsmasq, Postfix and its smtp-sink, swaks with TLS, aiosmtpd, prometheus,
 # docker-compose for checking the compose file, chromium and puppeteer-core) when missing or lacking a capability, as root or via sudo.
 # Extra arguments are passed to `dotnet test`, e.g.  tests/run.sh --filter "FullyQualifiedName~Infrastructure"
 set -euo pipefail
@@ -17,6 +17,8 @@ have() {
 # aiosmtpd module, and a chromium binary is no use to the page tests without puppeteer-core.
 packages=()
 have redis-server || packages+=(redis-server)
+# The failover test runs a primary, a replica and a sentinel (Debian ships redis-sentinel apart).
+have redis-sentinel || packages+=(redis-sentinel)
 have dnsmasq || packages+=(dnsmasq-base)
 have smtp-sink && have postfix || packages+=(postfix)
 have swaks || packages+=(swaks)
@@ -60,7 +62,7 @@ if [ "${#packages[@]}" -gt 0 ]; then
         "postfix postfix/mailname string localhost" \
         | "${sudo[@]}" debconf-set-selections
 
-    # Keep the packages' own daemons (redis on 6379, prometheus on 9090, ...) from being started by the install, unless
+    # Keep the packages' own daemons (redis on 6379, sentinel on 26379, prometheus on 9090, ...) from being started by the install, unless
     # the machine already has a policy of its own. The tests start their own instances on free ports.
     policy=/usr/sbin/policy-rc.d
     created_policy=false

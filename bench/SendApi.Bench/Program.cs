@@ -6,6 +6,7 @@
 //        bench/run.sh [--messages 2000] --kills K [--seed N]      issue 13's experiment: HTTP + SMTP at 100/s, K random SIGKILLs,
 //                                                                 duplicates per kill and time to all delivered (see CrashExperiment)
 //        any of them with --set Name=Value (repeatable): a setting for SendApi, e.g. --set Delivery__Workers=16
+//        HTTP with --durability process|fsync|replica (Storage__Durability, and the Redis it needs) and --body-bytes B
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -19,6 +20,15 @@ var concurrency = Option("--concurrency", 64);
 var smtpSessions = Option("--smtp-sessions", 0);
 var killAfter = Option("--kill-after", 0);
 var kills = Option("--kills", 0);
+var durability = TextOption("--durability", "process");
+var runId = Guid.NewGuid().ToString("N")[..8];
+var unavailable = 0;
+var sendCalls = 0;
+var bodyBytes = Option("--body-bytes", 0);
+if (durability is not ("process" or "fsync" or "replica"))
+{
+    throw new ArgumentException($"--durability must be process, fsync or replica; got '{durability}'.");
+}
 var app = args.SkipWhile(a => a != "--app").Skip(1).FirstOrDefault()
     ?? throw new ArgumentException("--app <path to SendApi.dll> is required (bench/run.sh passes it)");
 const string AdminKey = "bench-admin-key-0123456789";
@@ -29,10 +39,22 @@ var httpPort = FreePort.Tcp();
 var submissionPort = FreePort.Tcp();
 var redisDir = Directory.CreateTempSubdirectory("sendapi-bench-redis").FullName;
 
-// Production-like Redis: AOF with fsync every second, as in infra/docker-compose.yml.
+// Production-like Redis: AOF with fsync every second, as in infra/docker-compose.yml; with
+// --durability fsync, every second becomes every write (what Storage__Durability=fsync checks for on
+// Redis 7.0); with --durability replica, a replica of it on its own port and directory.
+var appendFsync = durability == "fsync" ? "always" : "everysec";
 await using var redis = ExternalProcess.Start("redis-server",
-    ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--dir", redisDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction"]);
+    ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--dir", redisDir, "--appendonly", "yes", "--appendfsync", appendFsync, "--save", "", "--maxmemory-policy", "noeviction"]);
 await redis.WaitForTcpAsync("127.0.0.1", redisPort, TimeSpan.FromSeconds(10));
+var replicaDir = Directory.CreateTempSubdirectory("sendapi-bench-replica").FullName;
+await using var replica = durability == "replica"
+    ? ExternalProcess.Start("redis-server",
+        ["--port", $"{FreePort.Tcp()}", "--bind", "127.0.0.1", "--dir", replicaDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--replicaof", $"127.0.0.1 {redisPort}"])
+    : null;
+if (replica is not null)
+{
+    await WaitForReplicaAsync();
+}
 
 await using var dns = await DnsServer.StartAsync(z => z.Mx("bench.test", "mx.bench.test", 10).A("mx.bench.test", "127.0.0.2"));
 string[] sinkArgs = Environment.UserName == "root" ? ["-u", "root", $"127.0.0.2:{smtpPort}", "1024"] : [$"127.0.0.2:{smtpPort}", "1024"];
@@ -60,6 +82,7 @@ var environment = new Dictionary<string, string?>
     // smtp-source speaks neither TLS nor AUTH: the load comes from a trusted network, as an app server's would.
     ["Smtp__Submission__TrustedNetworks"] = "127.0.0.0/8",
     ["Smtp__Submission__TrustedApiKey"] = AdminKey,
+    ["Storage__Durability"] = durability,
 };
 // What SendApi allocates, from the hook beside this program (any build of SendApi can load it).
 var allocationsFile = Path.Combine(redisDir, "sendapi-allocations");
@@ -92,15 +115,21 @@ if (killAfter > 0)
     return await CrashRecoveryAsync();
 }
 
-var how = smtpSessions > 0 ? $"{smtpSessions} SMTP session(s) (smtp-source)" : $"{concurrency} concurrent HTTP clients";
-Console.WriteLine($"SendApi bench: {messages} messages, {how}, storage Redis (AOF everysec), {Environment.ProcessorCount} cores");
+var how = smtpSessions > 0 ? $"{smtpSessions} SMTP session(s) (smtp-source)" : $"{concurrency} concurrent HTTP clients, {(bodyBytes > 0 ? $"{bodyBytes}-byte" : "short")} text body";
+var stored = durability switch
+{
+    "fsync" => "Redis (AOF always), Storage__Durability=fsync",
+    "replica" => "Redis (AOF everysec) + 1 replica, Storage__Durability=replica",
+    _ => "Redis (AOF everysec)",
+};
+Console.WriteLine($"SendApi bench: {messages} messages, {how}, storage {stored}, {Environment.ProcessorCount} cores");
 Console.WriteLine($"load average:   {LoadAverage()} at the start");
 using var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},protocol=resp2,allowAdmin=true");
 var cost = await CostMeter.StartAsync(admin.GetServer(admin.GetEndPoints()[0]), sendApi.Id, allocationsFile);
 var total = Stopwatch.StartNew();
 var ids = smtpSessions > 0 ? await SubmitOverSmtpAsync(messages, smtpSessions) : await SendAllAsync(messages, concurrency);
 var acceptSeconds = total.Elapsed.TotalSeconds;
-Console.WriteLine($"accepted:       {messages / acceptSeconds,8:0} msg/s  ({acceptSeconds:0.00} s; HTTP 202 or SMTP 250)");
+Console.WriteLine($"accepted:       {messages / acceptSeconds,8:0} msg/s  ({acceptSeconds:0.00} s; HTTP 202 or SMTP 250; {unavailable} answer(s) 503, retried)");
 await WaitForEmptyQueueAsync(TimeSpan.FromMinutes(10));
 var endToEndSeconds = total.Elapsed.TotalSeconds;
 Console.WriteLine($"delivered:      {messages / endToEndSeconds,8:0} msg/s end to end ({endToEndSeconds:0.00} s from first POST to empty queue)");
@@ -177,22 +206,50 @@ async Task<int> CrashRecoveryAsync()
 
 async Task<List<string>> SendAllAsync(int count, int parallel)
 {
+    // --body-bytes: lines of 76 characters, as a mail body would be, up to the size asked for.
+    const string Short = "Hello from the SendApi benchmark. This is a short transactional message body.";
+    var body = bodyBytes <= 0
+        ? Short
+        : string.Concat(Enumerable.Repeat(new string('x', 76) + "\n", bodyBytes / 77 + 1))[..bodyBytes];
     var result = new string[count];
     var next = -1;
+    var call = Interlocked.Increment(ref sendCalls);
     await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
     {
         int i;
         while ((i = Interlocked.Increment(ref next)) < count)
         {
-            using var response = await http.PostAsJsonAsync("/messages", new
+            // A 503 (not durable in time, or Redis away) is retried as a client should, with the
+            // same Idempotency-Key, and counted; its reason is printed once.
+            while (true)
             {
-                from = "Bench <bench@sendapi.test>",
-                to = new[] { $"user{i}@bench.test" },
-                subject = $"Benchmark message {i}",
-                text = "Hello from the SendApi benchmark. This is a short transactional message body.",
-            });
-            response.EnsureSuccessStatusCode();
-            result[i] = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/messages")
+                {
+                    Content = JsonContent.Create(new
+                    {
+                        from = "Bench <bench@sendapi.test>",
+                        to = new[] { $"user{i}@bench.test" },
+                        subject = $"Benchmark message {i}",
+                        text = body,
+                    }),
+                };
+                request.Headers.Add("Idempotency-Key", $"bench-{runId}-{call}-{i}");
+                using var response = await http.SendAsync(request);
+                if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+                {
+                    if (Interlocked.Increment(ref unavailable) == 1)
+                    {
+                        Console.WriteLine($"first 503:      {await response.Content.ReadAsStringAsync()}");
+                    }
+
+                    await Task.Delay(200);
+                    continue;
+                }
+
+                response.EnsureSuccessStatusCode();
+                result[i] = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
+                break;
+            }
         }
     }));
     return [.. result];
@@ -261,6 +318,29 @@ static string PeakRssMegabytes(int pid)
 
 // The 1, 5 and 15 minute load averages: what else ran beside the bench.
 static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+async Task WaitForReplicaAsync()
+{
+    using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},protocol=resp2,allowAdmin=true");
+    var server = connection.GetServer(connection.GetEndPoints()[0]);
+    for (var i = 0; i < 200; i++)
+    {
+        if ((await server.InfoRawAsync("replication") ?? "").Contains("state=online", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        await Task.Delay(50);
+    }
+
+    throw new TimeoutException("The replica did not come online.\n" + replica!.Describe());
+}
+
+string TextOption(string name, string fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+}
 
 int Option(string name, int fallback)
 {

@@ -22,6 +22,28 @@ public sealed class StorageOptions
 
     internal TimeSpan TimeoutValue => Durations.TryParse(Timeout, out var value) ? value : TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// <c>Storage__Durability</c>: what a 202/250 stands for. <c>process</c> (default): the write is
+    /// in Redis; <c>fsync</c>: on the primary's disk; <c>replica</c>: on <see cref="Replicas"/>
+    /// replicas. See docs/reliability.md, "Durability levels".
+    /// </summary>
+    public string Durability { get; set; } = "process";
+
+    /// <summary><c>Storage__Replicas</c>: how many replicas must have a write before it is acknowledged (<c>replica</c> level).</summary>
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>
+    /// <c>Storage__DurabilityTimeout</c>: how long an acknowledgement waits for the disk or the
+    /// replicas before the client is told to retry. Shorter than <see cref="Timeout"/>: the wait
+    /// holds the one connection to the primary, and the commands behind it must not time out.
+    /// </summary>
+    public string DurabilityTimeout { get; set; } = "1s";
+
+    internal DurabilityLevel DurabilityLevel =>
+        Enum.TryParse<DurabilityLevel>(Durability, ignoreCase: true, out var level) && Enum.IsDefined(level) ? level : DurabilityLevel.Process;
+
+    internal TimeSpan DurabilityTimeoutValue => Durations.TryParse(DurabilityTimeout, out var value) ? value : TimeSpan.FromSeconds(1);
+
     public bool UseRedis => !string.IsNullOrWhiteSpace(RedisConnectionString);
 
     /// <summary>The client configuration: RESP2 (see below), and started even if Redis is briefly away.</summary>
@@ -35,6 +57,9 @@ public sealed class StorageOptions
         // Start even when Redis comes up after us (e.g. in compose); readiness reports it meanwhile.
         options.AbortOnConnectFail = false;
         options.ClientName ??= "sendapi";
+        // Storage__Durability=fsync on Redis before 7.2 reads the server's fsync policy (CONFIG GET),
+        // which the client library only sends in admin mode. It grants nothing on the server.
+        options.AllowAdmin |= DurabilityLevel == DurabilityLevel.Fsync;
         // While Redis is away, a command fails at once instead of waiting in the client's backlog
         // for the timeout: a client gets its 503 (an SMTP client its 451) without a 5 s block.
         options.BacklogPolicy = BacklogPolicy.FailFast;
@@ -57,6 +82,11 @@ internal sealed class StorageOptionsValidation : IValidateOptions<StorageOptions
             return ValidateOptionsResult.Fail($"Storage:Timeout (env Storage__Timeout) must be a duration from 100ms to 1m, e.g. '2s'; got '{options.Timeout}'.");
         }
 
+        if (ValidateDurability(options) is { } durabilityError)
+        {
+            return ValidateOptionsResult.Fail(durabilityError);
+        }
+
         if (!options.UseRedis)
         {
             return ValidateOptionsResult.Success;
@@ -73,5 +103,36 @@ internal sealed class StorageOptionsValidation : IValidateOptions<StorageOptions
         {
             return ValidateOptionsResult.Fail($"ConnectionStrings:Redis (env ConnectionStrings__Redis) is not a valid StackExchange.Redis connection string: {ex.Message}");
         }
+    }
+
+    private static string? ValidateDurability(StorageOptions options)
+    {
+        if (!Enum.TryParse<DurabilityLevel>(options.Durability, ignoreCase: true, out var level) || !Enum.IsDefined(level)
+            || int.TryParse(options.Durability, out _))
+        {
+            return $"Storage:Durability (env Storage__Durability) must be 'process', 'fsync' or 'replica'; got '{options.Durability}'.";
+        }
+
+        if (level == DurabilityLevel.Process)
+        {
+            return null;
+        }
+
+        if (!options.UseRedis)
+        {
+            return $"Storage:Durability (env Storage__Durability) '{options.Durability}' needs Redis (ConnectionStrings__Redis): the embedded store keeps everything in the process's memory.";
+        }
+
+        if (!Durations.TryParse(options.DurabilityTimeout, out var wait) || wait < TimeSpan.FromMilliseconds(10) || wait >= options.TimeoutValue)
+        {
+            return $"Storage:DurabilityTimeout (env Storage__DurabilityTimeout) must be a duration from 10ms to less than Storage__Timeout ({options.Timeout}), e.g. '1s'; got '{options.DurabilityTimeout}'.";
+        }
+
+        if (level == DurabilityLevel.Replica && options.Replicas is < 1 or > 16)
+        {
+            return $"Storage:Replicas (env Storage__Replicas) must be from 1 to 16; got {options.Replicas}.";
+        }
+
+        return null;
     }
 }

@@ -32,6 +32,8 @@ public static class StorageServiceCollectionExtensions
 {
     private const string KeyPrefix = "sendapi:";
 
+    private static readonly TimeSpan HangfireFetchTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Registers the stores and Hangfire's <see cref="JobStorage"/>: Redis when
     /// <c>ConnectionStrings:Redis</c> is set, otherwise the embedded in-process stores. The choice
@@ -95,8 +97,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisConnectionCounts>();
         services.AddSingleton<InMemoryConnectionCounts>();
         services.AddSingleton<RedisQueueGauge>();
+        services.AddSingleton<RedisDurabilityCheck>();
+        services.AddSingleton<RedisDurability>();
 
         services.AddSingleton<EmbeddedAvailability>();
+        services.AddSingleton<EmbeddedDurability>();
+        services.AddSingleton<IWriteDurability>(sp => Pick<IWriteDurability, RedisDurability, EmbeddedDurability>(sp));
         services.AddSingleton<IStorageAvailability>(sp => Pick<IStorageAvailability, RedisAvailability, EmbeddedAvailability>(sp));
         // Embedded, the SMTP server counts AUTH failures in its process.
         services.AddSingleton<ISharedAuthFailures>(sp => Pick<ISharedAuthFailures, RedisAuthFailures, InMemoryAuthFailures>(sp));
@@ -119,7 +125,14 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ICaptureStore>(sp => Pick<ICaptureStore, RedisCaptureStore, InMemoryCaptureStore>(sp));
         services.AddSingleton<IReturnPathKeyStore>(sp => Pick<IReturnPathKeyStore, RedisReturnPathKeyStore, InMemoryReturnPathKeyStore>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
-            ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = KeyPrefix + "hangfire:" })
+            ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
+            {
+                Prefix = KeyPrefix + "hangfire:",
+                // An idle worker learns of a new job by pub/sub and looks anyway after this long. A
+                // notification published in a failover (the subscription still on the old primary,
+                // moving) is lost; the library's default of 3 minutes would then hold delivery that long.
+                FetchTimeout = HangfireFetchTimeout,
+            })
             : new InMemoryStorage());
 
         // One application name, so that every instance reads the same key ring (in Redis when on Redis).
@@ -131,6 +144,28 @@ public static class StorageServiceCollectionExtensions
 
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         return services;
+    }
+
+    /// <summary>
+    /// Why this Redis cannot give <c>Storage__Durability=fsync</c>, in one line naming the setting,
+    /// or null (another level, embedded, or no primary connected yet: then every acknowledgement is
+    /// answered "try again" until a connected primary passes the same check).
+    /// </summary>
+    public static async Task<string?> StorageDurabilityProblemAsync(this IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        if (!options.UseRedis || options.DurabilityLevel != DurabilityLevel.Fsync)
+        {
+            return null;
+        }
+
+        var redis = services.GetRequiredService<IConnectionMultiplexer>();
+        if (!redis.GetServers().Any(s => s.IsConnected && !s.IsReplica))
+        {
+            return null;
+        }
+
+        return (await services.GetRequiredService<RedisDurabilityCheck>().CheckPrimaryAsync()).Problem;
     }
 
     private static TService Pick<TService, TRedis, TEmbedded>(IServiceProvider sp)

@@ -189,6 +189,14 @@ if (app.Services.GetRequiredService<ListenerPlan>().FirstUnavailable() is { } un
     return 1;
 }
 
+// Storage__Durability=fsync on a Redis that does not fsync every write (and cannot be asked to
+// wait for it) stops the start the same way: an acknowledgement must not promise what it can't keep.
+if (await app.Services.StorageDurabilityProblemAsync() is { } durability)
+{
+    await Console.Error.WriteLineAsync(durability);
+    return 1;
+}
+
 await app.RunAsync();
 return 0;
 

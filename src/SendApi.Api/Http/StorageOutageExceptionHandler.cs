@@ -26,12 +26,22 @@ internal sealed class StorageOutageExceptionHandler(IStorageAvailability storage
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Storage is unavailable.",
-                Detail = "The store does not answer right now; nothing was changed. Try again after the Retry-After delay.",
-            },
+            ProblemDetails = exception is StorageNotDurableException notDurable
+                ? new ProblemDetails
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = "The write is not confirmed durable.",
+                    // At-least-once: the message was stored and may well be delivered; a retry with
+                    // the same Idempotency-Key is answered for it instead of sending it twice.
+                    Detail = notDurable.Message + " The request may have taken effect (a message may still be delivered); " +
+                        "try again after the Retry-After delay, with the same Idempotency-Key to avoid a duplicate.",
+                }
+                : new ProblemDetails
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = "Storage is unavailable.",
+                    Detail = "The store does not answer right now; nothing was changed. Try again after the Retry-After delay.",
+                },
         });
     }
 }

@@ -54,6 +54,13 @@ internal sealed partial class RedisAvailability(IOptions<StorageOptions> options
 
     public bool TryNoteOutage(Exception exception)
     {
+        // Redis answered; the write was not confirmed durable in time. RedisDurability logs that
+        // once; here it only gets the same "try again" answer as an outage.
+        if (exception is StorageNotDurableException)
+        {
+            return true;
+        }
+
         if (!IsOutage(exception))
         {
             return false;

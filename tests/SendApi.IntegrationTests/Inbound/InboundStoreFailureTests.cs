@@ -61,7 +61,7 @@ public sealed class InboundStoreFailureTests
         var signing = new ReturnPathSigning(new InMemoryReturnPathKeyStore(), delivery, time, NullLogger<ReturnPathSigning>.Instance);
         var inboundOptions = Options.Create(InboundDomain());
         var handler = new InboundSmtpHandler(
-            failing, failInbound ? new FailingInboundStore() : new InMemoryInboundStore(time), new InboundRecorder(failing, new InMemorySuppressionStore(), time),
+            failing, failInbound ? new FailingInboundStore() : new InMemoryInboundStore(time), new EmbeddedDurability(), new InboundRecorder(failing, new InMemorySuppressionStore(), time),
             new InboundAddresses(failing, signing, delivery, inboundOptions, Options.Create(new SmtpOptions())),
             inboundOptions, time, TestMetrics.Create(), NullLogger<InboundSmtpHandler>.Instance);
         var session = new SmtpSessionInfo(SubmissionListeners.InboundProfile(), new IPEndPoint(IPAddress.Loopback, 40000), "mx.test", false, null, "s1");

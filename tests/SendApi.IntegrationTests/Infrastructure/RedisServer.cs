@@ -13,11 +13,13 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
+    private readonly string[] _extraArguments;
     private ExternalProcess _process;
 
-    private RedisServer(ExternalProcess process, int port, string directory)
+    private RedisServer(ExternalProcess process, int port, string directory, string[] extraArguments)
     {
         _process = process;
+        _extraArguments = extraArguments;
         Port = port;
         DataDirectory = directory;
     }
@@ -33,12 +35,13 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>What redis-server printed so far (for diagnostics).</summary>
     public string Output => _process.Output;
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="extraArguments">More redis-server options, after (and so over) the durable defaults, e.g. "--replicaof", "127.0.0.1 6379".</param>
+    public static async Task<RedisServer> StartAsync(params string[] extraArguments)
     {
         var directory = Directory.CreateTempSubdirectory("sendapi-redis-").FullName;
         var port = FreePort.Tcp();
-        var process = Launch(port, directory);
-        var server = new RedisServer(process, port, directory);
+        var process = Launch(port, directory, extraArguments);
+        var server = new RedisServer(process, port, directory, extraArguments);
         try
         {
             await server.WaitUntilReadyAsync();
@@ -58,7 +61,7 @@ public sealed class RedisServer : IAsyncDisposable
     public async Task RestartAsync()
     {
         await _process.DisposeAsync();
-        _process = Launch(Port, DataDirectory);
+        _process = Launch(Port, DataDirectory, _extraArguments);
         await WaitUntilReadyAsync();
     }
 
@@ -68,7 +71,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts redis-server again after <see cref="StopAsync"/>, on the same port and data directory.</summary>
     public async Task StartAgainAsync()
     {
-        _process = Launch(Port, DataDirectory);
+        _process = Launch(Port, DataDirectory, _extraArguments);
         await WaitUntilReadyAsync();
     }
 
@@ -139,7 +142,7 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    private static ExternalProcess Launch(int port, string directory) =>
+    private static ExternalProcess Launch(int port, string directory, string[] extraArguments) =>
         ExternalProcess.Start(
             ExternalProcess.ResolveExecutable("redis-server"),
             [
@@ -153,6 +156,7 @@ public sealed class RedisServer : IAsyncDisposable
                 "--maxmemory-policy", "noeviction",
                 "--daemonize", "no",
                 "--logfile", "",
+                .. extraArguments,
             ],
             workingDirectory: directory);
 

@@ -29,7 +29,7 @@ public sealed class MessageIntakeTests
     private static readonly SendingKey AnyDomainKey = new("key_0123456789abcdef", [], Sandbox: false);
 
     private KeyedIntake Intake() =>
-        new(new(_suppressions, _messages, _signal, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create()));
+        new(new(_suppressions, _messages, new EmbeddedDurability(), _signal, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create()));
 
     /// <summary>The intake as a channel calls it: with the sending key (an unrestricted one unless the test names its own).</summary>
     private sealed class KeyedIntake(MessageIntake intake)

@@ -5,6 +5,7 @@ using MimeKit;
 using SendApi.Core.Diagnostics;
 using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Inbound;
 using SendApi.Smtp;
 
@@ -21,11 +22,12 @@ namespace SendApi.Api.Features.Inbound;
 /// sender, a report that does not match) is stored as inbound mail of that message's account,
 /// linked to it, and acts on nothing. What arrives at an inbound domain is stored for the
 /// domain's account, linked to the message it answers when In-Reply-To or References name one.
-/// Nothing is acknowledged (250) before it is stored.
+/// Nothing is acknowledged (250) before it is stored, as durably as <c>Storage__Durability</c> says.
 /// </summary>
 internal sealed partial class InboundSmtpHandler(
     IMessageStore messages,
     IInboundStore inbound,
+    IWriteDurability durability,
     InboundRecorder recorder,
     InboundAddresses addresses,
     IOptions<InboundOptions> options,
@@ -98,6 +100,7 @@ internal sealed partial class InboundSmtpHandler(
         var accounts = new SortedSet<string>(StringComparer.Ordinal);
         string? matched = null;
         var atReturnPath = false;
+        var mark = durability.Mark();
         try
         {
             var mail = new Dictionary<string, AccountCopy>(StringComparer.Ordinal);
@@ -142,6 +145,14 @@ internal sealed partial class InboundSmtpHandler(
                 var answered = await ReceivedAsync(received, account, copy, cancellationToken);
                 matched ??= answered;
             }
+
+            await durability.EnsureAsync(mark, cancellationToken);
+        }
+        catch (StorageNotDurableException)
+        {
+            // Stored, not confirmed durable (logged once by the store): the sender retries, and the
+            // retry is recognised by its fingerprint.
+            return TryAgain;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -5,6 +5,7 @@ using SendApi.Api.Features.Domains.Verification;
 using SendApi.Api.Features.Suppressions;
 using SendApi.Core.Diagnostics;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Core.Suppressions;
 
 namespace SendApi.Api.Features.Messages;
@@ -16,10 +17,13 @@ namespace SendApi.Api.Features.Messages;
 /// words the <see cref="IntakeResult"/> in its protocol; it has no step of its own to remember.
 /// A message with per-recipient bodies (<see cref="IncomingMessage.Variants"/>) takes the same
 /// steps: each body is completed, written and held to the limit like the base.
+/// The answer waits until the accept is as durable as <c>Storage__Durability</c> promises; when it
+/// is not, <see cref="StorageNotDurableException"/> reaches the channel, which says "try again".
 /// </summary>
 internal sealed class MessageIntake(
     ISuppressionStore suppressions,
     IMessageStore messages,
+    IWriteDurability durability,
     IDeliverySignal delivery,
     SenderDomainStanding senderDomains,
     IOptions<MessagesOptions> options,
@@ -64,7 +68,11 @@ internal sealed class MessageIntake(
             marked = marked with { InitialEvents = [new MessageEvent(MessageEventTypes.Warning, message.ReceivedAt, null, problem), .. marked.InitialEvents] };
         }
 
+        var mark = durability.Mark();
         var accepted = await messages.AcceptAsync(marked, cancellationToken);
+        // Also for a replay: its first submission may have been answered "not durable", and this
+        // retry is what gets the acknowledgement.
+        await durability.EnsureAsync(mark, cancellationToken);
         if (accepted.Replayed)
         {
             return await AsFirstRecordedAsync(accepted.Id, cancellationToken);

@@ -177,7 +177,9 @@ internal sealed partial class SmtpSubmissionHandler(
                 LogStoreFailed(logger, ex);
             }
 
-            return new SmtpServerReply(451, "4.3.0", "Temporary failure storing the message; please try again");
+            return ex is StorageNotDurableException
+                ? new SmtpServerReply(451, "4.3.0", "The message is not yet confirmed durable; please try again")
+                : new SmtpServerReply(451, "4.3.0", "Temporary failure storing the message; please try again");
         }
 
         switch (result)
