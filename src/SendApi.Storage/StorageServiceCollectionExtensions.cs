@@ -55,6 +55,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryInstanceRegistry>();
         services.AddSingleton<InMemoryAuthFailures>();
         services.AddSingleton<InMemoryMessageStore>();
+        services.AddSingleton<InMemoryIdempotencyKeys>();
         services.AddSingleton<InMemoryApiKeyStore>();
         services.AddSingleton<InMemoryWebhookStore>();
         services.AddSingleton<InMemoryWebhookOutbox>();
@@ -75,6 +76,7 @@ public static class StorageServiceCollectionExtensions
         });
         services.AddSingleton(new RedisKeys(KeyPrefix));
         services.AddSingleton<RedisMessageStore>();
+        services.AddSingleton<RedisIdempotencyKeys>();
         services.AddSingleton<RedisMessageSearch>();
         services.AddSingleton<RedisMessageStatsReader>();
         services.AddSingleton<RedisApiKeyStore>();
@@ -96,6 +98,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ISharedAuthFailures>(sp => Pick<ISharedAuthFailures, RedisAuthFailures, InMemoryAuthFailures>(sp));
         services.AddSingleton<IInstanceRegistry>(sp => Pick<IInstanceRegistry, RedisInstanceRegistry, InMemoryInstanceRegistry>(sp));
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
+        services.AddSingleton<IIdempotencyKeys>(sp => Pick<IIdempotencyKeys, RedisIdempotencyKeys, InMemoryIdempotencyKeys>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IQueueGauge>(sp => Pick<IQueueGauge, RedisQueueGauge, InMemoryMessageStore>(sp));
         services.AddSingleton<IMessageSearch>(sp => Pick<IMessageSearch, RedisMessageSearch, InMemoryMessageStore>(sp));

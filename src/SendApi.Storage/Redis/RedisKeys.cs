@@ -6,7 +6,8 @@ namespace SendApi.Storage.Redis;
 /// <c>msg:{id}:mime</c> the message bytes (apart, so that status reads never load them),
 /// <c>msg:{id}:variants</c> hash of per-recipient bodies (variant number → bytes; only for a message that has them),
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
-/// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
+/// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c> (→ message id)
+/// and <c>idemreq:{account}:{key}</c> (→ request fingerprint),
 /// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> hashes,
 /// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail),
 /// <c>capture:{id}</c> and <c>captures*</c> (captured mail).
@@ -33,6 +34,9 @@ internal sealed class RedisKeys(string prefix)
     public string Claims => $"{Prefix}claims";
 
     public string Idempotency(string account, string key) => $"{Prefix}idem:{account}:{key}";
+
+    /// <summary>The request (a fingerprint of route and body) an Idempotency-Key was first used for (see RedisIdempotencyKeys).</summary>
+    public string IdempotentRequest(string account, string key) => $"{Prefix}idemreq:{account}:{key}";
 
     public string ApiKeysByHash => $"{Prefix}apikeys:byhash";
 

@@ -19,3 +19,11 @@ internal sealed record MessageTooLarge(long Size, long MaxSize) : IntakeResult;
 /// <summary>Refused: <c>Domains:RequireVerified</c> is set and the From domain is not a verified sender domain of the account.</summary>
 /// <param name="Reason">Which domain, and which records fail (or that it is not registered).</param>
 internal sealed record SenderDomainNotVerified(string Reason) : IntakeResult;
+
+/// <summary>Refused: the Idempotency-Key was used, within the window, for a different request.</summary>
+internal sealed record IdempotencyKeyReused(string Key) : IntakeResult
+{
+    /// <summary>The one wording every channel uses.</summary>
+    public string Reason =>
+        $"The Idempotency-Key '{Key}' was used within the last {(int)Core.Messages.MessageLifetimes.IdempotencyWindow.TotalHours} h for a different request; a new request needs a new key.";
+}

@@ -21,6 +21,7 @@ internal sealed class MessageIntake(
     ISuppressionStore suppressions,
     IMessageStore messages,
     IDeliverySignal delivery,
+    IIdempotencyKeys idempotencyKeys,
     SenderDomainStanding senderDomains,
     IOptions<MessagesOptions> options,
     IOptions<DomainsOptions> domainOptions,
@@ -31,6 +32,12 @@ internal sealed class MessageIntake(
 
     public async Task<IntakeResult> AcceptAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
+        if (message is { IdempotencyKey: { } key, RequestFingerprint: { } fingerprint }
+            && await idempotencyKeys.BindAsync(message.AccountId, key, fingerprint, cancellationToken) == IdempotencyBinding.OtherRequest)
+        {
+            return new IdempotencyKeyReused(key);
+        }
+
         var variantOfRecipient = VariantOfRecipient(message);
         var messageIdHeader = Complete(message);
         var mime = await WriteAsync(message.Mime, cancellationToken);

@@ -24,9 +24,10 @@ public static class MessagesApi
         group.MapPost("/", SendAsync)
             .WithName("SendMessage")
             .WithSummary("Queue a message for delivery")
-            .WithDescription("Builds the MIME message, stores it durably and queues it. Limits: at most Messages:MaxRecipients (default 50) recipients, Messages:MaxSizeBytes (default 10 MB) in all. Repeating a request with the same Idempotency-Key within 24 h returns the first message's id.")
+            .WithDescription("Builds the MIME message, stores it durably and queues it. Limits: at most Messages:MaxRecipients (default 50) recipients, Messages:MaxSizeBytes (default 10 MB) in all. Repeating a request with the same Idempotency-Key within 24 h answers as the first did, with the header Idempotent-Replayed: true, and creates nothing; the same key with a different request body is refused with 409.")
             .WithValidation<SendMessageRequest>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         group.MapGet("/", SearchAsync)
@@ -45,6 +46,7 @@ public static class MessagesApi
     internal static async Task<Results<Accepted<SendMessageResponse>, ProblemHttpResult>> SendAsync(
         SendMessageRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        HttpContext context,
         ClaimsPrincipal user,
         MessageComposer composer,
         MessageIntake intake,
@@ -52,12 +54,9 @@ public static class MessagesApi
         CancellationToken cancellationToken)
     {
         var maxSize = options.Value.MaxSizeBytes;
-        if (idempotencyKey is { } key && !MessageRules.IsValidIdempotencyKey(key))
+        if (InvalidKey(idempotencyKey) is { } invalid)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status400BadRequest,
-                title: "Invalid Idempotency-Key header.",
-                detail: $"{MessageRules.IdempotencyKeyRule}.");
+            return invalid;
         }
 
         // Before building anything: a request far over the limit costs no MIME work.
@@ -66,16 +65,38 @@ public static class MessagesApi
             return TooLarge(MessageComposer.EstimateSize(request), maxSize);
         }
 
-        var message = composer.Compose(request, MessageIds.New(), user.AccountId()) with { IdempotencyKey = idempotencyKey };
+        var message = composer.Compose(request, MessageIds.New(), user.AccountId()) with
+        {
+            IdempotencyKey = idempotencyKey,
+            RequestFingerprint = idempotencyKey is null ? null : RequestFingerprint.OfJson("POST /messages", request),
+        };
         return await intake.AcceptAsync(message, cancellationToken) switch
         {
-            MessageAccepted accepted => TypedResults.Accepted($"/messages/{accepted.Id}",
-                new SendMessageResponse(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null)),
+            MessageAccepted accepted => Accepted(context, accepted),
             MessageTooLarge tooLarge => TooLarge(tooLarge.Size, tooLarge.MaxSize),
-            SenderDomainNotVerified refused => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The From domain is not verified.", detail: refused.Reason),
+            SenderDomainNotVerified refused => NotVerified(refused),
+            IdempotencyKeyReused reused => KeyReused(reused),
             var other => throw new UnreachableException($"POST /messages does not answer {other.GetType().Name}."),
         };
     }
+
+    private static Accepted<SendMessageResponse> Accepted(HttpContext context, MessageAccepted accepted)
+    {
+        IdempotencyHeaders.MarkReplayed(context, accepted.Replayed);
+        return TypedResults.Accepted($"/messages/{accepted.Id}", SendMessageResponse.Of(accepted));
+    }
+
+    internal static ProblemHttpResult NotVerified(SenderDomainNotVerified refused) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The From domain is not verified.", detail: refused.Reason);
+
+    internal static ProblemHttpResult KeyReused(IdempotencyKeyReused reused) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The Idempotency-Key was used for a different request.", detail: reused.Reason);
+
+    /// <summary>400 for an Idempotency-Key header that breaks the rule; null when it is absent or valid.</summary>
+    internal static ProblemHttpResult? InvalidKey(string? idempotencyKey) =>
+        idempotencyKey is { } key && !MessageRules.IsValidIdempotencyKey(key)
+            ? TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid Idempotency-Key header.", detail: $"{MessageRules.IdempotencyKeyRule}.")
+            : null;
 
     internal static async Task<Results<Ok<MessageList>, ValidationProblem>> SearchAsync(
         string? recipient, string? status, string? tag, string? from, string? since, string? until, string? limit, string? cursor,
@@ -108,7 +129,7 @@ public static class MessagesApi
         return TypedResults.Ok(MessageDetails.Of(message));
     }
 
-    private static ProblemHttpResult TooLarge(long size, long max) =>
+    internal static ProblemHttpResult TooLarge(long size, long max) =>
         TypedResults.Problem(
             statusCode: StatusCodes.Status413PayloadTooLarge,
             title: "The message is too large.",

@@ -60,4 +60,8 @@ public sealed record AttachmentRequest
 /// <summary>The answer of <c>POST /messages</c>.</summary>
 /// <param name="Status">"queued", or "suppressed" when every recipient is on the suppression list (nothing will be sent).</param>
 /// <param name="Suppressed">The recipients on the account's suppression list: they are sent nothing. Absent when there are none.</param>
-public sealed record SendMessageResponse(string Id, string Status, IReadOnlyList<string>? Suppressed = null);
+public sealed record SendMessageResponse(string Id, string Status, IReadOnlyList<string>? Suppressed = null)
+{
+    internal static SendMessageResponse Of(MessageAccepted accepted) =>
+        new(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null);
+}

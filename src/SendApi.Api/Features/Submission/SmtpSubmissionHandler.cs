@@ -105,6 +105,8 @@ internal sealed partial class SmtpSubmissionHandler(
             return new SmtpServerReply(550, "5.6.0", error);
         }
 
+        // Before our trace header, which differs on every submission: a retry is the same message.
+        var fingerprint = options.IdempotencyKey is null ? null : RequestFingerprint.OfMime("SMTP", envelope.MailFrom, envelope.Recipients, mime);
         var id = MessageIds.New();
         var now = time.GetUtcNow();
         AddTrace(mime, session, id, now);
@@ -113,6 +115,7 @@ internal sealed partial class SmtpSubmissionHandler(
             Tags = options.Tags,
             Metadata = options.Metadata,
             IdempotencyKey = options.IdempotencyKey,
+            RequestFingerprint = fingerprint,
             Channel = IncomingMessage.Smtp,
         };
 
@@ -139,6 +142,8 @@ internal sealed partial class SmtpSubmissionHandler(
                 return new SmtpServerReply(552, "5.3.4", $"Message size exceeds fixed maximum message size ({tooLarge.MaxSize} octets)");
             case SenderDomainNotVerified refused:
                 return new SmtpServerReply(550, "5.7.1", refused.Reason);
+            case IdempotencyKeyReused reused:
+                return new SmtpServerReply(554, "5.5.0", reused.Reason);
             case MessageAccepted accepted:
                 LogAccepted(logger, accepted.Id, key.Id, envelope.Recipients.Count, session.Remote?.Address.ToString() ?? "?");
 
