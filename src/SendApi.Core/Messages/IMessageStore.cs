@@ -51,6 +51,13 @@ public interface IMessageStore
 {
     Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Accepts each message as <see cref="AcceptAsync"/> does (each one atomic, with its own
+    /// idempotency key), in one round trip for all of them: a batch request costs the store one
+    /// exchange, not one per message. Not atomic across messages. Results in the same order.
+    /// </summary>
+    Task<IReadOnlyList<AcceptResult>> AcceptBatchAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken);
+
     Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>

@@ -86,6 +86,17 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         return Task.FromResult(new AcceptResult(envelope.Id, Replayed: false));
     }
 
+    public async Task<IReadOnlyList<AcceptResult>> AcceptBatchAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
+    {
+        var results = new AcceptResult[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            results[i] = await AcceptAsync(messages[i], cancellationToken);
+        }
+
+        return results;
+    }
+
     public Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken)
     {
         lock (_gate)

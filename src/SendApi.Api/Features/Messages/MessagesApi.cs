@@ -30,6 +30,15 @@ public static class MessagesApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
+        group.MapPost("/batch", MessageBatchApi.SendBatchAsync)
+            .WithName("SendMessageBatch")
+            .WithSummary("Queue up to Messages:MaxBatchSize (default 500) messages in one request")
+            .WithDescription("The body is a JSON array of messages as POST /messages takes them. Each is read and validated on its own: the answer is 200 with one result per message, in order, either {\"id\", \"status\"} (accepted, as POST /messages answers) or a problem object (400, 403 or 413) whose errors are keyed by JSON path in the batch, e.g. \"[3].to\". Valid messages are accepted even when others are not. An Idempotency-Key covers the whole batch: the same batch again answers as the first did, with Idempotent-Replayed: true, and creates nothing; a different body with the key is refused with 409. The whole body is held to the same size limit as one message's.")
+            .Accepts<IReadOnlyList<SendMessageRequest>>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
         group.MapGet("/", SearchAsync)
             .WithName("SearchMessages")
             .WithSummary("The account's messages, newest first, filtered and a page at a time")

@@ -11,6 +11,9 @@ public sealed class MessagesOptions
     /// <summary>Most recipients (to + cc + bcc) in one message.</summary>
     public int MaxRecipients { get; set; } = 50;
 
+    /// <summary>Most messages in one <c>POST /messages/batch</c>.</summary>
+    public int MaxBatchSize { get; set; } = 500;
+
     /// <summary>Domain of generated Message-IDs; defaults to Delivery:HeloName.</summary>
     public string? MessageIdDomain { get; set; }
 
