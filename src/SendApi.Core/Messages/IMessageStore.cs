@@ -29,7 +29,7 @@ public sealed record NewMessage(MessageEnvelope Envelope, ReadOnlyMemory<byte> M
     /// <summary>Each recipient's first state: queued unless <see cref="InitialStates"/> says otherwise.</summary>
     public RecipientState[] StartingStates()
     {
-        var states = Envelope.Recipients.Select(_ => RecipientState.Queued(Envelope.CreatedAt)).ToArray();
+        var states = Envelope.Recipients.Select(_ => RecipientState.Queued(Envelope.CreatedAt, Envelope.FirstDueAt)).ToArray();
         foreach (var update in InitialStates)
         {
             states[update.Index] = update.State;

@@ -73,7 +73,7 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
             }
             else
             {
-                SetDue(envelope.Id, envelope.CreatedAt);
+                SetDue(envelope.Id, envelope.FirstDueAt);
             }
             if (idempotencyKey is not null)
             {

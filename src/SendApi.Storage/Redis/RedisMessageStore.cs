@@ -68,7 +68,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         var args = new List<RedisValue>
         {
             envelope.Id,
-            finished ? "" : envelope.CreatedAt.ToUnixTimeMilliseconds(),
+            finished ? "" : envelope.FirstDueAt.ToUnixTimeMilliseconds(),
             StorageJson.Serialize(envelope),
             message.Mime,
             (long)MessageLifetimes.IdempotencyWindow.TotalSeconds,

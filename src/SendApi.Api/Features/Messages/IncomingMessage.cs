@@ -48,6 +48,9 @@ internal sealed record IncomingMessage(
     /// </summary>
     public string? RequestFingerprint { get; init; }
 
+    /// <summary>When the client asked it to go out; null for at once. The intake takes it as given (the channel checked the window).</summary>
+    public DateTimeOffset? ScheduledAt { get; init; }
+
     /// <summary>
     /// Per-recipient bodies; recipients in none receive <see cref="Mime"/>, as every recipient
     /// does when there are none (every channel today). The way in for what renders content per

@@ -270,7 +270,8 @@ internal sealed class MessageIntake(
             message.Metadata,
             message.ReceivedAt,
             messageIdHeader,
-            mime.LongLength);
+            mime.LongLength,
+            message.ScheduledAt);
 
     /// <summary>
     /// A replay answers for the first message, whose list may have been different: report what it

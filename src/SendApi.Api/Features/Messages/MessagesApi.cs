@@ -9,6 +9,7 @@ using SendApi.Api.Auth;
 using SendApi.Api.Http;
 using SendApi.Core.Messages;
 using SendApi.Core.Messages.Search;
+using SendApi.Core.Queue;
 
 namespace SendApi.Api.Features.Messages;
 
@@ -24,7 +25,7 @@ public static class MessagesApi
         group.MapPost("/", SendAsync)
             .WithName("SendMessage")
             .WithSummary("Queue a message for delivery")
-            .WithDescription("Builds the MIME message, stores it durably and queues it. Limits: at most Messages:MaxRecipients (default 50) recipients, Messages:MaxSizeBytes (default 10 MB) in all. Repeating a request with the same Idempotency-Key within 24 h answers as the first did, with the header Idempotent-Replayed: true, and creates nothing; the same key with a different request body is refused with 409.")
+            .WithDescription("Builds the MIME message, stores it durably and queues it. Limits: at most Messages:MaxRecipients (default 50) recipients, Messages:MaxSizeBytes (default 10 MB) in all. With scheduled_at (RFC 3339, at most Messages:MaxScheduleAhead, default 72 h, ahead) it is accepted now and goes out then; until then POST /messages/{id}/cancel cancels it. Repeating a request with the same Idempotency-Key within 24 h answers as the first did, with the header Idempotent-Replayed: true, and creates nothing; the same key with a different request body is refused with 409.")
             .WithValidation<SendMessageRequest>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -43,6 +44,13 @@ public static class MessagesApi
             .WithName("SearchMessages")
             .WithSummary("The account's messages, newest first, filtered and a page at a time")
             .WithDescription($"Filters combine: recipient (any of to, cc, bcc; case-insensitive), status (the message's status as of its last recorded attempt or report: {string.Join(", ", MessageSearchRequest.Statuses)}), tag, from (the envelope sender), since (inclusive) and until (exclusive) on the creation time (RFC 3339). ?limit= takes 1-{MessageSearchRequest.MaxPageSize} (default {MessageSearchRequest.DefaultPageSize}); pass the answer's next_cursor as ?cursor=, with the same filters, for the next (older) page; it is null on the last page. A page examines at most {MessageSearchLimits.ScanBudget} candidates, so a rare combination of filters can answer fewer messages than the limit with a next_cursor. Messages are found for as long as they are retained (30 days after they finish); messages accepted before this version are not indexed.");
+
+        group.MapPost("/{id}/cancel", CancelAsync)
+            .WithName("CancelMessage")
+            .WithSummary("Cancel what has not gone out yet")
+            .WithDescription("Every recipient still waiting for an attempt (a scheduled message's, or one waiting to be retried) becomes canceled, with a canceled event and a message.canceled webhook; recipients already delivered, bounced or failed keep their state. Answers the message as GET /messages/{id} does. 409 when nothing is left to cancel, or when the message is being delivered at this moment (try again once the attempt is recorded).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/{id}", GetAsync)
             .WithName("GetMessage")
@@ -121,6 +129,24 @@ public static class MessagesApi
         return TypedResults.Ok(new MessageList([.. page.Items.Select(MessageListItem.Of)], page.NextCursor));
     }
 
+    internal static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> CancelAsync(
+        string id, ClaimsPrincipal user, MessageCancellation cancellation, IMessageStore store, CancellationToken cancellationToken)
+    {
+        switch (await cancellation.CancelBySenderAsync(user.AccountId(), id, cancellationToken))
+        {
+            case CancelResult.Cancelled:
+                return await GetAsync(id, user, store, cancellationToken);
+            case CancelResult.AlreadyFinished:
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing left to cancel.",
+                    detail: $"Every recipient of message '{id}' is already final (delivered, bounced, failed, suppressed or canceled).");
+            case CancelResult.InFlight:
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The message is being delivered right now.",
+                    detail: "Canceling now would race its SMTP transaction; what is not delivered can be canceled once the attempt is recorded (a few seconds).");
+            default:
+                return NotFound(id);
+        }
+    }
+
     internal static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> GetAsync(
         string id, ClaimsPrincipal user, IMessageStore store, CancellationToken cancellationToken)
     {
@@ -129,14 +155,17 @@ public static class MessagesApi
         // Another account's message is indistinguishable from a missing one.
         if (message is null || message.Envelope.AccountId != user.AccountId())
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status404NotFound,
-                title: "Message not found.",
-                detail: $"No message '{id}' for this API key's account.");
+            return NotFound(id);
         }
 
         return TypedResults.Ok(MessageDetails.Of(message));
     }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status404NotFound,
+            title: "Message not found.",
+            detail: $"No message '{id}' for this API key's account.");
 
     internal static ProblemHttpResult TooLarge(long size, long max) =>
         TypedResults.Problem(

@@ -40,6 +40,12 @@ public sealed record SendMessageRequest
 
     /// <summary>Free key/value pairs returned with the message's status and events.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>
+    /// When to send it (RFC 3339, e.g. 2026-12-01T09:00:00Z), at most Messages:MaxScheduleAhead
+    /// (default 72 h) ahead. It is accepted now and can be canceled until then (POST /messages/{id}/cancel).
+    /// </summary>
+    public string? ScheduledAt { get; init; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
