@@ -42,6 +42,7 @@ internal static class OpenApi
             swagger.IncludeXmlComments(typeof(ApiServiceCollectionExtensions).Assembly);
             swagger.AddRequestBodyFilterInstance(new RequestExampleFilter());
             swagger.AddOperationFilterInstance(new QueryParameterFilter());
+            swagger.AddOperationFilterInstance(new RawBodyFilter());
         });
         return services;
     }
@@ -77,6 +78,27 @@ internal static class OpenApi
                     concrete.Example = JsonSerializer.SerializeToNode(example, type, _json);
                 }
             }
+        }
+    }
+
+    /// <summary>Documents the bodies a handler reads itself (<see cref="RequestExamples.RawBodies"/>): their media type, a string schema and an example.</summary>
+    private sealed class RawBodyFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (operation.OperationId is not { } id || !RequestExamples.RawBodies.TryGetValue(id, out var body))
+            {
+                return;
+            }
+
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, IOpenApiMediaType>
+                {
+                    [body.MediaType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Example = System.Text.Json.Nodes.JsonValue.Create(body.Example) },
+                },
+            };
         }
     }
 

@@ -45,6 +45,16 @@ public static class MessagesApi
             .WithSummary("The account's messages, newest first, filtered and a page at a time")
             .WithDescription($"Filters combine: recipient (any of to, cc, bcc; case-insensitive), status (the message's status as of its last recorded attempt or report: {string.Join(", ", MessageSearchRequest.Statuses)}), tag, from (the envelope sender), since (inclusive) and until (exclusive) on the creation time (RFC 3339). ?limit= takes 1-{MessageSearchRequest.MaxPageSize} (default {MessageSearchRequest.DefaultPageSize}); pass the answer's next_cursor as ?cursor=, with the same filters, for the next (older) page; it is null on the last page. A page examines at most {MessageSearchLimits.ScanBudget} candidates, so a rare combination of filters can answer fewer messages than the limit with a next_cursor. Messages are found for as long as they are retained (30 days after they finish); messages accepted before this version are not indexed.");
 
+        group.MapPost("/raw", Submission.RawSubmissionApi.SendRawAsync)
+            .WithName("SendRawMessage")
+            .WithSummary("Queue a MIME message you built yourself (Content-Type: message/rfc822)")
+            .WithDescription("The body is one RFC 5322 message with CRLF line breaks, taken as SMTP submission takes it: a bare CR, LF or NUL and lines over 1000 octets are refused, X-SendApi-Tags, X-SendApi-Metadata-<name> and Idempotency-Key headers in the message are read and removed, and so is Bcc. The envelope comes from the request headers X-SendApi-From (the sender) and X-SendApi-To (recipients, comma-separated; repeatable), or else from the message's From (or Sender) and its To, Cc and Bcc. X-SendApi-Tags, X-SendApi-Metadata-<name> and Idempotency-Key may be request headers too, and then win over the message's. Limits as POST /messages: Messages:MaxSizeBytes for the message, Messages:MaxRecipients. Answers as POST /messages.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
         group.MapPost("/{id}/cancel", CancelAsync)
             .WithName("CancelMessage")
             .WithSummary("Cancel what has not gone out yet")

@@ -90,34 +90,22 @@ internal sealed partial class SmtpSubmissionHandler(
             return new SmtpServerReply(530, "5.7.0", "Authentication required");
         }
 
-        MimeMessage mime;
-        try
+        var (mime, unparsable) = await MimeSubmission.ParseAsync(message, cancellationToken);
+        if (mime is null)
         {
-            mime = await MimeMessage.LoadAsync(message, cancellationToken);
-        }
-        catch (FormatException ex)
-        {
-            return new SmtpServerReply(554, "5.6.0", $"The message could not be parsed: {ex.Message}");
+            return new SmtpServerReply(554, "5.6.0", unparsable!);
         }
 
-        if (!SubmissionHeaders.TryTake(mime, out var options, out var error))
+        var id = MessageIds.New();
+        var now = time.GetUtcNow();
+        if (!MimeSubmission.TryPrepare("SMTP", id, key.AccountId, now, mime, envelope.MailFrom, envelope.Recipients, overrides: null, out var prepared, out var error))
         {
             return new SmtpServerReply(550, "5.6.0", error);
         }
 
-        // Before our trace header, which differs on every submission: a retry is the same message.
-        var fingerprint = options.IdempotencyKey is null ? null : RequestFingerprint.OfMime("SMTP", envelope.MailFrom, envelope.Recipients, mime);
-        var id = MessageIds.New();
-        var now = time.GetUtcNow();
+        // After the fingerprint (TryPrepare), which our trace header, new on every submission, must not change.
         AddTrace(mime, session, id, now);
-        var incoming = IncomingMessage.FromMime(id, key.AccountId, now, mime, envelope.MailFrom, envelope.Recipients) with
-        {
-            Tags = options.Tags,
-            Metadata = options.Metadata,
-            IdempotencyKey = options.IdempotencyKey,
-            RequestFingerprint = fingerprint,
-            Channel = IncomingMessage.Smtp,
-        };
+        var incoming = prepared with { Channel = IncomingMessage.Smtp };
 
         IntakeResult result;
         try
