@@ -39,6 +39,13 @@ internal static class OpenApi
                 [new OpenApiSecuritySchemeReference("bearer", document)] = [],
             });
             swagger.SupportNonNullableReferenceTypes();
+
+            // A batch result is one of two shapes (no discriminator: an accepted one has an id, a
+            // refused one is a problem object); only that union is polymorphic in the API.
+            swagger.UseOneOfForPolymorphism();
+            swagger.SelectSubTypesUsing(type => type == typeof(SendApi.Api.Features.Messages.BatchItemResult)
+                ? [typeof(SendApi.Api.Features.Messages.BatchMessageAccepted), typeof(SendApi.Api.Features.Messages.BatchMessageProblem)]
+                : []);
             swagger.IncludeXmlComments(typeof(ApiServiceCollectionExtensions).Assembly);
             swagger.AddRequestBodyFilterInstance(new RequestExampleFilter());
             swagger.AddOperationFilterInstance(new QueryParameterFilter());

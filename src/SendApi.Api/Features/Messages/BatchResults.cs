@@ -5,8 +5,8 @@ namespace SendApi.Api.Features.Messages;
 
 /// <summary>
 /// One message's result in the answer of <c>POST /messages/batch</c>, at the message's index:
-/// <see cref="BatchMessageAccepted"/> (it has an <c>id</c>) or <see cref="BatchMessageProblem"/>
-/// (a problem object, as <c>POST /messages</c> would have answered for it alone).
+/// accepted (it has an <c>id</c>) or refused (a problem object, as <c>POST /messages</c> would
+/// have answered for it alone, with its errors keyed by JSON path in the batch).
 /// </summary>
 [JsonDerivedType(typeof(BatchMessageAccepted))]
 [JsonDerivedType(typeof(BatchMessageProblem))]
