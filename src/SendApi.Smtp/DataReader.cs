@@ -22,17 +22,16 @@ internal enum DataOutcome
 /// transparency dot and writing the rest to <paramref name="sink"/>.
 /// </summary>
 /// <remarks>
-/// Only a CRLF starts a new line. A bare CR or LF (or a NUL) is never normalised: it poisons the
+/// The text rules are <see cref="MessageText"/>'s, applied while streaming. Only a CRLF starts a new line. A bare CR or LF (or a NUL) is never normalised: it poisons the
 /// message, and reading goes on to the real terminator, so "\n.\n" or "\r.\r" followed by commands
 /// stays message content (CVE-2023-51764 and relatives). Bytes are consumed only once their meaning
 /// is known, so a boundary between reads may fall anywhere, even inside "\r\n.\r\n".
 /// </remarks>
 internal sealed class DataReader(ChunkedBufferStream sink, long maxMessageSize)
 {
-    /// <summary>RFC 5321 §4.5.3.1.6: 1000 octets including CRLF, not counting a transparency dot.</summary>
-    public const int MaxTextLine = 1000;
+    public const int MaxTextLine = MessageText.MaxTextLine;
 
-    private static ReadOnlySpan<byte> Specials => "\r\n\0"u8;
+    private static ReadOnlySpan<byte> Specials => MessageText.Specials;
 
     private bool _atLineStart = true;
     private long _lineLength;

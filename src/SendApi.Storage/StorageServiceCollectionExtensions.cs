@@ -59,6 +59,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryInstanceRegistry>();
         services.AddSingleton<InMemoryAuthFailures>();
         services.AddSingleton<InMemoryMessageStore>();
+        services.AddSingleton<InMemoryIdempotencyKeys>();
         services.AddSingleton<InMemoryApiKeyStore>();
         services.AddSingleton<InMemoryRateWindowCounter>();
         services.AddSingleton<InMemoryWebhookStore>();
@@ -80,6 +81,7 @@ public static class StorageServiceCollectionExtensions
         });
         services.AddSingleton(new RedisKeys(KeyPrefix));
         services.AddSingleton<RedisMessageStore>();
+        services.AddSingleton<RedisIdempotencyKeys>();
         services.AddSingleton<RedisMessageSearch>();
         services.AddSingleton<RedisMessageStatsReader>();
         services.AddSingleton<RedisApiKeyStore>();
@@ -109,6 +111,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ISharedConnectionCounts>(sp => Pick<ISharedConnectionCounts, RedisConnectionCounts, InMemoryConnectionCounts>(sp));
         services.AddSingleton<IInstanceRegistry>(sp => Pick<IInstanceRegistry, RedisInstanceRegistry, InMemoryInstanceRegistry>(sp));
         services.AddSingleton<IMessageStore>(sp => Pick<IMessageStore, RedisMessageStore, InMemoryMessageStore>(sp));
+        services.AddSingleton<IIdempotencyKeys>(sp => Pick<IIdempotencyKeys, RedisIdempotencyKeys, InMemoryIdempotencyKeys>(sp));
         services.AddSingleton<IDeliveryQueue>(sp => Pick<IDeliveryQueue, RedisMessageStore, InMemoryMessageStore>(sp));
         services.AddSingleton<IQueueGauge>(sp => Pick<IQueueGauge, RedisQueueGauge, InMemoryMessageStore>(sp));
         services.AddSingleton<IMessageSearch>(sp => Pick<IMessageSearch, RedisMessageSearch, InMemoryMessageStore>(sp));

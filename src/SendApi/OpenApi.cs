@@ -39,10 +39,18 @@ internal static class OpenApi
                 [new OpenApiSecuritySchemeReference("bearer", document)] = [],
             });
             swagger.SupportNonNullableReferenceTypes();
+
+            // A batch result is one of two shapes (no discriminator: an accepted one has an id, a
+            // refused one is a problem object); only that union is polymorphic in the API.
+            swagger.UseOneOfForPolymorphism();
+            swagger.SelectSubTypesUsing(type => type == typeof(SendApi.Api.Features.Messages.BatchItemResult)
+                ? [typeof(SendApi.Api.Features.Messages.BatchMessageAccepted), typeof(SendApi.Api.Features.Messages.BatchMessageProblem)]
+                : []);
             swagger.IncludeXmlComments(typeof(ApiServiceCollectionExtensions).Assembly);
             swagger.AddRequestBodyFilterInstance(new RequestExampleFilter());
             swagger.AddOperationFilterInstance(new QueryParameterFilter());
             swagger.AddOperationFilterInstance(new RateLimitResponseFilter());
+            swagger.AddOperationFilterInstance(new RawBodyFilter());
         });
         return services;
     }
@@ -78,6 +86,27 @@ internal static class OpenApi
                     concrete.Example = JsonSerializer.SerializeToNode(example, type, _json);
                 }
             }
+        }
+    }
+
+    /// <summary>Documents the bodies a handler reads itself (<see cref="RequestExamples.RawBodies"/>): their media type, a string schema and an example.</summary>
+    private sealed class RawBodyFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (operation.OperationId is not { } id || !RequestExamples.RawBodies.TryGetValue(id, out var body))
+            {
+                return;
+            }
+
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, IOpenApiMediaType>
+                {
+                    [body.MediaType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Example = System.Text.Json.Nodes.JsonValue.Create(body.Example) },
+                },
+            };
         }
     }
 

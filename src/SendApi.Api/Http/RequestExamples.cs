@@ -1,6 +1,7 @@
 using SendApi.Api.Features.ApiKeys;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Submission;
 using SendApi.Api.Features.Suppressions;
 using SendApi.Api.Features.Webhooks;
 
@@ -12,6 +13,16 @@ namespace SendApi.Api.Http;
 /// </summary>
 public static class RequestExamples
 {
+    /// <summary>
+    /// Bodies that are not JSON, by operation id: the media type and an example. The handler reads
+    /// them itself (and answers a wrong Content-Type with its own 415), so they are documented here.
+    /// </summary>
+    public static IReadOnlyDictionary<string, (string MediaType, string Example)> RawBodies { get; } = new Dictionary<string, (string, string)>
+    {
+        ["SendRawMessage"] = (RawSubmissionApi.ContentType,
+            "From: Acme <orders@acme.example>\r\nTo: Bob <bob@example.com>\r\nBcc: audit@acme.example\r\nSubject: Your order #1234\r\nX-SendApi-Tags: orders\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThanks for your order.\r\n"),
+    };
+
     public static IReadOnlyDictionary<Type, object> ByType { get; } = new Dictionary<Type, object>
     {
         [typeof(SendMessageRequest)] = new SendMessageRequest
@@ -24,6 +35,11 @@ public static class RequestExamples
             Attachments = [new AttachmentRequest { Filename = "invoice.txt", Content = "SGVsbG8=", ContentType = "text/plain" }],
             Tags = ["orders"],
             Metadata = new Dictionary<string, string> { ["order_id"] = "1234" },
+        },
+        [typeof(IReadOnlyList<SendMessageRequest>)] = new List<SendMessageRequest>
+        {
+            new() { From = "Acme <orders@acme.example>", To = ["bob@example.com"], Subject = "Your order #1234", Text = "Thanks for your order.", Tags = ["orders"] },
+            new() { From = "Acme <orders@acme.example>", To = ["carol@example.com"], Subject = "Your order #1235", Text = "Thanks for your order.", ScheduledAt = "2026-12-01T09:00:00Z" },
         },
         [typeof(CreateWebhookRequest)] = new CreateWebhookRequest(
             "https://hooks.acme.example/sendapi",

@@ -29,7 +29,7 @@ public sealed record NewMessage(MessageEnvelope Envelope, ReadOnlyMemory<byte> M
     /// <summary>Each recipient's first state: queued unless <see cref="InitialStates"/> says otherwise.</summary>
     public RecipientState[] StartingStates()
     {
-        var states = Envelope.Recipients.Select(_ => RecipientState.Queued(Envelope.CreatedAt)).ToArray();
+        var states = Envelope.Recipients.Select(_ => RecipientState.Queued(Envelope.CreatedAt, Envelope.FirstDueAt)).ToArray();
         foreach (var update in InitialStates)
         {
             states[update.Index] = update.State;
@@ -50,6 +50,13 @@ public sealed record AcceptResult(string Id, bool Replayed);
 public interface IMessageStore
 {
     Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Accepts each message as <see cref="AcceptAsync"/> does (each one atomic, with its own
+    /// idempotency key), in one round trip for all of them: a batch request costs the store one
+    /// exchange, not one per message. Not atomic across messages. Results in the same order.
+    /// </summary>
+    Task<IReadOnlyList<AcceptResult>> AcceptBatchAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken);
 
     Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken);
 

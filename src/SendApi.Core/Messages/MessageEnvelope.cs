@@ -7,6 +7,7 @@ namespace SendApi.Core.Messages;
 /// <param name="From">The From header as submitted, e.g. <c>Acme &lt;hello@acme.test&gt;</c>.</param>
 /// <param name="MessageIdHeader">The Message-ID header value, without angle brackets.</param>
 /// <param name="Size">Size in octets of the MIME message we deliver.</param>
+/// <param name="ScheduledAt">When the client asked it to go out (<c>scheduled_at</c>); null to go out at once.</param>
 public sealed record MessageEnvelope(
     string Id,
     string AccountId,
@@ -18,8 +19,12 @@ public sealed record MessageEnvelope(
     IReadOnlyDictionary<string, string> Metadata,
     DateTimeOffset CreatedAt,
     string MessageIdHeader,
-    long Size)
+    long Size,
+    DateTimeOffset? ScheduledAt = null)
 {
+    /// <summary>When the message was first due: its scheduled time, or its acceptance. Its age for the retry policy counts from here.</summary>
+    public DateTimeOffset FirstDueAt => ScheduledAt ?? CreatedAt;
+
     /// <summary>The API key that sent it (null on messages accepted before keys were recorded): a <c>send</c>-scoped key reads only its own.</summary>
     public string? KeyId { get; init; }
 
@@ -43,6 +48,9 @@ public sealed record RecipientState(
     DateTimeOffset UpdatedAt)
 {
     public static RecipientState Queued(DateTimeOffset at) => new(RecipientStatus.Queued, 0, null, at, at);
+
+    /// <summary>Queued at <paramref name="at"/>, first due at <paramref name="due"/> (a scheduled message).</summary>
+    public static RecipientState Queued(DateTimeOffset at, DateTimeOffset due) => new(RecipientStatus.Queued, 0, null, due, at);
 }
 
 /// <summary>One entry in a message's timeline; also what webhooks will carry.</summary>
@@ -80,6 +88,9 @@ public static class MessageEventTypes
     /// domain's DNS records are not verified, naming the failing records).
     /// </summary>
     public const string Warning = "warning";
+
+    /// <summary>The recipient was canceled before it was attempted (again): by its sender through the API, or by an operator.</summary>
+    public const string Canceled = "canceled";
 }
 
 /// <summary>A message as the status API shows it: envelope, per-recipient state, timeline.</summary>

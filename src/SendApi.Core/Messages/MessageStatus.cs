@@ -14,6 +14,9 @@ public static class MessageStatus
     /// <summary>Every recipient was on the suppression list: accepted, but nothing was sent.</summary>
     public const string Suppressed = "suppressed";
 
+    /// <summary>Every recipient that was to be sent was canceled before an attempt (a scheduled message, say).</summary>
+    public const string Canceled = "canceled";
+
     /// <summary>
     /// Suppressed recipients were never attempted, so they do not weigh in the summary of the
     /// others: one delivered and one suppressed is "delivered" (the recipient list says the rest).
@@ -25,6 +28,11 @@ public static class MessageStatus
         if (recipients.Count == 0 && all.Count > 0)
         {
             return Suppressed;
+        }
+
+        if (recipients.All(r => r.Status == RecipientStatus.Canceled))
+        {
+            return Canceled;
         }
 
         if (recipients.Any(r => r.Status == RecipientStatus.Sending))

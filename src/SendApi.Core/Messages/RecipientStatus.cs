@@ -12,6 +12,9 @@ public enum RecipientStatus
 
     /// <summary>On the account's suppression list when the message was accepted: never attempted.</summary>
     Suppressed,
+
+    /// <summary>Canceled (by its sender or an operator) while it waited for an attempt: never attempted again.</summary>
+    Canceled,
 }
 
 public enum RecipientKind
@@ -25,5 +28,5 @@ public static class RecipientStatusExtensions
 {
     /// <summary>Final states never change again through delivery; only later evidence (a bounce) may.</summary>
     public static bool IsFinal(this RecipientStatus status) =>
-        status is RecipientStatus.Delivered or RecipientStatus.Bounced or RecipientStatus.Failed or RecipientStatus.Suppressed;
+        status is RecipientStatus.Delivered or RecipientStatus.Bounced or RecipientStatus.Failed or RecipientStatus.Suppressed or RecipientStatus.Canceled;
 }

@@ -25,10 +25,11 @@ public interface IQueueView
     Task<int> RetryDomainNowAsync(string domain, DateTimeOffset now, int scanLimit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Fails every recipient not yet final with <see cref="QueueRules.CancelledDetail"/>, with a
-    /// "failed" event each (webhooks get them as any other), and takes the message out of the queue.
+    /// Cancels every recipient not yet final (<see cref="QueueRules.Cancel"/>), with a "canceled"
+    /// event each saying <paramref name="detail"/> (webhooks get them as any other), and takes the
+    /// message out of the queue.
     /// </summary>
-    Task<CancelResult> CancelAsync(string id, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<CancelResult> CancelAsync(string id, DateTimeOffset now, string detail, CancellationToken cancellationToken);
 
     /// <summary>Keeps the failed and bounced events among <paramref name="events"/> in the short list of recent failures.</summary>
     Task NoteFailuresAsync(string id, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken);

@@ -5,13 +5,19 @@ namespace SendApi.Core.Queue;
 /// <summary>What the queue's actions write, decided once for both stores.</summary>
 public static class QueueRules
 {
-    public const string CancelledDetail = "Cancelled by an operator from the queue page; it will not be attempted again";
+    public const string CanceledByOperator = "Canceled by an operator from the queue page; it will not be attempted again";
+
+    public const string CanceledBySender = "Canceled by its sender (POST /messages/{id}/cancel); it will not be attempted again";
 
     /// <summary>How many failures and bounces the recent list keeps.</summary>
     public const int RecentFailuresKept = 100;
 
-    /// <summary>The new states and events of a cancel: every recipient not yet final fails, keeping its last reply and attempts.</summary>
-    public static (IReadOnlyList<RecipientUpdate> Updates, IReadOnlyList<MessageEvent> Events) Cancel(MessageEnvelope envelope, IReadOnlyList<RecipientState> recipients, DateTimeOffset now)
+    /// <summary>
+    /// The new states and events of a cancel: every recipient not yet final (waiting for its first
+    /// attempt or its next one) is canceled, keeping its last reply and attempts, with a "canceled"
+    /// event saying <paramref name="detail"/>.
+    /// </summary>
+    public static (IReadOnlyList<RecipientUpdate> Updates, IReadOnlyList<MessageEvent> Events) Cancel(MessageEnvelope envelope, IReadOnlyList<RecipientState> recipients, DateTimeOffset now, string detail)
     {
         var updates = new List<RecipientUpdate>();
         var events = new List<MessageEvent>();
@@ -22,8 +28,8 @@ public static class QueueRules
                 continue;
             }
 
-            updates.Add(new RecipientUpdate(i, recipients[i] with { Status = RecipientStatus.Failed, NextAttemptAt = null, UpdatedAt = now }));
-            events.Add(new MessageEvent(MessageEventTypes.Failed, now, envelope.Recipients[i].Address, CancelledDetail));
+            updates.Add(new RecipientUpdate(i, recipients[i] with { Status = RecipientStatus.Canceled, NextAttemptAt = null, UpdatedAt = now }));
+            events.Add(new MessageEvent(MessageEventTypes.Canceled, now, envelope.Recipients[i].Address, detail));
         }
 
         return (updates, events);

@@ -21,13 +21,16 @@ public static class WebhookEventTypes
     /// <summary>A message was accepted with a warning: its From domain is not verified, so it may land in spam.</summary>
     public const string MessageWarning = "message.warning";
 
+    /// <summary>A recipient was canceled before it was attempted (again): POST /messages/{id}/cancel, or an operator.</summary>
+    public const string MessageCanceled = "message.canceled";
+
     /// <summary>Mail arrived for an inbound domain, or a person replied to a return path.</summary>
     public const string InboundReceived = "inbound.received";
 
     public static IReadOnlyList<string> All { get; } =
     [
         MessageQueued, MessageDelivered, MessageDeferred, MessageBounced, MessageFailed,
-        MessageSuppressed, MessageComplained, MessageThrottled, MessageWarning, InboundReceived,
+        MessageSuppressed, MessageComplained, MessageThrottled, MessageWarning, MessageCanceled, InboundReceived,
     ];
 
     public static bool IsKnown(string? type) => type is not null && All.Contains(type, StringComparer.Ordinal);

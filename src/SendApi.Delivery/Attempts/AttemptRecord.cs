@@ -143,7 +143,7 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
             state = new RecipientState(RecipientStatus.Failed, attempts, reply, null, now);
             evt = new MessageEvent(MessageEventTypes.Failed, now, address, reply.ToString(), reply, via, durationMs);
         }
-        else if (retry.NextAttempt(work.Envelope.CreatedAt, attempts, now) is { } next)
+        else if (retry.NextAttempt(work.Envelope.FirstDueAt, attempts, now) is { } next)
         {
             state = new RecipientState(RecipientStatus.Deferred, attempts, reply, next, now);
             evt = new MessageEvent(MessageEventTypes.Deferred, now, address, $"{reply}; next attempt at {next:yyyy-MM-ddTHH:mm:ssZ}", reply, via, durationMs);

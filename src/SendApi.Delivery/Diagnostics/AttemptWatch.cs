@@ -39,7 +39,7 @@ internal sealed class AttemptWatch(SendApiMetrics metrics, DomainLabels domains,
         var now = time.GetUtcNow();
         foreach (var update in outcome.Updates.Where(u => u.State.Status.IsFinal() && !work.Recipients[u.Index].Status.IsFinal()))
         {
-            metrics.TimeInQueue(Outcome(update.State.Status), now - work.Envelope.CreatedAt);
+            metrics.TimeInQueue(Outcome(update.State.Status), now - work.Envelope.FirstDueAt);
         }
     }
 

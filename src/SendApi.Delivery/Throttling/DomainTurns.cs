@@ -76,7 +76,7 @@ internal sealed class DomainTurns(IDomainThrottle throttle, RetryPolicy retry, I
     /// age and a domain that is busy just then must not fail it unattempted.
     /// </summary>
     public DateTimeOffset GiveUpAt(DeliveryWork work) =>
-        work.Envelope.CreatedAt + retry.MaxAge + (retry.MaxAge < MaxThrottleGrace ? retry.MaxAge : MaxThrottleGrace);
+        work.Envelope.FirstDueAt + retry.MaxAge + (retry.MaxAge < MaxThrottleGrace ? retry.MaxAge : MaxThrottleGrace);
 
     /// <summary>A slot that cannot be given back (store blip) lapses with its lease; the replies still count.</summary>
     internal async Task ReleaseAsync(DomainTurn turn)

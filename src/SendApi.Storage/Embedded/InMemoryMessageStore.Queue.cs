@@ -47,7 +47,7 @@ internal sealed partial class InMemoryMessageStore
         }
     }
 
-    public CancelResult Cancel(string id, DateTimeOffset now)
+    public CancelResult Cancel(string id, DateTimeOffset now, string detail)
     {
         lock (_gate)
         {
@@ -68,7 +68,7 @@ internal sealed partial class InMemoryMessageStore
 
             // A lapsed claim's holder may still be alive: voiding the claim keeps it from writing over the cancel.
             _claims.Remove(id);
-            var (updates, events) = QueueRules.Cancel(entry.Envelope, entry.Recipients, now);
+            var (updates, events) = QueueRules.Cancel(entry.Envelope, entry.Recipients, now, detail);
             Apply(entry, updates);
             entry.SearchStatus = MessageStatus.Of(entry.Recipients);
             entry.Events.AddRange(events);

@@ -76,7 +76,7 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
             }
             else
             {
-                SetDue(envelope.Id, envelope.CreatedAt);
+                SetDue(envelope.Id, envelope.FirstDueAt);
             }
             if (idempotencyKey is not null)
             {
@@ -87,6 +87,17 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         }
 
         return Task.FromResult(new AcceptResult(envelope.Id, Replayed: false));
+    }
+
+    public async Task<IReadOnlyList<AcceptResult>> AcceptBatchAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
+    {
+        var results = new AcceptResult[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            results[i] = await AcceptAsync(messages[i], cancellationToken);
+        }
+
+        return results;
     }
 
     public Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken)

@@ -18,8 +18,8 @@ internal sealed class InMemoryQueueView(InMemoryMessageStore messages, InMemoryD
     public Task<int> RetryDomainNowAsync(string domain, DateTimeOffset now, int scanLimit, CancellationToken cancellationToken) =>
         Task.FromResult(messages.RetryDomainNow(domain, now, scanLimit));
 
-    public Task<CancelResult> CancelAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Task.FromResult(messages.Cancel(id, now));
+    public Task<CancelResult> CancelAsync(string id, DateTimeOffset now, string detail, CancellationToken cancellationToken) =>
+        Task.FromResult(messages.Cancel(id, now, detail));
 
     public Task NoteFailuresAsync(string id, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)
     {

@@ -65,6 +65,9 @@ internal sealed class FailureNotingMessageStore(IMessageStore inner, FailureNoti
 {
     public Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken) => inner.AcceptAsync(message, cancellationToken);
 
+    public Task<IReadOnlyList<AcceptResult>> AcceptBatchAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken) =>
+        inner.AcceptBatchAsync(messages, cancellationToken);
+
     public Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken) => inner.FindAsync(id, cancellationToken);
 
     public Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken) =>

@@ -7,7 +7,8 @@ namespace SendApi.Storage.Redis;
 /// <c>msg:{id}:variants</c> hash of per-recipient bodies (variant number → bytes; only for a message that has them),
 /// <c>msg:{id}:accepted</c> hash of remote 250s noted before their attempt was recorded,
 /// <c>msg:{id}:events</c> list of event JSON, <c>due</c> sorted set (message id by next due time,
-/// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c>,
+/// in unix ms), <c>claims</c> hash (message id → claim token), <c>idem:{account}:{key}</c> (→ message id)
+/// and <c>idemreq:{account}:{key}</c> (→ request fingerprint),
 /// <c>mid:{account}:{Message-ID}</c> → id, <c>apikeys:byhash</c> / <c>apikeys:byid</c> / <c>apikeys:lastused</c> hashes,
 /// <c>ratelimit:{name}:{window}</c> counters (per-key rate limits),
 /// <c>webhook*</c> and the <c>events</c> stream (webhooks), <c>inbound:{id}</c> (received mail),
@@ -44,6 +45,9 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>ASP.NET Core's Data Protection key ring (a list of key XML documents), shared by every instance.</summary>
     public string DataProtectionKeys => $"{Prefix}dataprotection:keys";
+
+    /// <summary>The request (a fingerprint of route and body) an Idempotency-Key was first used for (see RedisIdempotencyKeys).</summary>
+    public string IdempotentRequest(string account, string key) => $"{Prefix}idemreq:{account}:{key}";
 
     public string ApiKeysByHash => $"{Prefix}apikeys:byhash";
 

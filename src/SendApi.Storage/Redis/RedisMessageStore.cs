@@ -29,6 +29,33 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken)
     {
+        var (scriptKeys, args) = AcceptCall(message);
+        return AcceptResultOf(message, await Db.EvaluateScriptAsync(RedisScripts.Accept, scriptKeys, args));
+    }
+
+    public async Task<IReadOnlyList<AcceptResult>> AcceptBatchAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
+    {
+        // One pipelined exchange: the scripts go out together and each runs atomically on its own.
+        var batch = Db.CreateBatch();
+        var calls = messages.Select(m =>
+        {
+            var (scriptKeys, args) = AcceptCall(m);
+            return batch.ScriptEvaluateAsync(RedisScripts.Accept, scriptKeys, args);
+        }).ToList();
+        batch.Execute();
+        var results = await Task.WhenAll(calls);
+        return [.. results.Select((result, i) => AcceptResultOf(messages[i], result))];
+    }
+
+    private static AcceptResult AcceptResultOf(NewMessage message, RedisResult result)
+    {
+        var id = (string)result!;
+        return new AcceptResult(id, Replayed: id != message.Envelope.Id);
+    }
+
+    /// <summary>The keys and arguments of the <see cref="RedisScripts.Accept"/> script for one message.</summary>
+    private (RedisKey[] Keys, RedisValue[] Args) AcceptCall(NewMessage message)
+    {
         var envelope = message.Envelope;
         var queued = new MessageEvent(MessageEventTypes.Queued, envelope.CreatedAt, null, $"{envelope.Recipients.Count} recipient(s)");
         var idempotencyKey = message.IdempotencyKey is null ? "" : keys.Idempotency(envelope.AccountId, message.IdempotencyKey);
@@ -41,7 +68,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         var args = new List<RedisValue>
         {
             envelope.Id,
-            finished ? "" : envelope.CreatedAt.ToUnixTimeMilliseconds(),
+            finished ? "" : envelope.FirstDueAt.ToUnixTimeMilliseconds(),
             StorageJson.Serialize(envelope),
             message.Mime,
             (long)MessageLifetimes.IdempotencyWindow.TotalSeconds,
@@ -78,17 +105,14 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
         RedisMessageFields.AddVariants(args, variants);
 
-        var result = await Db.EvaluateScriptAsync(
-            RedisScripts.Accept,
-            [
-                keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey, keys.WebhookAccounts, keys.WebhookOutbox,
-                string.IsNullOrEmpty(envelope.MessageIdHeader) ? "" : keys.MessageIdHeader(envelope.AccountId, envelope.MessageIdHeader),
-                variants.IsEmpty ? "" : keys.Variants(envelope.Id),
-                .. RedisSearchIndex.KeysOf(keys, envelope, status),
-            ],
-            [.. args]);
-        var id = (string)result!;
-        return new AcceptResult(id, Replayed: id != envelope.Id);
+        RedisKey[] scriptKeys =
+        [
+            keys.Message(envelope.Id), keys.Events(envelope.Id), keys.Mime(envelope.Id), keys.Due, idempotencyKey, keys.WebhookAccounts, keys.WebhookOutbox,
+            string.IsNullOrEmpty(envelope.MessageIdHeader) ? "" : keys.MessageIdHeader(envelope.AccountId, envelope.MessageIdHeader),
+            variants.IsEmpty ? "" : keys.Variants(envelope.Id),
+            .. RedisSearchIndex.KeysOf(keys, envelope, status),
+        ];
+        return (scriptKeys, [.. args]);
     }
 
     public async Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken)

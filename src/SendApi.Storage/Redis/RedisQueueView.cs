@@ -72,7 +72,7 @@ internal sealed class RedisQueueView(IConnectionMultiplexer redis, RedisKeys key
         return retried;
     }
 
-    public async Task<CancelResult> CancelAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<CancelResult> CancelAsync(string id, DateTimeOffset now, string detail, CancellationToken cancellationToken)
     {
         // "changed" means a bounce or an attempt was recorded between the read and the script: read again.
         for (var attempt = 0; attempt < CancelAttempts; attempt++)
@@ -83,7 +83,7 @@ internal sealed class RedisQueueView(IConnectionMultiplexer redis, RedisKeys key
                 return CancelResult.NotFound;
             }
 
-            var (updates, events) = QueueRules.Cancel(envelope, recipients, now);
+            var (updates, events) = QueueRules.Cancel(envelope, recipients, now, detail);
             var args = new List<RedisValue>
             {
                 id, now.ToUnixTimeMilliseconds(), RetentionSeconds,

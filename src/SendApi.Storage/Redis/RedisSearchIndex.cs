@@ -77,6 +77,7 @@ internal static class RedisSearchIndex
     [
         MessageStatus.Queued, MessageStatus.Sending, MessageStatus.Deferred, MessageStatus.Delivered,
         MessageStatus.PartiallyDelivered, MessageStatus.Bounced, MessageStatus.Failed, MessageStatus.Suppressed,
+        MessageStatus.Canceled,
     ];
 
     private static string StatusLetters()

@@ -69,7 +69,11 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
     }
 
     /// <summary>A request body that passes validation, per request type; the fuzz mutates it.</summary>
-    private static JsonNode ValidBody(Type? requestType) => requestType?.Name switch
+    private static JsonNode ValidBody(Type? requestType) => requestType is { IsGenericType: true } list && list.GetGenericArguments() is [var item]
+        ? new JsonArray(ValidBody(item), ValidBody(item)) // a batch: two valid messages, each fuzzed in place
+        : ValidObject(requestType);
+
+    private static JsonNode ValidObject(Type? requestType) => requestType?.Name switch
     {
         "SendMessageRequest" => JsonNode.Parse("""
             {"from":"Acme <a@acme.test>","to":["bob@nullmx.test"],"cc":["c@nullmx.test"],"bcc":["d@nullmx.test"],

@@ -25,6 +25,9 @@ public sealed class InboundStoreFailureTests
     {
         public Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken) => inner.AcceptAsync(message, cancellationToken);
 
+        public Task<IReadOnlyList<AcceptResult>> AcceptBatchAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken) =>
+            inner.AcceptBatchAsync(messages, cancellationToken);
+
         public Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken) =>
             inner.FindIdByMessageIdHeaderAsync(accountId, messageIdHeader, cancellationToken);
 

@@ -95,7 +95,7 @@ public abstract class QueueViewContract
     }
 
     [Fact]
-    public async Task Cancelling_fails_the_recipients_not_yet_final_with_an_event_and_takes_the_message_out_of_the_queue()
+    public async Task Canceling_cancels_the_recipients_not_yet_final_with_an_event_and_takes_the_message_out_of_the_queue()
     {
         var (messages, queue, view) = CreateStore();
         var id = (await messages.AcceptAsync(Message("bob@slow.test", "carol@fast.test"), default)).Id;
@@ -104,20 +104,20 @@ public abstract class QueueViewContract
         var deferred = new RecipientState(RecipientStatus.Deferred, 1, Busy, T0.AddHours(1), T0);
         await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, deferred), new RecipientUpdate(1, delivered)], [], T0.AddHours(1), default);
 
-        Assert.Equal(CancelResult.Cancelled, await view.CancelAsync(id, T0.AddMinutes(5), default));
+        Assert.Equal(CancelResult.Cancelled, await view.CancelAsync(id, T0.AddMinutes(5), QueueRules.CanceledByOperator, default));
 
         var stored = await messages.FindAsync(id, default);
-        Assert.Equal([RecipientStatus.Failed, RecipientStatus.Delivered], stored!.Recipients.Select(r => r.Status));
+        Assert.Equal([RecipientStatus.Canceled, RecipientStatus.Delivered], stored!.Recipients.Select(r => r.Status));
         Assert.Equal(Busy, stored.Recipients[0].LastReply);
-        var cancelled = Assert.Single(stored.Events, e => e.Type == MessageEventTypes.Failed);
-        Assert.Equal(("bob@slow.test", QueueRules.CancelledDetail), (cancelled.Recipient, cancelled.Detail));
+        var cancelled = Assert.Single(stored.Events, e => e.Type == MessageEventTypes.Canceled);
+        Assert.Equal(("bob@slow.test", QueueRules.CanceledByOperator), (cancelled.Recipient, cancelled.Detail));
         Assert.Null(await queue.NextDueAsync(default));
         Assert.Empty(await queue.ClaimDueAsync("c2", T0.AddDays(1), 100, T0.AddDays(2), default));
-        Assert.Equal(CancelResult.AlreadyFinished, await view.CancelAsync(id, T0.AddMinutes(6), default));
+        Assert.Equal(CancelResult.AlreadyFinished, await view.CancelAsync(id, T0.AddMinutes(6), QueueRules.CanceledByOperator, default));
     }
 
     [Fact]
-    public async Task A_cancelled_message_is_found_under_its_new_status_and_its_failures_are_counted()
+    public async Task A_canceled_message_is_found_under_canceled_and_its_cancels_are_counted()
     {
         var (messages, queue, view) = CreateStore();
         var (search, stats) = Readers();
@@ -125,13 +125,13 @@ public abstract class QueueViewContract
         await DeferAsync(queue, id, T0.AddHours(1));
         Assert.Equal([id], (await search.SearchAsync(new MessageQuery("acct", Status: MessageStatus.Deferred), default)).Items.Select(m => m.Id));
 
-        Assert.Equal(CancelResult.Cancelled, await view.CancelAsync(id, T0.AddMinutes(5), default));
+        Assert.Equal(CancelResult.Cancelled, await view.CancelAsync(id, T0.AddMinutes(5), QueueRules.CanceledByOperator, default));
 
         Assert.Empty((await search.SearchAsync(new MessageQuery("acct", Status: MessageStatus.Deferred), default)).Items);
-        var found = Assert.Single((await search.SearchAsync(new MessageQuery("acct", Status: MessageStatus.Failed), default)).Items);
-        Assert.Equal((id, MessageStatus.Failed), (found.Id, found.Status));
+        var found = Assert.Single((await search.SearchAsync(new MessageQuery("acct", Status: MessageStatus.Canceled), default)).Items);
+        Assert.Equal((id, MessageStatus.Canceled), (found.Id, found.Status));
         var hours = await stats.ReadAsync(new StatsQuery("acct", T0.AddHours(-1), T0.AddHours(1)), default);
-        Assert.Equal(2, hours.Sum(h => h.Counts.GetValueOrDefault(MessageEventTypes.Failed)));
+        Assert.Equal(2, hours.Sum(h => h.Counts.GetValueOrDefault(MessageEventTypes.Canceled)));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public abstract class QueueViewContract
         var id = (await messages.AcceptAsync(Message("bob@example.test"), default)).Id;
         Assert.Contains(id, await queue.ClaimDueAsync("job", T0, 100, T0.AddMinutes(2), default));
 
-        Assert.Equal(CancelResult.InFlight, await view.CancelAsync(id, T0.AddMinutes(1), default));
+        Assert.Equal(CancelResult.InFlight, await view.CancelAsync(id, T0.AddMinutes(1), QueueRules.CanceledByOperator, default));
 
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0.AddMinutes(1));
         await queue.CompleteAsync("job", id, [new RecipientUpdate(0, delivered)], [], null, default);
@@ -156,20 +156,20 @@ public abstract class QueueViewContract
         var id = (await messages.AcceptAsync(Message("bob@example.test"), default)).Id;
         Assert.Contains(id, await queue.ClaimDueAsync("stalled", T0, 100, T0.AddMinutes(2), default));
 
-        Assert.Equal(CancelResult.Cancelled, await view.CancelAsync(id, T0.AddMinutes(3), default));
+        Assert.Equal(CancelResult.Cancelled, await view.CancelAsync(id, T0.AddMinutes(3), QueueRules.CanceledByOperator, default));
 
         // The stalled job wakes up and records a delivery: its states must not replace the cancel.
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0.AddMinutes(3));
         Assert.False(await queue.UpdateRecipientsAsync("stalled", id, [new RecipientUpdate(0, delivered)], default));
         await queue.CompleteAsync("stalled", id, [new RecipientUpdate(0, delivered)], [], null, default);
-        Assert.Equal(RecipientStatus.Failed, (await messages.FindAsync(id, default))!.Recipients[0].Status);
+        Assert.Equal(RecipientStatus.Canceled, (await messages.FindAsync(id, default))!.Recipients[0].Status);
     }
 
     [Fact]
     public async Task An_unknown_message_is_not_found()
     {
         var (_, _, view) = CreateStore();
-        Assert.Equal(CancelResult.NotFound, await view.CancelAsync(MessageIds.New(), T0, default));
+        Assert.Equal(CancelResult.NotFound, await view.CancelAsync(MessageIds.New(), T0, QueueRules.CanceledByOperator, default));
     }
 
     [Fact]

@@ -229,12 +229,12 @@ public abstract class MessageSearchContract
     }
 
     private static Dictionary<string, long> Counts(
-        long queued = 0, long delivered = 0, long deferred = 0, long bounced = 0, long failed = 0, long complained = 0, long suppressed = 0) =>
+        long queued = 0, long delivered = 0, long deferred = 0, long bounced = 0, long failed = 0, long complained = 0, long suppressed = 0, long canceled = 0) =>
         new()
         {
             [MessageEventTypes.Queued] = queued, [MessageEventTypes.Delivered] = delivered, [MessageEventTypes.Deferred] = deferred,
             [MessageEventTypes.Bounced] = bounced, [MessageEventTypes.Failed] = failed, [MessageEventTypes.Complained] = complained,
-            [MessageEventTypes.Suppressed] = suppressed,
+            [MessageEventTypes.Suppressed] = suppressed, [MessageEventTypes.Canceled] = canceled,
         };
 
     private sealed class SummaryComparer : IEqualityComparer<MessageSummary>

@@ -74,6 +74,22 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
+    public async Task A_scheduled_message_is_due_at_its_time_not_before_and_its_recipients_wait_for_it()
+    {
+        var (messages, queue) = CreateStore();
+        var message = Message();
+        var at = T0.AddHours(2);
+        var id = (await messages.AcceptAsync(message with { Envelope = message.Envelope with { ScheduledAt = at } }, default)).Id;
+
+        Assert.Equal(at, await queue.NextDueAsync(default));
+        Assert.Empty(await queue.ClaimDueAsync("early", at.AddMilliseconds(-1), 100, at.AddMinutes(2), default));
+        Assert.Equal([id], await queue.ClaimDueAsync("on-time", at, 100, at.AddMinutes(2), default));
+        var stored = (await messages.FindAsync(id, default))!;
+        Assert.Equal(at, stored.Envelope.ScheduledAt);
+        Assert.All(stored.Recipients, r => Assert.Equal((RecipientStatus.Queued, at), (r.Status, r.NextAttemptAt)));
+    }
+
+    [Fact]
     public async Task A_claimed_message_is_not_claimed_again_until_its_lease_runs_out()
     {
         var (messages, queue) = CreateStore();

@@ -21,6 +21,7 @@ public sealed class MessageIntakeTests
     private readonly InMemoryMessageStore _messages = new(new FakeTimeProvider(Now));
     private readonly InMemorySuppressionStore _suppressions = new();
     private readonly CountingSignal _signal = new();
+    private readonly InMemoryIdempotencyKeys _idempotencyKeys = new(new FakeTimeProvider(Now));
     private readonly MessagesOptions _options = new() { MessageIdDomain = "mail.sendapi.test", MaxSizeBytes = 4096 };
 
     private readonly InMemoryDomainStore _domains = new();
@@ -29,7 +30,7 @@ public sealed class MessageIntakeTests
     private static readonly SendingKey AnyDomainKey = new("key_0123456789abcdef", [], Sandbox: false);
 
     private KeyedIntake Intake() =>
-        new(new(_suppressions, _messages, new EmbeddedDurability(), _signal, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create()));
+        new(new(_suppressions, _messages, new EmbeddedDurability(), _signal, _idempotencyKeys, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create()));
 
     /// <summary>The intake as a channel calls it: with the sending key (an unrestricted one unless the test names its own).</summary>
     private sealed class KeyedIntake(MessageIntake intake)
@@ -59,6 +60,21 @@ public sealed class MessageIntakeTests
         Assert.Equal(work.Mime.Length, work.Envelope.Size);
         Assert.Equal($"{message.Id}@mail.sendapi.test", work.Envelope.MessageIdHeader);
         Assert.Equal(("hello@acme.test", "\"Acme\" <hello@acme.test>", "Hello"), (work.Envelope.Sender, work.Envelope.From, work.Envelope.Subject));
+        Assert.Equal(1, _signal.Count);
+    }
+
+    [Fact]
+    public async Task An_idempotency_key_bound_to_another_request_refuses_the_message_and_stores_nothing()
+    {
+        var first = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed() with { IdempotencyKey = "order-2", RequestFingerprint = "a" }, default));
+        var retry = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed() with { IdempotencyKey = "order-2", RequestFingerprint = "a" }, default));
+
+        var other = Composed("changed") with { IdempotencyKey = "order-2", RequestFingerprint = "b" };
+        var refused = Assert.IsType<IdempotencyKeyReused>(await Intake().AcceptAsync(other, default));
+
+        Assert.Equal((first.Id, true), (retry.Id, retry.Replayed));
+        Assert.Contains("'order-2'", refused.Reason);
+        Assert.Null(await _messages.FindAsync(other.Id, default));
         Assert.Equal(1, _signal.Count);
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using SendApi.Api;
 using SendApi.Api.Features.Messages;
 
@@ -14,12 +15,14 @@ public sealed class SendMessageValidatorTests
         Text = "Hi",
     };
 
+    private static readonly DateTimeOffset Now = new(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+
     private readonly SendMessageValidator _validator;
 
     public SendMessageValidatorTests()
     {
         ApiServiceCollectionExtensions.UseJsonNamesInValidation();
-        _validator = new SendMessageValidator(Options.Create(new MessagesOptions { MaxRecipients = 50 }));
+        _validator = new SendMessageValidator(Options.Create(new MessagesOptions { MaxRecipients = 50 }), new FakeTimeProvider(Now));
     }
 
     private IDictionary<string, string[]> Errors(SendMessageRequest request) => _validator.Validate(request).ToDictionary();
@@ -146,5 +149,25 @@ public sealed class SendMessageValidatorTests
     {
         var errors = Errors(Valid with { To = [new string('a', length) + "@example.test"] });
         Assert.Equal(valid, !errors.ContainsKey("to[0]"));
+    }
+
+    [Theory]
+    [InlineData("2026-11-30T09:00:00Z")]
+    [InlineData("2026-12-03T07:59:59+00:00")]
+    [InlineData("2026-11-30T10:30:00.123+02:00")]
+    public void A_scheduled_time_within_the_window_is_valid(string at) => Assert.Empty(Errors(Valid with { ScheduledAt = at }));
+
+    [Theory]
+    [InlineData("2026-11-30T07:59:59Z", "in the past")]
+    [InlineData("2026-12-03T08:00:01Z", "more than 72h ahead")]
+    [InlineData("2026-11-30T09:00:00", "RFC 3339")]
+    [InlineData("12/01/2026 09:00", "RFC 3339")]
+    [InlineData("2026-11-30T09:00:00Z\n", "RFC 3339")]
+    [InlineData("tomorrow", "RFC 3339")]
+    public void A_scheduled_time_outside_the_window_or_not_RFC_3339_is_refused_on_its_field(string at, string why)
+    {
+        var error = Assert.Single(Errors(Valid with { ScheduledAt = at }));
+        Assert.Equal("scheduled_at", error.Key);
+        Assert.Contains(why, error.Value[0]);
     }
 }

@@ -50,6 +50,16 @@ internal sealed record IncomingMessage(
     public string? IdempotencyKey { get; init; }
 
     /// <summary>
+    /// The request the client sent with <see cref="IdempotencyKey"/> (<see cref="Messages.RequestFingerprint"/>):
+    /// the intake binds the key to it first, and refuses the message when the key stands for
+    /// another request. Null when the key is bound elsewhere (each message of a batch).
+    /// </summary>
+    public string? RequestFingerprint { get; init; }
+
+    /// <summary>When the client asked it to go out; null for at once. The intake takes it as given (the channel checked the window).</summary>
+    public DateTimeOffset? ScheduledAt { get; init; }
+
+    /// <summary>
     /// Per-recipient bodies; recipients in none receive <see cref="Mime"/>, as every recipient
     /// does when there are none (every channel today). The way in for what renders content per
     /// recipient, so that it goes through the same intake as everything else.

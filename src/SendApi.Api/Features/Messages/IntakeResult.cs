@@ -23,3 +23,16 @@ internal sealed record SenderDomainNotAllowedForKey(string Reason) : IntakeResul
 /// <summary>Refused: <c>Domains:RequireVerified</c> is set and the From domain is not a verified sender domain of the account.</summary>
 /// <param name="Reason">Which domain, and which records fail (or that it is not registered).</param>
 internal sealed record SenderDomainNotVerified(string Reason) : IntakeResult;
+
+/// <summary>Refused: the Idempotency-Key was used, within the window, for a different request.</summary>
+internal sealed record IdempotencyKeyReused(string Key) : IntakeResult
+{
+    /// <summary>The one wording every channel uses.</summary>
+    public string Reason =>
+        $"The Idempotency-Key '{Key}' was used within the last {(int)Core.Messages.MessageLifetimes.IdempotencyWindow.TotalHours} h for a different request; a new request needs a new key.";
+}
+
+/// <summary>What <see cref="MessageIntake.AcceptBatchAsync"/> decided: the whole batch refused, or one result per message, in order.</summary>
+/// <param name="Refused">The batch's Idempotency-Key stands for another request: nothing was accepted.</param>
+/// <param name="Replayed">The key was used for this same request before, so this one created nothing new (or only what the first could not).</param>
+internal sealed record BatchIntakeResult(IdempotencyKeyReused? Refused, IReadOnlyList<IntakeResult> Items, bool Replayed);

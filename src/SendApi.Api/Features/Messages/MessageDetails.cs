@@ -3,6 +3,7 @@ using SendApi.Core.Messages;
 namespace SendApi.Api.Features.Messages;
 
 /// <summary>The answer of <c>GET /messages/{id}</c>: overall status, each recipient, and the timeline.</summary>
+/// <param name="ScheduledAt">When the message goes (or went) out, if it was sent with <c>scheduled_at</c>; absent otherwise.</param>
 public sealed record MessageDetails(
     string Id,
     string Status,
@@ -14,7 +15,8 @@ public sealed record MessageDetails(
     IReadOnlyList<string> Tags,
     IReadOnlyDictionary<string, string> Metadata,
     IReadOnlyList<RecipientDetails> Recipients,
-    IReadOnlyList<EventDetails> Events)
+    IReadOnlyList<EventDetails> Events,
+    DateTimeOffset? ScheduledAt = null)
 {
     /// <summary>Sent with a sandbox key: captured (GET /captured), never delivered to its recipients.</summary>
     public bool Sandbox { get; init; }
@@ -33,7 +35,8 @@ public sealed record MessageDetails(
             envelope.Tags,
             envelope.Metadata,
             [.. envelope.Recipients.Select((r, i) => RecipientDetails.From(r, message.Recipients[i]))],
-            [.. message.Events.Select(EventDetails.From)])
+            [.. message.Events.Select(EventDetails.From)],
+            envelope.ScheduledAt)
         {
             Sandbox = envelope.Sandbox,
         };
@@ -41,7 +44,7 @@ public sealed record MessageDetails(
 }
 
 /// <param name="Type">to, cc or bcc.</param>
-/// <param name="Status">queued, sending, delivered, deferred, bounced, failed or suppressed (on the suppression list: never sent).</param>
+/// <param name="Status">queued, sending, delivered, deferred, bounced, failed, suppressed (on the suppression list: never sent) or canceled.</param>
 /// <param name="LastResponse">The last SMTP reply about this recipient (or the synthesised one for DNS and connection failures).</param>
 public sealed record RecipientDetails(
     string Address,

@@ -25,6 +25,7 @@ internal sealed class MessageIntake(
     IMessageStore messages,
     IWriteDurability durability,
     IDeliverySignal delivery,
+    IIdempotencyKeys idempotencyKeys,
     SenderDomainStanding senderDomains,
     IOptions<MessagesOptions> options,
     IOptions<DomainsOptions> domainOptions,
@@ -35,12 +36,125 @@ internal sealed class MessageIntake(
 
     public async Task<IntakeResult> AcceptAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
+        if (message is { IdempotencyKey: { } key, RequestFingerprint: { } fingerprint }
+            && await idempotencyKeys.BindAsync(message.AccountId, key, fingerprint, cancellationToken) == IdempotencyBinding.OtherRequest)
+        {
+            return new IdempotencyKeyReused(key);
+        }
+
+        return (await AcceptAllAsync([message], cancellationToken))[0];
+    }
+
+    /// <summary>
+    /// Several messages of one request (<c>POST /messages/batch</c>), each taking the steps of
+    /// <see cref="AcceptAsync"/> on its own, with one suppression lookup and one store round trip
+    /// for all of them. The request's Idempotency-Key is bound once, for the whole batch; each
+    /// message carries its own key derived from it (<see cref="BatchIdempotency.ItemKey"/>), which
+    /// the store deduplicates as it does a single message's.
+    /// </summary>
+    public async Task<BatchIntakeResult> AcceptBatchAsync(
+        string accountId, IReadOnlyList<IncomingMessage> batch, string? idempotencyKey, string? fingerprint, CancellationToken cancellationToken)
+    {
+        var binding = idempotencyKey is null || fingerprint is null
+            ? IdempotencyBinding.New
+            : await idempotencyKeys.BindAsync(accountId, idempotencyKey, fingerprint, cancellationToken);
+        if (binding == IdempotencyBinding.OtherRequest)
+        {
+            return new BatchIntakeResult(new IdempotencyKeyReused(idempotencyKey!), [], Replayed: false);
+        }
+
+        var results = batch.Count == 0 ? [] : await AcceptAllAsync(batch, cancellationToken);
+        var replayed = binding == IdempotencyBinding.SameRequest || results.Any(r => r is MessageAccepted { Replayed: true });
+        return new BatchIntakeResult(null, results, replayed);
+    }
+
+    private async Task<IReadOnlyList<IntakeResult>> AcceptAllAsync(IReadOnlyList<IncomingMessage> batch, CancellationToken cancellationToken)
+    {
+        var results = new IntakeResult[batch.Count];
+        var ready = new List<(int Index, NewMessage Message, string? Problem)>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            switch (await PrepareAsync(batch[i], cancellationToken))
+            {
+                case ({ } prepared, var problem, _):
+                    ready.Add((i, prepared, problem));
+                    break;
+                case (_, _, { } refusal):
+                    results[i] = refusal;
+                    break;
+            }
+        }
+
+        if (ready.Count == 0)
+        {
+            return results;
+        }
+
+        var marked = await SuppressedRecipients.MarkAllAsync(suppressions, [.. ready.Select(r => r.Message)], cancellationToken);
+        var toStore = new NewMessage[marked.Count];
+        for (var k = 0; k < marked.Count; k++)
+        {
+            // Sent all the same: a domain whose records are wrong still delivers, to some receivers'
+            // spam folders, and the sender needs to see why rather than guess.
+            toStore[k] = ready[k].Problem is { } problem
+                ? marked[k] with { InitialEvents = [new MessageEvent(MessageEventTypes.Warning, marked[k].Envelope.CreatedAt, null, problem), .. marked[k].InitialEvents] }
+                : marked[k];
+        }
+
+        var mark = durability.Mark();
+        var accepted = toStore.Length == 1
+            ? [await messages.AcceptAsync(toStore[0], cancellationToken)]
+            : await messages.AcceptBatchAsync(toStore, cancellationToken);
+        // Also for a replay: its first submission may have been answered "not durable", and this
+        // retry is what gets the acknowledgement.
+        await durability.EnsureAsync(mark, cancellationToken);
+        var replays = new List<(int Index, string Id)>();
+        var created = false;
+        for (var k = 0; k < accepted.Count; k++)
+        {
+            var (index, message) = (ready[k].Index, batch[ready[k].Index]);
+            if (accepted[k].Replayed)
+            {
+                replays.Add((index, accepted[k].Id));
+                continue;
+            }
+
+            created = true;
+            metrics.MessageAccepted(message.Channel);
+            results[index] = Accepted(accepted[k].Id, replayed: false, SuppressedRecipients.In(toStore[k]), message.Recipients.Count);
+        }
+
+        // Only now is there new work: wake this instance's delivery rather than wait for its poll.
+        // A replay's message was queued, and delivery woken, by the first submission.
+        if (created)
+        {
+            delivery.Notify();
+        }
+
+        // Read concurrently: StackExchange.Redis pipelines them, so a replayed batch is not one
+        // round trip per message either.
+        var firsts = await Task.WhenAll(replays.Select(r => AsFirstRecordedAsync(r.Id, cancellationToken)));
+        for (var k = 0; k < replays.Count; k++)
+        {
+            results[replays[k].Index] = firsts[k];
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Completes and writes one message, holds it to the size limit and checks its From domain:
+    /// the message ready for the suppression list and the store (with the domain's problem, if any,
+    /// for a warning event), or the refusal.
+    /// </summary>
+    private async Task<(NewMessage? Message, string? DomainProblem, IntakeResult? Refusal)> PrepareAsync(IncomingMessage message, CancellationToken cancellationToken)
+    {
         var key = message.Key ?? throw new ArgumentException($"Message {message.Id} has no sending key (IncomingMessage.Key): its channel must set it.", nameof(message));
         var fromDomain = Delivery.Dkim.DkimDomains.FromDomain(message.Mime);
         if (!key.MaySendAs(fromDomain))
         {
-            return new SenderDomainNotAllowedForKey(
-                $"This API key may send only as {string.Join(", ", key.Domains)}; the From header {(fromDomain is null ? "does not name one domain" : $"is at {fromDomain}")}.");
+            return (null, null, new SenderDomainNotAllowedForKey(
+                $"This API key may send only as {string.Join(", ", key.Domains)}; the From header {(fromDomain is null ? "does not name one domain" : $"is at {fromDomain}")}."));
         }
 
         var variantOfRecipient = VariantOfRecipient(message);
@@ -50,39 +164,16 @@ internal sealed class MessageIntake(
         var largest = variants.IsEmpty ? mime.LongLength : Math.Max(mime.LongLength, variants.Bodies.Max(b => (long)b.Length));
         if (largest > _options.MaxSizeBytes)
         {
-            return new MessageTooLarge(largest, _options.MaxSizeBytes);
+            return (null, null, new MessageTooLarge(largest, _options.MaxSizeBytes));
         }
 
         var standing = await senderDomains.CheckAsync(message.AccountId, fromDomain, cancellationToken);
         if (_requireVerified && !standing.Verified)
         {
-            return new SenderDomainNotVerified(RefusalReason(standing));
+            return (null, null, new SenderDomainNotVerified(RefusalReason(standing)));
         }
 
-        var marked = await SuppressedRecipients.MarkAsync(
-            suppressions, new NewMessage(Envelope(message, messageIdHeader, mime) with { KeyId = key.KeyId, Sandbox = key.Sandbox }, mime, message.IdempotencyKey) { Variants = variants }, cancellationToken);
-        if (standing.Problem is { } problem)
-        {
-            // Sent all the same: a domain whose records are wrong still delivers, to some receivers'
-            // spam folders, and the sender needs to see why rather than guess.
-            marked = marked with { InitialEvents = [new MessageEvent(MessageEventTypes.Warning, message.ReceivedAt, null, problem), .. marked.InitialEvents] };
-        }
-
-        var mark = durability.Mark();
-        var accepted = await messages.AcceptAsync(marked, cancellationToken);
-        // Also for a replay: its first submission may have been answered "not durable", and this
-        // retry is what gets the acknowledgement.
-        await durability.EnsureAsync(mark, cancellationToken);
-        if (accepted.Replayed)
-        {
-            return await AsFirstRecordedAsync(accepted.Id, cancellationToken);
-        }
-
-        // Only now is there new work: wake this instance's delivery rather than wait for its poll.
-        // A replay's message was queued, and delivery woken, by the first submission.
-        delivery.Notify();
-        metrics.MessageAccepted(message.Channel);
-        return Accepted(accepted.Id, replayed: false, SuppressedRecipients.In(marked), message.Recipients.Count);
+        return (new NewMessage(Envelope(message, messageIdHeader, mime) with { KeyId = key.KeyId, Sandbox = key.Sandbox }, mime, message.IdempotencyKey) { Variants = variants }, standing.Problem, null);
     }
 
     private static string RefusalReason(DomainStanding standing) => standing switch
@@ -195,7 +286,8 @@ internal sealed class MessageIntake(
             message.Metadata,
             message.ReceivedAt,
             messageIdHeader,
-            mime.LongLength);
+            mime.LongLength,
+            message.ScheduledAt);
 
     /// <summary>
     /// A replay answers for the first message, whose list may have been different: report what it

@@ -18,6 +18,7 @@ internal sealed record MessageSearchRequest(
     [
         MessageStatus.Queued, MessageStatus.Sending, MessageStatus.Deferred, MessageStatus.Delivered,
         MessageStatus.PartiallyDelivered, MessageStatus.Bounced, MessageStatus.Failed, MessageStatus.Suppressed,
+        MessageStatus.Canceled,
     ];
 
     public MessageQuery? ToQuery(string accountId, out Dictionary<string, string[]> errors)

@@ -10,6 +10,7 @@ using SendApi.Api.Http;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
 using SendApi.Core.Messages.Search;
+using SendApi.Core.Queue;
 
 namespace SendApi.Api.Features.Messages;
 
@@ -25,16 +26,45 @@ public static class MessagesApi
         group.MapPost("/", SendAsync)
             .WithName("SendMessage")
             .WithSummary("Queue a message for delivery")
-            .WithDescription("Builds the MIME message, stores it durably and queues it. Limits: at most Messages:MaxRecipients (default 50) recipients, Messages:MaxSizeBytes (default 10 MB) in all. Repeating a request with the same Idempotency-Key within 24 h returns the first message's id.")
+            .WithDescription("Builds the MIME message, stores it durably and queues it. Limits: at most Messages:MaxRecipients (default 50) recipients, Messages:MaxSizeBytes (default 10 MB) in all. With scheduled_at (RFC 3339, at most Messages:MaxScheduleAhead, default 72 h, ahead) it is accepted now and goes out then; until then POST /messages/{id}/cancel cancels it. Repeating a request with the same Idempotency-Key within 24 h answers as the first did, with the header Idempotent-Replayed: true, and creates nothing; the same key with a different request body is refused with 409.")
             .WithValidation<SendMessageRequest>()
             .AllowSendScope()
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        group.MapPost("/batch", MessageBatchApi.SendBatchAsync)
+            .WithName("SendMessageBatch")
+            .WithSummary("Queue up to Messages:MaxBatchSize (default 500) messages in one request")
+            .WithDescription("The body is a JSON array of messages as POST /messages takes them. Each is read and validated on its own: the answer is 200 with one result per message, in order, either {\"id\", \"status\"} (accepted, as POST /messages answers) or a problem object (400, 403 or 413) whose errors are keyed by JSON path in the batch, e.g. \"[3].to\". Valid messages are accepted even when others are not. An Idempotency-Key covers the whole batch: the same batch again answers as the first did, with Idempotent-Replayed: true, and creates nothing; a different body with the key is refused with 409. The whole body is held to the same size limit as one message's.")
+            .Accepts<IReadOnlyList<SendMessageRequest>>("application/json")
+            .AllowSendScope()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
         group.MapGet("/", SearchAsync)
             .WithName("SearchMessages")
             .WithSummary("The account's messages, newest first, filtered and a page at a time")
             .WithDescription($"Filters combine: recipient (any of to, cc, bcc; case-insensitive), status (the message's status as of its last recorded attempt or report: {string.Join(", ", MessageSearchRequest.Statuses)}), tag, from (the envelope sender), since (inclusive) and until (exclusive) on the creation time (RFC 3339). ?limit= takes 1-{MessageSearchRequest.MaxPageSize} (default {MessageSearchRequest.DefaultPageSize}); pass the answer's next_cursor as ?cursor=, with the same filters, for the next (older) page; it is null on the last page. A page examines at most {MessageSearchLimits.ScanBudget} candidates, so a rare combination of filters can answer fewer messages than the limit with a next_cursor. Messages are found for as long as they are retained (30 days after they finish); messages accepted before this version are not indexed.");
+
+        group.MapPost("/raw", Submission.RawSubmissionApi.SendRawAsync)
+            .WithName("SendRawMessage")
+            .WithSummary("Queue a MIME message you built yourself (Content-Type: message/rfc822)")
+            .AllowSendScope()
+            .WithDescription("The body is one RFC 5322 message with CRLF line breaks, taken as SMTP submission takes it: a bare CR, LF or NUL and lines over 1000 octets are refused, X-SendApi-Tags, X-SendApi-Metadata-<name> and Idempotency-Key headers in the message are read and removed, and so is Bcc. The envelope comes from the request headers X-SendApi-From (the sender) and X-SendApi-To (recipients, comma-separated; repeatable), or else from the message's From (or Sender) and its To, Cc and Bcc. X-SendApi-Tags, X-SendApi-Metadata-<name> and Idempotency-Key may be request headers too, and then win over the message's. Limits as POST /messages: Messages:MaxSizeBytes for the message, Messages:MaxRecipients. Answers as POST /messages.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        group.MapPost("/{id}/cancel", CancelAsync)
+            .WithName("CancelMessage")
+            .WithSummary("Cancel what has not gone out yet")
+            .WithDescription("Every recipient still waiting for an attempt (a scheduled message's, or one waiting to be retried) becomes canceled, with a canceled event and a message.canceled webhook; recipients already delivered, bounced or failed keep their state. Answers the message as GET /messages/{id} does. 409 when nothing is left to cancel, or when the message is being delivered at this moment (try again once the attempt is recorded).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/{id}", GetAsync)
             .WithName("GetMessage")
@@ -49,6 +79,7 @@ public static class MessagesApi
     internal static async Task<Results<Accepted<SendMessageResponse>, ProblemHttpResult>> SendAsync(
         SendMessageRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        HttpContext context,
         ClaimsPrincipal user,
         MessageComposer composer,
         MessageIntake intake,
@@ -56,12 +87,9 @@ public static class MessagesApi
         CancellationToken cancellationToken)
     {
         var maxSize = options.Value.MaxSizeBytes;
-        if (idempotencyKey is { } key && !MessageRules.IsValidIdempotencyKey(key))
+        if (InvalidKey(idempotencyKey) is { } invalid)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status400BadRequest,
-                title: "Invalid Idempotency-Key header.",
-                detail: $"{MessageRules.IdempotencyKeyRule}.");
+            return invalid;
         }
 
         // Before building anything: a request far over the limit costs no MIME work.
@@ -70,17 +98,43 @@ public static class MessagesApi
             return TooLarge(MessageComposer.EstimateSize(request), maxSize);
         }
 
-        var message = composer.Compose(request, MessageIds.New(), user.AccountId()) with { IdempotencyKey = idempotencyKey, Key = user.SendingKey() };
+        var message = composer.Compose(request, MessageIds.New(), user.AccountId()) with
+        {
+            IdempotencyKey = idempotencyKey,
+            RequestFingerprint = idempotencyKey is null ? null : RequestFingerprint.OfJson("POST /messages", request),
+            Key = user.SendingKey(),
+        };
         return await intake.AcceptAsync(message, cancellationToken) switch
         {
-            MessageAccepted accepted => TypedResults.Accepted($"/messages/{accepted.Id}",
-                new SendMessageResponse(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null)),
+            MessageAccepted accepted => Accepted(context, accepted),
             MessageTooLarge tooLarge => TooLarge(tooLarge.Size, tooLarge.MaxSize),
-            SenderDomainNotVerified refused => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The From domain is not verified.", detail: refused.Reason),
-            SenderDomainNotAllowedForKey refused => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This API key may not send from this domain.", detail: refused.Reason),
+            SenderDomainNotVerified refused => NotVerified(refused),
+            SenderDomainNotAllowedForKey refused => NotAllowedForKey(refused),
+            IdempotencyKeyReused reused => KeyReused(reused),
             var other => throw new UnreachableException($"POST /messages does not answer {other.GetType().Name}."),
         };
     }
+
+    private static Accepted<SendMessageResponse> Accepted(HttpContext context, MessageAccepted accepted)
+    {
+        IdempotencyHeaders.MarkReplayed(context, accepted.Replayed);
+        return TypedResults.Accepted($"/messages/{accepted.Id}", SendMessageResponse.Of(accepted));
+    }
+
+    internal static ProblemHttpResult NotVerified(SenderDomainNotVerified refused) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The From domain is not verified.", detail: refused.Reason);
+
+    internal static ProblemHttpResult NotAllowedForKey(SenderDomainNotAllowedForKey refused) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This API key may not send from this domain.", detail: refused.Reason);
+
+    internal static ProblemHttpResult KeyReused(IdempotencyKeyReused reused) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The Idempotency-Key was used for a different request.", detail: reused.Reason);
+
+    /// <summary>400 for an Idempotency-Key header that breaks the rule; null when it is absent or valid.</summary>
+    internal static ProblemHttpResult? InvalidKey(string? idempotencyKey) =>
+        idempotencyKey is { } key && !MessageRules.IsValidIdempotencyKey(key)
+            ? TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid Idempotency-Key header.", detail: $"{MessageRules.IdempotencyKeyRule}.")
+            : null;
 
     internal static async Task<Results<Ok<MessageList>, ValidationProblem>> SearchAsync(
         string? recipient, string? status, string? tag, string? from, string? since, string? until, string? limit, string? cursor,
@@ -96,6 +150,24 @@ public static class MessagesApi
         return TypedResults.Ok(new MessageList([.. page.Items.Select(MessageListItem.Of)], page.NextCursor));
     }
 
+    internal static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> CancelAsync(
+        string id, ClaimsPrincipal user, MessageCancellation cancellation, IMessageStore store, CancellationToken cancellationToken)
+    {
+        switch (await cancellation.CancelBySenderAsync(user.AccountId(), id, cancellationToken))
+        {
+            case CancelResult.Cancelled:
+                return await GetAsync(id, user, store, cancellationToken);
+            case CancelResult.AlreadyFinished:
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing left to cancel.",
+                    detail: $"Every recipient of message '{id}' is already final (delivered, bounced, failed, suppressed or canceled).");
+            case CancelResult.InFlight:
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The message is being delivered right now.",
+                    detail: "Canceling now would race its SMTP transaction; what is not delivered can be canceled once the attempt is recorded (a few seconds).");
+            default:
+                return NotFound(id);
+        }
+    }
+
     internal static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> GetAsync(
         string id, ClaimsPrincipal user, IMessageStore store, CancellationToken cancellationToken)
     {
@@ -106,16 +178,19 @@ public static class MessagesApi
         if (message is null || message.Envelope.AccountId != user.AccountId()
             || (user.ApiKeyScope() == ApiKeyScopes.Send && message.Envelope.KeyId != user.KeyId()))
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status404NotFound,
-                title: "Message not found.",
-                detail: $"No message '{id}' for this API key's account.");
+            return NotFound(id);
         }
 
         return TypedResults.Ok(MessageDetails.Of(message));
     }
 
-    private static ProblemHttpResult TooLarge(long size, long max) =>
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status404NotFound,
+            title: "Message not found.",
+            detail: $"No message '{id}' for this API key's account.");
+
+    internal static ProblemHttpResult TooLarge(long size, long max) =>
         TypedResults.Problem(
             statusCode: StatusCodes.Status413PayloadTooLarge,
             title: "The message is too large.",

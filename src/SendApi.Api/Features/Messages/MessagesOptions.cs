@@ -11,6 +11,14 @@ public sealed class MessagesOptions
     /// <summary>Most recipients (to + cc + bcc) in one message.</summary>
     public int MaxRecipients { get; set; } = 50;
 
+    /// <summary>How far ahead <c>scheduled_at</c> may be (a duration: 72h, 3d).</summary>
+    public string MaxScheduleAhead { get; set; } = "72h";
+
+    internal TimeSpan MaxScheduleAheadValue => Core.Durations.Parse(MaxScheduleAhead, "Messages:MaxScheduleAhead");
+
+    /// <summary>Most messages in one <c>POST /messages/batch</c>.</summary>
+    public int MaxBatchSize { get; set; } = 500;
+
     /// <summary>Domain of generated Message-IDs; defaults to Delivery:HeloName.</summary>
     public string? MessageIdDomain { get; set; }
 

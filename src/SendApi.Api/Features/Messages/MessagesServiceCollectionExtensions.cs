@@ -21,6 +21,8 @@ public static class MessagesServiceCollectionExtensions
             .PostConfigure<IConfiguration>((o, config) => o.MessageIdDomain ??= config["Delivery:HeloName"] ?? System.Net.Dns.GetHostName())
             .Validate(o => o.MaxSizeBytes is >= 1024 and <= 1024L * 1024 * 1024, "Messages:MaxSizeBytes (env Messages__MaxSizeBytes) must be between 1 KB and 1 GB.")
             .Validate(o => o.MaxRecipients is >= 1 and <= 1000, "Messages:MaxRecipients (env Messages__MaxRecipients) must be between 1 and 1000.")
+            .Validate(o => Core.Durations.TryParse(o.MaxScheduleAhead, out var ahead) && ahead >= TimeSpan.FromMinutes(1) && ahead <= TimeSpan.FromDays(30), "Messages:MaxScheduleAhead (env Messages__MaxScheduleAhead) must be a duration between 1m and 30d (e.g. 72h).")
+            .Validate(o => o.MaxBatchSize is >= 1 and <= 1000, "Messages:MaxBatchSize (env Messages__MaxBatchSize) must be between 1 and 1000.")
             .Validate(o => Uri.CheckHostName(o.MessageIdDomain) == UriHostNameType.Dns, "Messages:MessageIdDomain (env Messages__MessageIdDomain, default Delivery__HeloName) must be a domain name.")
             .ValidateOnStart();
         services.AddMetrics();
@@ -30,6 +32,7 @@ public static class MessagesServiceCollectionExtensions
         // per request cost more CPU than the rest of the validation (it holds no request state).
         services.AddSingleton<IValidator<SendMessageRequest>, SendMessageValidator>();
         services.AddSingleton<MessageComposer>();
+        services.AddSingleton<MessageCancellation>();
         return services;
     }
 }

@@ -40,6 +40,12 @@ public sealed record SendMessageRequest
 
     /// <summary>Free key/value pairs returned with the message's status and events.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>
+    /// When to send it (RFC 3339, e.g. 2026-12-01T09:00:00Z), at most Messages:MaxScheduleAhead
+    /// (default 72 h) ahead. It is accepted now and can be canceled until then (POST /messages/{id}/cancel).
+    /// </summary>
+    public string? ScheduledAt { get; init; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -60,4 +66,8 @@ public sealed record AttachmentRequest
 /// <summary>The answer of <c>POST /messages</c>.</summary>
 /// <param name="Status">"queued", or "suppressed" when every recipient is on the suppression list (nothing will be sent).</param>
 /// <param name="Suppressed">The recipients on the account's suppression list: they are sent nothing. Absent when there are none.</param>
-public sealed record SendMessageResponse(string Id, string Status, IReadOnlyList<string>? Suppressed = null);
+public sealed record SendMessageResponse(string Id, string Status, IReadOnlyList<string>? Suppressed = null)
+{
+    internal static SendMessageResponse Of(MessageAccepted accepted) =>
+        new(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null);
+}

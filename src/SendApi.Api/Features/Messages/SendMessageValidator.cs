@@ -19,9 +19,34 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
         "Sender", "Return-Path", "Received", "DKIM-Signature",
     };
 
-    public SendMessageValidator(IOptions<MessagesOptions> options)
+    public SendMessageValidator(IOptions<MessagesOptions> options, TimeProvider time)
     {
         var limits = options.Value;
+        var ahead = limits.MaxScheduleAheadValue;
+
+        RuleFor(x => x.ScheduledAt).Custom((text, ctx) =>
+        {
+            if (text is null)
+            {
+                return;
+            }
+
+            if (!ScheduledTimes.TryParse(text, out var at))
+            {
+                ctx.AddFailure("must be a date and time as in RFC 3339 with its offset, e.g. 2026-12-01T09:00:00Z.");
+                return;
+            }
+
+            var now = time.GetUtcNow();
+            if (at < now)
+            {
+                ctx.AddFailure($"is in the past (now is {now:yyyy-MM-ddTHH:mm:ssZ}); leave it out to send at once.");
+            }
+            else if (at > now + ahead)
+            {
+                ctx.AddFailure($"is more than {limits.MaxScheduleAhead} ahead (Messages:MaxScheduleAhead); the latest is {now + ahead:yyyy-MM-ddTHH:mm:ssZ}.");
+            }
+        });
 
         RuleFor(x => x.From).Custom(CheckAddress);
         RuleForEach(x => x.To).Custom(CheckAddress);

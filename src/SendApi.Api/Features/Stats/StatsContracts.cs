@@ -31,6 +31,7 @@ public sealed record StatsPeriod(
     long Failed,
     long Complained,
     long Suppressed,
+    long Canceled,
     DeliveryLatency DeliveryLatency)
 {
     internal static StatsPeriod Of(DateTimeOffset start, DateTimeOffset end, IReadOnlyList<HourStats> hours)
@@ -49,6 +50,7 @@ public sealed record StatsPeriod(
             start, end,
             Sum(MessageEventTypes.Queued), Sum(MessageEventTypes.Delivered), Sum(MessageEventTypes.Deferred), Sum(MessageEventTypes.Bounced),
             Sum(MessageEventTypes.Failed), Sum(MessageEventTypes.Complained), Sum(MessageEventTypes.Suppressed),
+            Sum(MessageEventTypes.Canceled),
             DeliveryLatency.Of(latency));
     }
 }

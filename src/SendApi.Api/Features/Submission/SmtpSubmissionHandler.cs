@@ -136,32 +136,22 @@ internal sealed partial class SmtpSubmissionHandler(
             return new SmtpServerReply(530, "5.7.0", "Authentication required");
         }
 
-        MimeMessage mime;
-        try
+        var (mime, unparsable) = await MimeSubmission.ParseAsync(message, cancellationToken);
+        if (mime is null)
         {
-            mime = await MimeMessage.LoadAsync(message, cancellationToken);
-        }
-        catch (FormatException ex)
-        {
-            return new SmtpServerReply(554, "5.6.0", $"The message could not be parsed: {ex.Message}");
-        }
-
-        if (!SubmissionHeaders.TryTake(mime, out var options, out var error))
-        {
-            return new SmtpServerReply(550, "5.6.0", error);
+            return new SmtpServerReply(554, "5.6.0", unparsable!);
         }
 
         var id = MessageIds.New();
         var now = time.GetUtcNow();
-        AddTrace(mime, session, id, now);
-        var incoming = IncomingMessage.FromMime(id, key.AccountId, now, mime, envelope.MailFrom, envelope.Recipients) with
+        if (!MimeSubmission.TryPrepare("SMTP", id, key.AccountId, now, mime, envelope.MailFrom, envelope.Recipients, overrides: null, out var prepared, out var error))
         {
-            Tags = options.Tags,
-            Metadata = options.Metadata,
-            IdempotencyKey = options.IdempotencyKey,
-            Channel = IncomingMessage.Smtp,
-            Key = SendingKey.Of(key),
-        };
+            return new SmtpServerReply(550, "5.6.0", error);
+        }
+
+        // After the fingerprint (TryPrepare), which our trace header, new on every submission, must not change.
+        AddTrace(mime, session, id, now);
+        var incoming = prepared with { Channel = IncomingMessage.Smtp, Key = SendingKey.Of(key) };
 
         IntakeResult result;
         try
@@ -190,6 +180,8 @@ internal sealed partial class SmtpSubmissionHandler(
                 return new SmtpServerReply(550, "5.7.1", refused.Reason);
             case SenderDomainNotAllowedForKey refused:
                 return new SmtpServerReply(550, "5.7.1", refused.Reason);
+            case IdempotencyKeyReused reused:
+                return new SmtpServerReply(554, "5.5.0", reused.Reason);
             case MessageAccepted accepted:
                 LogAccepted(logger, accepted.Id, key.Id, envelope.Recipients.Count, session.Remote?.Address.ToString() ?? "?");
 

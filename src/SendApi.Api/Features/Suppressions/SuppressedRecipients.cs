@@ -12,11 +12,28 @@ namespace SendApi.Api.Features.Suppressions;
 internal static class SuppressedRecipients
 {
     /// <summary>The message with its suppressed recipients starting final, ready for the store's accept.</summary>
-    public static async Task<NewMessage> MarkAsync(ISuppressionStore store, NewMessage message, CancellationToken cancellationToken)
+    public static async Task<NewMessage> MarkAsync(ISuppressionStore store, NewMessage message, CancellationToken cancellationToken) =>
+        (await MarkAllAsync(store, [message], cancellationToken))[0];
+
+    /// <summary>
+    /// <see cref="MarkAsync"/> for several messages (a batch) with one lookup per account, not one
+    /// per message.
+    /// </summary>
+    public static async Task<IReadOnlyList<NewMessage>> MarkAllAsync(ISuppressionStore store, IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, IReadOnlyDictionary<string, Suppression>>(StringComparer.Ordinal);
+        foreach (var account in messages.GroupBy(m => m.Envelope.AccountId, StringComparer.Ordinal))
+        {
+            var addresses = account.SelectMany(m => m.Envelope.Recipients.Select(r => r.Address)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            found[account.Key] = await store.FindAsync(account.Key, addresses, cancellationToken);
+        }
+
+        return [.. messages.Select(m => Mark(m, found[m.Envelope.AccountId]))];
+    }
+
+    private static NewMessage Mark(NewMessage message, IReadOnlyDictionary<string, Suppression> found)
     {
         var envelope = message.Envelope;
-        var found = await store.FindAsync(envelope.AccountId, [.. envelope.Recipients.Select(r => r.Address)], cancellationToken);
-
         var states = new List<RecipientUpdate>();
         var events = new List<MessageEvent>();
         for (var i = 0; i < envelope.Recipients.Count; i++)

@@ -1,6 +1,7 @@
 using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using SendApi.Api.Features.Messages;
 using SendApi.Core.Messages;
 using SendApi.Core.Queue;
 
@@ -53,9 +54,7 @@ internal sealed class CancelMessageDispatcher : IDashboardDispatcher
 
         var id = context.UriMatch.Groups["id"].Value;
         var http = context.GetHttpContext();
-        var result = MessageIds.IsValid(id)
-            ? await http.RequestServices.GetRequiredService<IQueueView>().CancelAsync(id, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), http.RequestAborted)
-            : CancelResult.NotFound;
+        var result = await http.RequestServices.GetRequiredService<MessageCancellation>().CancelByOperatorAsync(id, http.RequestAborted);
         var done = result switch
         {
             CancelResult.Cancelled => QueueNotices.Cancelled,

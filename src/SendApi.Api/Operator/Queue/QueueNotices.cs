@@ -26,7 +26,7 @@ internal static class QueueNotices
             Retried => count == 0
                 ? ("info", $"Nothing at {query["domain"]} was waiting for a later attempt (or it is in flight right now).")
                 : ("success", $"{count} message(s) to {query["domain"]} are due now; delivery has been woken up."),
-            Cancelled => ("success", "Cancelled: every recipient that was not final is now failed, with an event in the timeline (and a message.failed webhook)."),
+            Cancelled => ("success", "Canceled: every recipient that was not final is now canceled, with an event in the timeline (and a message.canceled webhook)."),
             InFlight => ("warning", "Not cancelled: a delivery job is sending this message right now, and cancelling would race its SMTP transaction. Try again once the attempt is recorded."),
             AlreadyFinished => ("info", "Nothing to cancel: every recipient is already final."),
             _ => null,

@@ -41,7 +41,7 @@ public static class StatsEvents
     public static readonly IReadOnlyList<string> Counted =
     [
         MessageEventTypes.Queued, MessageEventTypes.Delivered, MessageEventTypes.Deferred, MessageEventTypes.Bounced,
-        MessageEventTypes.Failed, MessageEventTypes.Complained, MessageEventTypes.Suppressed,
+        MessageEventTypes.Failed, MessageEventTypes.Complained, MessageEventTypes.Suppressed, MessageEventTypes.Canceled,
     ];
 
     /// <summary>
