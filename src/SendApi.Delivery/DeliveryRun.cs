@@ -249,9 +249,15 @@ internal sealed partial class DeliveryRun(
         }
     }
 
-    /// <summary>Records an attempt, riding out a short store outage (the lease is still being renewed meanwhile).</summary>
+    /// <summary>
+    /// Records an attempt, riding out a store outage for as long as the claim's lease: the outcome
+    /// is only in this process's memory, and once the store is back the record is what spares the
+    /// recipients a second copy and the message a wait for its lease. An outage is logged once (by
+    /// the availability watch), any other failure at each try.
+    /// </summary>
     private async Task CompleteAsync(string id, AttemptOutcome outcome)
     {
+        var giveUpAt = time.GetUtcNow() + options.ClaimLeaseValue;
         var delay = TimeSpan.FromMilliseconds(250);
         for (var attempt = 1; ; attempt++)
         {
@@ -260,11 +266,15 @@ internal sealed partial class DeliveryRun(
                 await queue.CompleteAsync(claim, id, outcome.Updates, outcome.Events, outcome.NextDue, CancellationToken.None);
                 return;
             }
-            catch (Exception ex) when (attempt < 6)
+            catch (Exception ex) when (time.GetUtcNow() + delay < giveUpAt)
             {
-                LogRecordRetry(logger, ex, id, attempt);
+                if (!storage.TryNoteOutage(ex))
+                {
+                    LogRecordRetry(logger, ex, id, attempt);
+                }
+
                 await Task.Delay(delay, time);
-                delay *= 2;
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
         }
     }

@@ -111,6 +111,11 @@ builder.AddSendApiListeners();
 // A setting the binder would ignore or fail on, as given on the command line or in the environment.
 if (SettingsCheck.Problems(builder.Configuration) is [_, ..] unknown)
 {
+    if (!RunsAsProgram())
+    {
+        throw new OptionsValidationException(nameof(SettingsCheck), typeof(SettingsCheck.Marker), unknown);
+    }
+
     foreach (var problem in unknown)
     {
         await Console.Error.WriteLineAsync(problem);
@@ -129,6 +134,12 @@ try
 }
 catch (Exception invalid) when (invalid is OptionsValidationException || invalid is AggregateException { InnerExceptions: var all } && all.All(e => e is OptionsValidationException))
 {
+    // A host that runs this entry point itself (the tests' WebApplicationFactory) must see the failure.
+    if (!RunsAsProgram())
+    {
+        throw;
+    }
+
     // Several options classes failing arrive together, as an AggregateException.
     var failures = invalid is AggregateException many ? many.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures) : ((OptionsValidationException)invalid).Failures;
     foreach (var failure in failures)
@@ -201,4 +212,12 @@ await app.RunAsync();
 return 0;
 
 /// <summary>The entry point, public for WebApplicationFactory in the integration tests.</summary>
-public partial class Program;
+public partial class Program
+{
+    /// <summary>
+    /// Started as the program (<c>dotnet SendApi.dll</c>), not run by another host such as a test's
+    /// WebApplicationFactory: only then is a bad setting printed as one line and an exit code
+    /// instead of an exception for that host.
+    /// </summary>
+    private static bool RunsAsProgram() => System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly;
+}
