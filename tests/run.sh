@@ -111,6 +111,10 @@ if [ "$status" -ne 0 ]; then
         show && /^  (Passed|Skipped) / { show = 0 }
         show && n < 14 { print; n++ }
     ' "$log"
+    # A test host that crashes or a project that fails to build leaves no "Failed" line: show why.
+    grep -E 'Test Run Aborted|The active test run was aborted|Test host process crashed|error [A-Z]+[0-9]+:|Build FAILED|Unhandled exception' "$log" \
+        | sort -u | head -n 20 || true
+    grep -E -A 12 'The active test run was aborted|Test host process crashed|Unhandled exception' "$log" | head -n 40 || true
 fi
 
 # One summary line over all test assemblies. vstest prints, per assembly, either
