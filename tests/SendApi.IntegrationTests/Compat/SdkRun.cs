@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using SendApi.IntegrationTests.Harness;
+using SendApi.IntegrationTests.Infrastructure;
+
+namespace SendApi.IntegrationTests.Compat;
+
+/// <summary>
+/// A provider's SDK script run once against a real SendApi delivering to the local MX world:
+/// the test class asserts on what the SDK returned (<see cref="Result"/>) and on what the MX
+/// received. Recipients are <c>&lt;case&gt;-&lt;run&gt;@example.test</c> (<see cref="To"/>).
+/// </summary>
+public abstract class SdkRun : IAsyncLifetime
+{
+    public DeliveryWorld World { get; } = new();
+
+    public SendApiApp App { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public string Run { get; } = Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>When the scripts' scheduled case goes out.</summary>
+    public DateTimeOffset SendAt { get; } = DateTimeOffset.UtcNow.AddSeconds(8);
+
+    public JsonNode Result { get; private set; } = null!;
+
+    protected abstract string Script { get; }
+
+    protected abstract string Package { get; }
+
+    protected abstract string Prefix { get; }
+
+    public string To(string name) => $"{name}-{Run}@example.test";
+
+    public async Task InitializeAsync()
+    {
+        await World.InitializeAsync();
+        App = new SendApiApp(World.Settings());
+        Http = App.Client();
+        Result = await SdkScript.RunAsync(Script, Package, new Dictionary<string, string?>
+        {
+            ["BASE_URL"] = $"http://127.0.0.1:{App.HttpPort}{Prefix}",
+            ["API_KEY"] = SendApiApp.AdminKey,
+            ["FROM"] = "sender@acme.test",
+            ["RUN"] = Run,
+            ["DOMAIN"] = "example.test",
+            ["SEND_AT"] = SendAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
+        await World.DisposeAsync();
+    }
+
+    /// <summary>The one message the MX received for <paramref name="name"/>'s recipient.</summary>
+    public async Task<ReceivedMessage> ReceivedAsync(string name) =>
+        (await World.Mx1.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30), m => m.RcptTos.Contains(To(name))))[0];
+
+    /// <summary>Whether anything reached the MX for <paramref name="name"/>'s recipient (after giving delivery a moment).</summary>
+    public async Task<bool> AnyReceivedAsync(string name)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        return World.Mx1.Messages.Any(m => m.RcptTos.Contains(To(name)));
+    }
+}
+
+public sealed class ResendSdkRun : SdkRun
+{
+    protected override string Script => "resend.mjs";
+
+    protected override string Package => "resend";
+
+    protected override string Prefix => "/compat/resend";
+}
