@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
@@ -38,6 +39,7 @@ public abstract class SdkRun : IAsyncLifetime
         await World.InitializeAsync();
         App = new SendApiApp(World.Settings());
         Http = App.Client();
+        await PrepareAsync();
         Result = await SdkScript.RunAsync(Script, Package, new Dictionary<string, string?>
         {
             ["BASE_URL"] = $"http://127.0.0.1:{App.HttpPort}{Prefix}",
@@ -48,6 +50,9 @@ public abstract class SdkRun : IAsyncLifetime
             ["SEND_AT"] = SendAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
         });
     }
+
+    /// <summary>What the script's cases need in SendApi first (a suppressed address, say).</summary>
+    protected virtual Task PrepareAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -79,4 +84,19 @@ public sealed class ResendSdkRun : SdkRun
     protected override string Package => "resend";
 
     protected override string Prefix => "/compat/resend";
+}
+
+public sealed class PostmarkSdkRun : SdkRun
+{
+    protected override string Script => "postmark.mjs";
+
+    protected override string Package => "postmark";
+
+    protected override string Prefix => "/compat/postmark";
+
+    protected override async Task PrepareAsync()
+    {
+        using var response = await Http.PostAsJsonAsync("/suppressions", new { address = To("inactive"), reason = "manual" });
+        response.EnsureSuccessStatusCode();
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using SendApi.Api.Features.Compat.Postmark;
 using SendApi.Api.Features.Compat.Resend;
 
 namespace SendApi.Api.Features.Compat;
@@ -20,6 +21,7 @@ public static class CompatServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<CompatOptions>, CompatOptionsValidation>();
         services.AddSingleton<CompatSender>();
         services.AddSingleton<ICompatDialect, ResendErrors>();
+        services.AddSingleton<ICompatDialect, PostmarkErrors>();
 
         // First of the problem writers, whenever this is called: the service takes the first one
         // that says it can write, and the framework's writer and ours would take every request.
@@ -32,6 +34,7 @@ public static class CompatServiceCollectionExtensions
     {
         var options = app.ServiceProvider.GetRequiredService<IOptions<CompatOptions>>().Value;
         app.MapResendApi(options.ResendPrefix);
+        app.MapPostmarkApi(options.PostmarkPrefix);
         return app;
     }
 }
