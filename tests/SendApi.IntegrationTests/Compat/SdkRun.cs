@@ -21,8 +21,8 @@ public abstract class SdkRun : IAsyncLifetime
 
     public string Run { get; } = Guid.NewGuid().ToString("N")[..12];
 
-    /// <summary>When the scripts' scheduled case goes out.</summary>
-    public DateTimeOffset SendAt { get; } = DateTimeOffset.UtcNow.AddSeconds(8);
+    /// <summary>When the scripts' scheduled case goes out: a few seconds after the script starts.</summary>
+    public DateTimeOffset SendAt { get; private set; }
 
     public JsonNode Result { get; private set; } = null!;
 
@@ -40,6 +40,7 @@ public abstract class SdkRun : IAsyncLifetime
         App = new SendApiApp(World.Settings());
         Http = App.Client();
         await PrepareAsync();
+        SendAt = DateTimeOffset.UtcNow.AddSeconds(6);
         Result = await SdkScript.RunAsync(Script, Package, new Dictionary<string, string?>
         {
             ["BASE_URL"] = $"http://127.0.0.1:{App.HttpPort}{Prefix}",
@@ -63,6 +64,14 @@ public abstract class SdkRun : IAsyncLifetime
         }
 
         await World.DisposeAsync();
+    }
+
+    /// <summary>What the SDK resolved for <paramref name="name"/> (under <paramref name="field"/>), failing with the whole case when it is not there.</summary>
+    public JsonNode Case(string name, string field)
+    {
+        var result = Result[name]?[field];
+        Assert.True(result is not null, $"{Script} case '{name}' has no '{field}': {Result[name]?.ToJsonString()}");
+        return result!;
     }
 
     /// <summary>The one message the MX received for <paramref name="name"/>'s recipient.</summary>
@@ -99,4 +108,13 @@ public sealed class PostmarkSdkRun : SdkRun
         using var response = await Http.PostAsJsonAsync("/suppressions", new { address = To("inactive"), reason = "manual" });
         response.EnsureSuccessStatusCode();
     }
+}
+
+public sealed class SendGridSdkRun : SdkRun
+{
+    protected override string Script => "sendgrid.mjs";
+
+    protected override string Package => "@sendgrid/mail";
+
+    protected override string Prefix => "/compat/sendgrid";
 }

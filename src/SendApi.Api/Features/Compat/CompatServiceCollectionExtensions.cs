@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SendApi.Api.Features.Compat.Postmark;
 using SendApi.Api.Features.Compat.Resend;
+using SendApi.Api.Features.Compat.SendGrid;
 
 namespace SendApi.Api.Features.Compat;
 
@@ -22,6 +23,7 @@ public static class CompatServiceCollectionExtensions
         services.AddSingleton<CompatSender>();
         services.AddSingleton<ICompatDialect, ResendErrors>();
         services.AddSingleton<ICompatDialect, PostmarkErrors>();
+        services.AddSingleton<ICompatDialect, SendGridErrors>();
 
         // First of the problem writers, whenever this is called: the service takes the first one
         // that says it can write, and the framework's writer and ours would take every request.
@@ -35,6 +37,7 @@ public static class CompatServiceCollectionExtensions
         var options = app.ServiceProvider.GetRequiredService<IOptions<CompatOptions>>().Value;
         app.MapResendApi(options.ResendPrefix);
         app.MapPostmarkApi(options.PostmarkPrefix);
+        app.MapSendGridApi(options.SendGridPrefix);
         return app;
     }
 }
