@@ -45,7 +45,7 @@ internal sealed partial class CompatOptionsValidation : IValidateOptions<CompatO
         foreach (var (setting, prefix) in options.Prefixes)
         {
             var env = $"Compat__{setting}";
-            if (prefix is null || !PathPrefix().IsMatch(prefix))
+            if (!IsPath(prefix))
             {
                 errors.Add($"Compat:{setting} (env {env}) must be a path such as /compat/resend: '/' and segments of letters, digits, '-', '_' or '.', without a trailing '/'; not '{prefix}'.");
             }
@@ -55,7 +55,7 @@ internal sealed partial class CompatOptionsValidation : IValidateOptions<CompatO
             }
         }
 
-        var valid = options.Prefixes.Where(p => p.Prefix is not null && PathPrefix().IsMatch(p.Prefix)).ToList();
+        var valid = options.Prefixes.Where(p => IsPath(p.Prefix)).ToList();
         foreach (var a in valid)
         {
             foreach (var b in valid.Where(b => string.CompareOrdinal(a.Setting, b.Setting) < 0))
@@ -69,6 +69,10 @@ internal sealed partial class CompatOptionsValidation : IValidateOptions<CompatO
 
         return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
     }
+
+    /// <summary>A path of named segments: "." and ".." would be resolved away by a client before the request reaches us.</summary>
+    private static bool IsPath(string? prefix) =>
+        prefix is not null && PathPrefix().IsMatch(prefix) && !prefix.Split('/').Any(segment => segment is "." or "..");
 
     private static bool Contains(string outer, string inner) =>
         string.Equals(outer, inner, StringComparison.OrdinalIgnoreCase) || inner.StartsWith(outer + "/", StringComparison.OrdinalIgnoreCase);
