@@ -20,9 +20,9 @@ internal static class PostmarkApi
 
     public static RouteGroupBuilder MapPostmarkApi(this IEndpointRouteBuilder app, string prefix)
     {
-        var group = app.MapGroup(prefix).RequireAuthorization().WithApiKeyHeader(TokenHeader).ExcludeFromDescription();
-        group.MapPost("/email", SendAsync).AllowSendScope();
-        group.MapPost("/email/batch", SendBatchAsync).AllowSendScope();
+        var group = app.MapGroup(prefix).RequireAuthorization().WithApiKeyHeader(TokenHeader).ExcludeFromDescription().WithMetadata(new CompatApi("postmark"));
+        group.MapPost("/email", SendAsync).Accepts<PostmarkEmail>("application/json").AllowSendScope();
+        group.MapPost("/email/batch", SendBatchAsync).Accepts<List<PostmarkEmail>>("application/json").AllowSendScope();
         return group;
     }
 

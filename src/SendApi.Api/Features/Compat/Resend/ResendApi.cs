@@ -22,9 +22,10 @@ internal static class ResendApi
 
     public static RouteGroupBuilder MapResendApi(this IEndpointRouteBuilder app, string prefix)
     {
-        var group = app.MapGroup(prefix).RequireAuthorization().ExcludeFromDescription();
-        group.MapPost("/emails", SendAsync).AllowSendScope();
-        group.MapPost("/emails/batch", SendBatchAsync).AllowSendScope();
+        var group = app.MapGroup(prefix).RequireAuthorization().ExcludeFromDescription().WithMetadata(new CompatApi("resend"));
+        // Accepts: the body is read by the handler; the metadata says what it reads (the HTTP fuzz test sends it).
+        group.MapPost("/emails", SendAsync).Accepts<ResendEmail>("application/json").AllowSendScope();
+        group.MapPost("/emails/batch", SendBatchAsync).Accepts<List<ResendEmail>>("application/json").AllowSendScope();
         group.MapGet("/emails/{id}", GetAsync).AllowSendScope();
         group.MapPost("/emails/{id}/cancel", CancelAsync);
         return group;

@@ -21,8 +21,8 @@ internal static class SendGridApi
 
     public static RouteGroupBuilder MapSendGridApi(this IEndpointRouteBuilder app, string prefix)
     {
-        var group = app.MapGroup(prefix).RequireAuthorization().ExcludeFromDescription();
-        group.MapPost("/v3/mail/send", SendAsync).AllowSendScope();
+        var group = app.MapGroup(prefix).RequireAuthorization().ExcludeFromDescription().WithMetadata(new CompatApi("sendgrid"));
+        group.MapPost("/v3/mail/send", SendAsync).Accepts<SendGridMail>("application/json").AllowSendScope();
         return group;
     }
 
