@@ -2,7 +2,7 @@
 # Runs the whole SendApi test suite: the one command for a fresh Debian 12 machine with the
 # .NET 10 SDK. Installs the real third-party servers and clients the end-to-end tests use
 # (redis-server and redis-sentinel, dnsmasq, Postfix and its smtp-sink, swaks with TLS, aiosmtpd, prometheus,
-# docker-compose for checking the compose file, chromium and puppeteer-core) when missing or lacking a capability, as root or via sudo.
+# docker-compose for checking the compose file, chromium and puppeteer-core, the Resend, Postmark and SendGrid npm SDKs) when missing or lacking a capability, as root or via sudo.
 # Extra arguments are passed to `dotnet test`, e.g.  tests/run.sh --filter "FullyQualifiedName~Infrastructure"
 set -euo pipefail
 
@@ -91,6 +91,14 @@ fi
 if ! (cd tests/browser && node -e "require('puppeteer-core')") >/dev/null 2>&1; then
     echo "run.sh: installing puppeteer-core (tests/browser)"
     (cd tests/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
+# The hosted providers' official SDKs (resend, postmark, @sendgrid/mail), unmodified, are the
+# compatibility routes' clients. Installed from the lockfile when missing or not the locked versions.
+if ! (cd tests/compat-sdks && npm ls --offline --depth=0 >/dev/null 2>&1 \
+    && node -e "require('postmark'); require('@sendgrid/mail'); import('resend').then(() => {}, () => process.exit(1))") >/dev/null 2>&1; then
+    echo "run.sh: installing the providers' SDKs (tests/compat-sdks)"
+    (cd tests/compat-sdks && npm ci --no-audit --no-fund)
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

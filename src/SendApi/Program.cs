@@ -7,6 +7,7 @@ using SendApi.Api.Auth;
 using SendApi.Api.Auth.RateLimits;
 using SendApi.Api.Features.ApiKeys;
 using SendApi.Api.Features.Captured;
+using SendApi.Api.Features.Compat;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Messages;
@@ -62,6 +63,8 @@ builder.Services.AddSendApiDomains();
 builder.Services.AddSendApiSuppressions();
 builder.Services.AddSendApiWebhooks();
 builder.Services.AddSendApiCaptured();
+// Resend's, Postmark's and SendGrid's sending APIs under Compat__*Prefix, onto the same intake.
+builder.Services.AddSendApiCompat();
 
 // SMTP: the engine (sessions on Kestrel connections, with our limits and TLS certificate) and the
 // one handler it calls, which gives each listener to its feature: submission on 587 and 465
@@ -179,6 +182,7 @@ app.MapSuppressionsApi();
 app.MapInboundApi();
 app.MapCapturedApi();
 app.MapStatsApi();
+app.MapCompatApis();
 
 // /health/live: the process is up; /health/ready: and its storage answers. Neither reads an API
 // key, so /health/live never touches the store (keys live there), whatever a prober sends.

@@ -37,18 +37,34 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? header = Request.Headers.Authorization;
-        if (string.IsNullOrEmpty(header) || Context.GetEndpoint()?.Metadata.GetMetadata<NoAuthentication>() is not null)
+        var endpoint = Context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<NoAuthentication>() is not null)
         {
             return AuthenticateResult.NoResult();
         }
 
-        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) || header.Length == BearerPrefix.Length)
+        string? secret;
+        if (endpoint?.Metadata.GetMetadata<ApiKeyHeader>() is { } own && Request.Headers[own.Name].ToString() is { Length: > 0 } value)
         {
-            return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");
+            secret = value.Trim();
+        }
+        else
+        {
+            string? header = Request.Headers.Authorization;
+            if (string.IsNullOrEmpty(header))
+            {
+                return AuthenticateResult.NoResult();
+            }
+
+            if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) || header.Length == BearerPrefix.Length)
+            {
+                return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");
+            }
+
+            secret = header[BearerPrefix.Length..].Trim();
         }
 
-        var key = await keys.FindBySecretAsync(header[BearerPrefix.Length..].Trim(), Context.RequestAborted);
+        var key = await keys.FindBySecretAsync(secret, Context.RequestAborted);
         if (key is null)
         {
             return AuthenticateResult.Fail("Unknown API key.");
@@ -99,7 +115,9 @@ internal sealed class ApiKeyAuthenticationHandler(
             {
                 Status = StatusCodes.Status401Unauthorized,
                 Title = "Unauthorized",
-                Detail = result.Failure?.Message ?? "An API key is required: send 'Authorization: Bearer <api key>'.",
+                Detail = result.Failure?.Message ?? (Context.GetEndpoint()?.Metadata.GetMetadata<ApiKeyHeader>() is { } own
+                    ? $"An API key is required: send '{own.Name}: <api key>'."
+                    : "An API key is required: send 'Authorization: Bearer <api key>'."),
             },
         });
     }

@@ -4,6 +4,7 @@ using System.Reflection;
 using Microsoft.Extensions.Options;
 using SendApi.Api.Auth;
 using SendApi.Api.Auth.RateLimits;
+using SendApi.Api.Features.Compat;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Messages;
@@ -31,6 +32,7 @@ internal sealed class SettingsCheck(IConfiguration configuration) : IValidateOpt
         [AdminOptions.Section] = typeof(AdminOptions),
         [ApiKeysOptions.Section] = typeof(ApiKeysOptions),
         [CaptureOptions.Section] = typeof(CaptureOptions),
+        [CompatOptions.Section] = typeof(CompatOptions),
         [DeliveryOptions.Section] = typeof(DeliveryOptions),
         [DnsOptions.Section] = typeof(DnsOptions),
         [DomainsOptions.Section] = typeof(DomainsOptions),

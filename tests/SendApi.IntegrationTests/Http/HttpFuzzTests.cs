@@ -81,6 +81,21 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
              "attachments":[{"filename":"a.txt","content":"aGk=","content_type":"text/plain","content_id":"logo@acme.test"}],
              "tags":["orders"],"metadata":{"order_id":"1"}}
             """)!,
+        "ResendEmail" => JsonNode.Parse("""
+            {"from":"Acme <a@acme.test>","to":["bob@nullmx.test"],"cc":"c@nullmx.test","reply_to":["r@acme.test"],"subject":"s",
+             "text":"t","html":"<p>h</p>","headers":{"X-Campaign":"spring"},"attachments":[{"filename":"a.txt","content":"aGk=","content_type":"text/plain"}],
+             "tags":[{"name":"category","value":"fuzz"}]}
+            """)!,
+        "PostmarkEmail" => JsonNode.Parse("""
+            {"From":"Acme <a@acme.test>","To":"bob@nullmx.test, \"B, C\" <c@nullmx.test>","ReplyTo":"r@acme.test","Subject":"s","TextBody":"t",
+             "HtmlBody":"<p>h</p>","Headers":[{"Name":"X-Campaign","Value":"spring"}],"Attachments":[{"Name":"a.txt","Content":"aGk=","ContentType":"text/plain","ContentID":"cid:a"}],
+             "Tag":"fuzz","Metadata":{"order_id":"1"},"TrackOpens":true,"TrackLinks":"HtmlOnly","MessageStream":"outbound"}
+            """)!,
+        "SendGridMail" => JsonNode.Parse("""
+            {"from":{"email":"a@acme.test","name":"Acme"},"subject":"s","content":[{"type":"text/plain","value":"t"},{"type":"text/html","value":"<p>h</p>"}],
+             "personalizations":[{"to":[{"email":"bob@nullmx.test"}],"custom_args":{"n":"1"},"headers":{"X-A":"1"}}],
+             "attachments":[{"filename":"a.txt","content":"aGk=","type":"text/plain"}],"categories":["fuzz"],"tracking_settings":{"open_tracking":{"enable":true}}}
+            """)!,
         "CreateWebhookRequest" => new JsonObject { ["url"] = "http://127.0.0.1:9/hook", ["events"] = new JsonArray("inbound.received") },
         "CreateApiKeyRequest" => new JsonObject { ["name"] = "fuzz", ["account_id"] = "fuzz" },
         "CreateDomainRequest" => new JsonObject { ["name"] = "fuzz-other.test" },
@@ -94,6 +109,9 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
 
         /// <summary>An operator page's endpoint (the captured mail page): it answers in HTML, its login prompt included.</summary>
         public bool Page { get; init; }
+
+        /// <summary>A hosted provider's route: its errors are that provider's JSON, not problem+json.</summary>
+        public bool Compat { get; init; }
     }
 
     [Fact]
@@ -133,7 +151,8 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
     private IEnumerable<FuzzRequest> RequestsFor(RouteEndpoint endpoint, HttpFuzzInputs inputs)
     {
         var page = endpoint.Metadata.Contains(SendApi.Api.Features.Captured.PageOrApiPolicy.Page);
-        return MutatedRequests(endpoint, inputs).Select(request => request with { Page = page });
+        var compat = endpoint.Metadata.GetMetadata<SendApi.Api.Features.Compat.CompatApi>() is not null;
+        return MutatedRequests(endpoint, inputs).Select(request => request with { Page = page, Compat = compat });
     }
 
     private IEnumerable<FuzzRequest> MutatedRequests(RouteEndpoint endpoint, HttpFuzzInputs inputs)
@@ -288,12 +307,19 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
             return (status, null);
         }
 
+        if (request.Compat)
+        {
+            return contentType == "application/json" && JsonNode.Parse(body) is JsonObject && !NamesDotnetType(body)
+                ? (status, null)
+                : (status, $"{what}: {status} as '{contentType}', not a provider's JSON error (or naming a .NET type): {Trim(body)}");
+        }
+
         if (contentType != "application/problem+json")
         {
             return (status, $"{what}: {status} as '{contentType}', not problem+json: {Trim(body)}");
         }
 
-        if (body.Contains("SendApi.", StringComparison.Ordinal) || body.Contains("System.", StringComparison.Ordinal) || body.Contains("Microsoft.", StringComparison.Ordinal))
+        if (NamesDotnetType(body))
         {
             return (status, $"{what}: {status} names a .NET type: {Trim(body)}");
         }
@@ -302,6 +328,9 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
             ? (status, null)
             : (status, $"{what}: {status} with a problem whose status differs: {Trim(body)}");
     }
+
+    private static bool NamesDotnetType(string body) =>
+        body.Contains("SendApi.", StringComparison.Ordinal) || body.Contains("System.", StringComparison.Ordinal) || body.Contains("Microsoft.", StringComparison.Ordinal);
 
     private async Task<(int Status, string Body, string? ContentType)> SendAsync(FuzzRequest request)
     {
