@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
 
 namespace SendApi.IntegrationTests.Bench;
@@ -8,8 +9,11 @@ namespace SendApi.IntegrationTests.Bench;
 /// A tiny run of <c>bench/run.sh</c>'s comparison (the bench program it runs, built with the tests),
 /// so that the one-command performance comparison cannot rot: 200 messages of 2 KB through Postfix,
 /// SendApi over SMTP and SendApi over HTTP, and a short open-loop run. Asserts only that every row is
-/// there with non-zero numbers: rates on a shared machine are not for tests.
+/// there with non-zero numbers: rates on a shared machine are not for tests. It runs alone, after
+/// the parallel classes: its Postfix, Redis, SendApi and load generators take both cores for 20 s,
+/// which would stretch the timed tests beside it.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class BenchComparisonSmokeTests
 {
     // A generous bound for a loaded machine; the run takes about 25 s on a quiet one.
