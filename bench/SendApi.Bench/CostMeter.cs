@@ -47,25 +47,16 @@ internal sealed class CostMeter
     /// </summary>
     public async Task ReportAsync(int messages, TimeSpan elapsed)
     {
-        var sendApiCpu = ProcessCpuSeconds(_sendApiPid) - _sendApiCpuAtStart;
-        var redisCpu = await RedisCpuSecondsAsync(_redis) - _redisCpuAtStart;
-        var benchCpu = ProcessCpuSeconds(Environment.ProcessId) - _benchCpuAtStart;
-        var allocations = Allocations(_allocationsFile).Zip(_allocationsAtStart, (end, start) => end - start).ToArray();
-        var atEnd = await CommandStatsAsync(_redis);
-        await Task.Delay(IdleSample);
-        var idle = (await CommandStatsAsync(_redis)).ToDictionary(c => c.Name, c => c.Calls);
-        var idleRates = atEnd.ToDictionary(c => c.Name, c => (idle.GetValueOrDefault(c.Name, c.Calls) - c.Calls) / IdleSample.TotalSeconds);
-        var commands = atEnd.Select(c => c with { Calls = Math.Max(0, c.Calls - (long)Math.Round(idleRates[c.Name] * elapsed.TotalSeconds)) }).ToList();
-        var scripts = commands.Where(c => c.Name is "evalsha" or "eval").ToList();
+        var (costs, commands, idleRate, scriptCalls, scriptUsec, benchCpu) = await CountAsync(messages, elapsed, IdleSample);
         double PerMessage(double value) => value / messages;
 
-        Console.WriteLine($"redis commands: {PerMessage(commands.Sum(c => c.Calls)),8:0.0} per message, scripts' commands included ({PerMessage(scripts.Sum(c => c.Calls)):0.00} script calls); "
-            + $"{idleRates.Values.Sum():0} per second while idle taken off");
+        Console.WriteLine($"redis commands: {costs.RedisCommands,8:0.0} per message, scripts' commands included ({PerMessage(scriptCalls):0.00} script calls); "
+            + $"{idleRate:0} per second while idle taken off");
         // A script's time includes its commands' time, which commandstats also counts under their names.
-        Console.WriteLine($"redis CPU:      {PerMessage(redisCpu * 1e6),8:0.0} µs per message (user + system), {PerMessage(scripts.Sum(c => c.Usec)):0.0} µs of it running scripts");
-        Console.WriteLine($"sendapi CPU:    {PerMessage(sendApiCpu * 1e3),8:0.000} ms per message (user + system, all threads)");
-        Console.WriteLine(allocations.Length == 4
-            ? $"sendapi memory: {PerMessage(allocations[0]) / 1024,8:0.0} KB allocated per message; {allocations[1]} gen0, {allocations[2]} gen1, {allocations[3]} gen2 collections"
+        Console.WriteLine($"redis CPU:      {costs.RedisCpuUs,8:0.0} µs per message (user + system), {PerMessage(scriptUsec):0.0} µs of it running scripts");
+        Console.WriteLine($"sendapi CPU:    {costs.SendApiCpuMs,8:0.000} ms per message (user + system, all threads)");
+        Console.WriteLine(costs.Collections is { } gc
+            ? $"sendapi memory: {costs.AllocatedKb,8:0.0} KB allocated per message; {gc}"
             : "sendapi memory: ? (the allocation hook did not report)");
         Console.WriteLine($"bench CPU:      {PerMessage(benchCpu * 1e3),8:0.000} ms per message (this program: the HTTP clients and this report; it shares the cores too)");
         Console.WriteLine("redis commands per message (calls, µs; a script's µs include its commands'), most first:");
@@ -73,6 +64,35 @@ internal sealed class CostMeter
         {
             Console.WriteLine($"  {command.Name,-22} {PerMessage(command.Calls),7:0.00} {PerMessage(command.Usec),8:0.00}");
         }
+    }
+
+    /// <summary>What a message cost since <see cref="StartAsync"/>, counted: the comparison's per-path line.</summary>
+    public sealed record Costs(double SendApiCpuMs, double AllocatedKb, double RedisCommands, double RedisCpuUs, string? Collections);
+
+    /// <summary>As <see cref="ReportAsync"/>, without printing, with an idle sample of <paramref name="idleSample"/>.</summary>
+    public async Task<Costs> MeasureAsync(int messages, TimeSpan elapsed, TimeSpan idleSample) =>
+        (await CountAsync(messages, elapsed, idleSample)).Costs;
+
+    private async Task<(Costs Costs, List<CommandStat> Commands, double IdleRate, long ScriptCalls, long ScriptUsec, double BenchCpu)> CountAsync(
+        int messages, TimeSpan elapsed, TimeSpan idleSample)
+    {
+        var sendApiCpu = ProcessCpuSeconds(_sendApiPid) - _sendApiCpuAtStart;
+        var redisCpu = await RedisCpuSecondsAsync(_redis) - _redisCpuAtStart;
+        var benchCpu = ProcessCpuSeconds(Environment.ProcessId) - _benchCpuAtStart;
+        var allocations = Allocations(_allocationsFile).Zip(_allocationsAtStart, (end, start) => end - start).ToArray();
+        var atEnd = await CommandStatsAsync(_redis);
+        await Task.Delay(idleSample);
+        var idle = (await CommandStatsAsync(_redis)).ToDictionary(c => c.Name, c => c.Calls);
+        var idleRates = atEnd.ToDictionary(c => c.Name, c => (idle.GetValueOrDefault(c.Name, c.Calls) - c.Calls) / idleSample.TotalSeconds);
+        var commands = atEnd.Select(c => c with { Calls = Math.Max(0, c.Calls - (long)Math.Round(idleRates[c.Name] * elapsed.TotalSeconds)) }).ToList();
+        var scripts = commands.Where(c => c.Name is "evalsha" or "eval").ToList();
+        var costs = new Costs(
+            sendApiCpu * 1e3 / messages,
+            allocations.Length == 4 ? allocations[0] / 1024.0 / messages : double.NaN,
+            commands.Sum(c => c.Calls) / (double)messages,
+            redisCpu * 1e6 / messages,
+            allocations.Length == 4 ? $"{allocations[1]} gen0, {allocations[2]} gen1, {allocations[3]} gen2 collections" : null);
+        return (costs, commands, idleRates.Values.Sum(), scripts.Sum(c => c.Calls), scripts.Sum(c => c.Usec), benchCpu);
     }
 
     private sealed record CommandStat(string Name, long Calls, long Usec);

@@ -1,7 +1,11 @@
 // Measures how fast SendApi accepts messages and how fast it delivers them, end to end, on this
 // machine: SendApi (Release build, Redis mode) → dnsmasq → Postfix smtp-sink.
-// Usage: bench/run.sh [--messages N] [--concurrency C]            HTTP: C concurrent POST /messages clients
-//        bench/run.sh [--messages N] --smtp-sessions S           SMTP: Postfix smtp-source, S parallel sessions
+// Usage: bench/run.sh                                             issue 18's comparison (see Comparison.cs): Postfix relay vs SendApi over
+//                                                                 SMTP and HTTP, counted at the sink; [--messages 10000] [--sizes 2048,102400]
+//                                                                 [--durability everysec|always] [--smtp-sessions 20] [--concurrency 64]
+//                                                                 [--open-loop-rate 500] [--open-loop-seconds 20] [--idle-sample-seconds 5]
+//        bench/run.sh --drain [--messages N] [--concurrency C]    HTTP: C concurrent POST /messages clients, until the due queue is empty
+//        bench/run.sh --drain [--messages N] --smtp-sessions S   SMTP: Postfix smtp-source, S parallel sessions
 //        bench/run.sh [--concurrency C] --kill-after S            crash recovery: C HTTP clients for S seconds, SIGKILL, restart
 //        bench/run.sh [--messages 2000] --kills K [--seed N]      issue 13's experiment: HTTP + SMTP at 100/s, K random SIGKILLs,
 //                                                                 duplicates per kill and time to all delivered (see CrashExperiment)
@@ -15,12 +19,20 @@ using System.Text.Json.Nodes;
 using SendApi.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 
-var messages = Option("--messages", 20000);
-var concurrency = Option("--concurrency", 64);
-var smtpSessions = Option("--smtp-sessions", 0);
 var killAfter = Option("--kill-after", 0);
 var kills = Option("--kills", 0);
-var durability = TextOption("--durability", "process");
+// With no mode named, the comparison; --drain is the single-path run of the rows before issue 18.
+var compare = !args.Contains("--drain") && killAfter == 0 && kills == 0;
+var messages = Option("--messages", compare ? 10000 : 20000);
+var concurrency = Option("--concurrency", 64);
+var smtpSessions = Option("--smtp-sessions", compare ? 20 : 0);
+// The comparison names Redis's fsync policy (everysec, always); the level SendApi checks follows it.
+var durability = TextOption("--durability", "process") switch
+{
+    "everysec" => "process",
+    "always" => "fsync",
+    var level => level,
+};
 var runId = Guid.NewGuid().ToString("N")[..8];
 var unavailable = 0;
 var sendCalls = 0;
@@ -60,15 +72,44 @@ if (replica is not null)
     await WaitForReplicaAsync();
 }
 
-await using var dns = await DnsServer.StartAsync(z => z.Mx("bench.test", "mx.bench.test", 10).A("mx.bench.test", "127.0.0.2"));
+// A real zone's TTL (the test suite's zones have 0, so that nothing is cached between tests): with
+// TTL 0 every delivery asked dnsmasq for the MX and its addresses again, a tenth of SendApi's CPU per
+// small message by a profile, which no real MX record costs.
+await using var dns = await DnsServer.StartAsync(z => z.Mx("bench.test", "mx.bench.test", 10).A("mx.bench.test", "127.0.0.2"), ttlSeconds: 300);
 string[] sinkArgs = Environment.UserName == "root" ? ["-u", "root", $"127.0.0.2:{smtpPort}", "1024"] : [$"127.0.0.2:{smtpPort}", "1024"];
 var sinkDir = Directory.CreateTempSubdirectory("sendapi-bench-sink").FullName;
-await using var sink = kills > 0
+// The comparison counts at the sink what every path delivered (SinkCounter); the other modes only need one.
+await using var counter = compare ? await SinkCounter.StartAsync("127.0.0.2", smtpPort) : null;
+await using var sink = compare
+    ? null
+    : kills > 0
     ? ExternalProcess.Start("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Peers", "smtp_sink.py"), "--host", "127.0.0.2", "--port", $"{smtpPort}", "--dir", sinkDir],
         new Dictionary<string, string?> { ["PYTHONPATH"] = null, ["PYTHONHOME"] = null, ["PYTHONUNBUFFERED"] = "1" })
     : ExternalProcess.Start(ExternalProcess.ResolveExecutable("smtp-sink"), sinkArgs);
-await sink.WaitForTcpAsync("127.0.0.2", smtpPort, TimeSpan.FromSeconds(10));
+if (sink is not null)
+{
+    await sink.WaitForTcpAsync("127.0.0.2", smtpPort, TimeSpan.FromSeconds(10));
+}
 
+// The relay SendApi is compared with: Postfix with its own configuration and queue in a temp
+// directory, relaying bench.test to the same sink (a fixed next hop, so no DNS of its own).
+await using var postfix = compare
+    ? await PostfixRelay.StartAsync("127.0.0.1", FreePort.Tcp(), ["bench.test"],
+        new Dictionary<string, System.Net.IPEndPoint> { ["bench.test"] = new(System.Net.IPAddress.Parse("127.0.0.2"), smtpPort) },
+        new Dictionary<string, string>
+        {
+            // Not the test suite's content trace (a log line per header and body line): a relay's own logging only.
+            ["smtp_header_checks"] = "",
+            ["smtp_mime_header_checks"] = "",
+            ["smtp_nested_header_checks"] = "",
+            ["smtp_body_checks"] = "",
+            ["smtp_tls_security_level"] = "none",
+        })
+    : null;
+
+// SendApi runs in its own directory, as a deployed one would: its content root (appsettings.json, and
+// the file watcher behind reloadOnChange) is then not /tmp, where every test and bench file comes and goes.
+var appDirectory = Path.GetDirectoryName(Path.GetFullPath(app))!;
 var environment = new Dictionary<string, string?>
 {
     ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
@@ -99,7 +140,7 @@ for (var i = Array.IndexOf(args, "--set"); i >= 0 && i + 1 < args.Length; i = Ar
     Console.WriteLine($"setting:        {name}={value}");
 }
 
-await using var sendApi = ExternalProcess.Start("dotnet", [app], environment);
+await using var sendApi = ExternalProcess.Start("dotnet", [app], environment, appDirectory);
 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
 await WaitReadyAsync();
@@ -108,9 +149,18 @@ await WaitReadyAsync();
 await SendAllAsync(200, 16);
 await WaitForEmptyQueueAsync(TimeSpan.FromSeconds(60));
 
+if (compare)
+{
+    using var redisAdmin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},protocol=resp2,allowAdmin=true");
+    return await Comparison.RunAsync(
+        new Comparison.Stack(http, submissionPort, sendApi, redisAdmin.GetServer(redisAdmin.GetEndPoints()[0]), allocationsFile, counter!, postfix!, WaitForEmptyQueueAsync, idempotencyKeys),
+        new Comparison.Settings(messages, [.. TextOption("--sizes", "2048,102400").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))], smtpSessions, concurrency,
+            Option("--open-loop-rate", 500), Option("--open-loop-seconds", 20), TimeSpan.FromSeconds(Option("--idle-sample-seconds", 5)), durability == "fsync" ? "always" : "everysec"));
+}
+
 if (kills > 0)
 {
-    return await CrashExperiment.RunAsync(messages == 20000 ? 2000 : messages, kills, Option("--seed", Environment.TickCount), () => ExternalProcess.Start("dotnet", [app], environment),
+    return await CrashExperiment.RunAsync(messages == 20000 ? 2000 : messages, kills, Option("--seed", Environment.TickCount), () => ExternalProcess.Start("dotnet", [app], environment, appDirectory),
         sendApi, WaitReadyAsync, http, submissionPort, redisPort, sinkDir);
 }
 
@@ -188,7 +238,7 @@ async Task<int> CrashRecoveryAsync()
     var db = connection.GetDatabase();
     Console.WriteLine($"at the kill:    {accepted} accepted, {await db.SortedSetLengthAsync("sendapi:due")} not delivered yet, {await db.HashLengthAsync("sendapi:claims")} of them claimed");
 
-    await using var restarted = ExternalProcess.Start("dotnet", [app], environment);
+    await using var restarted = ExternalProcess.Start("dotnet", [app], environment, appDirectory);
     await WaitReadyAsync();
     var ready = sinceKill.Elapsed;
     var marks = new[] { 5, 10, 30, 60 }.Select(s => ready + TimeSpan.FromSeconds(s)).ToList();

@@ -186,6 +186,8 @@ internal sealed partial class DeliveryRun(
             }
 
             var work = await queue.LoadAsync(id, stop);
+            // The stored bytes (and the bodies parsed over them) are read until the attempt is recorded.
+            using var buffer = work?.Buffer;
             if (work is null)
             {
                 await queue.CompleteAsync(claim, id, [], [], null, CancellationToken.None);

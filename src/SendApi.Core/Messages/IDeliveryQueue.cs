@@ -7,6 +7,14 @@ public sealed record DeliveryWork(MessageEnvelope Envelope, IReadOnlyList<Recipi
     /// <summary>Per-recipient bodies, as accepted; none for almost every message.</summary>
     public MessageVariants Variants { get; init; } = MessageVariants.None;
 
+    /// <summary>
+    /// What holds <see cref="Mime"/>'s bytes when the store lent them from a pool (Redis: a leased
+    /// buffer instead of a new array on the large object heap for every large message); the
+    /// delivery disposes it once the attempt is over and nothing reads the bytes any more. Null
+    /// when the bytes are the work's own.
+    /// </summary>
+    public IDisposable? Buffer { get; init; }
+
     /// <summary>The variant the recipient at <paramref name="recipient"/> receives (0 = <see cref="Mime"/>).</summary>
     public int VariantOf(int recipient) => Variants.Of(recipient);
 

@@ -44,25 +44,28 @@ internal sealed class MessageBodies(IMessageSigner signer, ILogger<MessageDelive
             [.. due.Where(i => errors.ContainsKey(work.VariantOf(i))).Select(i => (i, errors[work.VariantOf(i)]))]);
     }
 
+    /// <summary>
+    /// Parses the stored bytes without copying the parts' content: a persistent parse leaves each
+    /// part's content as a window on the stored bytes (which stay referenced by the message, so the
+    /// stream is not disposed), where a plain parse copied every body into pooled blocks once more
+    /// per attempt (8 % of what a 100 KB message allocated, by an allocation profile).
+    /// </summary>
     private static bool TryParse(ReadOnlyMemory<byte> mime, out MimeMessage message, out string error)
     {
         var stream = MemoryMarshal.TryGetArray(mime, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(mime.ToArray(), writable: false);
-        using (stream)
+        try
         {
-            try
-            {
-                message = MimeMessage.Load(stream);
-                error = "";
-                return true;
-            }
-            catch (FormatException ex)
-            {
-                message = null!;
-                error = ex.Message;
-                return false;
-            }
+            message = MimeMessage.Load(ParserOptions.Default, stream, persistent: true);
+            error = "";
+            return true;
+        }
+        catch (FormatException ex)
+        {
+            message = null!;
+            error = ex.Message;
+            return false;
         }
     }
 }

@@ -162,15 +162,17 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
     {
         var db = Db;
         var fieldsTask = db.HashGetAllAsync(keys.Message(id));
-        var mimeTask = db.StringGetAsync(keys.Mime(id));
+        // Leased rather than a new array: a 100 KB body was a large-object-heap array per delivery.
+        var mimeTask = db.StringGetLeaseAsync(keys.Mime(id));
         var fields = await fieldsTask;
         var mime = await mimeTask;
         if (!TryRead(fields, out var envelope, out var recipients, out var variantOfRecipient))
         {
+            mime?.Dispose();
             return null;
         }
 
-        var work = new DeliveryWork(envelope, recipients, mime.IsNull ? ReadOnlyMemory<byte>.Empty : (byte[])mime!);
+        var work = new DeliveryWork(envelope, recipients, mime is null ? ReadOnlyMemory<byte>.Empty : mime.Memory) { Buffer = mime };
 
         // Notes exist only where an attempt left a recipient in "sending" (it died or its record
         // failed): only such a message costs this read.
@@ -180,7 +182,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         }
 
         // Only a message with variants costs a second read; a finished one has no bodies left.
-        return variantOfRecipient.IsNull || mime.IsNull
+        return variantOfRecipient.IsNull || mime is null
             ? work
             : work with { Variants = ReadVariants(await db.HashGetAllAsync(keys.Variants(id)), variantOfRecipient, envelope) };
     }

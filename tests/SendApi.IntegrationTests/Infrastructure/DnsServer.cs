@@ -40,7 +40,7 @@ namespace SendApi.IntegrationTests.Infrastructure;
 /// SERVFAIL from a <see cref="BrokenNameServer.Servfail"/> server, and nothing at all (the
 /// client times out; dnsmasq never answers, verified for 60 s) from a <see cref="BrokenNameServer.Silent"/> one.
 /// </para>
-/// All answers carry TTL 0.
+/// All answers carry TTL 0 unless StartAsync is given another.
 /// </summary>
 public sealed class DnsServer : IAsyncDisposable
 {
@@ -90,7 +90,8 @@ public sealed class DnsServer : IAsyncDisposable
     /// </example>
     /// <param name="port">The port to serve on (from <see cref="FreePort.TcpAndUdp"/>), for an application configured before the
     /// records are known (a DKIM key is made at registration); a free one when null.</param>
-    public static async Task<DnsServer> StartAsync(Action<DnsZone> configure, DnsServerMode mode = DnsServerMode.Authoritative, int? port = null)
+    /// <param name="ttlSeconds">The TTL of every answer; 0 (no caching) unless given. The bench gives its zone a real one.</param>
+    public static async Task<DnsServer> StartAsync(Action<DnsZone> configure, DnsServerMode mode = DnsServerMode.Authoritative, int? port = null, int? ttlSeconds = null)
     {
         var zone = new DnsZone();
         configure(zone);
@@ -113,6 +114,11 @@ public sealed class DnsServer : IAsyncDisposable
         if (mode == DnsServerMode.Authoritative)
         {
             arguments.Add("--local=/test/");
+        }
+
+        if (ttlSeconds is { } ttl)
+        {
+            arguments.Add($"--local-ttl={ttl.ToString(CultureInfo.InvariantCulture)}");
         }
 
         if (Environment.IsPrivilegedProcess)

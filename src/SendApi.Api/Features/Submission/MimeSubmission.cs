@@ -11,12 +11,17 @@ namespace SendApi.Api.Features.Submission;
 /// </summary>
 internal static class MimeSubmission
 {
-    /// <summary>The message parsed, or why it could not be.</summary>
+    /// <summary>
+    /// The message parsed, or why it could not be. A seekable <paramref name="content"/> (SMTP's
+    /// pooled DATA buffer, the raw request's bytes) is parsed persistently: the parts' content stays
+    /// a window on it instead of a copy, so it must outlive the message, which both channels' content
+    /// does (the intake writes the message before their handler returns).
+    /// </summary>
     public static async Task<(MimeMessage? Message, string? Error)> ParseAsync(Stream content, CancellationToken cancellationToken)
     {
         try
         {
-            return (await MimeMessage.LoadAsync(content, cancellationToken), null);
+            return (await MimeMessage.LoadAsync(ParserOptions.Default, content, persistent: content.CanSeek, cancellationToken), null);
         }
         catch (FormatException ex)
         {
