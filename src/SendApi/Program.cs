@@ -13,6 +13,7 @@ using SendApi.Api.Features.Messages;
 using SendApi.Api.Features.Stats;
 using SendApi.Api.Features.Submission;
 using SendApi.Api.Features.Suppressions;
+using SendApi.Api.Features.Templates;
 using SendApi.Api.Features.Webhooks;
 using SendApi.Api.Http;
 using SendApi.Delivery;
@@ -60,6 +61,7 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MessagesO
 builder.Services.AddSendApiApiKeys();
 builder.Services.AddSendApiDomains();
 builder.Services.AddSendApiSuppressions();
+builder.Services.AddSendApiTemplates();
 builder.Services.AddSendApiWebhooks();
 builder.Services.AddSendApiCaptured();
 
@@ -176,6 +178,7 @@ app.MapApiKeysApi();
 app.MapWebhooksApi();
 app.MapDomainsApi();
 app.MapSuppressionsApi();
+app.MapTemplatesApi();
 app.MapInboundApi();
 app.MapCapturedApi();
 app.MapStatsApi();
