@@ -59,7 +59,17 @@ internal sealed class RecipientListConverter : JsonConverter<IReadOnlyList<strin
                 list.Add(reader.GetString()!, null);
                 break;
             case JsonTokenType.StartObject:
-                var entry = JsonSerializer.Deserialize<RecipientEntry>(ref reader, options)!;
+                RecipientEntry entry;
+                try
+                {
+                    entry = JsonSerializer.Deserialize<RecipientEntry>(ref reader, options)!;
+                }
+                catch (JsonException)
+                {
+                    // Its path would be the object's own ("$.emial"); without one, the error is reported at "to".
+                    throw new JsonException("A recipient object has \"email\", \"name\" and \"variables\".");
+                }
+
                 if (entry.Email is null)
                 {
                     throw new JsonException("A recipient object needs an \"email\".");
