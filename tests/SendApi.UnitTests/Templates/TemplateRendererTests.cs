@@ -129,6 +129,20 @@ public sealed class TemplateRendererTests : IDisposable
     }
 
     [Fact]
+    public void A_part_with_more_tags_than_the_bound_is_refused_before_compiling()
+    {
+        var source = "<p>\n" + string.Concat(Enumerable.Repeat("{{a}}", 2001));
+        var clock = Stopwatch.StartNew();
+
+        var error = _compiler.Check(TemplateParts.Html, source);
+
+        Assert.NotNull(error);
+        Assert.Equal((2, 10001), (error.Line, error.Column));
+        Assert.Contains("at most 2000 tags (Templates:MaxTags)", error.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
     public void Nested_loops_over_large_variables_stop_at_the_budget_within_a_generous_bound()
     {
         var items = "[" + string.Join(",", Enumerable.Repeat("1", 5000)) + "]";

@@ -82,7 +82,7 @@ internal sealed partial class TemplateCompiler : IDisposable
 
     private (CompiledPart? Compiled, TemplateSyntaxError? Error) Compile(string part, string source)
     {
-        var (tags, problem) = TemplateTags.Scan(source);
+        var (tags, problem) = TemplateTags.Scan(source, _options.MaxTags);
         if (problem is { } p)
         {
             return (null, ErrorAt(part, source, p.Offset, p.Message));

@@ -26,16 +26,15 @@ internal sealed class TemplateRenderer(TemplateCompiler compiler, IOptions<Messa
         var missing = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var data = TemplateVariables.Root(variables, overrides);
         var subject = Part(accountId, template, TemplateParts.Subject, template.Subject, data, missing) ?? "";
-        var html = Wrapped(accountId, template, layout, TemplateParts.Html, template.Html, layout?.Html, variables, overrides, data, missing);
-        var text = Wrapped(accountId, template, layout, TemplateParts.Text, template.Text, layout?.Text, variables, overrides, data, missing);
+        var html = Wrapped(accountId, template, layout, TemplateParts.Html, template.Html, layout?.Html, data, missing);
+        var text = Wrapped(accountId, template, layout, TemplateParts.Text, template.Text, layout?.Text, data, missing);
         var warnings = missing.Select(m => $"'{m.Key}' has no value ({string.Join(", ", m.Value)})").ToList();
         return new RenderedTemplate(OneLine(subject), html, text, warnings);
     }
 
     private string? Wrapped(
         string accountId, StoredTemplate template, StoredTemplate? layout, string part, string? source, string? layoutSource,
-        IReadOnlyDictionary<string, JsonElement>? variables, IReadOnlyDictionary<string, JsonElement>? overrides,
-        object data, Dictionary<string, List<string>> missing)
+        IDictionary<string, object?> data, Dictionary<string, List<string>> missing)
     {
         var body = Part(accountId, template, part, source, data, missing);
         if (body is null || layout is null || layoutSource is null)
@@ -43,8 +42,7 @@ internal sealed class TemplateRenderer(TemplateCompiler compiler, IOptions<Messa
             return body;
         }
 
-        var wrapping = TemplateVariables.Root(variables, overrides, (BodyVariable, body));
-        return Part(accountId, layout, part, layoutSource, wrapping, missing);
+        return Part(accountId, layout, part, layoutSource, TemplateVariables.With(data, BodyVariable, body), missing);
     }
 
     private string? Part(string accountId, StoredTemplate template, string part, string? source, object data, Dictionary<string, List<string>> missing)

@@ -17,7 +17,7 @@ internal static class TemplateTags
     public sealed record Tag(int Offset, string Inner, string? Opens);
 
     /// <summary>The tags, or the first problem at its offset.</summary>
-    public static (IReadOnlyList<Tag> Tags, (int Offset, string Message)? Problem) Scan(string source)
+    public static (IReadOnlyList<Tag> Tags, (int Offset, string Message)? Problem) Scan(string source, int maxTags)
     {
         var tags = new List<Tag>();
         var open = new Stack<(string Name, int Offset)>();
@@ -93,6 +93,10 @@ internal static class TemplateTags
             }
 
             tags.Add(new Tag(offset, inner, opens));
+            if (tags.Count > maxTags)
+            {
+                return (tags, (offset, $"a part may hold at most {maxTags} tags (Templates:MaxTags); this is one more."));
+            }
         }
 
         if (open.Count > 0)

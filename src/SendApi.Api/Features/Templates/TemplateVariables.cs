@@ -14,7 +14,7 @@ internal static class TemplateVariables
 {
     /// <summary>The root object: <paramref name="overrides"/> (a recipient's) win over <paramref name="variables"/> (the message's), key by key at the top level.</summary>
     public static IDictionary<string, object?> Root(
-        IReadOnlyDictionary<string, JsonElement>? variables, IReadOnlyDictionary<string, JsonElement>? overrides = null, (string Key, string Value)? extra = null)
+        IReadOnlyDictionary<string, JsonElement>? variables, IReadOnlyDictionary<string, JsonElement>? overrides = null)
     {
         var root = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (key, value) in variables ?? new Dictionary<string, JsonElement>())
@@ -27,12 +27,14 @@ internal static class TemplateVariables
             root[key] = Convert(value);
         }
 
-        if (extra is { } e)
-        {
-            root[e.Key] = e.Value;
-        }
-
         return new CountedObject(root);
+    }
+
+    /// <summary><paramref name="root"/> with one more top-level value (a layout's <c>body</c>), sharing everything else.</summary>
+    public static IDictionary<string, object?> With(IDictionary<string, object?> root, string key, string value)
+    {
+        var members = new Dictionary<string, object?>(((CountedObject)root).Members, StringComparer.Ordinal) { [key] = value };
+        return new CountedObject(members);
     }
 
     /// <summary>The characters of a variables object's JSON, as the size limit counts them.</summary>
@@ -78,6 +80,8 @@ internal static class TemplateVariables
     /// <summary>Read-only; a lookup by name is not counted (a template's lookups are bounded by its tags), iterating is.</summary>
     private sealed class CountedObject(Dictionary<string, object?> members) : IDictionary<string, object?>
     {
+        public IReadOnlyDictionary<string, object?> Members => members;
+
         public object? this[string key]
         {
             get => members[key];

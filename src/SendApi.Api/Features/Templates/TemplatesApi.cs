@@ -25,6 +25,7 @@ public static class TemplatesApi
         services.AddOptions<TemplatesOptions>()
             .BindConfiguration(TemplatesOptions.Section)
             .Validate(o => o.MaxSourceLength is >= 1000 and <= 10_000_000, "Templates:MaxSourceLength (env Templates__MaxSourceLength) must be between 1000 and 10000000.")
+            .Validate(o => o.MaxTags is >= 10 and <= 100_000, "Templates:MaxTags (env Templates__MaxTags) must be between 10 and 100000.")
             .Validate(o => o.MaxVariablesLength is >= 1000 and <= 10_000_000, "Templates:MaxVariablesLength (env Templates__MaxVariablesLength) must be between 1000 and 10000000.")
             .Validate(o => o.CompiledCacheSize is >= 1 and <= 1_000_000, "Templates:CompiledCacheSize (env Templates__CompiledCacheSize) must be between 1 and 1000000.")
             .Validate(o => o.MaxRenderWork is >= 10_000 and <= 1_000_000_000, "Templates:MaxRenderWork (env Templates__MaxRenderWork) must be between 10000 and 1000000000.")

@@ -8,6 +8,12 @@ public sealed class TemplatesOptions
     /// <summary>Longest source of one part (subject, html or text), in characters.</summary>
     public int MaxSourceLength { get; set; } = 100_000;
 
+    /// <summary>
+    /// Most <c>{{…}}</c> tags in one part. Handlebars.Net compiles a tag in the order of a
+    /// millisecond; the bound keeps a compile (at each store, and at a cache miss) under a second or so.
+    /// </summary>
+    public int MaxTags { get; set; } = 2000;
+
     /// <summary>Largest <c>variables</c> object (a message's, or one recipient's), in characters of its JSON.</summary>
     public int MaxVariablesLength { get; set; } = 64 * 1024;
 
