@@ -56,7 +56,7 @@ public sealed record SendMessageRequest
     /// <summary>The name of a stored template (POST /templates): subject, html and text come from it and are not given.</summary>
     public string? Template { get; init; }
 
-    /// <summary>A version of <see cref="Template"/> to use; the latest when absent. Its layout is always the layout's latest version.</summary>
+    /// <summary>A version of <c>template</c> to use; the latest when absent. Its layout is always the layout's latest version.</summary>
     public int? TemplateVersion { get; init; }
 
     /// <summary>The template's values: strings, numbers, booleans, objects and arrays. Missing ones render empty and are listed in template_warnings.</summary>
