@@ -95,6 +95,12 @@ internal sealed class RecipientList : List<string>
 
     public void Add(string address, IReadOnlyDictionary<string, JsonElement>? variables)
     {
+        // Addresses added without variables (List.Add) keep their places: none.
+        while (_variables.Count < Count)
+        {
+            _variables.Add(null);
+        }
+
         Add(address);
         _variables.Add(variables);
     }

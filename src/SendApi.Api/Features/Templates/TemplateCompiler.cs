@@ -49,7 +49,8 @@ internal sealed partial class TemplateCompiler : IDisposable
             throw new TemplateRenderException($"The {part} of template '{name}' version {version} does not compile: {error}.");
         }
 
-        _cache.Set(key, compiled, new MemoryCacheEntryOptions { Size = 1 });
+        // A large part weighs more: its compiled form is in proportion to its tags.
+        _cache.Set(key, compiled, new MemoryCacheEntryOptions { Size = 1 + (compiled.Tags / 100) });
         return compiled;
     }
 

@@ -17,7 +17,10 @@ public sealed class TemplatesOptions
     /// <summary>Largest <c>variables</c> object (a message's, or one recipient's), in characters of its JSON.</summary>
     public int MaxVariablesLength { get; set; } = 64 * 1024;
 
-    /// <summary>Compiled template parts kept in memory (least recently used go first).</summary>
+    /// <summary>
+    /// Compiled template parts kept in memory, counted in parts of up to 100 tags (a part of 250
+    /// tags counts 3); when it is full, the least recently used go first.
+    /// </summary>
     public int CompiledCacheSize { get; set; } = 1000;
 
     /// <summary>
