@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole SendApi test suite: the one command for a fresh Debian 12 machine with the
 # .NET 10 SDK. Installs the real third-party servers and clients the end-to-end tests use
-# (redis-server and redis-sentinel, dnsmasq, Postfix and its smtp-sink, swaks with TLS, aiosmtpd, prometheus,
+# (redis-server and redis-sentinel, dnsmasq, Postfix and its smtp-sink, swaks with TLS, aiosmtpd, python3-dkim, prometheus,
 # docker-compose for checking the compose file, chromium and puppeteer-core, the Resend, Postmark and SendGrid npm SDKs) when missing or lacking a capability, as root or via sudo.
 # Extra arguments are passed to `dotnet test`, e.g.  tests/run.sh --filter "FullyQualifiedName~Infrastructure"
 set -euo pipefail
@@ -28,6 +28,10 @@ if ! perl -MNet::SSLeay -MIO::Socket::SSL -e 1 >/dev/null 2>&1 \
 fi
 if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
     packages+=(python3-aiosmtpd)
+fi
+# The template tests check DKIM signatures with an independent verifier, Debian's dkimpy.
+if ! /usr/bin/python3 -c 'import dkim, dns.resolver' >/dev/null 2>&1; then
+    packages+=(python3-dkim)
 fi
 # The metrics test scrapes the application with a real Prometheus server.
 [ -x /usr/bin/prometheus ] || packages+=(prometheus)

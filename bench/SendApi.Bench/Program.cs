@@ -11,6 +11,7 @@
 //                                                                 duplicates per kill and time to all delivered (see CrashExperiment)
 //        any of them with --set Name=Value (repeatable): a setting for SendApi, e.g. --set Delivery__Workers=16
 //        HTTP with --durability process|fsync|replica (Storage__Durability, and the Redis it needs) and --body-bytes B
+//        HTTP with --template: each message renders a stored template (with a layout) from its own variables (TemplatedSends)
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -37,6 +38,7 @@ var runId = Guid.NewGuid().ToString("N")[..8];
 var unavailable = 0;
 var sendCalls = 0;
 var bodyBytes = Option("--body-bytes", 0);
+var templated = args.Contains("--template");
 // An Idempotency-Key on every POST makes a retried 503 safe (fsync and replica answer 503 when a write
 // isn't confirmed in time); it costs a store round trip of its own, so the process level goes without
 // unless asked (--idempotency-keys), as the runs before keys were bound to request bodies did.
@@ -144,6 +146,10 @@ await using var sendApi = ExternalProcess.Start("dotnet", [app], environment, ap
 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
 await WaitReadyAsync();
+if (templated)
+{
+    await TemplatedSends.CreateAsync(http);
+}
 
 // Warm up (JIT, connections), then measure.
 await SendAllAsync(200, 16);
@@ -169,7 +175,7 @@ if (killAfter > 0)
     return await CrashRecoveryAsync();
 }
 
-var how = smtpSessions > 0 ? $"{smtpSessions} SMTP session(s) (smtp-source)" : $"{concurrency} concurrent HTTP clients, {(bodyBytes > 0 ? $"{bodyBytes}-byte" : "short")} text body";
+var how = smtpSessions > 0 ? $"{smtpSessions} SMTP session(s) (smtp-source)" : $"{concurrency} concurrent HTTP clients, {(templated ? "templated (render + accept)" : bodyBytes > 0 ? $"{bodyBytes}-byte text" : "short text")} body";
 var stored = durability switch
 {
     "fsync" => "Redis (AOF always), Storage__Durability=fsync",
@@ -279,7 +285,7 @@ async Task<List<string>> SendAllAsync(int count, int parallel)
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, "/messages")
                 {
-                    Content = JsonContent.Create(new
+                    Content = JsonContent.Create(templated ? TemplatedSends.Message(i) : new
                     {
                         from = "Bench <bench@sendapi.test>",
                         to = new[] { $"user{i}@bench.test" },

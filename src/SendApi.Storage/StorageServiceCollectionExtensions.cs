@@ -19,6 +19,7 @@ using SendApi.Core.Storage;
 using SendApi.Core.Messages.Search;
 using SendApi.Core.Messages.Stats;
 using SendApi.Core.Suppressions;
+using SendApi.Core.Templates;
 using SendApi.Core.Throttling;
 using SendApi.Core.Webhooks;
 using SendApi.Storage.Embedded;
@@ -67,6 +68,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryDomainStore>();
         services.AddSingleton<InMemoryDomainThrottle>();
         services.AddSingleton<InMemorySuppressionStore>();
+        services.AddSingleton<InMemoryTemplateStore>();
         services.AddSingleton<InMemoryInboundStore>();
         services.AddSingleton<InMemoryCaptureStore>();
         services.AddSingleton<InMemoryReturnPathKeyStore>();
@@ -91,6 +93,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisDomainStore>();
         services.AddSingleton<RedisDomainThrottle>();
         services.AddSingleton<RedisSuppressionStore>();
+        services.AddSingleton<RedisTemplateStore>();
         services.AddSingleton<RedisInboundStore>();
         services.AddSingleton<RedisCaptureStore>();
         services.AddSingleton<RedisReturnPathKeyStore>();
@@ -124,6 +127,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDomainStore>(sp => Pick<IDomainStore, RedisDomainStore, InMemoryDomainStore>(sp));
         services.AddSingleton<IDomainThrottle>(sp => Pick<IDomainThrottle, RedisDomainThrottle, InMemoryDomainThrottle>(sp));
         services.AddSingleton<ISuppressionStore>(sp => Pick<ISuppressionStore, RedisSuppressionStore, InMemorySuppressionStore>(sp));
+        services.AddSingleton<ITemplateStore>(sp => Pick<ITemplateStore, RedisTemplateStore, InMemoryTemplateStore>(sp));
         services.AddSingleton<IInboundStore>(sp => Pick<IInboundStore, RedisInboundStore, InMemoryInboundStore>(sp));
         services.AddSingleton<ICaptureStore>(sp => Pick<ICaptureStore, RedisCaptureStore, InMemoryCaptureStore>(sp));
         services.AddSingleton<IReturnPathKeyStore>(sp => Pick<IReturnPathKeyStore, RedisReturnPathKeyStore, InMemoryReturnPathKeyStore>(sp));

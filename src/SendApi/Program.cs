@@ -14,6 +14,7 @@ using SendApi.Api.Features.Messages;
 using SendApi.Api.Features.Stats;
 using SendApi.Api.Features.Submission;
 using SendApi.Api.Features.Suppressions;
+using SendApi.Api.Features.Templates;
 using SendApi.Api.Features.Webhooks;
 using SendApi.Api.Http;
 using SendApi.Delivery;
@@ -61,6 +62,7 @@ builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MessagesO
 builder.Services.AddSendApiApiKeys();
 builder.Services.AddSendApiDomains();
 builder.Services.AddSendApiSuppressions();
+builder.Services.AddSendApiTemplates();
 builder.Services.AddSendApiWebhooks();
 builder.Services.AddSendApiCaptured();
 // Resend's, Postmark's and SendGrid's sending APIs under Compat__*Prefix, onto the same intake.
@@ -179,6 +181,7 @@ app.MapApiKeysApi();
 app.MapWebhooksApi();
 app.MapDomainsApi();
 app.MapSuppressionsApi();
+app.MapTemplatesApi();
 app.MapInboundApi();
 app.MapCapturedApi();
 app.MapStatsApi();

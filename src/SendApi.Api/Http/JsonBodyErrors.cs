@@ -100,6 +100,7 @@ internal static class JsonBodyErrors
         return converter switch
         {
             StringOrArrayConverter => "a string or an array of strings",
+            RecipientListConverter => "an address, a recipient object {email, name, variables} or an array of them",
             _ when type == typeof(string) => "a string",
             _ when type == typeof(bool) => "true or false",
             _ when type.IsPrimitive || type == typeof(decimal) => "a number",

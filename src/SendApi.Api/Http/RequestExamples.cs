@@ -1,8 +1,10 @@
+using System.Text.Json;
 using SendApi.Api.Features.ApiKeys;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Messages;
 using SendApi.Api.Features.Submission;
 using SendApi.Api.Features.Suppressions;
+using SendApi.Api.Features.Templates;
 using SendApi.Api.Features.Webhooks;
 
 namespace SendApi.Api.Http;
@@ -47,5 +49,14 @@ public static class RequestExamples
         [typeof(CreateApiKeyRequest)] = new CreateApiKeyRequest("shop checkout", "shop", Scope: "send", Domains: ["acme.example"], RateLimit: 600),
         [typeof(CreateDomainRequest)] = new CreateDomainRequest("acme.example"),
         [typeof(CreateSuppressionRequest)] = new CreateSuppressionRequest("bob@example.com", "unsubscribe", "Unsubscribed from the March newsletter"),
+        [typeof(TemplateRequest)] = new TemplateRequest(
+            "order-confirmation",
+            "Your order #{{order.number}}",
+            "<p>Hi {{name}},</p><ul>{{#each order.items}}<li>{{qty}} × {{title}}</li>{{/each}}</ul>",
+            "Hi {{name}},\n{{#each order.items}}- {{qty}} x {{title}}\n{{/each}}",
+            Layout: null),
+        [typeof(RenderTemplateRequest)] = new RenderTemplateRequest(
+            JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{"name": "Bob", "order": {"number": 1234, "items": [{"qty": 2, "title": "Pen"}]}}"""),
+            Version: null),
     };
 }

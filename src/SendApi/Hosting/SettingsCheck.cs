@@ -9,6 +9,7 @@ using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Messages;
 using SendApi.Api.Features.Submission;
+using SendApi.Api.Features.Templates;
 using SendApi.Core.Diagnostics;
 using SendApi.Delivery;
 using SendApi.Delivery.Capture;
@@ -41,6 +42,7 @@ internal sealed class SettingsCheck(IConfiguration configuration) : IValidateOpt
         [MetricsOptions.Section] = typeof(MetricsOptions),
         [SmtpOptions.Section] = typeof(SmtpOptions),
         [StorageOptions.Section] = typeof(StorageOptions),
+        [TemplatesOptions.Section] = typeof(TemplatesOptions),
         [TlsOptions.Section] = typeof(TlsOptions),
         [WebhookOptions.Section] = typeof(WebhookOptions),
     };

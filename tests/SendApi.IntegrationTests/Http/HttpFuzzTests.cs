@@ -62,6 +62,9 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
             ["api-keys"] = await CreateAsync("/api-keys", new { name = "fuzz" }, "id"),
             ["domains"] = await CreateAsync("/domains", new { name = "fuzz.test" }, "name"),
             ["suppressions"] = await CreateAsync("/suppressions", new { address = "gone@nullmx.test" }, "address"),
+            ["layout"] = await CreateAsync("/templates", new { name = "fuzz-layout", html = "<div>{{{body}}}</div>", text = "{{{body}}}" }, "name"),
+            ["templates"] = await CreateAsync("/templates", new { name = "fuzz-tpl", layout = "fuzz-layout", subject = "s {{x}}", html = "<p>{{#each items}}{{this}}{{/each}}</p>", text = "{{x}}" }, "name"),
+            ["version"] = "1",
             ["inbound"] = "in_" + new string('0', 32),
             ["deliveryId"] = "msg_" + new string('0', 32),
             ["index"] = "0",
@@ -100,6 +103,8 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
         "CreateApiKeyRequest" => new JsonObject { ["name"] = "fuzz", ["account_id"] = "fuzz" },
         "CreateDomainRequest" => new JsonObject { ["name"] = "fuzz-other.test" },
         "CreateSuppressionRequest" => new JsonObject { ["address"] = "x@nullmx.test", ["reason"] = "manual", ["detail"] = "d" },
+        "TemplateRequest" => new JsonObject { ["subject"] = "s {{x}}", ["html"] = "<p>{{x}}</p>", ["text"] = "{{x}}", ["layout"] = "fuzz-layout" },
+        "RenderTemplateRequest" => JsonNode.Parse("""{"variables":{"x":"1","items":[1,"two",{"a":true}]},"version":1}""")!,
         _ => new JsonObject(),
     };
 

@@ -111,7 +111,10 @@ public sealed class ProblemResponsesTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("""{"from":"a@acme.test","to":5,"text":"x"}""", "to", "must be a string or an array of strings")]
+    [InlineData("""{"from":"a@acme.test","to":5,"text":"x"}""", "to", "must be an address, a recipient object {email, name, variables} or an array of them")]
+    [InlineData("""{"from":"a@acme.test","cc":5,"text":"x"}""", "cc", "must be a string or an array of strings")]
+    [InlineData("""{"from":"a@acme.test","to":[{"name":"Ann"}],"text":"x"}""", "to", "must be an address, a recipient object {email, name, variables} or an array of them")]
+    [InlineData("""{"from":"a@acme.test","to":[{"emial":"a@example.test"}],"text":"x"}""", "to", "must be an address, a recipient object {email, name, variables} or an array of them")]
     [InlineData("""{"from":"a@acme.test","to":["b@example.test"],"text":"x","attachments":[{"filename":3}]}""", "attachments[0].filename", "must be a string")]
     [InlineData("""{"from":"a@acme.test","to":["b@example.test"],"text":"x","metadata":{"order":1234}}""", "metadata.order", "must be a string")]
     [InlineData("""{"from":"a@acme.test","to":["b@example.test"],"text":"x","tags":"orders"}""", "tags", "must be an array of strings")]

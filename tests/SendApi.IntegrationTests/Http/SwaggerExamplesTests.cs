@@ -30,7 +30,7 @@ public sealed class SwaggerExamplesTests(DeliveryWorld world) : IClassFixture<De
             .Select(p => (Path: p.Key, Body: p.Value!["post"]?["requestBody"]))
             .Where(p => p.Body is not null)
             .ToList();
-        Assert.Equal(["/api-keys", "/domains", "/messages", "/messages/batch", "/messages/raw", "/suppressions", "/webhooks"], bodies.Select(b => b.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(["/api-keys", "/domains", "/messages", "/messages/batch", "/messages/raw", "/suppressions", "/templates", "/templates/{name}/render", "/webhooks"], bodies.Select(b => b.Path).Order(StringComparer.Ordinal));
         foreach (var (path, body) in bodies)
         {
             // The raw message's example is the message itself, as text.

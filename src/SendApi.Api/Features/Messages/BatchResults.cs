@@ -15,10 +15,11 @@ public abstract record BatchItemResult;
 /// <summary>Accepted: as the answer of <c>POST /messages</c>.</summary>
 /// <param name="Status">"queued", or "suppressed" when every recipient is on the suppression list.</param>
 /// <param name="Suppressed">The recipients on the suppression list; absent when there are none.</param>
-public sealed record BatchMessageAccepted(string Id, string Status, IReadOnlyList<string>? Suppressed = null) : BatchItemResult
+/// <param name="TemplateWarnings">With a template: the variables that rendered empty; absent without a template.</param>
+public sealed record BatchMessageAccepted(string Id, string Status, IReadOnlyList<string>? Suppressed = null, IReadOnlyList<string>? TemplateWarnings = null) : BatchItemResult
 {
-    internal static BatchMessageAccepted Of(MessageAccepted accepted) =>
-        new(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null);
+    internal static BatchMessageAccepted Of(MessageAccepted accepted, IReadOnlyList<string>? templateWarnings = null) =>
+        new(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null, templateWarnings);
 }
 
 /// <summary>Refused, and nothing was stored for it: an RFC 9457 problem whose <c>errors</c> are keyed by JSON path in the batch (<c>[3].to</c>).</summary>

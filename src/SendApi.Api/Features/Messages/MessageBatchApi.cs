@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using SendApi.Api.Auth;
+using SendApi.Api.Features.Templates;
 using SendApi.Api.Http;
 using SendApi.Core.Messages;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -27,7 +28,7 @@ internal static class MessageBatchApi
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         ClaimsPrincipal user,
         IValidator<SendMessageRequest> validator,
-        MessageComposer composer,
+        TemplateSends templates,
         MessageIntake intake,
         IOptions<MessagesOptions> options,
         IOptions<HttpJsonOptions> json,
@@ -64,7 +65,7 @@ internal static class MessageBatchApi
         }
 
         var results = new BatchItemResult[body.GetArrayLength()];
-        var composed = new List<(int Index, IncomingMessage Message)>();
+        var composed = new List<(int Index, IncomingMessage Message, IReadOnlyList<string>? Warnings)>();
         var accountId = user.AccountId();
         var sendingKey = user.SendingKey();
         var i = -1;
@@ -78,8 +79,14 @@ internal static class MessageBatchApi
                 continue;
             }
 
-            var message = composer.Compose(request!, MessageIds.New(), accountId);
-            composed.Add((i, message with { IdempotencyKey = idempotencyKey is null ? null : BatchIdempotency.ItemKey(idempotencyKey, i), Key = sendingKey }));
+            var send = await templates.ComposeAsync(request!, MessageIds.New(), accountId, cancellationToken);
+            if (send.Errors is { } errors)
+            {
+                results[i] = BatchMessageProblem.Invalid(Prefixed(i, errors.ToDictionary()));
+                continue;
+            }
+
+            composed.Add((i, send.Message! with { IdempotencyKey = idempotencyKey is null ? null : BatchIdempotency.ItemKey(idempotencyKey, i), Key = sendingKey }, send.Warnings));
         }
 
         var fingerprint = idempotencyKey is null ? null : RequestFingerprint.OfJson(Route, body);
@@ -93,7 +100,7 @@ internal static class MessageBatchApi
         {
             results[composed[k].Index] = outcome.Items[k] switch
             {
-                MessageAccepted accepted => BatchMessageAccepted.Of(accepted),
+                MessageAccepted accepted => BatchMessageAccepted.Of(accepted, composed[k].Warnings),
                 MessageTooLarge tooLarge => BatchMessageProblem.TooLarge(tooLarge.Size, tooLarge.MaxSize),
                 SenderDomainNotVerified refused => BatchMessageProblem.NotVerified(refused),
                 SenderDomainNotAllowedForKey refused => BatchMessageProblem.NotAllowedForKey(refused),

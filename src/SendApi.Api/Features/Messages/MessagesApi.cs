@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using SendApi.Api.Auth;
+using SendApi.Api.Features.Templates;
 using SendApi.Api.Http;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
@@ -76,12 +77,12 @@ public static class MessagesApi
         return group;
     }
 
-    internal static async Task<Results<Accepted<SendMessageResponse>, ProblemHttpResult>> SendAsync(
+    internal static async Task<Results<Accepted<SendMessageResponse>, ValidationProblem, ProblemHttpResult>> SendAsync(
         SendMessageRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         HttpContext context,
         ClaimsPrincipal user,
-        MessageComposer composer,
+        TemplateSends templates,
         MessageIntake intake,
         Microsoft.Extensions.Options.IOptions<MessagesOptions> options,
         CancellationToken cancellationToken)
@@ -98,7 +99,13 @@ public static class MessagesApi
             return TooLarge(MessageComposer.EstimateSize(request), maxSize);
         }
 
-        var message = composer.Compose(request, MessageIds.New(), user.AccountId()) with
+        var composed = await templates.ComposeAsync(request, MessageIds.New(), user.AccountId(), cancellationToken);
+        if (composed.Errors is { } errors)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The request is invalid.", type: "https://tools.ietf.org/html/rfc9110#section-15.5.1");
+        }
+
+        var message = composed.Message! with
         {
             IdempotencyKey = idempotencyKey,
             RequestFingerprint = idempotencyKey is null ? null : RequestFingerprint.OfJson("POST /messages", request),
@@ -106,7 +113,7 @@ public static class MessagesApi
         };
         return await intake.AcceptAsync(message, cancellationToken) switch
         {
-            MessageAccepted accepted => Accepted(context, accepted),
+            MessageAccepted accepted => Accepted(context, accepted, composed.Warnings),
             MessageTooLarge tooLarge => TooLarge(tooLarge.Size, tooLarge.MaxSize),
             SenderDomainNotVerified refused => NotVerified(refused),
             SenderDomainNotAllowedForKey refused => NotAllowedForKey(refused),
@@ -115,10 +122,10 @@ public static class MessagesApi
         };
     }
 
-    private static Accepted<SendMessageResponse> Accepted(HttpContext context, MessageAccepted accepted)
+    private static Accepted<SendMessageResponse> Accepted(HttpContext context, MessageAccepted accepted, IReadOnlyList<string>? templateWarnings)
     {
         IdempotencyHeaders.MarkReplayed(context, accepted.Replayed);
-        return TypedResults.Accepted($"/messages/{accepted.Id}", SendMessageResponse.Of(accepted));
+        return TypedResults.Accepted($"/messages/{accepted.Id}", SendMessageResponse.Of(accepted, templateWarnings));
     }
 
     internal static ProblemHttpResult NotVerified(SenderDomainNotVerified refused) =>

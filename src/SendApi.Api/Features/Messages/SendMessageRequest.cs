@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using SendApi.Api.Http;
 
@@ -13,7 +14,12 @@ public sealed record SendMessageRequest
 {
     public string? From { get; init; }
 
-    [JsonConverter(typeof(StringOrArrayConverter))]
+    /// <summary>
+    /// Addresses, or recipient objects <c>{"email": "ann@example.com", "name": "Ann", "variables": {...}}</c>
+    /// (with a template: each recipient with variables gets a body rendered with the message's
+    /// variables and, over them, its own).
+    /// </summary>
+    [JsonConverter(typeof(RecipientListConverter))]
     public IReadOnlyList<string>? To { get; init; }
 
     [JsonConverter(typeof(StringOrArrayConverter))]
@@ -46,6 +52,15 @@ public sealed record SendMessageRequest
     /// (default 72 h) ahead. It is accepted now and can be canceled until then (POST /messages/{id}/cancel).
     /// </summary>
     public string? ScheduledAt { get; init; }
+
+    /// <summary>The name of a stored template (POST /templates): subject, html and text come from it and are not given.</summary>
+    public string? Template { get; init; }
+
+    /// <summary>A version of <c>template</c> to use; the latest when absent. Its layout is always the layout's latest version.</summary>
+    public int? TemplateVersion { get; init; }
+
+    /// <summary>The template's values: strings, numbers, booleans, objects and arrays. Missing ones render empty and are listed in template_warnings.</summary>
+    public IReadOnlyDictionary<string, JsonElement>? Variables { get; init; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -66,8 +81,9 @@ public sealed record AttachmentRequest
 /// <summary>The answer of <c>POST /messages</c>.</summary>
 /// <param name="Status">"queued", or "suppressed" when every recipient is on the suppression list (nothing will be sent).</param>
 /// <param name="Suppressed">The recipients on the account's suppression list: they are sent nothing. Absent when there are none.</param>
-public sealed record SendMessageResponse(string Id, string Status, IReadOnlyList<string>? Suppressed = null)
+/// <param name="TemplateWarnings">With a template: the variables that had no value and rendered empty (empty when none). Absent without a template.</param>
+public sealed record SendMessageResponse(string Id, string Status, IReadOnlyList<string>? Suppressed = null, IReadOnlyList<string>? TemplateWarnings = null)
 {
-    internal static SendMessageResponse Of(MessageAccepted accepted) =>
-        new(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null);
+    internal static SendMessageResponse Of(MessageAccepted accepted, IReadOnlyList<string>? templateWarnings = null) =>
+        new(accepted.Id, accepted.Status, accepted.Suppressed.Count > 0 ? accepted.Suppressed : null, templateWarnings);
 }

@@ -19,7 +19,7 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
         "Sender", "Return-Path", "Received", "DKIM-Signature",
     };
 
-    public SendMessageValidator(IOptions<MessagesOptions> options, TimeProvider time)
+    public SendMessageValidator(IOptions<MessagesOptions> options, TimeProvider time, IOptions<Templates.TemplatesOptions>? templates = null)
     {
         var limits = options.Value;
         var ahead = limits.MaxScheduleAheadValue;
@@ -68,8 +68,10 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
             .MaximumLength(998);
         RuleFor(x => x)
             .Must(x => !string.IsNullOrEmpty(x.Text) || !string.IsNullOrEmpty(x.Html))
+            .When(x => x.Template is null)
             .OverridePropertyName("text")
             .WithMessage("A body is required: text, html or both.");
+        Include(new TemplatedSendRules((templates?.Value ?? new Templates.TemplatesOptions()).MaxVariablesLength));
 
         // Per-entry checks run on the whole dictionary so that errors are keyed "headers.<name>".
         RuleFor(x => x.Headers).Custom((headers, ctx) =>
