@@ -8,6 +8,7 @@ using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Messages;
 using SendApi.Api.Features.Submission;
+using SendApi.Api.Features.Tracking;
 using SendApi.Core.Diagnostics;
 using SendApi.Delivery;
 using SendApi.Delivery.Capture;
@@ -40,6 +41,7 @@ internal sealed class SettingsCheck(IConfiguration configuration) : IValidateOpt
         [SmtpOptions.Section] = typeof(SmtpOptions),
         [StorageOptions.Section] = typeof(StorageOptions),
         [TlsOptions.Section] = typeof(TlsOptions),
+        [TrackingOptions.Section] = typeof(TrackingOptions),
         [WebhookOptions.Section] = typeof(WebhookOptions),
     };
 

@@ -14,11 +14,10 @@ internal static class LinkRewriter
 {
     public const int MaxUrlLength = 2048;
 
-    /// <param name="tracked">The tracked URL for a link's original URL and index (0, 1, … in order); null for no click tracking.</param>
+    /// <param name="tracked">The tracked URL for a link's original URL, called for each link in order; null for no click tracking.</param>
     /// <param name="pixelUrl">The open pixel's URL; null for no open tracking.</param>
-    public static string Rewrite(string html, Func<string, int, string>? tracked, string? pixelUrl)
+    public static string Rewrite(string html, Func<string, string>? tracked, string? pixelUrl)
     {
-        var links = 0;
         var pixelWritten = pixelUrl is null;
         var converter = new HtmlToHtml
         {
@@ -31,7 +30,7 @@ internal static class LinkRewriter
                     {
                         if (attribute.Id == HtmlAttributeId.Href && IsTrackable(attribute.Value, out var url))
                         {
-                            writer.WriteAttribute(attribute.Name, tracked(url, links++));
+                            writer.WriteAttribute(attribute.Name, tracked(url));
                         }
                         else
                         {
