@@ -68,6 +68,9 @@ internal sealed class RecipientPersonalizer(TrackingSettings settings, TrackingS
     {
         if (wanted.Unsubscribe)
         {
+            // Ours replace the message's own (an SMTP client's): the suppression list follows ours.
+            mime.Headers.RemoveAll(HeaderId.ListUnsubscribe);
+            mime.Headers.RemoveAll(HeaderId.ListUnsubscribePost);
             var token = links.Token(TokenKind.Unsubscribe);
             mime.Headers.Add(HeaderId.ListUnsubscribe, _mailtoDomain is null
                 ? $"<{links.Url("u", token)}>"
