@@ -32,21 +32,21 @@ public static class TrackingApi
             .WithName("UnsubscribePage")
             .WithSummary("The unsubscribe page of a List-Unsubscribe link (public)")
             .WithDescription("No API key: this is the link in the mail. Shows a page with a button that POSTs to the same URL; a GET never unsubscribes (link scanners follow GETs). 404 for a link that is not valid (tampered with, or of a message no longer kept).")
-            .Produces(StatusCodes.Status200OK, contentType: "text/html")
-            .Produces(StatusCodes.Status404NotFound, contentType: "text/html");
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .Produces<string>(StatusCodes.Status404NotFound, "text/html");
 
         group.MapPost("/u/{token}", UnsubscribeAsync)
             .WithName("Unsubscribe")
             .WithSummary("One-click unsubscribe (RFC 8058; public)")
             .WithDescription("No API key and no other token: what mailbox providers POST when the recipient clicks Unsubscribe, with the body List-Unsubscribe=One-Click (application/x-www-form-urlencoded or multipart/form-data; the body is not required). Adds the recipient to the sending account's suppression list (reason unsubscribe) and fires message.unsubscribed, once; repeating it changes nothing. Answers a short HTML page. 404 for a link that is not valid.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/html")
-            .Produces(StatusCodes.Status404NotFound, contentType: "text/html");
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .Produces<string>(StatusCodes.Status404NotFound, "text/html");
 
         group.MapGet("/o/{token}", OpenAsync)
             .WithName("OpenPixel")
             .WithSummary("The open-tracking image (public)")
             .WithDescription("No API key: the 1×1 image in a message sent with track_opens. Records an opened event (message.opened) with the User-Agent and IP, first_open on the recipient's first, machine_open when a proxy fetched it (Apple Mail Privacy Protection); answers a transparent GIF. 404 for a token that is not valid.")
-            .Produces(StatusCodes.Status200OK, contentType: "image/gif")
+            .Produces<byte[]>(StatusCodes.Status200OK, "image/gif")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/c/{token}", ClickAsync)
