@@ -108,7 +108,13 @@ public abstract class UnsubscribeTests(DeliveryWorld world) : OnBothStorages(wor
         var tampered = Tampered(Unsubscribe(received).Url);
         using var anonymous = new HttpClient();
 
-        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(tampered)).StatusCode);
+        var api = await anonymous.GetAsync(tampered);
+        Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        Assert.StartsWith("application/problem+json", api.Content.Headers.ContentType!.ToString());
+        using var browser = new HttpRequestMessage(HttpMethod.Get, tampered) { Headers = { { "Accept", "text/html,application/xhtml+xml,*/*;q=0.8" } } };
+        var page = await anonymous.SendAsync(browser);
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        Assert.Contains("This link is not valid", await page.Content.ReadAsStringAsync());
         Assert.Equal(404, await CurlOneClickAsync(tampered));
         Assert.Equal(404, await CurlOneClickAsync(new Uri($"http://127.0.0.1:{App.HttpPort}/u/not-a-token")));
 

@@ -47,6 +47,27 @@ public sealed class LinkRewriterTests
     }
 
     [Fact]
+    public void A_whole_email_document_keeps_its_doctype_head_styles_and_outlook_conditional_comments()
+    {
+        var html = """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><style>p { color: #333; } a > b { x: y }</style></head>
+            <body><!--[if mso]><table><tr><td><![endif]--><p>Caf&eacute; &lt;3 — ünïcödé</p><br><img src="https://cdn.example/logo.png" alt="Logo"><!--[if mso]></td></tr></table><![endif]--></body></html>
+            """;
+
+        var rewritten = LinkRewriter.Rewrite(html, Tracker(), "https://t.example/o/abc");
+
+        Assert.Contains("<!DOCTYPE html>", rewritten, StringComparison.Ordinal);
+        Assert.Contains("<style>p { color: #333; } a > b { x: y }</style>", rewritten, StringComparison.Ordinal);
+        Assert.Contains("<!--[if mso]><table><tr><td><![endif]-->", rewritten, StringComparison.Ordinal);
+        Assert.Contains("<!--[if mso]></td></tr></table><![endif]-->", rewritten, StringComparison.Ordinal);
+        Assert.Contains("ünïcödé", rewritten, StringComparison.Ordinal);
+        // MimeKit writes void elements closed (<img …/>, <br/>), which every mail client reads as HTML does.
+        Assert.Contains("<img src=\"https://cdn.example/logo.png\" alt=\"Logo\"/>", rewritten, StringComparison.Ordinal);
+        Assert.Contains("&lt;3", rewritten, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_pixel_goes_before_the_body_end_tag_once()
     {
         var rewritten = LinkRewriter.Rewrite("<html><body><p>Hi</p></body></html></body>", tracked: null, "https://t.example/o/abc");

@@ -8,7 +8,9 @@ namespace SendApi.Api.Features.Tracking;
 /// tel:, anchors (<c>#top</c>) and relative links are left alone, and so is a link longer than
 /// <see cref="MaxUrlLength"/> (its token would pass the request-line limits of proxies).
 /// MimeKit's tokenizer reads the HTML in one pass with no backtracking, so hostile HTML costs time
-/// in proportion to its length; nothing here is a regex.
+/// in proportion to its length; nothing here is a regex. The rest is written back as it was read
+/// (doctype, comments, Outlook's conditional comments, styles, entities), void elements closed
+/// (<c>&lt;br/&gt;</c>).
 /// </summary>
 internal static class LinkRewriter
 {

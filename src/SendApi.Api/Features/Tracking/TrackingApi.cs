@@ -31,16 +31,16 @@ public static class TrackingApi
         group.MapGet("/u/{token}", ConfirmAsync)
             .WithName("UnsubscribePage")
             .WithSummary("The unsubscribe page of a List-Unsubscribe link (public)")
-            .WithDescription("No API key: this is the link in the mail. Shows a page with a button that POSTs to the same URL; a GET never unsubscribes (link scanners follow GETs). 404 for a link that is not valid (tampered with, or of a message no longer kept).")
+            .WithDescription("No API key: this is the link in the mail. Shows a page with a button that POSTs to the same URL; a GET never unsubscribes (link scanners follow GETs). 404 for a link that is not valid (tampered with, or of a message no longer kept): a page for a browser (Accept: text/html), problem+json otherwise.")
             .Produces<string>(StatusCodes.Status200OK, "text/html")
-            .Produces<string>(StatusCodes.Status404NotFound, "text/html");
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/u/{token}", UnsubscribeAsync)
             .WithName("Unsubscribe")
             .WithSummary("One-click unsubscribe (RFC 8058; public)")
-            .WithDescription("No API key and no other token: what mailbox providers POST when the recipient clicks Unsubscribe, with the body List-Unsubscribe=One-Click (application/x-www-form-urlencoded or multipart/form-data; the body is not required). Adds the recipient to the sending account's suppression list (reason unsubscribe) and fires message.unsubscribed, once; repeating it changes nothing. Answers a short HTML page. 404 for a link that is not valid.")
+            .WithDescription("No API key and no other token: what mailbox providers POST when the recipient clicks Unsubscribe, with the body List-Unsubscribe=One-Click (application/x-www-form-urlencoded or multipart/form-data; the body is not required). Adds the recipient to the sending account's suppression list (reason unsubscribe) and fires message.unsubscribed, once; repeating it changes nothing. Answers a short HTML page. 404 for a link that is not valid (tampered with, or of a message no longer kept): a page for a browser (Accept: text/html), problem+json otherwise.")
             .Produces<string>(StatusCodes.Status200OK, "text/html")
-            .Produces<string>(StatusCodes.Status404NotFound, "text/html");
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/o/{token}", OpenAsync)
             .WithName("OpenPixel")
@@ -59,23 +59,29 @@ public static class TrackingApi
         return group;
     }
 
-    internal static async Task<ContentHttpResult> ConfirmAsync(string token, HttpContext context, TrackingSigning signing, CancellationToken cancellationToken)
+    internal static async Task<Results<ContentHttpResult, ProblemHttpResult>> ConfirmAsync(string token, HttpContext context, TrackingSigning signing, CancellationToken cancellationToken)
     {
         Private(context);
         return await DecodeAsync(token, TokenKind.Unsubscribe, signing, cancellationToken) is null
-            ? Html(TrackingPages.NotFound(), StatusCodes.Status404NotFound)
+            ? PageNotFound(context)
             : Html(TrackingPages.Confirm(), StatusCodes.Status200OK);
     }
 
-    internal static async Task<ContentHttpResult> UnsubscribeAsync(
+    internal static async Task<Results<ContentHttpResult, ProblemHttpResult>> UnsubscribeAsync(
         string token, HttpContext context, TrackingSigning signing, EngagementRecorder recorder, CancellationToken cancellationToken)
     {
         Private(context);
         var decoded = await DecodeAsync(token, TokenKind.Unsubscribe, signing, cancellationToken);
         return decoded is not null && await recorder.UnsubscribeAsync(decoded, Visitor.Of(context), "one-click (List-Unsubscribe-Post)", cancellationToken)
             ? Html(TrackingPages.Done(), StatusCodes.Status200OK)
-            : Html(TrackingPages.NotFound(), StatusCodes.Status404NotFound);
+            : PageNotFound(context);
     }
+
+    /// <summary>A page for a browser (it asks for text/html), problem+json for any other client, as every error of the API.</summary>
+    private static Results<ContentHttpResult, ProblemHttpResult> PageNotFound(HttpContext context) =>
+        context.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase))
+            ? Html(TrackingPages.NotFound(), StatusCodes.Status404NotFound)
+            : NotFound();
 
     internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> OpenAsync(
         string token, HttpContext context, TrackingSigning signing, EngagementRecorder recorder, CancellationToken cancellationToken)
