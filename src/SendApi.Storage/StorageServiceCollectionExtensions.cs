@@ -16,6 +16,7 @@ using SendApi.Core.Inbound;
 using SendApi.Core.Instances;
 using SendApi.Core.Messages;
 using SendApi.Core.Storage;
+using SendApi.Core.Tracking;
 using SendApi.Core.Messages.Search;
 using SendApi.Core.Messages.Stats;
 using SendApi.Core.Suppressions;
@@ -72,6 +73,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<InMemoryInboundStore>();
         services.AddSingleton<InMemoryCaptureStore>();
         services.AddSingleton<InMemoryReturnPathKeyStore>();
+        services.AddSingleton<InMemoryTrackingKeyStore>();
 
         // Redis.
         services.AddSingleton<RedisAvailability>();
@@ -97,6 +99,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<RedisInboundStore>();
         services.AddSingleton<RedisCaptureStore>();
         services.AddSingleton<RedisReturnPathKeyStore>();
+        services.AddSingleton<RedisTrackingKeyStore>();
         services.AddSingleton<RedisInstanceRegistry>();
         services.AddSingleton<RedisAuthFailures>();
         services.AddSingleton<RedisConnectionCounts>();
@@ -131,6 +134,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IInboundStore>(sp => Pick<IInboundStore, RedisInboundStore, InMemoryInboundStore>(sp));
         services.AddSingleton<ICaptureStore>(sp => Pick<ICaptureStore, RedisCaptureStore, InMemoryCaptureStore>(sp));
         services.AddSingleton<IReturnPathKeyStore>(sp => Pick<IReturnPathKeyStore, RedisReturnPathKeyStore, InMemoryReturnPathKeyStore>(sp));
+        services.AddSingleton<ITrackingKeyStore>(sp => Pick<ITrackingKeyStore, RedisTrackingKeyStore, InMemoryTrackingKeyStore>(sp));
         services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<StorageMode>().IsRedis
             ? new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
             {

@@ -51,6 +51,7 @@ internal static class OpenApi
             swagger.AddOperationFilterInstance(new QueryParameterFilter());
             swagger.AddOperationFilterInstance(new RateLimitResponseFilter());
             swagger.AddOperationFilterInstance(new RawBodyFilter());
+            swagger.AddOperationFilterInstance(new PublicEndpointFilter());
         });
         return services;
     }
@@ -107,6 +108,18 @@ internal static class OpenApi
                     [body.MediaType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Example = System.Text.Json.Nodes.JsonValue.Create(body.Example) },
                 },
             };
+        }
+    }
+
+    /// <summary>Endpoints that read no API key (the links in sent mail) say so: no security requirement.</summary>
+    private sealed class PublicEndpointFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<SendApi.Api.Auth.NoAuthentication>().Any())
+            {
+                operation.Security = [];
+            }
         }
     }
 

@@ -15,6 +15,7 @@ using SendApi.Api.Features.Stats;
 using SendApi.Api.Features.Submission;
 using SendApi.Api.Features.Suppressions;
 using SendApi.Api.Features.Templates;
+using SendApi.Api.Features.Tracking;
 using SendApi.Api.Features.Webhooks;
 using SendApi.Api.Http;
 using SendApi.Delivery;
@@ -54,6 +55,9 @@ builder.Services.AddSendApiKeyUsageRecorder();
 // Messages: the limits, and the intake every channel feeds (suppression list, atomic accept,
 // wake delivery). POST /messages composes its JSON into MIME for it.
 builder.Services.AddSendApiMessages();
+// Unsubscribe links and open/click tracking: the intake's per-recipient step and the public links
+// (/u, /o, /c) that record what recipients do, signed with a key shared through the store.
+builder.Services.AddSendApiTracking();
 // A maximum-size message arrives as base64 inside JSON, a third larger than the message itself.
 builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MessagesOptions>>(
     (kestrel, messages) => kestrel.Limits.MaxRequestBodySize = messages.Value.MaxRequestBodyBytes);
@@ -186,6 +190,7 @@ app.MapInboundApi();
 app.MapCapturedApi();
 app.MapStatsApi();
 app.MapCompatApis();
+app.MapTrackingApi();
 
 // /health/live: the process is up; /health/ready: and its storage answers. Neither reads an API
 // key, so /health/live never touches the store (keys live there), whatever a prober sends.

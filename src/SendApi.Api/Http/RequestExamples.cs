@@ -23,6 +23,7 @@ public static class RequestExamples
     {
         ["SendRawMessage"] = (RawSubmissionApi.ContentType,
             "From: Acme <orders@acme.example>\r\nTo: Bob <bob@example.com>\r\nBcc: audit@acme.example\r\nSubject: Your order #1234\r\nX-SendApi-Tags: orders\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThanks for your order.\r\n"),
+        ["Unsubscribe"] = ("application/x-www-form-urlencoded", "List-Unsubscribe=One-Click"),
     };
 
     public static IReadOnlyDictionary<Type, object> ByType { get; } = new Dictionary<Type, object>

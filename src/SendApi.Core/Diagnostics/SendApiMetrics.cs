@@ -51,7 +51,7 @@ public sealed class SendApiMetrics
         _smtpAuthFailures = meter.CreateCounter<long>("sendapi.smtp.auth.failures", "{failure}",
             "SMTP AUTH attempts refused for wrong credentials, by listener.");
         _inbound = meter.CreateCounter<long>("sendapi.inbound.messages", "{message}",
-            "Messages received on the inbound listener, by kind: dsn, arf, auto_reply, reply (at a return path), inbound (at an inbound domain).");
+            "Messages received on the inbound listener, by kind: dsn, arf, auto_reply, reply (at a return path), inbound (at an inbound domain), unsubscribe (only to mailto unsubscribe addresses).");
         _webhookAttempts = meter.CreateCounter<long>("sendapi.webhooks.attempts", "{attempt}",
             "Webhook requests, by result: success, http_error, no_response, gone.");
         _webhookLag = meter.CreateHistogram("sendapi.webhooks.lag", "s",

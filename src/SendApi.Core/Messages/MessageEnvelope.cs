@@ -64,7 +64,26 @@ public sealed record MessageEvent(
     string? Detail,
     SmtpReply? Reply = null,
     string? Mx = null,
-    long? DurationMs = null);
+    long? DurationMs = null)
+{
+    /// <summary>For <c>clicked</c>: the link's original URL, where the click was sent.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>For <c>opened</c>, <c>clicked</c> and <c>unsubscribed</c>: the User-Agent of the request, cut to 512 characters.</summary>
+    public string? UserAgent { get; init; }
+
+    /// <summary>For <c>opened</c>, <c>clicked</c> and <c>unsubscribed</c>: the client's IP address as the server saw it.</summary>
+    public string? Ip { get; init; }
+
+    /// <summary>For <c>opened</c>: true on the recipient's first recorded open.</summary>
+    public bool? FirstOpen { get; init; }
+
+    /// <summary>
+    /// For <c>opened</c>: true when the fetch looks like a machine's, not a person's (Apple Mail
+    /// Privacy Protection's proxy prefetching every image, a security scanner). Flagged, not hidden.
+    /// </summary>
+    public bool? MachineOpen { get; init; }
+}
 
 public static class MessageEventTypes
 {
@@ -91,6 +110,15 @@ public static class MessageEventTypes
 
     /// <summary>The recipient was canceled before it was attempted (again): by its sender through the API, or by an operator.</summary>
     public const string Canceled = "canceled";
+
+    /// <summary>The recipient asked to receive no more mail (RFC 8058 one-click, the page, or the mailto address); they are now suppressed.</summary>
+    public const string Unsubscribed = "unsubscribed";
+
+    /// <summary>The open-tracking image was fetched (<c>track_opens</c>).</summary>
+    public const string Opened = "opened";
+
+    /// <summary>A tracked link was followed (<c>track_clicks</c>).</summary>
+    public const string Clicked = "clicked";
 }
 
 /// <summary>A message as the status API shows it: envelope, per-recipient state, timeline.</summary>

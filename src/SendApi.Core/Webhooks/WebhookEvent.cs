@@ -28,6 +28,11 @@ public sealed record WebhookEvent(string Id, string AccountId, string Type, Date
             envelope.Metadata)
         {
             Sandbox = envelope.Sandbox ? true : null,
+            Url = e.Url,
+            UserAgent = e.UserAgent,
+            Ip = e.Ip,
+            FirstOpen = e.FirstOpen,
+            MachineOpen = e.MachineOpen,
         });
 
     /// <summary>Mail received for the account: the parsed message as <c>GET /inbound/{id}</c> shows it.</summary>
@@ -52,4 +57,19 @@ public sealed record MessageEventData(
 {
     /// <summary>True when a sandbox key sent the message (it was captured, not delivered); absent otherwise.</summary>
     public bool? Sandbox { get; init; }
+
+    /// <summary>message.clicked: the link's original URL.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>message.opened, message.clicked, message.unsubscribed: the request's User-Agent.</summary>
+    public string? UserAgent { get; init; }
+
+    /// <summary>message.opened, message.clicked, message.unsubscribed: the client's IP address.</summary>
+    public string? Ip { get; init; }
+
+    /// <summary>message.opened: true on the recipient's first recorded open.</summary>
+    public bool? FirstOpen { get; init; }
+
+    /// <summary>message.opened: true when a proxy or scanner fetched the image (e.g. Apple Mail Privacy Protection), not a person.</summary>
+    public bool? MachineOpen { get; init; }
 }

@@ -24,13 +24,23 @@ public static class WebhookEventTypes
     /// <summary>A recipient was canceled before it was attempted (again): POST /messages/{id}/cancel, or an operator.</summary>
     public const string MessageCanceled = "message.canceled";
 
+    /// <summary>A recipient unsubscribed (one-click, the confirmation page, or mailto); the address is now suppressed for the account.</summary>
+    public const string MessageUnsubscribed = "message.unsubscribed";
+
+    /// <summary>A recipient's open-tracking image was fetched.</summary>
+    public const string MessageOpened = "message.opened";
+
+    /// <summary>A recipient followed a tracked link.</summary>
+    public const string MessageClicked = "message.clicked";
+
     /// <summary>Mail arrived for an inbound domain, or a person replied to a return path.</summary>
     public const string InboundReceived = "inbound.received";
 
     public static IReadOnlyList<string> All { get; } =
     [
         MessageQueued, MessageDelivered, MessageDeferred, MessageBounced, MessageFailed,
-        MessageSuppressed, MessageComplained, MessageThrottled, MessageWarning, MessageCanceled, InboundReceived,
+        MessageSuppressed, MessageComplained, MessageThrottled, MessageWarning, MessageCanceled,
+        MessageUnsubscribed, MessageOpened, MessageClicked, InboundReceived,
     ];
 
     public static bool IsKnown(string? type) => type is not null && All.Contains(type, StringComparer.Ordinal);

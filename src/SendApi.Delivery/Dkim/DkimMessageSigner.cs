@@ -12,11 +12,15 @@ namespace SendApi.Delivery.Dkim;
 /// </summary>
 internal sealed partial class DkimMessageSigner(DkimSignerCache signers, ILogger<DkimMessageSigner> logger) : IMessageSigner
 {
-    /// <summary>The headers signed when present, in the order they go into <c>h=</c>.</summary>
+    /// <summary>
+    /// The headers signed when present, in the order they go into <c>h=</c>. The List-Unsubscribe
+    /// pair must be signed for a receiver to honour one-click (RFC 8058 §4).
+    /// </summary>
     internal static readonly HeaderId[] SignedHeaders =
     [
         HeaderId.From, HeaderId.ReplyTo, HeaderId.To, HeaderId.Cc, HeaderId.Subject, HeaderId.Date, HeaderId.MessageId,
         HeaderId.MimeVersion, HeaderId.ContentType, HeaderId.ContentTransferEncoding,
+        HeaderId.ListUnsubscribe, HeaderId.ListUnsubscribePost,
     ];
 
     public async ValueTask SignAsync(MimeMessage message, MessageEnvelope envelope, CancellationToken cancellationToken)

@@ -157,4 +157,7 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>Hash of the return-path signing state (fields: key, since), shared by every instance.</summary>
     public string ReturnPath => $"{Prefix}returnpath";
+
+    /// <summary>Hash of the key that signs unsubscribe, open and click tokens (field: key), shared by every instance.</summary>
+    public string Tracking => $"{Prefix}tracking";
 }

@@ -10,6 +10,7 @@ using SendApi.Api.Features.Inbound;
 using SendApi.Api.Features.Messages;
 using SendApi.Api.Features.Submission;
 using SendApi.Api.Features.Templates;
+using SendApi.Api.Features.Tracking;
 using SendApi.Core.Diagnostics;
 using SendApi.Delivery;
 using SendApi.Delivery.Capture;
@@ -44,6 +45,7 @@ internal sealed class SettingsCheck(IConfiguration configuration) : IValidateOpt
         [StorageOptions.Section] = typeof(StorageOptions),
         [TemplatesOptions.Section] = typeof(TemplatesOptions),
         [TlsOptions.Section] = typeof(TlsOptions),
+        [TrackingOptions.Section] = typeof(TrackingOptions),
         [WebhookOptions.Section] = typeof(WebhookOptions),
     };
 

@@ -20,7 +20,8 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
     private readonly TimeProvider? _time;
     private readonly Action<IServiceCollection>? _services;
 
-    public int HttpPort { get; } = FreePort.Tcp();
+    /// <summary>The HTTP port: a free one, or the one of a <c>urls</c> setting (http://127.0.0.1:port) the test chose, e.g. to name it in Tracking:BaseUrl.</summary>
+    public int HttpPort { get; }
 
     /// <summary>SMTP submission with STARTTLS (587 in production).</summary>
     public int SubmissionPort { get; } = FreePort.Tcp();
@@ -34,6 +35,7 @@ public sealed class SendApiApp : WebApplicationFactory<Program>
     /// <param name="services">Test-only service overrides, applied after the application's own registrations.</param>
     public SendApiApp(IReadOnlyDictionary<string, string?> settings, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
+        HttpPort = settings.TryGetValue("urls", out var urls) && Uri.TryCreate(urls, UriKind.Absolute, out var chosen) ? chosen.Port : FreePort.Tcp();
         var all = new Dictionary<string, string?>
         {
             ["Admin:ApiKey"] = AdminKey,

@@ -155,7 +155,10 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
 
     private IEnumerable<FuzzRequest> RequestsFor(RouteEndpoint endpoint, HttpFuzzInputs inputs)
     {
-        var page = endpoint.Metadata.Contains(SendApi.Api.Features.Captured.PageOrApiPolicy.Page);
+        // A page (the captured mail's, the unsubscribe page: documented to answer text/html) may
+        // answer a browser's bad request with a page too.
+        var page = endpoint.Metadata.Contains(SendApi.Api.Features.Captured.PageOrApiPolicy.Page)
+            || endpoint.Metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>().Any(p => p.ContentTypes.Contains("text/html"));
         var compat = endpoint.Metadata.GetMetadata<SendApi.Api.Features.Compat.CompatApi>() is not null;
         return MutatedRequests(endpoint, inputs).Select(request => request with { Page = page, Compat = compat });
     }

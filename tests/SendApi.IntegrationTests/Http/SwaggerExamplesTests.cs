@@ -30,12 +30,19 @@ public sealed class SwaggerExamplesTests(DeliveryWorld world) : IClassFixture<De
             .Select(p => (Path: p.Key, Body: p.Value!["post"]?["requestBody"]))
             .Where(p => p.Body is not null)
             .ToList();
-        Assert.Equal(["/api-keys", "/domains", "/messages", "/messages/batch", "/messages/raw", "/suppressions", "/templates", "/templates/{name}/render", "/webhooks"], bodies.Select(b => b.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(["/api-keys", "/domains", "/messages", "/messages/batch", "/messages/raw", "/suppressions", "/templates", "/templates/{name}/render", "/u/{token}", "/webhooks"], bodies.Select(b => b.Path).Order(StringComparer.Ordinal));
         foreach (var (path, body) in bodies)
         {
-            // The raw message's example is the message itself, as text.
-            var example = path == "/messages/raw" ? body!["content"]!["message/rfc822"]!["example"] : Example(path);
-            Assert.True(example is JsonObject { Count: > 0 } or JsonArray { Count: > 0 } || (example?.GetValueKind() == System.Text.Json.JsonValueKind.String && ((string)example!).Contains("Subject:", StringComparison.Ordinal)), $"POST {path} has no example");
+            // The raw message's example is the message itself, as text; the one-click body is RFC 8058's form.
+            var example = path switch
+            {
+                "/messages/raw" => body!["content"]!["message/rfc822"]!["example"],
+                "/u/{token}" => body!["content"]!["application/x-www-form-urlencoded"]!["example"],
+                _ => Example(path),
+            };
+            Assert.True(example is JsonObject { Count: > 0 } or JsonArray { Count: > 0 }
+                || (example?.GetValueKind() == System.Text.Json.JsonValueKind.String && ((string)example!) is var text && (text.Contains("Subject:", StringComparison.Ordinal) || text == "List-Unsubscribe=One-Click")),
+                $"POST {path} has no example");
             Assert.DoesNotContain("\"string\"", example!.ToJsonString(), StringComparison.Ordinal);
         }
     }

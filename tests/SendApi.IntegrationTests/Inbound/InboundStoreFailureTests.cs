@@ -65,7 +65,8 @@ public sealed class InboundStoreFailureTests
         var inboundOptions = Options.Create(InboundDomain());
         var handler = new InboundSmtpHandler(
             failing, failInbound ? new FailingInboundStore() : new InMemoryInboundStore(time), new EmbeddedDurability(), new InboundRecorder(failing, new InMemorySuppressionStore(), time),
-            new InboundAddresses(failing, signing, delivery, inboundOptions, Options.Create(new SmtpOptions())),
+            new InboundAddresses(failing, signing, new SendApi.Api.Features.Tracking.TrackingSigning(new InMemoryTrackingKeyStore(), Options.Create(new SendApi.Api.Features.Tracking.TrackingOptions())), delivery, inboundOptions, Options.Create(new SmtpOptions())),
+            new SendApi.Api.Features.Tracking.EngagementRecorder(failing, new InMemorySuppressionStore(), time, NullLogger<SendApi.Api.Features.Tracking.EngagementRecorder>.Instance),
             inboundOptions, time, TestMetrics.Create(), NullLogger<InboundSmtpHandler>.Instance);
         var session = new SmtpSessionInfo(SubmissionListeners.InboundProfile(), new IPEndPoint(IPAddress.Loopback, 40000), "mx.test", false, null, "s1");
         var keys = await signing.GetAsync(default);

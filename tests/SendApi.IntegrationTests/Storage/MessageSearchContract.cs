@@ -206,11 +206,15 @@ public abstract class MessageSearchContract
             [new MessageEvent(MessageEventTypes.Delivered, retry, "b@two.test", "ok")], null, default);
         await stores.Messages.RecordAsync(id, [new RecipientUpdate(0, State(RecipientStatus.Bounced, retry, 550))],
             [new MessageEvent(MessageEventTypes.Bounced, retry, "a@one.test", "5.1.1"), new MessageEvent(MessageEventTypes.Complained, retry, "b@two.test", "abuse")], default);
+        // What recipients do (unsubscribe, open, click) is recorded the same way and counted per event.
+        await stores.Messages.RecordAsync(id, [],
+            [new MessageEvent(MessageEventTypes.Opened, retry, "b@two.test", null) { FirstOpen = true }, new MessageEvent(MessageEventTypes.Opened, retry, "b@two.test", null),
+             new MessageEvent(MessageEventTypes.Clicked, retry, "b@two.test", "link 0") { Url = "https://shop.example/" }, new MessageEvent(MessageEventTypes.Unsubscribed, retry, "b@two.test", "one-click")], default);
 
         var totals = await stores.Stats.ReadAsync(new StatsQuery("acct", T0, T0.AddHours(3)), default);
         Assert.Equal([T0, T0.AddHours(1), T0.AddHours(2)], totals.Select(h => h.Start));
         Assert.Equal(Counts(queued: 3, delivered: 1, deferred: 1, failed: 1, suppressed: 1), totals[0].Counts);
-        Assert.Equal(Counts(delivered: 1, bounced: 1, complained: 1), totals[1].Counts);
+        Assert.Equal(Counts(delivered: 1, bounced: 1, complained: 1, unsubscribed: 1, opened: 2, clicked: 1), totals[1].Counts);
         Assert.Equal(Counts(), totals[2].Counts);
         Assert.Equal(1, totals[0].Latency[LatencyHistogram.BucketOf(3_000)]);
         Assert.Equal(1, totals[1].Latency[LatencyHistogram.BucketOf(65 * 60_000)]);
@@ -223,18 +227,20 @@ public abstract class MessageSearchContract
 
         var two = await stores.Stats.ReadAsync(new StatsQuery("acct", T0, T0.AddHours(2), Domain: "two.test"), default);
         Assert.Equal(Counts(queued: 2, deferred: 1, failed: 1), two[0].Counts);
-        Assert.Equal(Counts(delivered: 1, complained: 1), two[1].Counts);
+        Assert.Equal(Counts(delivered: 1, complained: 1, unsubscribed: 1, opened: 2, clicked: 1), two[1].Counts);
         var one = await stores.Stats.ReadAsync(new StatsQuery("acct", T0, T0.AddHours(1), Domain: "one.test"), default);
         Assert.Equal(Counts(queued: 1, delivered: 1, suppressed: 1), one[0].Counts);
     }
 
     private static Dictionary<string, long> Counts(
-        long queued = 0, long delivered = 0, long deferred = 0, long bounced = 0, long failed = 0, long complained = 0, long suppressed = 0, long canceled = 0) =>
+        long queued = 0, long delivered = 0, long deferred = 0, long bounced = 0, long failed = 0, long complained = 0, long suppressed = 0, long canceled = 0,
+        long unsubscribed = 0, long opened = 0, long clicked = 0) =>
         new()
         {
             [MessageEventTypes.Queued] = queued, [MessageEventTypes.Delivered] = delivered, [MessageEventTypes.Deferred] = deferred,
             [MessageEventTypes.Bounced] = bounced, [MessageEventTypes.Failed] = failed, [MessageEventTypes.Complained] = complained,
             [MessageEventTypes.Suppressed] = suppressed, [MessageEventTypes.Canceled] = canceled,
+            [MessageEventTypes.Unsubscribed] = unsubscribed, [MessageEventTypes.Opened] = opened, [MessageEventTypes.Clicked] = clicked,
         };
 
     private sealed class SummaryComparer : IEqualityComparer<MessageSummary>

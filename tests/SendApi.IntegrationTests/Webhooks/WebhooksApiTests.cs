@@ -91,10 +91,10 @@ public sealed class WebhooksApiTests : IAsyncLifetime
         await using var app = App(allowPrivateNetworks: true);
         var client = app.Client();
 
-        var (status, body) = await PostAsync(client, "/webhooks", new { url = "ftp://hooks.example.com/x", events = new[] { "message.delivered", "message.opened" } });
+        var (status, body) = await PostAsync(client, "/webhooks", new { url = "ftp://hooks.example.com/x", events = new[] { "message.delivered", "message.read" } });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("must be an absolute http:// or https:// URL.", (string?)body!["errors"]!["url"]![0]);
-        Assert.Contains("'message.opened' is not an event type", (string?)body["errors"]!["events[1]"]![0]);
+        Assert.Contains("'message.read' is not an event type", (string?)body["errors"]!["events[1]"]![0]);
 
         (status, body) = await PostAsync(client, "/webhooks", new { url = "https://hooks.example.com/x", events = Array.Empty<string>() });
         Assert.Equal(HttpStatusCode.BadRequest, status);

@@ -6,6 +6,7 @@ using SendApi.Api.Auth;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Domains.Verification;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Tracking;
 using SendApi.Core.Domains;
 using SendApi.Core.Messages;
 using SendApi.Core.Suppressions;
@@ -30,7 +31,13 @@ public sealed class MessageIntakeTests
     private static readonly SendingKey AnyDomainKey = new("key_0123456789abcdef", [], Sandbox: false);
 
     private KeyedIntake Intake() =>
-        new(new(_suppressions, _messages, new EmbeddedDurability(), _signal, _idempotencyKeys, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create()));
+        new(new(_suppressions, _messages, new EmbeddedDurability(), _signal, _idempotencyKeys, new SenderDomainStanding(_domains, new FakeTimeProvider(Now)), Personalizer(), Options.Create(_options), Options.Create(_domainOptions), TestMetrics.Create()));
+
+    private TrackingOptions _tracking = new();
+
+    private RecipientPersonalizer Personalizer() =>
+        new(new TrackingSettings(Options.Create(_tracking)), new TrackingSigning(new InMemoryTrackingKeyStore(), Options.Create(_tracking)),
+            Options.Create(new SendApi.Delivery.DeliveryOptions { ReturnPathDomain = "bounces.sendapi.test" }));
 
     /// <summary>The intake as a channel calls it: with the sending key (an unrestricted one unless the test names its own).</summary>
     private sealed class KeyedIntake(MessageIntake intake)
@@ -204,6 +211,58 @@ public sealed class MessageIntakeTests
         Assert.All(bodies, b => Assert.Equal(Now, b.Date));
         Assert.Equal(work.Mime.Length, work.Envelope.Size);
         Assert.Equal(1, _signal.Count);
+    }
+
+    [Fact]
+    public async Task A_message_without_unsubscribe_or_tracking_keeps_one_body_for_everyone()
+    {
+        _tracking = new TrackingOptions { BaseUrl = "https://mail.sendapi.test" };
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed("Hi", "ann@example.test", "bob@example.test"), default));
+
+        var work = (await _messages.LoadAsync(accepted.Id, default))!;
+        Assert.True(work.Variants.IsEmpty);
+        Assert.False(Parse(work.Mime).Headers.Contains(HeaderId.ListUnsubscribe));
+    }
+
+    [Fact]
+    public async Task Unsubscribe_gives_each_recipient_its_own_signed_links_over_the_body_a_template_rendered_for_it()
+    {
+        _tracking = new TrackingOptions { BaseUrl = "https://mail.sendapi.test/" };
+        var message = WithVariants(("Hi Bob", [1])) with { Tracking = new TrackingChoice(Unsubscribe: true) };
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(message, default));
+
+        var work = (await _messages.LoadAsync(accepted.Id, default))!;
+        Assert.Equal([1, 2, 3], Enumerable.Range(0, 3).Select(work.VariantOf));
+        var bodies = Enumerable.Range(0, 3).Select(i => Parse(work.Body(work.VariantOf(i)))).ToList();
+        Assert.Equal(["Hi everyone", "Hi Bob", "Hi everyone"], bodies.Select(b => b.TextBody!.TrimEnd()));
+        var headers = bodies.Select(b => b.Headers[HeaderId.ListUnsubscribe]).ToList();
+        Assert.Equal(3, headers.Distinct().Count());
+        Assert.All(headers, h => Assert.Matches(@"^<https://mail\.sendapi\.test/u/([a-z2-7]+)>, <mailto:unsubscribe\+\1@bounces\.sendapi\.test>$", h));
+        Assert.All(bodies, b => Assert.Equal("List-Unsubscribe=One-Click", b.Headers[HeaderId.ListUnsubscribePost]));
+        Assert.All(bodies, b => Assert.Equal(work.Envelope.MessageIdHeader, b.MessageId));
+    }
+
+    [Fact]
+    public async Task Click_and_open_tracking_rewrite_the_html_part_and_leave_the_text_part_alone()
+    {
+        _tracking = new TrackingOptions { BaseUrl = "https://mail.sendapi.test" };
+        var message = Composer().Compose(
+            new SendMessageRequest
+            {
+                From = "Acme <hello@acme.test>", To = ["bob@example.test"], Subject = "Hello",
+                Text = "See https://acme.test/a", Html = "<p><a href=\"https://acme.test/a\">A</a></p>", TrackOpens = true, TrackClicks = true,
+            },
+            MessageIds.New(), "acct");
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(message, default));
+
+        var body = Parse((await _messages.LoadAsync(accepted.Id, default))!.Body(1));
+        Assert.Equal("See https://acme.test/a", body.TextBody!.TrimEnd());
+        Assert.Matches(@"<a href=""https://mail\.sendapi\.test/c/[a-z2-7]+"">A</a>", body.HtmlBody);
+        Assert.Matches(@"<img src=""https://mail\.sendapi\.test/o/[a-z2-7]+""", body.HtmlBody);
+        Assert.False(body.Headers.Contains(HeaderId.ListUnsubscribe));
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class InboundAddressesTests
         _addresses = new InboundAddresses(
             new InMemoryMessageStore(time),
             new ReturnPathSigning(new InMemoryReturnPathKeyStore(), delivery, time, NullLogger<ReturnPathSigning>.Instance),
+            new SendApi.Api.Features.Tracking.TrackingSigning(new InMemoryTrackingKeyStore(), Options.Create(new SendApi.Api.Features.Tracking.TrackingOptions())),
             delivery,
             Options.Create(inbound),
             Options.Create(new SmtpOptions()));

@@ -152,7 +152,7 @@ public sealed class SignedReturnPathTests
         var signing = new ReturnPathSigning(new InMemoryReturnPathKeyStore(), Delivery(), time, NullLogger<ReturnPathSigning>.Instance);
         var inbound = new InboundOptions();
         inbound.Resolve();
-        var addresses = new InboundAddresses(messages, signing, Delivery(), Options.Create(inbound), Options.Create(new SmtpOptions()));
+        var addresses = new InboundAddresses(messages, signing, new SendApi.Api.Features.Tracking.TrackingSigning(new InMemoryTrackingKeyStore(), Options.Create(new SendApi.Api.Features.Tracking.TrackingOptions())), Delivery(), Options.Create(inbound), Options.Create(new SmtpOptions()));
         return new World(id, (await signing.GetAsync(default)).Key, addresses);
     }
 

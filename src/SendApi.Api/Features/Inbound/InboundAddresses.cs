@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SendApi.Api.Auth;
 using SendApi.Api.Features.Submission;
+using SendApi.Api.Features.Tracking;
 using SendApi.Core.Domains;
 using SendApi.Core.Messages;
 using SendApi.Delivery;
@@ -13,6 +14,8 @@ namespace SendApi.Api.Features.Inbound;
 /// <list type="bullet">
 /// <item>the return path of a message we still hold, whose signature matches (or, unsigned, of a
 /// message created before signing began);</item>
+/// <item>the mailto unsubscribe address of a message we still hold
+/// (<c>unsubscribe+{token}@{return-path domain}</c>), whose token verifies;</item>
 /// <item>any address at an inbound domain;</item>
 /// <item>the postmaster (RFC 5321 §4.5.1): bare, or at any of our domains (the return-path domain,
 /// the inbound domains, our host name). Its mail is the operator's: the admin account's.</item>
@@ -25,6 +28,7 @@ namespace SendApi.Api.Features.Inbound;
 internal sealed class InboundAddresses(
     IMessageStore messages,
     ReturnPathSigning signing,
+    TrackingSigning tracking,
     IOptions<DeliveryOptions> delivery,
     IOptions<InboundOptions> inbound,
     IOptions<SmtpOptions> smtp)
@@ -58,7 +62,9 @@ internal sealed class InboundAddresses(
 
         if (domain == _returnPathDomain)
         {
-            return await ReturnPathAsync(canonical, cancellationToken);
+            return UnsubscribeAddress.TryGetToken(address[..at], out var token)
+                ? await UnsubscribeAsync(canonical, token, cancellationToken)
+                : await ReturnPathAsync(canonical, cancellationToken);
         }
 
         return owner is not null ? new MailboxTarget(canonical, owner) : InboundTarget.NotOurs;
@@ -87,6 +93,20 @@ internal sealed class InboundAddresses(
 
         var scope = Scope(decoded, message.Envelope, keys);
         return scope is null ? InboundTarget.UnknownMailbox : new ReturnPathTarget(address, message, scope);
+    }
+
+    /// <summary>The message and recipient an unsubscribe address names, once its token is checked; an unknown mailbox otherwise.</summary>
+    private async Task<InboundTarget> UnsubscribeAsync(string address, string text, CancellationToken cancellationToken)
+    {
+        // A forged token costs one HMAC, and no lookup.
+        if (!TrackingToken.TryDecode(text, await tracking.GetAsync(cancellationToken), out var token) || token.Kind != TokenKind.Unsubscribe)
+        {
+            return InboundTarget.UnknownMailbox;
+        }
+
+        return await messages.FindAsync(token.MessageId, cancellationToken) is { } message && token.Recipient < message.Envelope.Recipients.Count
+            ? new UnsubscribeTarget(address, token)
+            : InboundTarget.UnknownMailbox;
     }
 
     private static ReportScope? Scope(ReturnPathAddress decoded, MessageEnvelope envelope, ReturnPathKeys keys)
@@ -127,6 +147,9 @@ internal sealed record MailboxTarget(string Address, string Account) : InboundTa
 
 /// <summary>The return path of a message we sent, and the recipients it was given for.</summary>
 internal sealed record ReturnPathTarget(string Address, StoredMessage Message, ReportScope Scope) : InboundTarget;
+
+/// <summary>The mailto unsubscribe address of a message we sent: mail to it unsubscribes the token's recipient.</summary>
+internal sealed record UnsubscribeTarget(string Address, TrackingToken Token) : InboundTarget;
 
 /// <summary>At one of our domains, but no mailbox: an invented, tampered or expired return path.</summary>
 internal sealed record UnknownMailboxTarget : InboundTarget;

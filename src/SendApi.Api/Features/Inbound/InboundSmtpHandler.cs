@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SendApi.Api.Features.Tracking;
 using SendApi.Core.Diagnostics;
 using SendApi.Core.Inbound;
 using SendApi.Core.Messages;
@@ -12,9 +13,9 @@ using SendApi.Smtp;
 namespace SendApi.Api.Features.Inbound;
 
 /// <summary>
-/// Port 25, the delivery agent. Three kinds of address are ours and accepted (see
-/// <see cref="InboundAddresses"/>): the signed return paths (VERP) of messages we still hold, any
-/// address at a configured inbound domain, and the postmaster. Everything else is refused at
+/// Port 25, the delivery agent. Four kinds of address are ours and accepted (see
+/// <see cref="InboundAddresses"/>): the signed return paths (VERP) of messages we still hold, their
+/// mailto unsubscribe addresses, any address at a configured inbound domain, and the postmaster. Everything else is refused at
 /// RCPT, so the listener can never relay, whoever connects.
 /// What arrives at a return path is classified. A DSN from the null sender or a complaint is
 /// recorded on the message it came back for, when it speaks of a recipient that return path was
@@ -22,6 +23,8 @@ namespace SendApi.Api.Features.Inbound;
 /// sender, a report that does not match) is stored as inbound mail of that message's account,
 /// linked to it, and acts on nothing. What arrives at an inbound domain is stored for the
 /// domain's account, linked to the message it answers when In-Reply-To or References name one.
+/// Mail to an unsubscribe address unsubscribes its recipient (as <c>POST /u/{token}</c> does) and is
+/// not stored: its content says nothing more.
 /// Nothing is acknowledged (250) before it is stored, as durably as <c>Storage__Durability</c> says.
 /// </summary>
 internal sealed partial class InboundSmtpHandler(
@@ -30,6 +33,7 @@ internal sealed partial class InboundSmtpHandler(
     IWriteDurability durability,
     InboundRecorder recorder,
     InboundAddresses addresses,
+    EngagementRecorder engagement,
     IOptions<InboundOptions> options,
     TimeProvider time,
     SendApiMetrics metrics,
@@ -64,7 +68,7 @@ internal sealed partial class InboundSmtpHandler(
 
         switch (target)
         {
-            case MailboxTarget or ReturnPathTarget:
+            case MailboxTarget or ReturnPathTarget or UnsubscribeTarget:
                 return null;
             case UnknownMailboxTarget:
                 // Ours, but no such return path: invented, tampered with, or of a message we no longer hold.
@@ -100,6 +104,7 @@ internal sealed partial class InboundSmtpHandler(
         var accounts = new SortedSet<string>(StringComparer.Ordinal);
         string? matched = null;
         var atReturnPath = false;
+        var unsubscribed = 0;
         var mark = durability.Mark();
         try
         {
@@ -114,6 +119,15 @@ internal sealed partial class InboundSmtpHandler(
                         break;
                     case ReturnPathTarget returnPath:
                         returnPaths.Add(returnPath);
+                        break;
+                    case UnsubscribeTarget unsubscribe:
+                        // A message gone since RCPT cannot be acted on; the sender was told 250 at RCPT already.
+                        if (await engagement.UnsubscribeAsync(unsubscribe.Token, Visitor.Mail, "mailto (List-Unsubscribe)", cancellationToken))
+                        {
+                            matched ??= unsubscribe.Token.MessageId;
+                            unsubscribed++;
+                        }
+
                         break;
                     default:
                         // Accepted at RCPT, gone since (its message's retention ran out): 451, and
@@ -162,7 +176,7 @@ internal sealed partial class InboundSmtpHandler(
             return TryAgain;
         }
 
-        var kind = KindOf(received.Report, atReturnPath);
+        var kind = unsubscribed > 0 && accounts.Count == 0 ? "unsubscribe" : KindOf(received.Report, atReturnPath);
         metrics.InboundMessage(kind);
         LogInbound(logger, kind, string.Join(", ", accounts), matched ?? "-", received.Client);
         return new SmtpServerReply(250, "2.0.0", "Ok");

@@ -1,5 +1,6 @@
 using MimeKit;
 using SendApi.Api.Auth;
+using SendApi.Api.Features.Tracking;
 using SendApi.Core.Messages;
 
 namespace SendApi.Api.Features.Messages;
@@ -65,6 +66,13 @@ internal sealed record IncomingMessage(
     /// recipient, so that it goes through the same intake as everything else.
     /// </summary>
     public IReadOnlyList<MessageVariant> Variants { get; init; } = [];
+
+    /// <summary>
+    /// Unsubscribe headers and open/click tracking as the client asked (unset: the server's
+    /// defaults). When any is on, the intake gives each recipient its own body
+    /// (<see cref="RecipientPersonalizer"/>), after <see cref="Variants"/> are rendered.
+    /// </summary>
+    public TrackingChoice Tracking { get; init; } = TrackingChoice.Default;
 
     /// <summary>
     /// A message the client built itself: From and Subject come from its headers (From falls back

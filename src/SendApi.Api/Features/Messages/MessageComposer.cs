@@ -39,6 +39,7 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
             Tags = request.Tags ?? [],
             Metadata = request.Metadata ?? new Dictionary<string, string>(),
             ScheduledAt = ScheduledTimes.TryParse(request.ScheduledAt, out var at) ? at : null,
+            Tracking = SendMessageValidator.TrackingOf(request),
         };
     }
 

@@ -69,10 +69,32 @@ public sealed record SmtpResponseDetails(int Code, string? EnhancedCode, string 
         reply is null ? null : new SmtpResponseDetails(reply.Code, reply.EnhancedCode, reply.Text);
 }
 
-/// <param name="Type">queued, delivered, deferred, bounced, failed, suppressed or throttled.</param>
+/// <param name="Type">queued, delivered, deferred, bounced, failed, complained, suppressed, throttled, warning, canceled, unsubscribed, opened or clicked.</param>
 /// <param name="Mx">The MX host, address, port and TLS version that answered, when one did.</param>
 /// <param name="DurationMs">How long the SMTP transaction took.</param>
 public sealed record EventDetails(string Type, DateTimeOffset At, string? Recipient, string? Detail, int? SmtpCode, string? Mx, long? DurationMs)
 {
-    internal static EventDetails From(MessageEvent e) => new(e.Type, e.At, e.Recipient, e.Detail, e.Reply?.Code, e.Mx, e.DurationMs);
+    internal static EventDetails From(MessageEvent e) => new(e.Type, e.At, e.Recipient, e.Detail, e.Reply?.Code, e.Mx, e.DurationMs)
+    {
+        Url = e.Url,
+        UserAgent = e.UserAgent,
+        Ip = e.Ip,
+        FirstOpen = e.FirstOpen,
+        MachineOpen = e.MachineOpen,
+    };
+
+    /// <summary>clicked: the link's original URL.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>opened, clicked, unsubscribed: the request's User-Agent.</summary>
+    public string? UserAgent { get; init; }
+
+    /// <summary>opened, clicked, unsubscribed: the client's IP address.</summary>
+    public string? Ip { get; init; }
+
+    /// <summary>opened: true on the recipient's first recorded open.</summary>
+    public bool? FirstOpen { get; init; }
+
+    /// <summary>opened: true when a proxy or scanner fetched the image (e.g. Apple Mail Privacy Protection), not a person.</summary>
+    public bool? MachineOpen { get; init; }
 }

@@ -3,6 +3,7 @@ using MimeKit;
 using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Domains.Verification;
 using SendApi.Api.Features.Suppressions;
+using SendApi.Api.Features.Tracking;
 using SendApi.Core.Diagnostics;
 using SendApi.Core.Messages;
 using SendApi.Core.Storage;
@@ -16,7 +17,8 @@ namespace SendApi.Api.Features.Messages;
 /// check the From domain's verification, accept it in one atomic step, and wake delivery. A channel only composes or parses, then
 /// words the <see cref="IntakeResult"/> in its protocol; it has no step of its own to remember.
 /// A message with per-recipient bodies (<see cref="IncomingMessage.Variants"/>) takes the same
-/// steps: each body is completed, written and held to the limit like the base.
+/// steps: each body is completed, written and held to the limit like the base. One that asks for
+/// unsubscribe links or tracking gets a body per recipient first (<see cref="RecipientPersonalizer"/>).
 /// The answer waits until the accept is as durable as <c>Storage__Durability</c> promises; when it
 /// is not, <see cref="StorageNotDurableException"/> reaches the channel, which says "try again".
 /// </summary>
@@ -27,6 +29,7 @@ internal sealed class MessageIntake(
     IDeliverySignal delivery,
     IIdempotencyKeys idempotencyKeys,
     SenderDomainStanding senderDomains,
+    RecipientPersonalizer personalizer,
     IOptions<MessagesOptions> options,
     IOptions<DomainsOptions> domainOptions,
     SendApiMetrics metrics)
@@ -157,8 +160,12 @@ internal sealed class MessageIntake(
                 $"This API key may send only as {string.Join(", ", key.Domains)}; the From header {(fromDomain is null ? "does not name one domain" : $"is at {fromDomain}")}."));
         }
 
-        var variantOfRecipient = VariantOfRecipient(message);
         var messageIdHeader = Complete(message);
+
+        // Last, so that it works on whatever each recipient would receive (a template's variant
+        // too); a message without unsubscribe or tracking passes as it is.
+        message = await personalizer.PersonalizeAsync(message, cancellationToken);
+        var variantOfRecipient = VariantOfRecipient(message);
         var mime = await WriteAsync(message.Mime, cancellationToken);
         var variants = await WriteVariantsAsync(message, variantOfRecipient, cancellationToken);
         var largest = variants.IsEmpty ? mime.Length : Math.Max(mime.Length, variants.Bodies.Max(b => (long)b.Length));

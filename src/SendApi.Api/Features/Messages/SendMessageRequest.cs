@@ -61,6 +61,20 @@ public sealed record SendMessageRequest
 
     /// <summary>The template's values: strings, numbers, booleans, objects and arrays. Missing ones render empty and are listed in template_warnings.</summary>
     public IReadOnlyDictionary<string, JsonElement>? Variables { get; init; }
+    /// <summary>
+    /// Adds a personal unsubscribe link to each recipient's copy: <c>List-Unsubscribe</c> (HTTPS,
+    /// and mailto when Delivery:ReturnPathDomain is set) with RFC 8058 one-click
+    /// <c>List-Unsubscribe-Post</c>. A recipient who uses it is added to the account's suppression
+    /// list (reason "unsubscribe") and a message.unsubscribed event fires. Needs Tracking:BaseUrl.
+    /// Absent: the server's default (Tracking:Unsubscribe, off unless set).
+    /// </summary>
+    public bool? Unsubscribe { get; init; }
+
+    /// <summary>Adds a 1×1 image to the HTML to record opens (message.opened). Needs Tracking:BaseUrl. Absent: Tracking:Opens (off unless set).</summary>
+    public bool? TrackOpens { get; init; }
+
+    /// <summary>Sends the HTML's http(s) links through SendApi to record clicks (message.clicked); text parts keep their links. Needs Tracking:BaseUrl. Absent: Tracking:Clicks (off unless set).</summary>
+    public bool? TrackClicks { get; init; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using FluentValidation;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SendApi.Api.Features.Tracking;
 
 namespace SendApi.Api.Features.Messages;
 
@@ -19,9 +20,10 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
         "Sender", "Return-Path", "Received", "DKIM-Signature",
     };
 
-    public SendMessageValidator(IOptions<MessagesOptions> options, TimeProvider time, IOptions<Templates.TemplatesOptions>? templates = null)
+    public SendMessageValidator(IOptions<MessagesOptions> options, TimeProvider time, IOptions<Templates.TemplatesOptions>? templates = null, TrackingSettings? tracking = null)
     {
         var limits = options.Value;
+        tracking ??= new TrackingSettings(Options.Create(new TrackingOptions()));
         var ahead = limits.MaxScheduleAheadValue;
 
         RuleFor(x => x.ScheduledAt).Custom((text, ctx) =>
@@ -115,6 +117,24 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
                 .WithMessage("must be 1-200 characters: letters, digits and !#$%&'*+-/=?^_`{|}~. (an id-left or id-left@id-right, RFC 5322).");
         });
 
+        // Keyed by the first field that asked (or "unsubscribe" when it is the server's default).
+        RuleFor(x => x).Custom((x, ctx) =>
+        {
+            var choice = TrackingOf(x);
+            if (tracking.Problem(choice) is { } problem)
+            {
+                ctx.AddFailure(x.Unsubscribe == true ? "unsubscribe" : x.TrackOpens == true ? "track_opens" : x.TrackClicks == true ? "track_clicks" : "unsubscribe", problem);
+            }
+
+            if (tracking.Resolve(choice).Unsubscribe)
+            {
+                foreach (var name in (x.Headers ?? new Dictionary<string, string>()).Keys.Where(IsUnsubscribeHeader))
+                {
+                    ctx.AddFailure($"headers.{name}", $"'{name}' is set by SendApi when unsubscribe is on; leave it out, or turn unsubscribe off to send your own.");
+                }
+            }
+        });
+
         RuleFor(x => x.Tags).Must(t => t is null || t.Count <= MessageRules.MaxTags).WithMessage($"At most {MessageRules.MaxTags} tags.");
         RuleForEach(x => x.Tags).Must(MessageRules.IsValidTag).WithMessage(MessageRules.TagRule);
         RuleFor(x => x.Metadata).Must(m => m is null || m.Count <= MessageRules.MaxMetadataEntries).WithMessage($"At most {MessageRules.MaxMetadataEntries} metadata entries.");
@@ -134,6 +154,12 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
             }
         });
     }
+
+    /// <summary>What the request asks of unsubscribe and tracking.</summary>
+    internal static TrackingChoice TrackingOf(SendMessageRequest request) => new(request.Unsubscribe, request.TrackOpens, request.TrackClicks);
+
+    private static bool IsUnsubscribeHeader(string name) =>
+        name.Equals("List-Unsubscribe", StringComparison.OrdinalIgnoreCase) || name.Equals("List-Unsubscribe-Post", StringComparison.OrdinalIgnoreCase);
 
     private static int RecipientCount(SendMessageRequest x) => (x.To?.Count ?? 0) + (x.Cc?.Count ?? 0) + (x.Bcc?.Count ?? 0);
 

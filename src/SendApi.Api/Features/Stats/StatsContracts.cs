@@ -32,6 +32,9 @@ public sealed record StatsPeriod(
     long Complained,
     long Suppressed,
     long Canceled,
+    long Unsubscribed,
+    long Opened,
+    long Clicked,
     DeliveryLatency DeliveryLatency)
 {
     internal static StatsPeriod Of(DateTimeOffset start, DateTimeOffset end, IReadOnlyList<HourStats> hours)
@@ -51,6 +54,7 @@ public sealed record StatsPeriod(
             Sum(MessageEventTypes.Queued), Sum(MessageEventTypes.Delivered), Sum(MessageEventTypes.Deferred), Sum(MessageEventTypes.Bounced),
             Sum(MessageEventTypes.Failed), Sum(MessageEventTypes.Complained), Sum(MessageEventTypes.Suppressed),
             Sum(MessageEventTypes.Canceled),
+            Sum(MessageEventTypes.Unsubscribed), Sum(MessageEventTypes.Opened), Sum(MessageEventTypes.Clicked),
             DeliveryLatency.Of(latency));
     }
 }

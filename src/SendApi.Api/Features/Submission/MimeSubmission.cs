@@ -54,6 +54,10 @@ internal static class MimeSubmission
             Metadata = metadata,
             IdempotencyKey = key,
             RequestFingerprint = key is null ? null : RequestFingerprint.OfMime(route, sender, recipients, mime),
+            Tracking = new(
+                overrides?.Tracking.Unsubscribe ?? options.Tracking.Unsubscribe,
+                overrides?.Tracking.Opens ?? options.Tracking.Opens,
+                overrides?.Tracking.Clicks ?? options.Tracking.Clicks),
         };
         return true;
     }

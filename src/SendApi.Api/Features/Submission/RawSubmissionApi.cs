@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using SendApi.Api.Auth;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Tracking;
 using SendApi.Core.Messages;
 using SendApi.Smtp;
 
@@ -27,7 +28,7 @@ internal static class RawSubmissionApi
     private const string Route = "POST /messages/raw";
 
     internal static async Task<Results<Accepted<SendMessageResponse>, ValidationProblem, ProblemHttpResult>> SendRawAsync(
-        HttpContext context, ClaimsPrincipal user, MessageIntake intake, IOptions<MessagesOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, ClaimsPrincipal user, MessageIntake intake, TrackingSettings tracking, IOptions<MessagesOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var request = context.Request;
         if (!MediaTypeHeaderIsRfc822(request.ContentType))
@@ -72,6 +73,10 @@ internal static class RawSubmissionApi
             && !MimeSubmission.TryPrepare(Route, id, user.AccountId(), time.GetUtcNow(), mime, sender!, recipients, overrides, out message, out var headerError))
         {
             errors["message"] = [headerError];
+        }
+        else if (message is not null && tracking.Problem(message.Tracking) is { } trackingProblem)
+        {
+            errors["headers"] = [trackingProblem];
         }
 
         if (errors.Count > 0)
@@ -197,9 +202,7 @@ internal static class RawSubmissionApi
         var carrier = new MimeMessage();
         foreach (var (name, values) in headers)
         {
-            if (name.Equals(SubmissionHeaders.Tags, StringComparison.OrdinalIgnoreCase)
-                || name.StartsWith(SubmissionHeaders.MetadataPrefix, StringComparison.OrdinalIgnoreCase)
-                || name.Equals(SubmissionHeaders.IdempotencyKey, StringComparison.OrdinalIgnoreCase))
+            if (SubmissionHeaders.IsOption(name))
             {
                 foreach (var value in values)
                 {

@@ -7,6 +7,7 @@ using MimeKit.Utils;
 using SendApi.Api.Auth;
 using SendApi.Api.Auth.RateLimits;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Tracking;
 using SendApi.Core.Accounts;
 using SendApi.Core.Messages;
 using SendApi.Core.Storage;
@@ -17,12 +18,13 @@ namespace SendApi.Api.Features.Submission;
 /// <summary>
 /// SMTP submission, feeding the same <see cref="MessageIntake"/> as <c>POST /messages</c>: the API
 /// key is the AUTH password (or the trusted-network key), the envelope recipients are the ones
-/// delivered, and the headers that carry SendApi options (tags, metadata, idempotency) are read and
-/// removed, as is Bcc.
+/// delivered, and the headers that carry SendApi options (tags, metadata, idempotency, unsubscribe,
+/// tracking) are read and removed, as is Bcc.
 /// </summary>
 internal sealed partial class SmtpSubmissionHandler(
     IApiKeyStore keys,
     MessageIntake intake,
+    TrackingSettings tracking,
     IOptions<SmtpOptions> smtp,
     SmtpServerSettings server,
     TimeProvider time,
@@ -147,6 +149,12 @@ internal sealed partial class SmtpSubmissionHandler(
         if (!MimeSubmission.TryPrepare("SMTP", id, key.AccountId, now, mime, envelope.MailFrom, envelope.Recipients, overrides: null, out var prepared, out var error))
         {
             return new SmtpServerReply(550, "5.6.0", error);
+        }
+
+        if (tracking.Problem(prepared.Tracking) is { } trackingProblem)
+        {
+            // Permanent until the operator sets it: the client must not keep retrying.
+            return new SmtpServerReply(550, "5.3.5", trackingProblem);
         }
 
         // After the fingerprint (TryPrepare), which our trace header, new on every submission, must not change.

@@ -42,6 +42,7 @@ public static class StatsEvents
     [
         MessageEventTypes.Queued, MessageEventTypes.Delivered, MessageEventTypes.Deferred, MessageEventTypes.Bounced,
         MessageEventTypes.Failed, MessageEventTypes.Complained, MessageEventTypes.Suppressed, MessageEventTypes.Canceled,
+        MessageEventTypes.Unsubscribed, MessageEventTypes.Opened, MessageEventTypes.Clicked,
     ];
 
     /// <summary>
