@@ -60,7 +60,7 @@ public abstract class DeliveryJobTests(DeliveryWorld world) : OnBothStorages(wor
 
         // Hangfire schedules in whole seconds: the job is due at the retry time, rounded up.
         var expected = DateTimeOffset.FromUnixTimeSeconds((retryAt.ToUnixTimeMilliseconds() + 999) / 1000).UtcDateTime;
-        var scheduled = Assert.Single(jobs.Scheduled(), j => j.EnqueueAt == expected);
+        var scheduled = await jobs.WaitForScheduledAsync(expected, TimeSpan.FromSeconds(5));
         var page = await OperatorPageAsync("/hangfire/jobs/scheduled");
         Assert.Contains("Deliver due mail (retries fall due)", page);
 

@@ -20,6 +20,31 @@ internal sealed class DeliveryJobs(SendApiApp app)
     public IReadOnlyList<(string Id, DateTime EnqueueAt)> Scheduled() =>
         [.. Monitoring.ScheduledJobs(0, 1000).Where(j => j.Value.Job?.Type == typeof(DeliveryJob)).Select(j => (j.Key, j.Value.EnqueueAt))];
 
+    /// <summary>
+    /// The scheduled delivery job due at <paramref name="enqueueAt"/>, once it is there: the retry's
+    /// wake-up is scheduled just after the deferral is recorded, so a reader who saw "deferred" may
+    /// look a moment before it exists.
+    /// </summary>
+    public async Task<(string Id, DateTime EnqueueAt)> WaitForScheduledAsync(DateTime enqueueAt, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var due = Scheduled().Where(j => j.EnqueueAt == enqueueAt).ToList();
+            if (due.Count > 0)
+            {
+                return Assert.Single(due);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No delivery job is scheduled at {enqueueAt:O} after {timeout}; scheduled: {string.Join(", ", Scheduled().Select(j => j.EnqueueAt.ToString("O")))}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public IReadOnlyList<string> Succeeded() =>
         [.. Monitoring.SucceededJobs(0, 1000).Where(j => j.Value.Job?.Type == typeof(DeliveryJob)).Select(j => j.Key)];
 
