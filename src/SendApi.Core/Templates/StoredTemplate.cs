@@ -8,6 +8,7 @@ namespace SendApi.Core.Templates;
 /// <param name="Version">1 for the first; each update adds one.</param>
 /// <param name="Layout">The name of the template whose html/text wrap this one's at <c>{{{body}}}</c>; null for none.</param>
 /// <param name="CreatedAt">When this version was written.</param>
+/// <param name="Unsubscribe">Whether sends of this version get unsubscribe links when they don't say; null: the server's default. Absent in versions written before it existed.</param>
 public sealed record StoredTemplate(
     string Name,
     int Version,
@@ -15,7 +16,8 @@ public sealed record StoredTemplate(
     string? Html,
     string? Text,
     string? Layout,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool? Unsubscribe = null);
 
 /// <summary>A page of an account's templates, in name order, each as its latest version.</summary>
 /// <param name="NextCursor">The last name of this page when more follow; null on the last page.</param>

@@ -41,6 +41,16 @@ public sealed class TrackingSettingsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_template_asking_for_unsubscribe_links_without_a_base_url_is_a_400_naming_the_setting()
+    {
+        var response = await _http.PostAsJsonAsync("/templates", new { name = "news", subject = "s", text = "x", unsubscribe = true });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Contains("Tracking__BaseUrl", (string?)problem["errors"]!["unsubscribe"]![0]);
+    }
+
+    [Fact]
     public async Task A_batch_item_asking_for_links_is_refused_alone()
     {
         var response = await _http.PostAsJsonAsync("/messages/batch", new object[]

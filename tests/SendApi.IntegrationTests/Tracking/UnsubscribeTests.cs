@@ -74,6 +74,26 @@ public abstract class UnsubscribeTests(DeliveryWorld world) : OnBothStorages(wor
     }
 
     [Fact]
+    public async Task A_template_that_asks_for_unsubscribe_links_gives_them_to_its_sends_unless_a_send_says_no()
+    {
+        var name = $"news-{Guid.NewGuid():N}";
+        var created = await Http.PostAsJsonAsync("/templates", new { name, subject = "Hello {{name}}", text = "Hi {{name}}", unsubscribe = true });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.True((bool?)JsonNode.Parse(await Http.GetStringAsync($"/templates/{name}"))!["unsubscribe"]);
+
+        var to = Unique("templated");
+        var (_, received) = await SendAndReceiveAsync(Http, World, new { from = "News <news@acme.test>", to = new[] { to }, template = name, variables = new { name = "Ann" } }, to);
+        Assert.Equal("Hello Ann", received.Subject);
+        Assert.Equal("List-Unsubscribe=One-Click", received.Headers[HeaderId.ListUnsubscribePost]);
+        Assert.Equal(App.HttpPort, Unsubscribe(received).Url.Port);
+
+        var other = Unique("declined");
+        var (_, plain) = await SendAndReceiveAsync(Http, World, new { from = "News <news@acme.test>", to = new[] { other }, template = name, variables = new { name = "Bo" }, unsubscribe = false }, other);
+        Assert.Equal("Hello Bo", plain.Subject);
+        Assert.Null(plain.Headers[HeaderId.ListUnsubscribe]);
+    }
+
+    [Fact]
     public async Task A_GET_of_the_link_shows_a_page_with_a_button_that_posts_and_unsubscribes_nobody()
     {
         var to = Unique("scanner");

@@ -15,15 +15,17 @@ namespace SendApi.Api.Features.Templates;
 /// <param name="Html">The HTML body; html, text or both are required.</param>
 /// <param name="Text">The plain-text body.</param>
 /// <param name="Layout">Another template of the account whose html and text wrap this one's where they write {{{body}}}; its latest version is used at each send. A layout's own layout is not applied.</param>
+/// <param name="Unsubscribe">Sends of this template get one-click unsubscribe links (as a send's <c>unsubscribe</c>) unless the send says otherwise; absent: the server's default (Tracking:Unsubscribe). Needs Tracking:BaseUrl.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record TemplateRequest(string? Name, string? Subject, string? Html, string? Text, string? Layout);
+public sealed record TemplateRequest(string? Name, string? Subject, string? Html, string? Text, string? Layout, bool? Unsubscribe = null);
 
 /// <summary>One version of a template.</summary>
 /// <param name="Version">1 for the first; each PUT adds one.</param>
 /// <param name="CreatedAt">When this version was written.</param>
-public sealed record TemplateDetails(string Name, int Version, string? Subject, string? Html, string? Text, string? Layout, DateTimeOffset CreatedAt)
+/// <param name="Unsubscribe">Whether its sends get unsubscribe links when they don't say; null: the server's default.</param>
+public sealed record TemplateDetails(string Name, int Version, string? Subject, string? Html, string? Text, string? Layout, DateTimeOffset CreatedAt, bool? Unsubscribe)
 {
-    internal static TemplateDetails Of(StoredTemplate t) => new(t.Name, t.Version, t.Subject, t.Html, t.Text, t.Layout, t.CreatedAt);
+    internal static TemplateDetails Of(StoredTemplate t) => new(t.Name, t.Version, t.Subject, t.Html, t.Text, t.Layout, t.CreatedAt, t.Unsubscribe);
 }
 
 /// <summary>A template in the list: its latest version, without the bodies.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SendApi.Api.Features.Messages;
+using SendApi.Api.Features.Tracking;
 using SendApi.Api.Http;
 using SendApi.Core.Templates;
 
@@ -16,7 +17,7 @@ internal sealed record ComposedSend(IncomingMessage? Message, IReadOnlyList<stri
 /// variables a body of its own (an <see cref="IncomingMessage.Variants"/> entry, which the intake
 /// stores and delivery signs apart). A request without a template is composed as it was.
 /// </summary>
-internal sealed class TemplateSends(ITemplateStore store, TemplateRenderer renderer, MessageComposer composer)
+internal sealed class TemplateSends(ITemplateStore store, TemplateRenderer renderer, MessageComposer composer, TrackingSettings tracking)
 {
     public TemplateRenderer Renderer => renderer;
 
@@ -54,6 +55,16 @@ internal sealed class TemplateSends(ITemplateStore store, TemplateRenderer rende
         if (problem is not null)
         {
             return Invalid(request.TemplateVersion is null ? "template" : "template_version", problem);
+        }
+
+        // The template's unsubscribe choice stands in for the send's when the send makes none.
+        if (request.Unsubscribe is null && template!.Unsubscribe is { } unsubscribe)
+        {
+            request = request with { Unsubscribe = unsubscribe };
+            if (tracking.Problem(SendMessageValidator.TrackingOf(request)) is { } cannot)
+            {
+                return Invalid("template", $"Template '{name}' asks for unsubscribe links: {cannot}");
+            }
         }
 
         try

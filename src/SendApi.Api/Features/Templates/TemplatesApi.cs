@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using SendApi.Api.Auth;
+using SendApi.Api.Features.Tracking;
 using SendApi.Api.Http;
 using SendApi.Core.Templates;
 
@@ -103,14 +104,14 @@ public static class TemplatesApi
     }
 
     internal static async Task<Results<Created<TemplateDetails>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        TemplateRequest request, ClaimsPrincipal user, ITemplateStore store, TemplateCompiler compiler, TimeProvider time, CancellationToken cancellationToken)
+        TemplateRequest request, ClaimsPrincipal user, ITemplateStore store, TemplateCompiler compiler, TrackingSettings tracking, TimeProvider time, CancellationToken cancellationToken)
     {
         if (request.Name is null)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["is required."] }, title: "The request is invalid.");
         }
 
-        if (await CheckAsync(request, request.Name, user.AccountId(), store, compiler, cancellationToken) is { } invalid)
+        if (await CheckAsync(request, request.Name, user.AccountId(), store, compiler, tracking, cancellationToken) is { } invalid)
         {
             return invalid;
         }
@@ -123,7 +124,7 @@ public static class TemplatesApi
     }
 
     internal static async Task<Results<Ok<TemplateDetails>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string name, TemplateRequest request, ClaimsPrincipal user, ITemplateStore store, TemplateCompiler compiler, TimeProvider time, CancellationToken cancellationToken)
+        string name, TemplateRequest request, ClaimsPrincipal user, ITemplateStore store, TemplateCompiler compiler, TrackingSettings tracking, TimeProvider time, CancellationToken cancellationToken)
     {
         if (request.Name is not null && request.Name != name)
         {
@@ -135,7 +136,7 @@ public static class TemplatesApi
             return NotFound(name);
         }
 
-        if (await CheckAsync(request, name, user.AccountId(), store, compiler, cancellationToken) is { } invalid)
+        if (await CheckAsync(request, name, user.AccountId(), store, compiler, tracking, cancellationToken) is { } invalid)
         {
             return invalid;
         }
@@ -191,7 +192,7 @@ public static class TemplatesApi
 
     /// <summary>The sources compile and the layout exists; or the 400.</summary>
     private static async Task<ValidationProblem?> CheckAsync(
-        TemplateRequest request, string name, string accountId, ITemplateStore store, TemplateCompiler compiler, CancellationToken cancellationToken)
+        TemplateRequest request, string name, string accountId, ITemplateStore store, TemplateCompiler compiler, TrackingSettings tracking, CancellationToken cancellationToken)
     {
         var locations = new[] { (TemplateParts.Subject, request.Subject), (TemplateParts.Html, request.Html), (TemplateParts.Text, request.Text) }
             .Where(p => p.Item2 is not null)
@@ -208,6 +209,12 @@ public static class TemplatesApi
             errors["layout"] = [$"this account has no template '{request.Layout}'; create the layout first."];
         }
 
+        // Refused now rather than at every send: this server cannot give the links it asks for.
+        if (request.Unsubscribe == true && tracking.Problem(new TrackingChoice(true, null, null)) is { } problem)
+        {
+            errors["unsubscribe"] = [problem];
+        }
+
         if (errors.Count == 0)
         {
             return null;
@@ -220,7 +227,7 @@ public static class TemplatesApi
     }
 
     private static StoredTemplate Stored(TemplateRequest request, string name, TimeProvider time) =>
-        new(name, 0, request.Subject, request.Html, request.Text, request.Layout, time.GetUtcNow());
+        new(name, 0, request.Subject, request.Html, request.Text, request.Layout, time.GetUtcNow(), request.Unsubscribe);
 
     private static ProblemHttpResult NotFound(string name) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Template not found.", detail: $"This account has no template '{name}'.");
