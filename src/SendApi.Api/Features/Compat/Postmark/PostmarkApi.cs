@@ -130,9 +130,9 @@ internal static class PostmarkApi
 
     /// <summary>
     /// One message's answer. A template that cannot be used (missing, or failing to render) is
-    /// Postmark's 1101, which its SDK raises as ApiInputError. Every recipient on the suppression list is Postmark's "inactive
-    /// recipient" (406; the message is recorded as suppressed, as with our own API); some of them
-    /// is a sent message whose Message names them, as Postmark words it.
+    /// Postmark's 1101, which its SDK raises as ApiInputError. Every recipient on the suppression
+    /// list is Postmark's "inactive recipient" (406; the message is recorded as suppressed, as with
+    /// our own API); some of them is a sent message whose Message names them, as Postmark words it.
     /// </summary>
     private static PostmarkResponse Response(PostmarkEmail email, SendMessageRequest request, CompatOutcome outcome, HttpContext context, DateTimeOffset now)
     {
