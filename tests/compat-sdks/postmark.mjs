@@ -1,7 +1,7 @@
 // Postmark's SDK (npm "postmark") against SendApi: the ServerClient's requestHost and useHttps are its own settings.
 import postmark from 'postmark';
 
-const { BASE_URL, API_KEY, FROM, RUN, DOMAIN } = process.env;
+const { BASE_URL, API_KEY, FROM, RUN, DOMAIN, TEMPLATE, TEMPLATE_ID } = process.env;
 const url = new URL(BASE_URL);
 const config = { useHttps: url.protocol === 'https:', requestHost: `${url.host}${url.pathname.replace(/\/$/, '')}`, timeout: 30 };
 const to = (name) => `${name}-${RUN}@${DOMAIN}`;
@@ -32,10 +32,28 @@ out.plain = await attempt(() => client.sendEmail({
     { Name: 'note.txt', Content: Buffer.from('attached bytes').toString('base64'), ContentType: 'text/plain' },
     { Name: 'logo.png', Content: Buffer.from('png').toString('base64'), ContentType: 'image/png', ContentID: 'cid:logo.png' },
   ],
-  TrackOpens: true,
-  TrackLinks: 'HtmlAndText',
+  TrackOpens: false,
+  TrackLinks: 'None',
   MessageStream: 'outbound',
 }));
+
+out.tracked = await attempt(() => client.sendEmail({
+  From: FROM, To: to('tracked'), Subject: 'Postmark tracked',
+  HtmlBody: '<p><a href="https://acme.test/offer">offer</a></p>', TextBody: 'offer: https://acme.test/offer',
+  TrackOpens: true, TrackLinks: 'HtmlAndText',
+}));
+out.textOnly = await attempt(() => client.sendEmail({ From: FROM, To: to('textonly'), Subject: 'x', TextBody: 'x', TrackLinks: 'TextOnly' }));
+
+out.templated = await attempt(() => client.sendEmailWithTemplate({
+  From: FROM, To: to('templated'), TemplateAlias: TEMPLATE, TemplateModel: { name: 'Ann' }, InlineCss: true, Tag: 'onboarding',
+}));
+out.templatedById = await attempt(() => client.sendEmailWithTemplate(new postmark.Models.TemplatedMessage(FROM, Number(TEMPLATE_ID), { name: 'Bob' }, to('templated-id'))));
+out.templatedBatch = await attempt(() => client.sendEmailBatchWithTemplates([
+  { From: FROM, To: to('tbatch1'), TemplateAlias: TEMPLATE, TemplateModel: { name: 'One' } },
+  { From: FROM, To: to('tbatch2'), TemplateAlias: 'no-such-template', TemplateModel: {} },
+  { From: FROM, To: to('tbatch3'), TemplateId: Number(TEMPLATE_ID), TemplateModel: { name: 'Three' } },
+]));
+out.templateMissing = await attempt(() => client.sendEmailWithTemplate({ From: FROM, To: to('template-missing'), TemplateAlias: 'no-such-template', TemplateModel: {} }));
 
 out.batch = await attempt(() => client.sendEmailBatch([
   { From: FROM, To: to('batch1'), Subject: 'Postmark batch 1', TextBody: 'one' },

@@ -1,7 +1,7 @@
 // Resend's SDK (npm "resend") against SendApi: RESEND_BASE_URL is the SDK's own setting.
 import { Resend } from 'resend';
 
-const { BASE_URL, API_KEY, FROM, RUN, DOMAIN, SEND_AT } = process.env;
+const { BASE_URL, API_KEY, FROM, RUN, DOMAIN, SEND_AT, TEMPLATE } = process.env;
 process.env.RESEND_BASE_URL = BASE_URL;
 const to = (name) => `${name}-${RUN}@${DOMAIN}`;
 const resend = new Resend(API_KEY);
@@ -50,7 +50,9 @@ out.cancelAgain = await resend.emails.cancel(later.data?.id);
 
 out.invalid = await resend.emails.send({ from: FROM, to: ['not an address'], subject: 'x', text: 'x' });
 out.noBody = await resend.emails.send({ from: FROM, to: [to('nobody')], subject: 'x' , text: ''});
-out.template = await resend.emails.send({ from: FROM, to: [to('template')], template: { id: 'welcome', variables: { name: 'A' } } });
+out.template = await resend.emails.send({ from: FROM, to: [to('template')], template: { id: TEMPLATE, variables: { name: 'Ann' } } });
+out.templateMissing = await resend.emails.send({ from: FROM, to: [to('template-missing')], template: { id: 'no-such-template', variables: {} } });
+out.templateWithSubject = await resend.emails.send({ from: FROM, to: [to('template-subject')], subject: 'Own subject', template: { id: TEMPLATE } });
 out.notFound = await resend.emails.get('0193f0a0b0c0d0e0f000000000000000');
 out.badKey = await new Resend('not-a-key').emails.send({ from: FROM, to: [to('badkey')], subject: 'x', text: 'x' });
 

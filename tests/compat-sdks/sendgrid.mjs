@@ -2,7 +2,7 @@
 // (set after setApiKey, which resets it to SendGrid's host).
 import sgMail from '@sendgrid/mail';
 
-const { BASE_URL, API_KEY, FROM, RUN, DOMAIN, SEND_AT } = process.env;
+const { BASE_URL, API_KEY, FROM, RUN, DOMAIN, SEND_AT, TEMPLATE_ID } = process.env;
 const to = (name) => `${name}-${RUN}@${DOMAIN}`;
 sgMail.setApiKey(API_KEY);
 sgMail.client.setDefaultRequest('baseUrl', BASE_URL);
@@ -53,7 +53,23 @@ out.scheduled = await attempt(() => sgMail.send({
 }));
 
 out.invalid = await attempt(() => sgMail.send({ from: FROM, to: 'not an address', subject: 'x', text: 'x' }));
-out.template = await attempt(() => sgMail.send({ from: FROM, to: to('template'), templateId: 'd-123', dynamicTemplateData: { name: 'A' } }));
+// A dynamic template: one message per personalization, each rendered with its own data.
+out.template = await attempt(() => sgMail.send({
+  from: FROM,
+  templateId: TEMPLATE_ID,
+  personalizations: [
+    { to: [{ email: to('template1') }], dynamicTemplateData: { name: 'Ann' } },
+    { to: [{ email: to('template2') }], dynamicTemplateData: { name: 'Bob' } },
+  ],
+}));
+out.templateMissing = await attempt(() => sgMail.send({
+  from: FROM, to: to('template-missing'), templateId: 'd-ffffffffffffffffffffffffffffffff', dynamicTemplateData: { name: 'A' },
+}));
+out.tracked = await attempt(() => sgMail.send({
+  from: FROM, to: to('tracked'), subject: 'SendGrid tracked',
+  html: '<p><a href="https://acme.test/offer">offer</a></p>', text: 'offer: https://acme.test/offer',
+  trackingSettings: { clickTracking: { enable: true }, openTracking: { enable: true }, subscriptionTracking: { enable: true } },
+}));
 out.badKey = await attempt(async () => {
   sgMail.setApiKey('not-a-key');
   sgMail.client.setDefaultRequest('baseUrl', BASE_URL);

@@ -114,8 +114,8 @@ public sealed class CompatPipelineErrorTests : IAsyncLifetime
 
         var resend = await BodyAsync(await client.GetAsync("/compat/resend/domains"), HttpStatusCode.NotFound);
         Assert.Equal("not_found", (string?)resend["name"]);
-        var postmark = await BodyAsync(await client.PostAsync("/compat/postmark/email/withTemplate", Json("{}")), HttpStatusCode.NotFound);
-        Assert.Contains("Nothing is at POST /compat/postmark/email/withTemplate", (string?)postmark["Message"]);
+        var postmark = await BodyAsync(await client.PostAsync("/compat/postmark/email/bulk", Json("{}")), HttpStatusCode.NotFound);
+        Assert.Contains("Nothing is at POST /compat/postmark/email/bulk", (string?)postmark["Message"]);
         var sendGrid = await BodyAsync(await client.GetAsync("/compat/sendgrid/v3/mail/send"), HttpStatusCode.MethodNotAllowed);
         Assert.Contains("does not take GET", (string?)sendGrid["errors"]![0]!["message"]);
     }
@@ -131,6 +131,11 @@ public sealed class CompatPipelineErrorTests : IAsyncLifetime
         Assert.Equal((403, "Incompatible JSON input: Form: unknown field."), ((int)unknown["ErrorCode"]!, (string?)unknown["Message"]));
         var notJson = await BodyAsync(await client.PostAsync("/compat/postmark/email", new StringContent("x", Encoding.UTF8, "text/plain")), HttpStatusCode.UnprocessableEntity);
         Assert.Equal(409, (int)notJson["ErrorCode"]!);
+        var noTemplate = await BodyAsync(await client.PostAsync("/compat/postmark/email/withTemplate", Json("""{"From":"a@acme.test","To":"b@example.test"}""")), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(300, (int)noTemplate["ErrorCode"]!);
+        Assert.StartsWith("TemplateId: TemplateId or TemplateAlias is required", (string?)noTemplate["Message"]);
+        var noMessages = await BodyAsync(await client.PostAsync("/compat/postmark/email/batchWithTemplates", Json("{}")), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Messages: is required, an array of templated messages.", (string?)noMessages["Message"]);
 
         var wrongType = await BodyAsync(await client.PostAsync("/compat/sendgrid/v3/mail/send", Json("""{"personalizations":{"to":[]}}""")), HttpStatusCode.BadRequest);
         Assert.Equal(("personalizations", "must be an array"), ((string?)wrongType["errors"]![0]!["field"], (string?)wrongType["errors"]![0]!["message"]));

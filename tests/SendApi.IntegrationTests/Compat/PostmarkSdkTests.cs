@@ -55,6 +55,50 @@ public sealed class PostmarkSdkTests(PostmarkSdkRun run) : IClassFixture<Postmar
         Assert.Equal("To[0]: Invalid address: 'not an address' is not a single email address.", (string?)invalid["message"]);
         Assert.Equal("To: At least one recipient is required in to, cc or bcc.", (string?)Result["noRecipient"]!["error"]!["message"]);
         Assert.Contains("TrackLinks: must be one of None, HtmlAndText, HtmlOnly, TextOnly", (string?)Result["badTrackLinks"]!["error"]!["message"]);
+        Assert.Equal(
+            "TrackLinks: SendApi tracks the links of the HTML body only; use HtmlOnly, HtmlAndText (its HTML links are tracked) or None.",
+            (string?)Result["textOnly"]!["error"]!["message"]);
+    }
+
+    [Fact]
+    public async Task TrackOpens_and_TrackLinks_give_the_html_tracked_links_and_an_open_pixel()
+    {
+        Assert.Equal(0, (int)run.Case("tracked", "ok")["ErrorCode"]!);
+
+        CompatMail.AssertTracked((await run.ReceivedAsync("tracked")).Parse(), "https://acme.test/offer");
+    }
+
+    [Fact]
+    public async Task An_email_with_a_template_by_alias_or_by_id_arrives_rendered_with_its_model()
+    {
+        var sent = run.Case("templated", "ok");
+        Assert.Equal((0, "OK"), ((int)sent["ErrorCode"]!, (string?)sent["Message"]));
+        Assert.Equal(0, (int)run.Case("templatedById", "ok")["ErrorCode"]!);
+
+        CompatMail.AssertWelcome((await run.ReceivedAsync("templated")).Parse(), "Ann");
+        CompatMail.AssertWelcome((await run.ReceivedAsync("templated-id")).Parse(), "Bob");
+        Assert.Equal(["onboarding"], (await run.Http.GetMessageAsync((string)sent["MessageID"]!))["tags"]!.AsArray().Select(t => (string?)t));
+    }
+
+    [Fact]
+    public async Task A_batch_with_templates_sends_each_rendered_and_answers_a_missing_template_in_its_place()
+    {
+        var results = run.Case("templatedBatch", "ok").AsArray();
+        Assert.Equal([0, 1101, 0], results.Select(r => (int)r!["ErrorCode"]!));
+        Assert.Equal("TemplateAlias: This account has no template 'no-such-template'.", (string?)results[1]!["Message"]);
+
+        CompatMail.AssertWelcome((await run.ReceivedAsync("tbatch1")).Parse(), "One");
+        CompatMail.AssertWelcome((await run.ReceivedAsync("tbatch3")).Parse(), "Three");
+        Assert.False(await run.AnyReceivedAsync("tbatch2"));
+    }
+
+    [Fact]
+    public void A_missing_template_is_the_sdks_ApiInputError_naming_it()
+    {
+        var error = run.Case("templateMissing", "error");
+        Assert.Equal("ApiInputError", (string?)error["type"]);
+        Assert.Equal((1101, 422), ((int)error["code"]!, (int)error["statusCode"]!));
+        Assert.Equal("TemplateAlias: This account has no template 'no-such-template'.", (string?)error["message"]);
     }
 
     [Fact]

@@ -118,7 +118,28 @@ public sealed class ResendSdkTests(ResendSdkRun run) : IClassFixture<ResendSdkRu
         Assert.Equal("validation_error", (string?)invalid["name"]);
         Assert.Equal("to[0]: Invalid address: 'not an address' is not a single email address.", (string?)invalid["message"]);
         Assert.Contains("text: A body is required", (string?)Result["noBody"]!["error"]!["message"]);
-        Assert.Contains("template: Stored templates are not available", (string?)Result["template"]!["error"]!["message"]);
+    }
+
+    [Fact]
+    public async Task An_email_with_a_template_arrives_rendered_with_its_variables()
+    {
+        Assert.Null(Result["template"]!["error"]);
+        var id = (string)run.Case("template", "data")["id"]!;
+
+        CompatMail.AssertWelcome((await run.ReceivedAsync("template")).Parse(), "Ann");
+        Assert.Equal("Welcome Ann", (string?)(await run.Http.GetMessageAsync(id))["subject"]);
+    }
+
+    [Fact]
+    public async Task A_missing_template_and_a_subject_beside_one_are_resend_validation_errors_saying_so()
+    {
+        var missing = run.Case("templateMissing", "error");
+        Assert.Equal((422, "validation_error"), ((int)missing["statusCode"]!, (string?)missing["name"]));
+        Assert.Equal("template.id: This account has no template 'no-such-template'.", (string?)missing["message"]);
+        Assert.Equal(
+            "subject: comes from the template; leave it out when template is given.",
+            (string?)run.Case("templateWithSubject", "error")["message"]);
+        Assert.False(await run.AnyReceivedAsync("template-missing"));
     }
 
     [Fact]

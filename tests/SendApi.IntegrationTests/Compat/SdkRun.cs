@@ -10,9 +10,17 @@ namespace SendApi.IntegrationTests.Compat;
 /// A provider's SDK script run once against a real SendApi delivering to the local MX world:
 /// the test class asserts on what the SDK returned (<see cref="Result"/>) and on what the MX
 /// received. Recipients are <c>&lt;case&gt;-&lt;run&gt;@example.test</c> (<see cref="To"/>).
+/// The account has the template <see cref="TemplateName"/> (and whatever the provider's run
+/// creates), and tracking links point at <see cref="TrackingBaseUrl"/>.
 /// </summary>
 public abstract class SdkRun : IAsyncLifetime
 {
+    /// <summary>Where the tracked links and List-Unsubscribe point: only written into mail, never requested.</summary>
+    public const string TrackingBaseUrl = "https://track.acme.test";
+
+    /// <summary>A template with a link: "Welcome {{name}}", html and text.</summary>
+    public const string TemplateName = "welcome";
+
     public DeliveryWorld World { get; } = new();
 
     public SendApiApp App { get; private set; } = null!;
@@ -32,13 +40,17 @@ public abstract class SdkRun : IAsyncLifetime
 
     protected abstract string Prefix { get; }
 
+    /// <summary>A template named as the provider names its templates by id (Postmark: a number; SendGrid: "d-…"), created by the run.</summary>
+    protected virtual string? ProviderTemplateId => null;
+
     public string To(string name) => $"{name}-{Run}@example.test";
 
     public async Task InitializeAsync()
     {
         await World.InitializeAsync();
-        App = new SendApiApp(World.Settings());
+        App = new SendApiApp(World.Settings(new() { ["Tracking:BaseUrl"] = TrackingBaseUrl }));
         Http = App.Client();
+        await CreateTemplateAsync(Http, TemplateName);
         await PrepareAsync();
         SendAt = DateTimeOffset.UtcNow.AddSeconds(6);
         Result = await SdkScript.RunAsync(Script, Package, new Dictionary<string, string?>
@@ -49,11 +61,26 @@ public abstract class SdkRun : IAsyncLifetime
             ["RUN"] = Run,
             ["DOMAIN"] = "example.test",
             ["SEND_AT"] = SendAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+            ["TEMPLATE"] = TemplateName,
+            ["TEMPLATE_ID"] = ProviderTemplateId,
         });
     }
 
-    /// <summary>What the script's cases need in SendApi first (a suppressed address, say).</summary>
+    /// <summary>What the script's cases need in SendApi first (a suppressed address, a template named as the provider names it).</summary>
     protected virtual Task PrepareAsync() => Task.CompletedTask;
+
+    /// <summary>Stores the welcome template under <paramref name="name"/> through our own API, as a user moving to SendApi would.</summary>
+    public static async Task CreateTemplateAsync(HttpClient http, string name)
+    {
+        using var response = await http.PostAsJsonAsync("/templates", new
+        {
+            name,
+            subject = "Welcome {{name}}",
+            html = "<p>Hello {{name}}, <a href=\"https://acme.test/start\">start here</a></p>",
+            text = "Hello {{name}}, start at https://acme.test/start",
+        });
+        response.EnsureSuccessStatusCode();
+    }
 
     public async Task DisposeAsync()
     {
@@ -103,10 +130,16 @@ public sealed class PostmarkSdkRun : SdkRun
 
     protected override string Prefix => "/compat/postmark";
 
+    /// <summary>Postmark's TemplateId is a number: the template it names is stored under that number.</summary>
+    public const string TemplateId = "12345";
+
+    protected override string? ProviderTemplateId => TemplateId;
+
     protected override async Task PrepareAsync()
     {
         using var response = await Http.PostAsJsonAsync("/suppressions", new { address = To("inactive"), reason = "manual" });
         response.EnsureSuccessStatusCode();
+        await CreateTemplateAsync(Http, TemplateId);
     }
 }
 
@@ -117,4 +150,11 @@ public sealed class SendGridSdkRun : SdkRun
     protected override string Package => "@sendgrid/mail";
 
     protected override string Prefix => "/compat/sendgrid";
+
+    /// <summary>A SendGrid dynamic template id ("d-" and 32 hex digits): a valid template name as it is.</summary>
+    public const string TemplateId = "d-0123456789abcdef0123456789abcdef";
+
+    protected override string? ProviderTemplateId => TemplateId;
+
+    protected override Task PrepareAsync() => CreateTemplateAsync(Http, TemplateId);
 }

@@ -18,11 +18,11 @@ public sealed class SendGridDotnetClientTests : IClassFixture<DeliveryWorld>, IA
     public SendGridDotnetClientTests(DeliveryWorld world)
     {
         _world = world;
-        _app = new SendApiApp(world.Settings());
+        _app = new SendApiApp(world.Settings(new() { ["Tracking:BaseUrl"] = SdkRun.TrackingBaseUrl }));
         _http = _app.Client();
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync() => SdkRun.CreateTemplateAsync(_http, SendGridSdkRun.TemplateId);
 
     public async Task DisposeAsync()
     {
@@ -117,5 +117,46 @@ public sealed class SendGridDotnetClientTests : IClassFixture<DeliveryWorld>, IA
         var error = await Assert.ThrowsAsync<UnauthorizedException>(() => Client("SG.not-a-key").SendEmailAsync(message));
 
         Assert.Contains("Unknown API key.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_dynamic_template_email_arrives_rendered_with_its_data()
+    {
+        var to = Unique("template");
+        var message = MailHelper.CreateSingleTemplateEmail(new EmailAddress("sender@acme.test"), new EmailAddress(to), SendGridSdkRun.TemplateId, new { name = "Ann" });
+
+        var response = await Client().SendEmailAsync(message);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        CompatMail.AssertWelcome((await ReceivedAsync(to)).Parse(), "Ann");
+    }
+
+    [Fact]
+    public async Task Tracking_settings_give_the_email_a_list_unsubscribe_header_and_tracked_links()
+    {
+        var to = Unique("tracked");
+        var message = MailHelper.CreateSingleEmail(
+            new EmailAddress("sender@acme.test"), new EmailAddress(to), "Tracked", "offer: https://acme.test/offer", "<p><a href=\"https://acme.test/offer\">offer</a></p>");
+        message.SetClickTracking(true, false);
+        message.SetOpenTracking(true);
+        message.SetSubscriptionTracking(true);
+
+        var response = await Client().SendEmailAsync(message);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var mime = (await ReceivedAsync(to)).Parse();
+        CompatMail.AssertUnsubscribe(mime);
+        CompatMail.AssertTracked(mime, "https://acme.test/offer");
+    }
+
+    [Fact]
+    public async Task A_missing_template_is_the_clients_BadRequestException_naming_template_id()
+    {
+        var message = MailHelper.CreateSingleTemplateEmail(new EmailAddress("sender@acme.test"), new EmailAddress(Unique("x")), "d-00000000000000000000000000000000", new { name = "Ann" });
+
+        var error = await Assert.ThrowsAsync<BadRequestException>(() => Client().SendEmailAsync(message));
+
+        Assert.Contains("This account has no template 'd-00000000000000000000000000000000'.", error.Message);
+        Assert.Contains("template_id", error.Message);
     }
 }

@@ -62,11 +62,34 @@ public sealed class SendGridSdkTests(SendGridSdkRun run) : IClassFixture<SendGri
         Assert.Equal("Invalid address: 'not an address' is not a single email address.", (string?)error["message"]);
         Assert.Contains("personalizations[0].to[0].email", (string?)invalid["text"]);
 
-        var template = Result["template"]!["error"]!["body"]!["errors"]!.AsArray();
-        Assert.Contains(template, e => (string?)e!["field"] == "template_id" && ((string?)e["message"])!.Contains("templates are not available", StringComparison.Ordinal));
+        var template = run.Case("templateMissing", "error");
+        Assert.Equal(400, (int)template["code"]!);
+        var templateError = Assert.Single(template["body"]!["errors"]!.AsArray())!;
+        Assert.Equal(("template_id", "This account has no template 'd-ffffffffffffffffffffffffffffffff'."), ((string?)templateError["field"], (string?)templateError["message"]));
 
         var badKey = Result["badKey"]!["error"]!;
         Assert.Equal(401, (int)badKey["code"]!);
         Assert.Equal("Unknown API key.", (string?)badKey["body"]!["errors"]![0]!["message"]);
+    }
+
+    [Fact]
+    public async Task A_dynamic_template_renders_each_personalization_with_its_own_data()
+    {
+        var sent = run.Case("template", "ok");
+        Assert.Equal(202, (int)sent["statusCode"]!);
+        Assert.Equal(2, ((string)sent["messageId"]!).Split(',').Length);
+
+        CompatMail.AssertWelcome((await run.ReceivedAsync("template1")).Parse(), "Ann");
+        CompatMail.AssertWelcome((await run.ReceivedAsync("template2")).Parse(), "Bob");
+    }
+
+    [Fact]
+    public async Task Tracking_settings_give_the_mail_a_list_unsubscribe_header_tracked_links_and_an_open_pixel()
+    {
+        Assert.Equal(202, (int)run.Case("tracked", "ok")["statusCode"]!);
+
+        var mime = (await run.ReceivedAsync("tracked")).Parse();
+        CompatMail.AssertUnsubscribe(mime);
+        CompatMail.AssertTracked(mime, "https://acme.test/offer");
     }
 }

@@ -41,8 +41,12 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
 
     // The fuzz's webhooks point at a closed loopback port, or subscribe only to inbound mail
     // (none arrives here): nothing is ever sent through the machine's own DNS.
-    protected override void Configure(Dictionary<string, string?> settings) =>
+    // Tracking links are only written into mail (to nullmx.test, which takes none), never requested.
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
         settings["Webhooks:AllowPrivateNetworks"] = "true";
+        settings["Tracking:BaseUrl"] = "https://track.fuzz.test";
+    }
 
     /// <summary>One thing of each kind, so that mutations start from ids that exist.</summary>
     private async Task<Dictionary<string, string>> CreateFixturesAsync()
@@ -71,13 +75,15 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
         };
     }
 
-    /// <summary>A request body that passes validation, per request type; the fuzz mutates it.</summary>
-    private static JsonNode ValidBody(Type? requestType) => requestType is { IsGenericType: true } list && list.GetGenericArguments() is [var item]
-        ? new JsonArray(ValidBody(item), ValidBody(item)) // a batch: two valid messages, each fuzzed in place
-        : ValidObject(requestType);
+    /// <summary>A request body that passes validation, per request type (and route, where two take one type); the fuzz mutates it.</summary>
+    private static JsonNode ValidBody(Type? requestType, string route) => requestType is { IsGenericType: true } list && list.GetGenericArguments() is [var item]
+        ? new JsonArray(ValidBody(item, route), ValidBody(item, route)) // a batch: two valid messages, each fuzzed in place
+        : ValidObject(requestType, route);
 
-    private static JsonNode ValidObject(Type? requestType) => requestType?.Name switch
+    private static JsonNode ValidObject(Type? requestType, string route) => requestType?.Name switch
     {
+        "PostmarkEmail" when route.EndsWith("/withTemplate", StringComparison.Ordinal) => PostmarkTemplated(),
+        "PostmarkTemplatedBatch" => new JsonObject { ["Messages"] = new JsonArray(PostmarkTemplated(), PostmarkTemplated()) },
         "SendMessageRequest" => JsonNode.Parse("""
             {"from":"Acme <a@acme.test>","to":["bob@nullmx.test"],"cc":["c@nullmx.test"],"bcc":["d@nullmx.test"],
              "reply_to":"r@acme.test","subject":"s","text":"t","html":"<p>h</p>","headers":{"X-Campaign":"spring"},
@@ -107,6 +113,11 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
         "RenderTemplateRequest" => JsonNode.Parse("""{"variables":{"x":"1","items":[1,"two",{"a":true}]},"version":1}""")!,
         _ => new JsonObject(),
     };
+
+    private static JsonNode PostmarkTemplated() => JsonNode.Parse("""
+        {"From":"a@acme.test","To":"bob@nullmx.test","TemplateAlias":"fuzz-tpl","TemplateModel":{"x":"1","items":[1,"two"]},"InlineCss":true,
+         "Tag":"fuzz","TrackOpens":true,"TrackLinks":"HtmlAndText"}
+        """)!;
 
     private sealed record FuzzRequest(string Method, string Path, byte[]? Body, string? ContentType, (string Name, string Value)? Header, string What)
     {
@@ -170,7 +181,7 @@ public abstract class HttpFuzzTests(DeliveryWorld world, ITestOutputHelper outpu
         var pattern = endpoint.RoutePattern;
         var area = pattern.PathSegments.FirstOrDefault()?.Parts.OfType<RoutePatternLiteralPart>().FirstOrDefault()?.Content ?? "";
         var valid = pattern.Parameters.ToDictionary(p => p.Name, p => ValidValue(area, p.Name));
-        var body = requestType is null ? null : ValidBody(requestType);
+        var body = requestType is null ? null : ValidBody(requestType, pattern.RawText ?? "");
         var bodyBytes = body is null ? null : Encoding.UTF8.GetBytes(body.ToJsonString());
         var contentType = body is null ? null : "application/json";
 

@@ -36,7 +36,10 @@ internal sealed partial class CompatOptionsValidation : IValidateOptions<CompatO
     private static readonly string[] OwnRoots =
     [
         "messages", "api-keys", "webhooks", "domains", "suppressions", "inbound", "captured", "stats",
-        "health", "metrics", "swagger", "hangfire",
+        "templates", "health", "metrics", "swagger", "hangfire",
+
+        // The tracking links recipients follow: /u/{token}, /o/{token}, /c/{token}.
+        "u", "o", "c",
     ];
 
     public ValidateOptionsResult Validate(string? name, CompatOptions options)

@@ -34,6 +34,8 @@ public sealed class CompatOptionsValidationTests
     [InlineData("/messages")]
     [InlineData("/Swagger/postmark")]
     [InlineData("/health")]
+    [InlineData("/templates/postmark")]
+    [InlineData("/c/postmark")]
     public void A_prefix_under_our_own_routes_is_refused(string prefix)
     {
         var result = _validation.Validate(null, new CompatOptions { PostmarkPrefix = prefix });

@@ -38,6 +38,76 @@ public sealed class CompatTranslationTests
         Assert.Equal(("t", "h"), (request.Text, request.Html));
         Assert.Equal("1", request.Headers!["X-A"]);
         Assert.Equal("logo", request.Attachments![0].ContentId);
+        Assert.Equal((true, true), (request.TrackOpens, request.TrackClicks));
+        Assert.Null(request.Template);
+    }
+
+    [Theory]
+    [InlineData("HtmlAndText", true)]
+    [InlineData("HtmlOnly", true)]
+    [InlineData("None", false)]
+    [InlineData(null, null)]
+    public void Postmark_track_links_is_our_click_tracking_of_the_html(string? trackLinks, bool? trackClicks)
+    {
+        var (request, errors) = PostmarkTranslation.Translate(new PostmarkEmail { TrackLinks = trackLinks });
+
+        Assert.Empty(errors);
+        Assert.Equal(trackClicks, request!.TrackClicks);
+        Assert.Null(request.TrackOpens);
+    }
+
+    [Fact]
+    public void Postmark_text_only_link_tracking_is_refused_saying_only_html_links_are_tracked()
+    {
+        var (request, errors) = PostmarkTranslation.Translate(new PostmarkEmail { TrackLinks = "TextOnly" });
+
+        Assert.Null(request);
+        Assert.Contains("HTML body only", Assert.Single(errors["TrackLinks"]));
+    }
+
+    [Theory]
+    [InlineData("{\"TemplateId\": 12345}", "12345")]
+    [InlineData("{\"TemplateId\": \"12345\"}", "12345")]
+    [InlineData("{\"TemplateAlias\": \"welcome\", \"InlineCss\": true}", "welcome")]
+    public void Postmark_template_alias_or_id_names_our_template_and_the_model_is_its_variables(string json, string name)
+    {
+        var email = JsonSerializer.Deserialize<PostmarkEmail>(json, PostmarkErrors.Json)! with
+        {
+            From = "a@acme.test", To = "b@x.test",
+            TemplateModel = new Dictionary<string, JsonElement> { ["name"] = JsonDocument.Parse("\"Ann\"").RootElement },
+        };
+
+        var (request, errors) = PostmarkTranslation.Translate(email, templated: true);
+
+        Assert.Empty(errors);
+        Assert.Equal(name, request!.Template);
+        Assert.Equal("Ann", request.Variables!["name"].GetString());
+        Assert.Equal((null, null, null), (request.Subject, request.Html, request.Text));
+    }
+
+    [Theory]
+    [InlineData("{}", "TemplateId", "TemplateId or TemplateAlias is required")]
+    [InlineData("{\"TemplateId\": 1, \"TemplateAlias\": \"a\"}", "TemplateId", "not both")]
+    [InlineData("{\"TemplateId\": 1.5}", "TemplateId", "whole number")]
+    public void Postmark_a_templated_email_names_one_template(string json, string field, string why)
+    {
+        var (request, errors) = PostmarkTranslation.Translate(JsonSerializer.Deserialize<PostmarkEmail>(json, PostmarkErrors.Json)!, templated: true);
+
+        Assert.Null(request);
+        Assert.Contains(why, Assert.Single(errors[field]));
+    }
+
+    [Fact]
+    public void Postmark_template_fields_on_the_plain_route_are_refused_naming_the_template_route()
+    {
+        var (request, errors) = PostmarkTranslation.Translate(new PostmarkEmail
+        {
+            TemplateAlias = "welcome", TemplateModel = new Dictionary<string, JsonElement>(), InlineCss = true,
+        });
+
+        Assert.Null(request);
+        Assert.Equal(["InlineCss", "TemplateAlias", "TemplateModel"], errors.Keys.Order());
+        Assert.Contains("/email/withTemplate", errors["TemplateAlias"][0]);
     }
 
     [Fact]
@@ -59,9 +129,20 @@ public sealed class CompatTranslationTests
     [InlineData("attachments[0].content_id", "Attachments[0].ContentID")]
     [InlineData("tags[0]", "Tag")]
     [InlineData("metadata.a", "Metadata.a")]
+    [InlineData("variables", "TemplateModel")]
+    [InlineData("track_opens", "TrackOpens")]
+    [InlineData("track_clicks", "TrackLinks")]
+    [InlineData("template", "TemplateId")]
     public void Our_error_keys_read_in_postmarks_names(string ours, string theirs)
     {
         Assert.Equal(theirs, PostmarkTranslation.FieldName(ours));
+    }
+
+    [Fact]
+    public void Our_template_error_names_the_field_the_email_named_it_by()
+    {
+        Assert.Equal("TemplateAlias", PostmarkTranslation.FieldName("template", new PostmarkEmail { TemplateAlias = "welcome" }));
+        Assert.Equal("TemplateId", PostmarkTranslation.FieldName("template", new PostmarkEmail { TemplateId = JsonDocument.Parse("7").RootElement }));
     }
 
     [Fact]
@@ -74,14 +155,29 @@ public sealed class CompatTranslationTests
 
         var (refused, why) = ResendTranslation.Translate(new ResendEmail
         {
-            Template = JsonDocument.Parse("{\"id\":\"t\"}").RootElement,
+            Template = new ResendTemplate(),
             TopicId = "topic",
             Attachments = [new ResendAttachment { Filename = "a.pdf", Path = "https://files.example/a.pdf" }],
             Tags = [new ResendTag { Name = "a", Value = "1" }, new ResendTag { Name = "a", Value = "2" }],
         });
         Assert.Null(refused);
-        Assert.Equal(["attachments[0].path", "tags[1]", "template", "topic_id"], why.Keys.Order());
+        Assert.Equal(["attachments[0].path", "tags[1]", "template.id", "topic_id"], why.Keys.Order());
         Assert.Equal("tags.category", ResendTranslation.FieldName("metadata.category"));
+    }
+
+    [Fact]
+    public void Resend_template_id_names_our_template_and_its_variables_are_ours()
+    {
+        var (request, errors) = ResendTranslation.Translate(new ResendEmail
+        {
+            From = "a@acme.test", To = ["b@x.test"],
+            Template = new ResendTemplate { Id = "welcome", Variables = new Dictionary<string, JsonElement> { ["n"] = JsonDocument.Parse("3").RootElement } },
+        });
+
+        Assert.Empty(errors);
+        Assert.Equal("welcome", request!.Template);
+        Assert.Equal(3, request.Variables!["n"].GetInt32());
+        Assert.Equal(("template.id", "template.variables"), (ResendTranslation.FieldName("template"), ResendTranslation.FieldName("variables")));
     }
 
     [Fact]
@@ -116,11 +212,10 @@ public sealed class CompatTranslationTests
     }
 
     [Fact]
-    public void Sendgrid_refuses_templates_substitutions_unsubscribe_groups_sandbox_mode_and_other_content_types()
+    public void Sendgrid_refuses_substitutions_unsubscribe_groups_sandbox_mode_and_other_content_types()
     {
         var (_, errors) = SendGridTranslation.Translate(new SendGridMail
         {
-            TemplateId = "d-1",
             Asm = JsonDocument.Parse("{\"group_id\":1}").RootElement,
             MailSettings = JsonDocument.Parse("{\"sandbox_mode\":{\"enable\":true}}").RootElement,
             Content = [new SendGridContent { Type = "text/calendar", Value = "x" }],
@@ -129,24 +224,80 @@ public sealed class CompatTranslationTests
         });
 
         Assert.Equal(
-            ["asm", "attachments[0].content_id", "content[0].type", "mail_settings.sandbox_mode.enable", "personalizations[0].substitutions", "template_id"],
+            ["asm", "attachments[0].content_id", "content[0].type", "mail_settings.sandbox_mode.enable", "personalizations[0].substitutions"],
             errors.Keys.Order());
+        Assert.Contains("subscription_tracking.enable", errors["asm"][0]);
     }
 
     [Fact]
-    public void Tracking_settings_batch_id_and_ip_pool_are_accepted_and_leave_the_message_as_it_is()
+    public void Sendgrid_template_id_names_our_template_with_each_personalizations_data_and_replaces_subject_and_content()
     {
         var (requests, errors) = SendGridTranslation.Translate(new SendGridMail
         {
             From = new SendGridAddress { Email = "a@acme.test" },
-            TrackingSettings = JsonDocument.Parse("{\"click_tracking\":{\"enable\":true}}").RootElement,
-            MailSettings = JsonDocument.Parse("{\"bypass_list_management\":{\"enable\":false}}").RootElement,
-            BatchId = "b", IpPoolName = "pool",
-            Personalizations = [new SendGridPersonalization { To = [new SendGridAddress { Email = "b@x.test" }] }],
+            TemplateId = "d-0123456789abcdef0123456789abcdef",
+            Subject = "ignored",
+            Content = [new SendGridContent { Type = "text/html", Value = "ignored" }],
+            Personalizations =
+            [
+                new SendGridPersonalization { To = [new SendGridAddress { Email = "b@x.test" }], DynamicTemplateData = new Dictionary<string, JsonElement> { ["name"] = JsonDocument.Parse("\"B\"").RootElement } },
+                new SendGridPersonalization { To = [new SendGridAddress { Email = "c@x.test" }], Subject = "also ignored" },
+            ],
         });
 
         Assert.Empty(errors);
-        Assert.Equal("a@acme.test", Assert.Single(requests)!.From);
+        Assert.All(requests, r => Assert.Equal("d-0123456789abcdef0123456789abcdef", r!.Template));
+        Assert.Equal("B", requests[0]!.Variables!["name"].GetString());
+        Assert.Null(requests[1]!.Variables);
+        Assert.All(requests, r => Assert.Equal((null, null, null), (r!.Subject, r.Html, r.Text)));
+        Assert.True(SendApi.Core.Templates.TemplateNames.IsValid(requests[0]!.Template), "a SendGrid dynamic template id is a valid template name");
+    }
+
+    [Fact]
+    public void Sendgrid_dynamic_template_data_without_a_template_is_ignored_as_sendgrid_ignores_it()
+    {
+        var (requests, errors) = SendGridTranslation.Translate(new SendGridMail
+        {
+            Content = [new SendGridContent { Type = "text/plain", Value = "t" }],
+            Personalizations = [new SendGridPersonalization { DynamicTemplateData = new Dictionary<string, JsonElement>() }],
+        });
+
+        Assert.Empty(errors);
+        Assert.Null(Assert.Single(requests)!.Variables);
+        Assert.Equal("t", requests[0]!.Text);
+    }
+
+    [Fact]
+    public void Sendgrid_tracking_settings_are_our_open_click_and_unsubscribe_choices()
+    {
+        var settings = JsonSerializer.Deserialize<SendGridTrackingSettings>(
+            "{\"open_tracking\":{\"enable\":true},\"click_tracking\":{\"enable\":false,\"enable_text\":true},\"subscription_tracking\":{\"enable\":true}}", SendGridErrors.Json);
+        var (requests, errors) = SendGridTranslation.Translate(new SendGridMail
+        {
+            TrackingSettings = settings,
+            MailSettings = JsonDocument.Parse("{\"bypass_list_management\":{\"enable\":false}}").RootElement,
+            BatchId = "b", IpPoolName = "pool",
+            Personalizations = [new SendGridPersonalization(), new SendGridPersonalization()],
+        });
+
+        Assert.Empty(errors);
+        Assert.All(requests, r => Assert.Equal((true, false, true), (r!.TrackOpens, r.TrackClicks, r.Unsubscribe)));
+
+        var (plain, _) = SendGridTranslation.Translate(new SendGridMail { Personalizations = [new SendGridPersonalization()] });
+        Assert.Equal((null, null, null), (plain[0]!.TrackOpens, plain[0]!.TrackClicks, plain[0]!.Unsubscribe));
+    }
+
+    [Fact]
+    public void Sendgrid_tracking_that_would_change_the_body_otherwise_than_sendapi_does_is_refused()
+    {
+        var settings = JsonSerializer.Deserialize<SendGridTrackingSettings>(
+            "{\"open_tracking\":{\"enable\":true,\"substitution_tag\":\"%open%\"},\"subscription_tracking\":{\"enable\":true,\"text\":\"Unsubscribe: <% %>\"},\"ganalytics\":{\"enable\":true,\"utm_source\":\"x\"}}", SendGridErrors.Json);
+
+        var (_, errors) = SendGridTranslation.Translate(new SendGridMail { TrackingSettings = settings, Personalizations = [new SendGridPersonalization()] });
+
+        Assert.Equal(
+            ["tracking_settings.ganalytics.enable", "tracking_settings.open_tracking.substitution_tag", "tracking_settings.subscription_tracking.text"],
+            errors.Keys.Order());
     }
 
     [Theory]
@@ -157,6 +308,10 @@ public sealed class CompatTranslationTests
     [InlineData("metadata.k", 0, "custom_args.k")]
     [InlineData("tags[3]", 0, "categories[3]")]
     [InlineData("scheduled_at", 1, "send_at")]
+    [InlineData("template", 0, "template_id")]
+    [InlineData("variables", 1, "personalizations[1].dynamic_template_data")]
+    [InlineData("track_opens", 0, "tracking_settings.open_tracking.enable")]
+    [InlineData("unsubscribe", 0, "tracking_settings.subscription_tracking.enable")]
     public void Our_error_keys_read_in_sendgrids_names(string ours, int personalization, string theirs)
     {
         Assert.Equal(theirs, SendGridTranslation.FieldName(ours, personalization));

@@ -9,10 +9,10 @@ using SendApi.Api.Features.Messages;
 namespace SendApi.Api.Features.Compat.Postmark;
 
 /// <summary>
-/// Postmark's sending API under <c>Compat:PostmarkPrefix</c>: <c>POST /email</c> is our
-/// <c>POST /messages</c>, <c>POST /email/batch</c> our <c>POST /messages/batch</c>. The API key
-/// comes in <c>X-Postmark-Server-Token</c>, as Postmark's SDKs send their server token.
-/// <c>/email/withTemplate</c> and <c>/email/batchWithTemplates</c> wait for SendApi's templates.
+/// Postmark's sending API under <c>Compat:PostmarkPrefix</c>: <c>POST /email</c> and
+/// <c>/email/withTemplate</c> are our <c>POST /messages</c> (the latter with a template),
+/// <c>POST /email/batch</c> and <c>/email/batchWithTemplates</c> our <c>POST /messages/batch</c>.
+/// The API key comes in <c>X-Postmark-Server-Token</c>, as Postmark's SDKs send their server token.
 /// </summary>
 internal static class PostmarkApi
 {
@@ -21,12 +21,16 @@ internal static class PostmarkApi
     public static RouteGroupBuilder MapPostmarkApi(this IEndpointRouteBuilder app, string prefix)
     {
         var group = app.MapGroup(prefix).RequireAuthorization().WithApiKeyHeader(TokenHeader).ExcludeFromDescription().WithMetadata(new CompatApi("postmark"));
-        group.MapPost("/email", SendAsync).Accepts<PostmarkEmail>("application/json").AllowSendScope();
+        group.MapPost("/email", (HttpContext context, ClaimsPrincipal user, CompatSender sender, TimeProvider time, CancellationToken cancellationToken) =>
+            SendAsync(context, user, sender, time, templated: false, cancellationToken)).Accepts<PostmarkEmail>("application/json").AllowSendScope();
+        group.MapPost("/email/withTemplate", (HttpContext context, ClaimsPrincipal user, CompatSender sender, TimeProvider time, CancellationToken cancellationToken) =>
+            SendAsync(context, user, sender, time, templated: true, cancellationToken)).Accepts<PostmarkEmail>("application/json").AllowSendScope();
         group.MapPost("/email/batch", SendBatchAsync).Accepts<List<PostmarkEmail>>("application/json").AllowSendScope();
+        group.MapPost("/email/batchWithTemplates", SendTemplatedBatchAsync).Accepts<PostmarkTemplatedBatch>("application/json").AllowSendScope();
         return group;
     }
 
-    private static async Task<IResult> SendAsync(HttpContext context, ClaimsPrincipal user, CompatSender sender, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> SendAsync(HttpContext context, ClaimsPrincipal user, CompatSender sender, TimeProvider time, bool templated, CancellationToken cancellationToken)
     {
         var body = await CompatJson.ReadAsync<PostmarkEmail>(context, PostmarkErrors.Json);
         if (body.Value is not { } email)
@@ -34,7 +38,7 @@ internal static class PostmarkApi
             return Unreadable(body);
         }
 
-        var (request, errors) = PostmarkTranslation.Translate(email);
+        var (request, errors) = PostmarkTranslation.Translate(email, templated);
         if (request is null)
         {
             return PostmarkErrors.Error(PostmarkErrors.InvalidEmailRequest, CompatErrors.Describe(errors));
@@ -46,7 +50,7 @@ internal static class PostmarkApi
         }
 
         var route = $"POST {context.Request.PathBase}{context.Request.Path}";
-        var response = Response(request, await sender.SendAsync(request, route, Key(context), user, cancellationToken), context, time.GetUtcNow());
+        var response = Response(email, request, await sender.SendAsync(request, route, Key(context), user, cancellationToken), context, time.GetUtcNow());
         return response.ErrorCode == 0
             ? TypedResults.Json(response, PostmarkErrors.Json)
             : PostmarkErrors.Error(response.ErrorCode, response.Message);
@@ -57,12 +61,28 @@ internal static class PostmarkApi
         HttpContext context, ClaimsPrincipal user, CompatSender sender, IOptions<MessagesOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var body = await CompatJson.ReadAsync<List<PostmarkEmail?>>(context, PostmarkErrors.Json);
-        if (body.Value is not { } emails)
-        {
-            return Unreadable(body);
-        }
+        return body.Value is { } emails
+            ? await SendEachAsync(emails, templated: false, context, user, sender, options.Value, time, cancellationToken)
+            : Unreadable(body);
+    }
 
-        var max = options.Value.MaxBatchSize;
+    /// <summary>Postmark's templated batch: <c>{Messages: [...]}</c>, each as <c>/email/withTemplate</c> takes it; answered as <c>/email/batch</c>.</summary>
+    private static async Task<IResult> SendTemplatedBatchAsync(
+        HttpContext context, ClaimsPrincipal user, CompatSender sender, IOptions<MessagesOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var body = await CompatJson.ReadAsync<PostmarkTemplatedBatch>(context, PostmarkErrors.Json);
+        return body.Value switch
+        {
+            { Messages: { } emails } => await SendEachAsync(emails, templated: true, context, user, sender, options.Value, time, cancellationToken),
+            { } => PostmarkErrors.Error(PostmarkErrors.InvalidEmailRequest, "Messages: is required, an array of templated messages."),
+            null => Unreadable(body),
+        };
+    }
+
+    private static async Task<IResult> SendEachAsync(
+        IReadOnlyList<PostmarkEmail?> emails, bool templated, HttpContext context, ClaimsPrincipal user, CompatSender sender, MessagesOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var max = options.MaxBatchSize;
         if (emails.Count > max)
         {
             return PostmarkErrors.Error(PostmarkErrors.TooManyBatchMessages, $"At most {max} messages per batch (Messages:MaxBatchSize); this one has {emails.Count}.");
@@ -83,13 +103,14 @@ internal static class PostmarkApi
                 continue;
             }
 
-            var (request, errors) = PostmarkTranslation.Translate(email);
+            var (request, errors) = PostmarkTranslation.Translate(email, templated);
             requests[i] = request;
             results[i] = request is null ? new PostmarkResponse { ErrorCode = PostmarkErrors.InvalidEmailRequest, Message = CompatErrors.Describe(errors) } : null;
         }
 
         var route = $"POST {context.Request.PathBase}{context.Request.Path}";
-        var (reused, outcomes, replayed) = await sender.SendBatchAsync(requests, route, Key(context), user, cancellationToken);
+        var batch = await sender.PrepareBatchAsync(requests, user, cancellationToken);
+        var (reused, outcomes, replayed) = await sender.SendBatchAsync(batch, route, Key(context), user, cancellationToken);
         if (reused is not null)
         {
             return PostmarkErrors.Error(PostmarkErrors.InvalidEmailRequest, reused.Reason);
@@ -99,7 +120,7 @@ internal static class PostmarkApi
         {
             if (outcomes[i] is { } outcome)
             {
-                results[i] = Response(requests[i]!, outcome, context, time.GetUtcNow());
+                results[i] = Response(emails[i]!, requests[i]!, outcome, context, time.GetUtcNow());
             }
         }
 
@@ -108,16 +129,21 @@ internal static class PostmarkApi
     }
 
     /// <summary>
-    /// One message's answer. Every recipient on the suppression list is Postmark's "inactive
-    /// recipient" (406; the message is recorded as suppressed, as with our own API); some of them
-    /// is a sent message whose Message names them, as Postmark words it.
+    /// One message's answer. A template that cannot be used (missing, or failing to render) is
+    /// Postmark's 1101, which its SDK raises as ApiInputError. Every recipient on the suppression
+    /// list is Postmark's "inactive recipient" (406; the message is recorded as suppressed, as with
+    /// our own API); some of them is a sent message whose Message names them, as Postmark words it.
     /// </summary>
-    private static PostmarkResponse Response(SendMessageRequest request, CompatOutcome outcome, HttpContext context, DateTimeOffset now)
+    private static PostmarkResponse Response(PostmarkEmail email, SendMessageRequest request, CompatOutcome outcome, HttpContext context, DateTimeOffset now)
     {
         switch (outcome)
         {
             case CompatInvalid invalid:
-                return new PostmarkResponse { ErrorCode = PostmarkErrors.InvalidEmailRequest, Message = CompatErrors.Describe(CompatErrors.Renamed(invalid.Errors, PostmarkTranslation.FieldName)) };
+                return new PostmarkResponse
+                {
+                    ErrorCode = invalid.Template ? PostmarkErrors.TemplateNotFound : PostmarkErrors.InvalidEmailRequest,
+                    Message = CompatErrors.Describe(CompatErrors.Renamed(invalid.Errors, key => PostmarkTranslation.FieldName(key, email))),
+                };
             case CompatDecided { Result: MessageAccepted { Status: Core.Messages.MessageStatus.Suppressed } accepted }:
                 return new PostmarkResponse
                 {

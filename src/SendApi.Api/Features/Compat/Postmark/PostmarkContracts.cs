@@ -1,8 +1,13 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace SendApi.Api.Features.Compat.Postmark;
 
-/// <summary>The body of Postmark's <c>POST /email</c> (and one item of <c>POST /email/batch</c>), PascalCase as its API spells it.</summary>
+/// <summary>
+/// The body of Postmark's <c>POST /email</c> and <c>POST /email/withTemplate</c> (and one item of
+/// their batches), PascalCase as its API spells it. The template fields belong to the template
+/// routes, Subject, HtmlBody and TextBody to the others.
+/// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record PostmarkEmail
 {
@@ -31,14 +36,33 @@ internal sealed record PostmarkEmail
 
     public IReadOnlyList<PostmarkAttachment?>? Attachments { get; init; }
 
-    /// <summary>Accepted and ignored until SendApi tracks opens.</summary>
+    /// <summary>Our track_opens; absent, the server's default (Tracking:Opens).</summary>
     public bool? TrackOpens { get; init; }
 
-    /// <summary>None, HtmlAndText, HtmlOnly or TextOnly; accepted and ignored until SendApi tracks clicks.</summary>
+    /// <summary>None, HtmlAndText, HtmlOnly (our track_clicks) or TextOnly (refused: SendApi tracks the HTML's links only).</summary>
     public string? TrackLinks { get; init; }
+
+    /// <summary>Postmark's numeric template id: the name of one of the account's templates, as digits (a number or a string).</summary>
+    public JsonElement? TemplateId { get; init; }
+
+    /// <summary>The name of one of the account's templates.</summary>
+    public string? TemplateAlias { get; init; }
+
+    /// <summary>Our variables.</summary>
+    public IReadOnlyDictionary<string, JsonElement>? TemplateModel { get; init; }
+
+    /// <summary>Postmark inlines a template's CSS; accepted and ignored (SendApi sends the HTML as the template renders it).</summary>
+    public bool? InlineCss { get; init; }
 
     /// <summary>Postmark's message streams; accepted and ignored (SendApi has one stream).</summary>
     public string? MessageStream { get; init; }
+}
+
+/// <summary>The body of Postmark's <c>POST /email/batchWithTemplates</c>.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record PostmarkTemplatedBatch
+{
+    public IReadOnlyList<PostmarkEmail?>? Messages { get; init; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

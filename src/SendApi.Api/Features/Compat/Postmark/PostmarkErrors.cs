@@ -23,6 +23,9 @@ internal sealed class PostmarkErrors(IOptions<CompatOptions> options) : ICompatD
     public const int JsonRequired = 409;
     public const int TooManyBatchMessages = 410;
 
+    /// <summary>Postmark's "template not found"; also a template of ours that fails to render, for which Postmark has no code.</summary>
+    public const int TemplateNotFound = 1101;
+
     public static readonly System.Text.Json.JsonSerializerOptions Json = CompatJson.Options(naming: null, caseInsensitive: true);
 
     public string Prefix { get; } = options.Value.PostmarkPrefix;

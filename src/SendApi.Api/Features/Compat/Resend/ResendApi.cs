@@ -64,7 +64,8 @@ internal static class ResendApi
     /// Resend's batch: <c>x-batch-validation: strict</c> (its SDK's default) sends nothing when
     /// any email is invalid; <c>permissive</c> sends the valid ones and lists the others in
     /// <c>errors</c> by index. A refusal of the intake (the From domain, the size) is listed in
-    /// <c>errors</c> either way: by then the others are accepted.
+    /// <c>errors</c> either way: by then the others are accepted. A template that is missing is an
+    /// invalid email like any other.
     /// </summary>
     private static async Task<IResult> SendBatchAsync(
         HttpContext context, ClaimsPrincipal user, CompatSender sender, Microsoft.Extensions.Options.IOptions<MessagesOptions> options, CancellationToken cancellationToken)
@@ -98,23 +99,31 @@ internal static class ResendApi
             }
 
             var (request, errors) = ResendTranslation.Translate(email);
-            var outcome = request is null ? null : await sender.CheckAsync(request, cancellationToken);
-            if (request is null || outcome is CompatInvalid)
+            if (request is null)
             {
-                problems[i] = CompatErrors.Renamed(request is null ? errors : ((CompatInvalid)outcome!).Errors, request is null ? k => k : ResendTranslation.FieldName, $"[{i}]");
+                problems[i] = CompatErrors.Renamed(errors, k => k, $"[{i}]");
                 continue;
             }
 
             requests[i] = request;
         }
 
-        if (problems.Count > 0 && !permissive)
+        // Strict: an email that breaks a rule (its fields, or its template: missing or failing to
+        // render) sends nothing. Every email is composed first so that the answer names them all.
+        var batch = await sender.PrepareBatchAsync(requests, user, cancellationToken);
+        var invalidEmails = batch.Refused.Where(r => r.Outcome is CompatInvalid).ToList();
+        if ((problems.Count > 0 || invalidEmails.Count > 0) && !permissive)
         {
-            return ResendErrors.Invalid(problems.Values.SelectMany(p => p).ToDictionary());
+            foreach (var (i, outcome) in invalidEmails)
+            {
+                problems[i] = CompatErrors.Renamed(((CompatInvalid)outcome).Errors, ResendTranslation.FieldName, $"[{i}]");
+            }
+
+            return ResendErrors.Invalid(problems.OrderBy(p => p.Key).SelectMany(p => p.Value).ToDictionary());
         }
 
         var route = $"POST {context.Request.PathBase}{context.Request.Path}";
-        var (reused, outcomes, replayed) = await sender.SendBatchAsync(requests, route, Key(context), user, cancellationToken);
+        var (reused, outcomes, replayed) = await sender.SendBatchAsync(batch, route, Key(context), user, cancellationToken);
         if (reused is not null)
         {
             return Refused(reused);

@@ -36,11 +36,20 @@ internal sealed record ResendEmail
 
     public string? ScheduledAt { get; init; }
 
-    /// <summary>Resend's stored templates: refused until SendApi has templates.</summary>
-    public JsonElement? Template { get; init; }
+    /// <summary>A stored template of the account (POST /templates) by its name, and its variables.</summary>
+    public ResendTemplate? Template { get; init; }
 
     /// <summary>Resend's subscription topics: refused (SendApi has no topics).</summary>
     public string? TopicId { get; init; }
+}
+
+/// <summary>Resend's <c>template</c>: its <c>id</c> (an id or alias in Resend) names one of our templates.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record ResendTemplate
+{
+    public string? Id { get; init; }
+
+    public IReadOnlyDictionary<string, JsonElement>? Variables { get; init; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

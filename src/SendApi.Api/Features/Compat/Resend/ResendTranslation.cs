@@ -4,23 +4,30 @@ namespace SendApi.Api.Features.Compat.Resend;
 
 /// <summary>
 /// Resend's email as our <see cref="SendMessageRequest"/>. Its fields are ours, by the same
-/// names, but for three: <c>reply_to</c> may be a list (one address is taken; several are
+/// names, but for these: <c>reply_to</c> may be a list (one address is taken; several are
 /// refused), <c>tags</c> are name/value pairs and become our metadata (<c>{name: "category",
 /// value: "welcome"}</c> → <c>metadata.category = "welcome"</c>; GET /emails/{id} gives them back
-/// as tags), and what SendApi cannot do is refused by name rather than dropped: <c>template</c>,
+/// as tags), <c>template: {id, variables}</c> is our template and variables (the id names a
+/// template of the account), and what SendApi cannot do is refused by name rather than dropped:
 /// <c>topic_id</c>, and attachments by <c>path</c> (a URL SendApi would have to fetch).
 /// </summary>
 internal static class ResendTranslation
 {
-    /// <summary>Our error keys in Resend's names (they are the same but for tags, which are our metadata).</summary>
-    public static string FieldName(string key) => key.StartsWith("metadata", StringComparison.Ordinal) ? "tags" + key["metadata".Length..] : key;
+    /// <summary>Our error keys in Resend's names (they are the same but for tags, which are our metadata, and the template's).</summary>
+    public static string FieldName(string key) => key switch
+    {
+        "template" or "template_version" => "template.id",
+        _ when key.StartsWith("metadata", StringComparison.Ordinal) => "tags" + key["metadata".Length..],
+        _ when key.StartsWith("variables", StringComparison.Ordinal) => "template." + key,
+        _ => key,
+    };
 
     public static (SendMessageRequest? Request, Dictionary<string, string[]> Errors) Translate(ResendEmail email)
     {
         var errors = new Dictionary<string, string[]>();
-        if (email.Template is { ValueKind: not System.Text.Json.JsonValueKind.Null })
+        if (email.Template is { Id: null })
         {
-            errors["template"] = ["Stored templates are not available on this SendApi server yet; send html and/or text."];
+            errors["template.id"] = ["is required: the name of one of the account's templates (POST /templates)."];
         }
 
         if (email.TopicId is not null)
@@ -82,6 +89,8 @@ internal static class ResendTranslation
             Attachments = email.Attachments is null ? null : attachments,
             Metadata = email.Tags is null ? null : metadata,
             ScheduledAt = email.ScheduledAt,
+            Template = email.Template?.Id,
+            Variables = email.Template?.Variables,
         }, errors);
     }
 }

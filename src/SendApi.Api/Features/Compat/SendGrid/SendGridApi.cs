@@ -51,26 +51,26 @@ internal static class SendGridApi
         if (requests.Count > max)
         {
             errors["personalizations"] = [$"At most {max} personalizations per send (Messages:MaxBatchSize); this one has {requests.Count}."];
+            return SendGridErrors.Invalid(errors);
         }
 
-        // All or nothing, as SendGrid: every personalization is checked before any is sent.
-        for (var i = 0; i < requests.Count; i++)
+        // All or nothing, as SendGrid: every personalization is checked and composed (its template
+        // rendered) before any is sent.
+        var batch = await sender.PrepareBatchAsync(requests, user, cancellationToken);
+        foreach (var (i, outcome) in batch.Refused)
         {
-            if (requests[i] is { } request && await sender.CheckAsync(request, cancellationToken) is { } outcome)
+            switch (outcome)
             {
-                switch (outcome)
-                {
-                    case CompatInvalid invalid:
-                        foreach (var (field, messages) in CompatErrors.Renamed(invalid.Errors, k => SendGridTranslation.FieldName(k, i)))
-                        {
-                            errors[field] = errors.TryGetValue(field, out var earlier) ? [.. earlier.Union(messages)] : messages;
-                        }
+                case CompatInvalid invalid:
+                    foreach (var (field, messages) in CompatErrors.Renamed(invalid.Errors, k => SendGridTranslation.FieldName(k, i)))
+                    {
+                        errors[field] = errors.TryGetValue(field, out var earlier) ? [.. earlier.Union(messages)] : messages;
+                    }
 
-                        break;
-                    case CompatDecided { Result: var refusal }:
-                        var (status, message) = SendGridErrors.Of(refusal);
-                        return SendGridErrors.Error(status, [new SendGridError(message, $"personalizations[{i}]")]);
-                }
+                    break;
+                case CompatDecided { Result: var refusal }:
+                    var (status, message) = SendGridErrors.Of(refusal);
+                    return SendGridErrors.Error(status, [new SendGridError(message, $"personalizations[{i}]")]);
             }
         }
 
@@ -80,7 +80,7 @@ internal static class SendGridApi
         }
 
         var route = $"POST {context.Request.PathBase}{context.Request.Path}";
-        var (reused, outcomes, replayed) = await sender.SendBatchAsync([.. requests], route, key, user, cancellationToken, checkedAlready: true);
+        var (reused, outcomes, replayed) = await sender.SendBatchAsync(batch, route, key, user, cancellationToken);
         if (reused is not null)
         {
             return SendGridErrors.Error(StatusCodes.Status409Conflict, [new SendGridError(reused.Reason, "Idempotency-Key")]);

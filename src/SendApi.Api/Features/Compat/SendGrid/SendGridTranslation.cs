@@ -10,9 +10,13 @@ namespace SendApi.Api.Features.Compat.SendGrid;
 /// its own message in SendGrid too: its recipients, subject, headers, custom_args and send_at
 /// over the send's). <c>{email, name}</c> becomes <c>"name" &lt;email&gt;</c>, <c>content</c>
 /// text/plain and text/html our text and html, <c>categories</c> our tags, <c>custom_args</c>
-/// our metadata, <c>send_at</c> (Unix seconds) our scheduled_at. What SendApi cannot do is
-/// refused by name: template_id, substitutions, sections, asm, other content types, and
-/// mail_settings.sandbox_mode (a message SendGrid would only validate would be sent).
+/// our metadata, <c>send_at</c> (Unix seconds) our scheduled_at, <c>template_id</c> our template
+/// with each personalization's <c>dynamic_template_data</c> its variables (the template's subject
+/// and bodies replace the send's, as SendGrid documents for its templates), and
+/// <c>tracking_settings</c> our track_opens, track_clicks and unsubscribe. What SendApi cannot do
+/// is refused by name: substitutions, sections, asm, other content types, the tracking settings
+/// that would change the body in ways SendApi does not, and mail_settings.sandbox_mode (a message
+/// SendGrid would only validate would be sent).
 /// </summary>
 internal static class SendGridTranslation
 {
@@ -29,6 +33,9 @@ internal static class SendGridTranslation
             ["from"] = "from.email", ["reply_to"] = "reply_to", ["text"] = "content", ["html"] = "content",
             ["tags"] = "categories", ["metadata"] = "custom_args", ["scheduled_at"] = "send_at",
             ["to"] = $"personalizations[{index}].to", ["cc"] = $"personalizations[{index}].cc", ["bcc"] = $"personalizations[{index}].bcc",
+            ["template"] = "template_id", ["variables"] = $"personalizations[{index}].dynamic_template_data",
+            ["track_opens"] = "tracking_settings.open_tracking.enable", ["track_clicks"] = "tracking_settings.click_tracking.enable",
+            ["unsubscribe"] = "tracking_settings.subscription_tracking.enable",
         };
         var renamed = CompatErrors.Rename(key, fields, AttachmentFields);
 
@@ -41,6 +48,8 @@ internal static class SendGridTranslation
     {
         var errors = new Dictionary<string, string[]>();
         Refuse(errors, mail);
+        var tracking = Tracking(mail.TrackingSettings, errors);
+        var templated = mail.TemplateId is not null;
         var (text, html) = Content(mail, errors);
         var attachments = Attachments(mail, errors);
         var replyTo = ReplyTo(mail, errors);
@@ -80,14 +89,19 @@ internal static class SendGridTranslation
                 Cc = Addresses(p.Cc),
                 Bcc = Addresses(p.Bcc),
                 ReplyTo = replyTo,
-                Subject = p.Subject ?? mail.Subject,
-                Text = text,
-                Html = html,
+                Subject = templated ? null : p.Subject ?? mail.Subject,
+                Text = templated ? null : text,
+                Html = templated ? null : html,
                 Headers = Merged(mail.Headers, p.Headers),
                 Attachments = attachments,
                 Tags = mail.Categories,
                 Metadata = Merged(mail.CustomArgs, p.CustomArgs),
                 ScheduledAt = sendAt is { } at ? DateTimeOffset.FromUnixTimeSeconds(at).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) : null,
+                Template = mail.TemplateId,
+                Variables = templated ? p.DynamicTemplateData : null,
+                TrackOpens = tracking.Opens,
+                TrackClicks = tracking.Clicks,
+                Unsubscribe = tracking.Unsubscribe,
             });
         }
 
@@ -96,11 +110,6 @@ internal static class SendGridTranslation
 
     private static void Refuse(Dictionary<string, string[]> errors, SendGridMail mail)
     {
-        if (mail.TemplateId is not null)
-        {
-            errors["template_id"] = ["Stored templates are not available on this SendApi server yet; send content."];
-        }
-
         if (mail.Sections is { ValueKind: not JsonValueKind.Null })
         {
             errors["sections"] = ["SendApi does not substitute text in bodies; build each body as it should be sent."];
@@ -108,7 +117,8 @@ internal static class SendGridTranslation
 
         if (mail.Asm is { ValueKind: not JsonValueKind.Null })
         {
-            errors["asm"] = ["Unsubscribe groups are not supported by SendApi; leave asm out (SendApi's suppression list applies to every message)."];
+            errors["asm"] = ["Unsubscribe groups are not supported by SendApi: it has one suppression list per account, which an unsubscribe from any message joins. "
+                + "Leave asm out; tracking_settings.subscription_tracking.enable adds SendApi's List-Unsubscribe header."];
         }
 
         if (mail.MailSettings is { ValueKind: JsonValueKind.Object } settings
@@ -117,6 +127,40 @@ internal static class SendGridTranslation
         {
             errors["mail_settings.sandbox_mode.enable"] = ["SendApi has no validate-only mode: this message would be sent. Use a sandbox API key (captured, never delivered) instead."];
         }
+    }
+
+    /// <summary>tracking_settings as our track_opens, track_clicks and unsubscribe (null: the server's default).</summary>
+    private static (bool? Opens, bool? Clicks, bool? Unsubscribe) Tracking(SendGridTrackingSettings? settings, Dictionary<string, string[]> errors)
+    {
+        if (settings is null)
+        {
+            return (null, null, null);
+        }
+
+        if (settings.OpenTracking is { Enable: true, SubstitutionTag: not null })
+        {
+            errors["tracking_settings.open_tracking.substitution_tag"] = ["SendApi puts the open pixel at the end of the HTML; leave substitution_tag out (the tag would be sent as written)."];
+        }
+
+        if (settings.SubscriptionTracking is { Enable: true } subscription)
+        {
+            foreach (var (field, value) in new[] { ("text", subscription.Text), ("html", subscription.Html), ("substitution_tag", subscription.SubstitutionTag) })
+            {
+                if (value is not null)
+                {
+                    errors[$"tracking_settings.subscription_tracking.{field}"] =
+                        ["SendApi's unsubscribe is the one-click List-Unsubscribe header, not a footer in the body; leave it out (and write your own link in the body if you want one)."];
+                }
+            }
+        }
+
+        if (settings.Ganalytics is { Enable: true })
+        {
+            errors["tracking_settings.ganalytics.enable"] = ["SendApi does not add Google Analytics parameters to links; add them to your links, or leave ganalytics out."];
+        }
+
+        // click_tracking.enable_text is not an error: the HTML's links are tracked, the text keeps its own.
+        return (settings.OpenTracking?.Enable, settings.ClickTracking?.Enable, settings.SubscriptionTracking?.Enable);
     }
 
     private static (string? Text, string? Html) Content(SendGridMail mail, Dictionary<string, string[]> errors)
