@@ -39,6 +39,8 @@ internal sealed class MessageDelivery(
         var toSend = attempt.AcceptedEarlier(due);
         var signed = await bodies.PrepareAsync(work, toSend, cancellationToken);
         attempt.Unreadable(signed.Unreadable);
+        // Not an attempt either: their signing key is in a store that is down; they wait for it.
+        attempt.Postpone(signed.WaitingForStore, time.GetUtcNow() + signed.StoreRetryAfter);
 
         var transport = sender.TransportFor(work);
         var sentTransactions = new List<(RecipientGroup, SentTransaction)>();
@@ -60,7 +62,7 @@ internal sealed class MessageDelivery(
             if (!turn.Granted)
             {
                 // Not an attempt: the recipients wait for the domain's next free slot, off the workers.
-                attempt.Postpone(group, turns.PostponedUntil(work, turn.Wait));
+                attempt.Postpone(group.Recipients, turns.PostponedUntil(work, turn.Wait));
                 continue;
             }
 

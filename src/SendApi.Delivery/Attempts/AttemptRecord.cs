@@ -33,10 +33,10 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
         }
     }
 
-    /// <summary>Not an attempt: the group waits for its domain's turn until <paramref name="until"/>.</summary>
-    public void Postpone(RecipientGroup group, DateTimeOffset until)
+    /// <summary>Not an attempt: the recipients wait (for their domain's turn, or for the store) until <paramref name="until"/>.</summary>
+    public void Postpone(IEnumerable<int> recipients, DateTimeOffset until)
     {
-        foreach (var index in group.Recipients)
+        foreach (var index in recipients)
         {
             _postponed[index] = until;
         }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 
 namespace SendApi.Delivery.Attempts;
 
@@ -10,13 +11,14 @@ namespace SendApi.Delivery.Attempts;
 /// one of them has) read from its stored bytes and signed, once per attempt and before the first
 /// transaction, so that every domain that receives a body receives the same signed bytes.
 /// </summary>
-internal sealed class MessageBodies(IMessageSigner signer, ILogger<MessageDelivery> logger)
+internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability storage, ILogger<MessageDelivery> logger)
 {
     /// <exception cref="OperationCanceledException">Cancelled while signing, before anything was sent.</exception>
     public async Task<PreparedBodies> PrepareAsync(DeliveryWork work, IReadOnlyList<int> due, CancellationToken cancellationToken)
     {
         var signed = new Dictionary<int, MimeMessage>();
         var errors = new Dictionary<int, string>();
+        var waiting = new HashSet<int>();
         foreach (var variant in due.Select(work.VariantOf).Distinct())
         {
             if (!TryParse(work.Body(variant), out var message, out var error))
@@ -29,9 +31,18 @@ internal sealed class MessageBodies(IMessageSigner signer, ILogger<MessageDelive
             {
                 await signer.SignAsync(message, work.Envelope, cancellationToken);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && storage.TryNoteOutage(ex))
+            {
+                // The signing key could not be read because the store is down (the outage is logged
+                // once by the store): this body's recipients wait for it rather than receive mail
+                // their domain's DKIM policy may reject; nothing is sent to them in this attempt.
+                waiting.Add(variant);
+                continue;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // An unsigned message still beats no message; the error says why it went unsigned.
+                // Anything else is not going to mend by waiting: an unsigned message still beats no
+                // message; the error says why it went unsigned.
                 MessageDeliveryLog.LogSigningFailed(logger, ex, work.Envelope.Id);
             }
 
@@ -41,7 +52,9 @@ internal sealed class MessageBodies(IMessageSigner signer, ILogger<MessageDelive
         return new PreparedBodies(
             signed,
             [.. due.Where(i => signed.ContainsKey(work.VariantOf(i)))],
-            [.. due.Where(i => errors.ContainsKey(work.VariantOf(i))).Select(i => (i, errors[work.VariantOf(i)]))]);
+            [.. due.Where(i => errors.ContainsKey(work.VariantOf(i))).Select(i => (i, errors[work.VariantOf(i)]))],
+            [.. due.Where(i => waiting.Contains(work.VariantOf(i)))],
+            storage.RetryAfter);
     }
 
     /// <summary>

@@ -2,8 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Hangfire;
+using Hangfire.Storage;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
@@ -58,6 +61,33 @@ public sealed class DomainVerificationTests : IAsyncLifetime
 
     private static JsonNode Record(JsonNode domain, string purpose) =>
         domain["dns_records"]!.AsArray().Single(r => (string?)r!["purpose"] == purpose)!;
+
+    [Fact]
+    public async Task The_periodic_re_check_is_on_hangfires_recurring_schedule_once_the_service_runs()
+    {
+        var app = App();
+        await app.Client(SendApiApp.AdminKey).GetAsync("/health/ready");
+        var storage = app.Services.GetRequiredService<JobStorage>();
+
+        // Written in the background (a slow store must not stop the start), so it is looked for a while.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        RecurringJobDto? recheck = null;
+        while (recheck is null && DateTime.UtcNow < deadline)
+        {
+            using (var connection = storage.GetConnection())
+            {
+                recheck = connection.GetRecurringJobs().SingleOrDefault(j => j.Id == "domains-verify");
+            }
+
+            if (recheck is null)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(recheck);
+        Assert.Equal("*/15 * * * *", recheck.Cron);
+    }
 
     [Fact]
     public async Task Each_record_is_verified_missing_mismatch_or_error_as_dns_answers_and_get_shows_it()

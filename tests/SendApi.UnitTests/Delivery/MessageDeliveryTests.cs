@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 using SendApi.Core.Capture;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Delivery;
 using SendApi.Storage;
 
@@ -21,6 +22,11 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
     private readonly ServiceProvider _services;
 
     public MessageDeliveryTests()
+        : this(signingStoreDown: false)
+    {
+    }
+
+    private MessageDeliveryTests(bool signingStoreDown)
     {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
@@ -30,6 +36,12 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
         services.AddLogging();
         services.AddSendApiStorage();
         services.AddSendApiDelivery();
+        if (signingStoreDown)
+        {
+            services.AddSingleton<IMessageSigner, KeyStoreDownSigner>();
+            services.AddSingleton<IStorageAvailability, StoreDownAvailability>();
+        }
+
         _services = services.BuildServiceProvider();
     }
 
@@ -95,5 +107,50 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
         Assert.StartsWith("The stored message cannot be read", states[1].LastReply!.Text, StringComparison.Ordinal);
         Assert.Equal([("r0@example.test", "base"), ("r2@example.test", "for r2")], await CapturedAsync());
         Assert.Null(outcome.NextDue);
+    }
+
+    [Fact]
+    public async Task A_body_whose_signing_key_cannot_be_read_while_the_store_is_down_is_not_sent_unsigned_but_waits()
+    {
+        var down = new MessageDeliveryTests(signingStoreDown: true);
+        AttemptOutcome outcome;
+        try
+        {
+            outcome = await down._services.GetRequiredService<MessageDelivery>().AttemptAsync(Work(MessageVariants.None), [0, 1, 2], default);
+            Assert.Empty(await down.CapturedAsync());
+        }
+        finally
+        {
+            await down.DisposeAsync();
+        }
+
+        Assert.Empty(outcome.Events);
+        var retryAt = Now + StoreDownAvailability.Wait;
+        Assert.All(outcome.Updates, u =>
+        {
+            Assert.Equal(RecipientStatus.Queued, u.State.Status);
+            Assert.Equal(0, u.State.Attempts);
+            Assert.Equal(retryAt, u.State.NextAttemptAt);
+        });
+        Assert.Equal(3, outcome.Updates.Count);
+        Assert.Equal(retryAt, outcome.NextDue);
+    }
+
+    /// <summary>A DKIM signer whose key lives in a store that is down (as a Redis outage looks to it).</summary>
+    private sealed class KeyStoreDownSigner : IMessageSigner
+    {
+        public ValueTask SignAsync(MimeMessage message, MessageEnvelope envelope, CancellationToken cancellationToken) =>
+            throw new TimeoutException("the key store did not answer");
+    }
+
+    private sealed class StoreDownAvailability : IStorageAvailability
+    {
+        public static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+
+        public bool IsDown => true;
+
+        public TimeSpan RetryAfter => Wait;
+
+        public bool TryNoteOutage(Exception exception) => exception is TimeoutException;
     }
 }

@@ -64,20 +64,44 @@ internal sealed partial class DomainRecheckJob(
         return minutes >= 60 ? "0 * * * *" : minutes == 1 ? "* * * * *" : $"*/{minutes.ToString(CultureInfo.InvariantCulture)} * * * *";
     }
 
-    // Log event ids 1320–1329 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1321.
+    // Log event ids 1320–1329 (SendApi.Api's range is 1000–1999, see docs/logging.md); next free: 1322 (1321 is DomainRecheckSchedule's).
     [LoggerMessage(EventId = 1320, Level = LogLevel.Warning, Message = "Re-checking the DNS records of account {AccountId}'s sender domain {Domain} failed")]
     private static partial void LogCheckFailed(ILogger logger, string accountId, string domain, Exception exception);
 }
 
-/// <summary>Puts <see cref="DomainRecheckJob"/> on Hangfire's recurring schedule at start (every instance does; the schedule is one).</summary>
-internal sealed class DomainRecheckSchedule(IRecurringJobManager jobs, IOptions<DomainsOptions> options) : IHostedService
+/// <summary>
+/// Puts <see cref="DomainRecheckJob"/> on Hangfire's recurring schedule (every instance does; the
+/// schedule is one). In the background and again until it works: writing the schedule takes a lock
+/// in the store, and a store that is slow or down at that moment must not stop the whole
+/// service from starting, since nothing else depends on the schedule being written first.
+/// </summary>
+internal sealed partial class DomainRecheckSchedule(
+    IRecurringJobManager jobs, IOptions<DomainsOptions> options, TimeProvider time, ILogger<DomainRecheckSchedule> logger) : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        jobs.AddOrUpdate<DomainRecheckJob>(
-            DomainRecheckJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), DomainRecheckJob.Cron(options.Value.VerifyIntervalValue));
-        return Task.CompletedTask;
+        var wait = FirstRetry;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                jobs.AddOrUpdate<DomainRecheckJob>(
+                    DomainRecheckJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), DomainRecheckJob.Cron(options.Value.VerifyIntervalValue));
+                return;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogScheduleFailed(logger, wait, ex);
+            }
+
+            await Task.Delay(wait, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LongestRetry.Ticks));
+        }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    [LoggerMessage(EventId = 1321, Level = LogLevel.Warning, Message = "Could not put the domain re-check on the schedule; trying again in {Wait}")]
+    private static partial void LogScheduleFailed(ILogger logger, TimeSpan wait, Exception exception);
 }
