@@ -44,7 +44,7 @@ internal sealed partial class DeliveryRun(
         var dry = false;
 
         using var renewalStop = new CancellationTokenSource();
-        var renewal = _held.RenewWhileRunningAsync(queue, claim, lease, time, logger, renewalStop.Token);
+        var renewal = _held.RenewWhileRunningAsync(queue, claim, lease, time, storage, logger, renewalStop.Token);
         TaskCompletionSource? idle = null;
         var newMailForUs = false;
         try
@@ -123,8 +123,13 @@ internal sealed partial class DeliveryRun(
         {
             // The store is unreachable: finish what is in flight and try again at the next poll, or,
             // with nothing in flight, end with what was done. A job that could claim nothing at all
-            // fails, which is what its Hangfire state then says.
-            LogClaimFailed(logger, ex, claim);
+            // fails, which is what its Hangfire state then says. An outage is logged once by the
+            // availability watch, not at every claim it fails.
+            if (!storage.TryNoteOutage(ex))
+            {
+                LogClaimFailed(logger, ex, claim);
+            }
+
             return 0;
         }
 

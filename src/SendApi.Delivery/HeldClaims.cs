@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SendApi.Core.Storage;
 using SendApi.Core.Messages;
 
 namespace SendApi.Delivery;
@@ -64,7 +65,8 @@ internal sealed class HeldClaims
     }
 
     /// <summary>Renews the lease of every held message every third of it, until <paramref name="stop"/>.</summary>
-    public async Task RenewWhileRunningAsync(IDeliveryQueue queue, string claim, TimeSpan lease, TimeProvider time, ILogger logger, CancellationToken stop)
+    public async Task RenewWhileRunningAsync(
+        IDeliveryQueue queue, string claim, TimeSpan lease, TimeProvider time, IStorageAvailability storage, ILogger logger, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -91,8 +93,12 @@ internal sealed class HeldClaims
             }
             catch (Exception ex)
             {
-                // One failed renewal must not end renewal for the rest of the job: keep trying.
-                DeliveryRun.LogRenewFailed(logger, ex, claim);
+                // One failed renewal must not end renewal for the rest of the job: keep trying. An
+                // outage is logged once by the availability watch, not at every renewal it fails.
+                if (!storage.TryNoteOutage(ex))
+                {
+                    DeliveryRun.LogRenewFailed(logger, ex, claim);
+                }
             }
         }
     }

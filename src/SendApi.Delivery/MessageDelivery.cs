@@ -1,4 +1,5 @@
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Delivery.Attempts;
 using SendApi.Delivery.Diagnostics;
 using SendApi.Delivery.Throttling;
@@ -21,6 +22,7 @@ internal sealed class MessageDelivery(
     RetryPolicy retry,
     AttemptWatch watch,
     IDeliveryQueue queue,
+    IStorageAvailability storage,
     TimeProvider time)
 {
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
@@ -39,12 +41,20 @@ internal sealed class MessageDelivery(
         var toSend = attempt.AcceptedEarlier(due);
         var signed = await bodies.PrepareAsync(work, toSend, cancellationToken);
         attempt.Unreadable(signed.Unreadable);
-        // Not an attempt either: their signing key is in a store that is down; they wait for it.
-        attempt.Postpone(signed.WaitingForStore, time.GetUtcNow() + signed.StoreRetryAfter);
+        // Not an attempt either: what can't be signed (the DKIM key, the return path's key) while
+        // the store is down waits for the store rather than going out unsigned.
+        var storeWait = turns.PostponedUntil(work, storage.RetryAfter);
+        attempt.Postpone(signed.WaitingForStore, storeWait, PostponedFor.Store);
+        var readable = signed.Readable;
+        if (readable.Count > 0 && !await sender.ReturnPathKeyAtHandAsync(cancellationToken))
+        {
+            attempt.Postpone(readable, storeWait, PostponedFor.Store);
+            readable = [];
+        }
 
         var transport = sender.TransportFor(work);
         var sentTransactions = new List<(RecipientGroup, SentTransaction)>();
-        var groups = RecipientGroup.Of(work, signed.Readable).ToList();
+        var groups = RecipientGroup.Of(work, readable).ToList();
         for (var g = 0; g < groups.Count; g++)
         {
             var group = groups[g];
@@ -62,7 +72,7 @@ internal sealed class MessageDelivery(
             if (!turn.Granted)
             {
                 // Not an attempt: the recipients wait for the domain's next free slot, off the workers.
-                attempt.Postpone(group.Recipients, turns.PostponedUntil(work, turn.Wait));
+                attempt.Postpone(group.Recipients, turns.PostponedUntil(work, turn.Wait), PostponedFor.DomainLimit);
                 continue;
             }
 

@@ -13,7 +13,7 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
     private readonly List<RecipientUpdate> _updates = [];
     private readonly List<MessageEvent> _events = [];
     private readonly HashSet<int> _recorded = [];
-    private readonly Dictionary<int, DateTimeOffset> _postponed = [];
+    private readonly Dictionary<int, (DateTimeOffset Until, PostponedFor Reason)> _postponed = [];
 
     /// <summary>Recipients whose body cannot be read: failed for good, there is nothing to send them.</summary>
     public void Unreadable(IEnumerable<(int Recipient, string Error)> recipients)
@@ -34,11 +34,11 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
     }
 
     /// <summary>Not an attempt: the recipients wait (for their domain's turn, or for the store) until <paramref name="until"/>.</summary>
-    public void Postpone(IEnumerable<int> recipients, DateTimeOffset until)
+    public void Postpone(IEnumerable<int> recipients, DateTimeOffset until, PostponedFor reason)
     {
         foreach (var index in recipients)
         {
-            _postponed[index] = until;
+            _postponed[index] = (until, reason);
         }
     }
 
@@ -108,11 +108,11 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
             }
             else if (now >= giveUpAt)
             {
-                ExpiredWhileThrottled(index, now);
+                ExpiredWhilePostponed(index, later.Reason, now);
             }
             else
             {
-                _updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = later, UpdatedAt = now }));
+                _updates.Add(new RecipientUpdate(index, work.Recipients[index] with { NextAttemptAt = later.Until, UpdatedAt = now }));
             }
         }
 
@@ -161,13 +161,26 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
         return evt;
     }
 
-    /// <summary>Still waiting for its domain's rate limit at the maximum age: failed, as a deferred recipient would be.</summary>
-    private void ExpiredWhileThrottled(int index, DateTimeOffset now)
+    /// <summary>Still waiting (for its domain's rate limit, or the store) at the maximum age: failed, as a deferred recipient would be.</summary>
+    private void ExpiredWhilePostponed(int index, PostponedFor reason, DateTimeOffset now)
     {
         var recipient = work.Envelope.Recipients[index];
-        var reply = new SmtpReply(451, "4.4.5", $"Not sent: {recipient.Domain}'s sending limit (Delivery:Domains) left no slot before Delivery:MaxAge");
+        var (reply, waitingFor) = reason == PostponedFor.Store
+            ? (new SmtpReply(451, "4.3.0", "Not sent: the store, which holds the signing keys, was unavailable until Delivery:MaxAge"), "the store to sign it")
+            : (new SmtpReply(451, "4.4.5", $"Not sent: {recipient.Domain}'s sending limit (Delivery:Domains) left no slot before Delivery:MaxAge"),
+                $"{recipient.Domain}'s sending limit");
         _updates.Add(new RecipientUpdate(index, work.Recipients[index] with { Status = RecipientStatus.Failed, LastReply = reply, NextAttemptAt = null, UpdatedAt = now }));
         _events.Add(new MessageEvent(MessageEventTypes.Failed, now, recipient.Address,
-            $"Gave up, the message is past Delivery:MaxAge ({retry.MaxAge}) and was still waiting for {recipient.Domain}'s sending limit", reply));
+            $"Gave up, the message is past Delivery:MaxAge ({retry.MaxAge}) and was still waiting for {waitingFor}", reply));
     }
+}
+
+/// <summary>What a postponed recipient waits for.</summary>
+internal enum PostponedFor
+{
+    /// <summary>Its domain's turn (Delivery:Domains limits).</summary>
+    DomainLimit,
+
+    /// <summary>The store, to read a key the message must be signed with.</summary>
+    Store,
 }

@@ -53,8 +53,7 @@ internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability 
             signed,
             [.. due.Where(i => signed.ContainsKey(work.VariantOf(i)))],
             [.. due.Where(i => errors.ContainsKey(work.VariantOf(i))).Select(i => (i, errors[work.VariantOf(i)]))],
-            [.. due.Where(i => waiting.Contains(work.VariantOf(i)))],
-            storage.RetryAfter);
+            [.. due.Where(i => waiting.Contains(work.VariantOf(i)))]);
     }
 
     /// <summary>

@@ -6,21 +6,17 @@ namespace SendApi.Delivery.Attempts;
 /// <param name="Readable">The due recipients whose body was read, in due order: the ones to send to.</param>
 /// <param name="Unreadable">The due recipients whose stored body cannot be read, with why, in due order.</param>
 /// <param name="WaitingForStore">The due recipients whose body could not be signed because the store was down: not sent now.</param>
-/// <param name="StoreRetryAfter">How long those wait before they are due again.</param>
 internal sealed class PreparedBodies(
     IReadOnlyDictionary<int, MimeMessage> signed,
     IReadOnlyList<int> readable,
     IReadOnlyList<(int Recipient, string Error)> unreadable,
-    IReadOnlyList<int> waitingForStore,
-    TimeSpan storeRetryAfter)
+    IReadOnlyList<int> waitingForStore)
 {
     public IReadOnlyList<int> Readable { get; } = readable;
 
     public IReadOnlyList<(int Recipient, string Error)> Unreadable { get; } = unreadable;
 
     public IReadOnlyList<int> WaitingForStore { get; } = waitingForStore;
-
-    public TimeSpan StoreRetryAfter { get; } = storeRetryAfter;
 
     /// <summary>The parsed and signed message of variant <paramref name="variant"/>: the same object for every transaction that sends it.</summary>
     public MimeMessage this[int variant] => signed[variant];

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Core.Throttling;
 using SendApi.Delivery.Transport;
 
@@ -12,7 +13,8 @@ namespace SendApi.Delivery.Throttling;
 /// off is not waited for in the worker: the recipients are postponed until then, but never past
 /// the point where the message gives up waiting (<see cref="GiveUpAt"/>).
 /// </summary>
-internal sealed class DomainTurns(IDomainThrottle throttle, RetryPolicy retry, IOptions<DeliveryOptions> options, TimeProvider time, ILogger<MessageDelivery> logger)
+internal sealed class DomainTurns(
+    IDomainThrottle throttle, RetryPolicy retry, IOptions<DeliveryOptions> options, IStorageAvailability storage, TimeProvider time, ILogger<MessageDelivery> logger)
 {
     // A reserved rate slot this close is awaited in the job; a later one sends the message back
     // to the queue, so that a throttled domain never holds a worker for long. Sent-back messages
@@ -53,7 +55,12 @@ internal sealed class DomainTurns(IDomainThrottle throttle, RetryPolicy retry, I
         }
         catch (Exception ex)
         {
-            MessageDeliveryLog.LogThrottleFailed(logger, ex, domain);
+            // The recipients wait either way; an outage is logged once by the availability watch.
+            if (!storage.TryNoteOutage(ex))
+            {
+                MessageDeliveryLog.LogThrottleFailed(logger, ex, domain);
+            }
+
             return DomainTurn.Later(MinPostpone);
         }
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Delivery.Attempts;
 using SendApi.Delivery.Capture;
 using SendApi.Delivery.ReturnPaths;
@@ -18,6 +19,7 @@ internal sealed class TransactionSender(
     MxTransport mx,
     CaptureTransport capture,
     ReturnPathSigning returnPaths,
+    IStorageAvailability storage,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<MessageDelivery> logger)
@@ -67,6 +69,29 @@ internal sealed class TransactionSender(
         finally
         {
             await turn.ReleaseAsync();
+        }
+    }
+
+    /// <summary>
+    /// False while the return-path key can't be read because the store is down (a process that
+    /// started during an outage reads it on first use): the mail then waits rather than going out
+    /// with a return path bounces can't be matched to. Once read, the key is kept for good.
+    /// </summary>
+    public async Task<bool> ReturnPathKeyAtHandAsync(CancellationToken cancellationToken)
+    {
+        if (_options.ReturnPathDomain is not { Length: > 0 })
+        {
+            return true;
+        }
+
+        try
+        {
+            await returnPaths.GetAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && storage.TryNoteOutage(ex))
+        {
+            return false;
         }
     }
 

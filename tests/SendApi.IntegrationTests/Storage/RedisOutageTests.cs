@@ -233,6 +233,11 @@ public sealed class RedisOutageTests(DeliveryWorld world) : IClassFixture<Delive
                 && (e.Category.StartsWith("SendApi", StringComparison.Ordinal) || (e.Category.StartsWith("Microsoft", StringComparison.Ordinal) && e.Exception is not null)))
             .ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
+
+        // Nor a warning per claim, lease renewal, record try or throttle call that met the outage,
+        // and no mail sent unsigned because its key could not be read.
+        var perCall = _logs.Entries.Where(e => e.EventId is 2004 or 2005 or 2007 or 2021 or 2023).ToList();
+        Assert.True(perCall.Count == 0, string.Join("\n", perCall));
     }
 
     private static async Task AssertUnavailableAsync(HttpResponseMessage response)

@@ -22,23 +22,37 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
     private readonly ServiceProvider _services;
 
     public MessageDeliveryTests()
-        : this(signingStoreDown: false)
+        : this(StoreDown.No)
     {
     }
 
-    private MessageDeliveryTests(bool signingStoreDown)
+    private MessageDeliveryTests(StoreDown storeDown)
     {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Delivery:Mode"] = "capture", ["Dns:Servers"] = "127.0.0.1:1" })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Delivery:Mode"] = "capture",
+                ["Dns:Servers"] = "127.0.0.1:1",
+                ["Delivery:ReturnPathDomain"] = storeDown == StoreDown.ForTheReturnPathKey ? "bounces.sendapi.test" : null,
+            })
             .Build());
         services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
         services.AddLogging();
         services.AddSendApiStorage();
         services.AddSendApiDelivery();
-        if (signingStoreDown)
+        if (storeDown == StoreDown.ForTheDkimKey)
         {
             services.AddSingleton<IMessageSigner, KeyStoreDownSigner>();
+        }
+
+        if (storeDown == StoreDown.ForTheReturnPathKey)
+        {
+            services.AddSingleton<IReturnPathKeyStore, ReturnPathKeyStoreDown>();
+        }
+
+        if (storeDown != StoreDown.No)
+        {
             services.AddSingleton<IStorageAvailability, StoreDownAvailability>();
         }
 
@@ -109,10 +123,19 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
         Assert.Null(outcome.NextDue);
     }
 
-    [Fact]
-    public async Task A_body_whose_signing_key_cannot_be_read_while_the_store_is_down_is_not_sent_unsigned_but_waits()
+    public enum StoreDown
     {
-        var down = new MessageDeliveryTests(signingStoreDown: true);
+        No,
+        ForTheDkimKey,
+        ForTheReturnPathKey,
+    }
+
+    [Theory]
+    [InlineData(StoreDown.ForTheDkimKey)]
+    [InlineData(StoreDown.ForTheReturnPathKey)]
+    public async Task Mail_whose_signing_key_cannot_be_read_while_the_store_is_down_is_not_sent_unsigned_but_waits(StoreDown storeDown)
+    {
+        var down = new MessageDeliveryTests(storeDown);
         AttemptOutcome outcome;
         try
         {
@@ -140,6 +163,13 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
     private sealed class KeyStoreDownSigner : IMessageSigner
     {
         public ValueTask SignAsync(MimeMessage message, MessageEnvelope envelope, CancellationToken cancellationToken) =>
+            throw new TimeoutException("the key store did not answer");
+    }
+
+    /// <summary>The return-path key's store while it is down, before this process has read the key.</summary>
+    private sealed class ReturnPathKeyStoreDown : IReturnPathKeyStore
+    {
+        public Task<ReturnPathSecret> GetOrAddAsync(ReturnPathSecret proposed, CancellationToken cancellationToken) =>
             throw new TimeoutException("the key store did not answer");
     }
 
