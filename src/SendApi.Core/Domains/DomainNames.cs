@@ -30,6 +30,13 @@ public static class DomainNames
             return false;
         }
 
+        if (IsPlainAscii(text))
+        {
+            // The common case, and UTS #46 maps it to itself lower-cased: ICU's mapping cost 1-2 %
+            // of SendApi's CPU per message (every address of every message comes through here).
+            return Checked(text.EndsWith('.') ? text[..^1].ToLowerInvariant() : text.ToLowerInvariant(), out name);
+        }
+
         try
         {
             text = text.Normalize(NormalizationForm.FormKC);
@@ -57,6 +64,12 @@ public static class DomainNames
             return false;
         }
 
+        return Checked(ascii, out name);
+    }
+
+    private static bool Checked(string ascii, [NotNullWhen(true)] out string? name)
+    {
+        name = null;
         var labels = ascii.Split('.');
         if (ascii.Length > MaxLength || labels.Length < 2 || !labels.All(IsLabel) || labels[^1].All(char.IsAsciiDigit))
         {
@@ -65,6 +78,23 @@ public static class DomainNames
 
         name = ascii;
         return true;
+    }
+
+    /// <summary>
+    /// Letters, digits, '-' and '.' only, and no label in ACE form ("xn--…", which IdnMapping
+    /// checks decodes to a valid name): such a name needs neither NFKC nor IDNA mapping.
+    /// </summary>
+    private static bool IsPlainAscii(string text)
+    {
+        foreach (var c in text)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return !text.Contains("xn--", StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool IsLabel(string label) =>
