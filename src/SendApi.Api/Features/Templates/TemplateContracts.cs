@@ -17,7 +17,14 @@ namespace SendApi.Api.Features.Templates;
 /// <param name="Layout">Another template of the account whose html and text wrap this one's where they write {{{body}}}; its latest version is used at each send. A layout's own layout is not applied.</param>
 /// <param name="Unsubscribe">Sends of this template get one-click unsubscribe links (as a send's <c>unsubscribe</c>) unless the send says otherwise; absent: the server's default (Tracking:Unsubscribe). Needs Tracking:BaseUrl.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record TemplateRequest(string? Name, string? Subject, string? Html, string? Text, string? Layout, bool? Unsubscribe = null);
+public sealed record TemplateRequest(string? Name, string? Subject, string? Html, string? Text, string? Layout, bool? Unsubscribe = null)
+{
+    /// <summary>Identity, as <see cref="Messages.SendMessageRequest"/>'s: a value hash would read the whole HTML at each validation condition.</summary>
+    public bool Equals(TemplateRequest? other) => ReferenceEquals(this, other);
+
+    /// <inheritdoc cref="Equals(TemplateRequest?)"/>
+    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
+}
 
 /// <summary>One version of a template.</summary>
 /// <param name="Version">1 for the first; each PUT adds one.</param>
