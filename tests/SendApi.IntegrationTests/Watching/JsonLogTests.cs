@@ -15,6 +15,8 @@ public sealed class JsonLogTests(DeliveryWorld world, ITestOutputHelper output) 
 {
     private const int DeliveryAttemptEvent = 2024;
     private const int InboundMessageEvent = 1207;
+    private const int InboundReportRecordedEvent = 1201;
+    private const int InboundMailStoredEvent = 1202;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -67,7 +69,7 @@ public sealed class JsonLogTests(DeliveryWorld world, ITestOutputHelper output) 
 
         var lines = await EventLinesAsync(app, InboundMessageEvent, count: 2);
         Assert.Equal(["dsn", "reply"], lines.Select(l => l.State.GetProperty("Kind").GetString()));
-        foreach (var (state, line) in lines)
+        foreach (var (state, line, _) in lines)
         {
             Assert.Equal("127.0.0.1", state.GetProperty("Client").GetString());
             Assert.Equal("admin", state.GetProperty("Account").GetString());
@@ -76,31 +78,40 @@ public sealed class JsonLogTests(DeliveryWorld world, ITestOutputHelper output) 
             Assert.Equal("SendApi.Api.Features.Inbound.InboundSmtpHandler", line.GetProperty("Category").GetString());
             Assert.Contains(sent.Id, line.GetProperty("Message").GetString(), StringComparison.Ordinal);
         }
+
+        // Each comes after the lines about what it did: the bounce recorded on the message, the reply stored as mail.
+        var recorded = Assert.Single(await EventLinesAsync(app, InboundReportRecordedEvent, count: 1));
+        Assert.Equal(sent.Id, recorded.State.GetProperty("MessageId").GetString());
+        Assert.InRange(recorded.Position, 0, lines[0].Position);
+        var stored = Assert.Single(await EventLinesAsync(app, InboundMailStoredEvent, count: 1));
+        Assert.Equal(sent.Id, stored.State.GetProperty("InReplyTo").GetString());
+        Assert.InRange(stored.Position, lines[0].Position, lines[1].Position);
     }
 
     /// <summary>
     /// The lines of event <paramref name="eventId"/> in the output, in order, once <paramref name="count"/>
-    /// are there: each line's state and the whole line. Every line of the output must be JSON.
+    /// are there: each line's state, the whole line and its position in the output. Every line of the output must be JSON.
     /// </summary>
-    private async Task<List<(JsonElement State, JsonElement Line)>> EventLinesAsync(SendApiProcess app, int eventId, int count)
+    private async Task<List<(JsonElement State, JsonElement Line, int Position)>> EventLinesAsync(SendApiProcess app, int eventId, int count)
     {
         var deadline = DateTime.UtcNow + Timeout;
         while (true)
         {
-            var found = new List<(JsonElement, JsonElement)>();
-            foreach (var line in app.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            var found = new List<(JsonElement, JsonElement, int)>();
+            var lines = app.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            for (var position = 0; position < lines.Length; position++)
             {
-                using var json = JsonDocument.Parse(line);
+                using var json = JsonDocument.Parse(lines[position]);
                 if (json.RootElement.GetProperty("EventId").GetInt32() == eventId)
                 {
                     var root = json.RootElement.Clone();
-                    found.Add((root.GetProperty("State"), root));
+                    found.Add((root.GetProperty("State"), root, position));
                 }
             }
 
             if (found.Count >= count || DateTime.UtcNow > deadline)
             {
-                foreach (var (_, line) in found)
+                foreach (var (_, line, _) in found)
                 {
                     output.WriteLine(line.GetRawText());
                 }
