@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SendApi.Core.Messages;
 using SendApi.Core.Throttling;
@@ -34,7 +35,8 @@ internal sealed class DomainBackoff(IDomainThrottle throttle, BackoffRules backo
 
             MessageDeliveryLog.LogBackoff(logger, group.Domain, match.Rule.Name, match.Rule.Factor, match.Duration, replies[k].ToString());
             return new MessageEvent(MessageEventTypes.Throttled, time.GetUtcNow(), work.Envelope.Recipients[group.Recipients[k]].Address,
-                $"{group.Domain} asked to slow down (rule {match.Rule.Name}): its rate and connections are at {match.Rule.Factor:P0} for {match.Duration}", replies[k]);
+                // Invariant: the detail is stored and sent to webhooks, the same whatever the server's locale.
+                string.Create(CultureInfo.InvariantCulture, $"{group.Domain} asked to slow down (rule {match.Rule.Name}): its rate and connections are at {match.Rule.Factor:P0} for {match.Duration}"), replies[k]);
         }
 
         return null;

@@ -3,6 +3,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using SendApi.IntegrationTests.Harness;
+using SendApi.IntegrationTests.Inbound;
 using SendApi.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -18,20 +19,38 @@ public sealed class PrometheusScrapeTests(DeliveryWorld world, ITestOutputHelper
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task Prometheus_scraping_with_the_admin_key_counts_accepted_mail_attempts_by_outcome_and_domain_and_the_queue()
+    public async Task Prometheus_scraping_with_the_admin_key_sees_mail_attempts_queue_smtp_inbound_webhooks_and_redis()
     {
         var submissionPort = FreePort.Tcp();
-        var settings = world.Settings(new()
+        var inboundPort = FreePort.Tcp();
+        // On Redis, so that the Redis round trip is measured too (the embedded store has none).
+        await using var storage = await StorageUnderTest.StartAsync(redis: true);
+        var settings = world.Settings(storage.Settings());
+        foreach (var (key, value) in new Dictionary<string, string?>
         {
             ["Smtp:Submission:Port"] = submissionPort.ToString(CultureInfo.InvariantCulture),
+            ["Smtp:Inbound:Port"] = inboundPort.ToString(CultureInfo.InvariantCulture),
             // example.test is named, so it has its own label; nothing else may take one: afallback.test is "other".
             ["Metrics:Domains:0"] = "example.test",
             ["Metrics:MaxDomains"] = "0",
-        });
+            // The deferred message's retry must not fall due during the test.
+            ["Delivery:RetrySchedule"] = "1h",
+            ["Delivery:ReturnPathDomain"] = "bounces.sendapi.test",
+            ["Webhooks:AllowPrivateNetworks"] = "true",
+            ["Webhooks:PollInterval"] = "50ms",
+            ["Webhooks:SchedulePollingInterval"] = "200ms",
+        })
+        {
+            settings[key] = value;
+        }
+
         await using var app = SendApiProcess.Start(settings);
         Assert.Null(await app.WaitUntilReadyOrExitAsync(Timeout));
         await using var prometheus = await PrometheusServer.StartAsync(app.BaseAddress.Authority, "/metrics", SendApiApp.AdminKey);
+        await using var receiver = await WebhookReceiver.StartAsync();
         using var client = app.Client();
+        // Only the one failed message's event: one webhook request in all.
+        await client.CreateWebhookAsync(receiver.Url, "message.failed");
 
         var delivered = new List<string>();
         for (var i = 0; i < 3; i++)
@@ -44,6 +63,14 @@ public sealed class PrometheusScrapeTests(DeliveryWorld world, ITestOutputHelper
         var deferred = await client.SendAsync(new { from = "a@acme.test", to = new[] { "defer-always@example.test" }, subject = "4xx", text = "x" });
         await SubmitAsync(submissionPort, "s1@example.test");
         await SubmitAsync(submissionPort, "s2@example.test");
+        await Assert.ThrowsAsync<AuthenticationException>(() => SubmitAsync(submissionPort, "s3@example.test", key: "not-a-key"));
+
+        // A message that comes back: its recipient's server bounces it (a DSN from <>), and its recipient answers it.
+        var sent = await InboundSmtp.SendAndDeliverAsync(client, world, "bounced", "a@acme.test", "comes back", "x");
+        var dsn = InboundSmtp.Fixture("postfix-user-unknown.eml", sent.ReturnPath, sent.MessageIdHeader, "carol@example.org", sent.Recipient);
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(inboundPort, "", sent.ReturnPath, dsn));
+        var reply = InboundSmtp.Fixture("human-reply.eml", sent.ReturnPath, sent.MessageIdHeader, "noah@example.com", sent.Recipient);
+        Assert.StartsWith("250", await InboundSmtp.DeliverAsync(inboundPort, sent.Recipient, sent.ReturnPath, reply));
 
         foreach (var id in delivered)
         {
@@ -52,6 +79,7 @@ public sealed class PrometheusScrapeTests(DeliveryWorld world, ITestOutputHelper
 
         await client.WaitForStatusAsync(failed, Timeout, "failed");
         await client.WaitForStatusAsync(deferred, Timeout, "deferred");
+        await receiver.WaitForAsync(r => r.Any(w => w.Type == "message.failed"), Timeout, "message.failed");
 
         async Task Expect(string promql, double expected)
         {
@@ -65,22 +93,40 @@ public sealed class PrometheusScrapeTests(DeliveryWorld world, ITestOutputHelper
         }
 
         await Expect("up{job=\"sendapi\"}", 1);
-        await Expect("sum(sendapi_messages_accepted_total{channel=\"http\"})", 6);
+        await Expect("sum(sendapi_messages_accepted_total{channel=\"http\",otel_scope_name=\"SendApi\"})", 7);
         await Expect("sum(sendapi_messages_accepted_total{channel=\"smtp\"})", 2);
-        await Expect("sum(sendapi_delivery_attempts_total{outcome=\"delivered\",domain=\"example.test\"})", 5);
+        await Expect("sum(sendapi_delivery_attempts_total{outcome=\"delivered\",domain=\"example.test\"})", 6);
         await Expect("sum(sendapi_delivery_attempts_total{outcome=\"delivered\",domain=\"other\"})", 1);
         await Expect("sum(sendapi_delivery_attempts_total{outcome=\"failed\",domain=\"example.test\"})", 1);
         await Expect("sum(sendapi_delivery_attempts_total{outcome=\"deferred\",domain=\"example.test\"})", 1);
         await Expect("count(sendapi_delivery_attempts_total{domain=\"afallback.test\"}) or vector(0)", 0);
-        await Expect("sum(sendapi_queue_time_seconds_count{outcome=\"delivered\"})", 6);
+        // One SMTP transaction per message (one recipient each), timed, by the outcome of its reply.
+        await Expect("sum(sendapi_delivery_attempt_duration_seconds_count{outcome=\"delivered\"})", 7);
+        await Expect("sum(sendapi_delivery_attempt_duration_seconds_count{outcome=\"failed\"})", 1);
+        await Expect("sum(sendapi_delivery_attempt_duration_seconds_count{outcome=\"deferred\"})", 1);
+        await Expect("sum(sendapi_delivery_attempt_duration_seconds_bucket{outcome=\"delivered\",le=\"+Inf\"})", 7);
+        await Expect("sum(sendapi_queue_time_seconds_count{outcome=\"delivered\"})", 7);
         await Expect("sum(sendapi_queue_time_seconds_count{outcome=\"failed\"})", 1);
-        await Expect("sum(sendapi_smtp_sessions_total{listener=\"submission\"})", 2);
-        // The deferred message waits for its retry: in the queue, not due.
+        await Expect("sum(sendapi_smtp_sessions_total{listener=\"submission\"})", 3);
+        await Expect("sum(sendapi_smtp_sessions_total{listener=\"inbound\"})", 2);
+        await Expect("sum(sendapi_smtp_auth_failures_total{listener=\"submission\"})", 1);
+        await Expect("count(sendapi_smtp_auth_failures_total{listener!=\"submission\"}) or vector(0)", 0);
+        await Expect("sum(sendapi_inbound_messages_total{kind=\"dsn\"})", 1);
+        await Expect("sum(sendapi_inbound_messages_total{kind=\"reply\"})", 1);
+        await Expect("sum(sendapi_inbound_messages_total)", 2);
+        await Expect("sum(sendapi_webhooks_attempts_total{result=\"success\"})", 1);
+        await Expect("sum(sendapi_webhooks_attempts_total)", 1);
+        await Expect("sum(sendapi_webhooks_lag_seconds_count)", 1);
+        // The queue gauges' Redis call is timed (at most once per 5 s, however often Prometheus scrapes).
+        await Expect("sum(sendapi_redis_round_trip_time_seconds_count) > bool 0", 1);
+        await Expect("sum(sendapi_redis_round_trip_time_seconds_sum) < bool 5", 1);
+        // The deferred message waits for its retry: in the queue, not due, so nothing has waited for a worker.
         await Expect("sum(sendapi_queue_depth)", 1);
         await Expect("sum(sendapi_queue_due)", 0);
+        await Expect("sum(sendapi_queue_oldest_due_age_seconds)", 0);
     }
 
-    private static async Task SubmitAsync(int port, string to)
+    private static async Task SubmitAsync(int port, string to, string key = SendApiApp.AdminKey)
     {
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse("a@acme.test"));
@@ -89,7 +135,8 @@ public sealed class PrometheusScrapeTests(DeliveryWorld world, ITestOutputHelper
         message.Body = new TextPart("plain") { Text = "x" };
         using var smtp = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
         await smtp.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls);
-        await smtp.AuthenticateAsync("apikey", SendApiApp.AdminKey);
+        // One mechanism, so a wrong key is one refused AUTH (MailKit would otherwise try the next one too).
+        await smtp.AuthenticateAsync(new SaslMechanismPlain("apikey", key));
         await smtp.SendAsync(message);
         await smtp.DisconnectAsync(quit: true);
     }

@@ -14,11 +14,15 @@ internal static class Html
         ? $"<time datetime=\"{E(t.ToString("O", CultureInfo.InvariantCulture))}\">{E(t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))} UTC</time>"
         : "<span class=\"text-muted\">–</span>";
 
+    // Figures are written the same whatever the server's locale (LANG): the page is the same for every operator.
     public static string Age(TimeSpan age) =>
-        age.TotalSeconds < 90 ? $"{Math.Max(0, (int)age.TotalSeconds)} s"
-        : age.TotalMinutes < 90 ? $"{(int)age.TotalMinutes} min"
-        : age.TotalHours < 48 ? $"{age.TotalHours:0.#} h"
-        : $"{age.TotalDays:0.#} days";
+        age.TotalSeconds < 90 ? string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, (int)age.TotalSeconds)} s")
+        : age.TotalMinutes < 90 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalMinutes} min")
+        : age.TotalHours < 48 ? string.Create(CultureInfo.InvariantCulture, $"{age.TotalHours:0.#} h")
+        : string.Create(CultureInfo.InvariantCulture, $"{age.TotalDays:0.#} days");
+
+    /// <summary>A factor as a whole percentage, "50 %".</summary>
+    public static string Percent(double factor) => factor.ToString("P0", CultureInfo.InvariantCulture);
 
     public static string Reply(SmtpReply? reply) => reply is null ? "<span class=\"text-muted\">–</span>" : $"<code>{E(reply.ToString())}</code>";
 

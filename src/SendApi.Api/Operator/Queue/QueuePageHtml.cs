@@ -70,7 +70,7 @@ internal static class QueuePageHtml
         foreach (var d in domains)
         {
             var throttle = slowdowns.TryGetValue(d.Domain, out var slow)
-                ? $"<span class=\"label label-warning\">{E($"{slow.Factor:P0}")}</span> until {Time(slow.Until)}"
+                ? $"<span class=\"label label-warning\">{E(Percent(slow.Factor))}</span> until {Time(slow.Until)}"
                 : "100 %";
             html.Append("<tr data-domain=\"").Append(E(d.Domain)).Append("\"><td class=\"domain\">").Append(E(d.Domain))
                 .Append("</td><td class=\"queued\">").Append(Number(d.Queued))
