@@ -108,7 +108,7 @@ public sealed partial class DeploymentFilesTests
         {
             // Standard output only (ExternalProcess marks standard error lines "! ").
             await File.WriteAllLinesAsync(json + ".yml", yaml.Split('\n').Where(l => !l.StartsWith("! ", StringComparison.Ordinal)));
-            await using var convert = ExternalProcess.Start("/usr/bin/python3", ["-c", "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], 'w'))", json + ".yml", json]);
+            await using var convert = ExternalProcess.Start("/usr/bin/python3", ["-I", "-c", "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], 'w'))", json + ".yml", json]);
             Assert.Equal(0, await convert.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             return JsonNode.Parse(await File.ReadAllTextAsync(json))!["services"]!.AsObject();
         }
