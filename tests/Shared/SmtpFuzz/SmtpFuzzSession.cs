@@ -229,7 +229,31 @@ internal static class SmtpFuzzSession
             return null;
         }
 
+        // RFC 3463 / RFC 2034: a failure names its enhanced status, of the reply's own class. The
+        // banner, EHLO/HELO lines, 334 and 354 carry none; other successes do, and then it must match.
+        var enhanced = EnhancedStatus(line[4..]);
+        if (line[0] is '4' or '5' && enhanced is null)
+        {
+            problems.Add($"a failure without an enhanced status code: {line}");
+        }
+        else if (enhanced is not null && enhanced[0] != line[0])
+        {
+            problems.Add($"an enhanced status code of another class than the reply's: {line}");
+        }
+
         return line;
+    }
+
+    /// <summary>The text's leading "class.subject.detail" (RFC 3463), or null.</summary>
+    private static string? EnhancedStatus(string text)
+    {
+        var end = text.IndexOf(' ');
+        var first = end < 0 ? text : text[..end];
+        var parts = first.Split('.');
+        return parts.Length == 3 && parts[0] is "2" or "4" or "5"
+            && parts[1].Length is >= 1 and <= 3 && parts[2].Length is >= 1 and <= 3 && parts.Skip(1).All(p => p.All(char.IsAsciiDigit))
+            ? first
+            : null;
     }
 
     private static async Task<SslStream> TlsAsync(Stream stream, string certificateHash, CancellationToken cancellationToken)
