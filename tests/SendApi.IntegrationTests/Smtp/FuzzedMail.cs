@@ -27,6 +27,13 @@ internal static partial class FuzzedMail
     /// <param name="ReturnPaths">Each transaction's return path: the "several" (-m-) form for example.test, the single-recipient form for other.test.</param>
     public sealed record Sent(string Id, IReadOnlyList<string> Recipients, IReadOnlyList<string> ReturnPaths, string MessageIdHeader);
 
+    private static readonly string[] WholeMessages =
+    [
+        "From: Acme <orders@acme.test>\r\nTo: bob@example.test\r\nSubject: fuzz\r\n\r\nHello",
+        "From: orders@acme.test\r\nBcc: audit@example.test\r\nX-SendApi-Tags: fuzz\r\nX-SendApi-Metadata-order: 42\r\nX-SendApi-Track: opens, clicks\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\r\n<p>Hi</p> https://example.test/a",
+        "From: Acme <orders@acme.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nHi\r\n--x\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--x--",
+    ];
+
     public static SmtpFuzzVocabulary Submission(string password) => new(
         password,
         Senders: ["orders@acme.test", "alice@example.test"],
@@ -39,10 +46,8 @@ internal static partial class FuzzedMail
             "X-SendApi-Metadata-order: 42", "Idempotency-Key: fuzz-1", "X-SendApi-Track: opens, clicks", "X-SendApi-Unsubscribe: true",
             "Subject: =?utf-8?q?caf=C3=A9?=", "Content-Type: multipart/mixed; boundary=x", "--x", "--x--", "Content-Transfer-Encoding: base64",
 
-            // Whole messages, so that fuzzed transactions also reach the intake and get queued (captured).
-            "From: Acme <orders@acme.test>\r\nTo: bob@example.test\r\nSubject: fuzz\r\n\r\nHello",
-            "From: orders@acme.test\r\nBcc: audit@example.test\r\nX-SendApi-Tags: fuzz\r\nX-SendApi-Metadata-order: 42\r\nX-SendApi-Track: opens, clicks\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n\r\n<p>Hi</p> https://example.test/a",
-            "From: Acme <orders@acme.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nHi\r\n--x\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--x--",
+            // Whole messages, each in twice, so that fuzzed transactions also reach the intake and get queued (captured).
+            .. Enumerable.Repeat(WholeMessages, 2).SelectMany(m => m),
         ]);
 
     public static SmtpFuzzVocabulary Inbound(Sent sent)
