@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MimeKit;
@@ -72,6 +73,38 @@ public abstract partial class CaptureModeTests(DeliveryWorld world, CaptureFixtu
         Assert.DoesNotContain(bcc, System.Text.Encoding.UTF8.GetString(raw), StringComparison.Ordinal);
         Assert.DoesNotContain(world.Mx1.Messages, m => m.RcptTos.Contains(to) || m.RcptTos.Contains(bcc));
         Assert.DoesNotContain(world.Fallback.Messages, m => m.RcptTos.Contains(cc));
+    }
+
+    /// <summary>
+    /// Capture stands in for the last hop only: the suppression list is checked before it, so a
+    /// suppressed address gets no capture (nothing "would have been sent" to it), while the other
+    /// recipient of the same message, at the same domain, is captured alone in the envelope.
+    /// </summary>
+    [Fact]
+    public async Task A_suppressed_recipient_is_not_captured_while_another_recipient_of_the_same_message_is()
+    {
+        var app = App;
+        var http = app.Client(await app.CreateKeyAsync($"suppressed-{Guid.NewGuid():N}"));
+        var (gone, bob) = (Unique("gone"), Unique("bob"));
+        using (var suppressed = await http.PostAsJsonAsync("/suppressions", new { address = gone }))
+        {
+            Assert.True(suppressed.StatusCode == HttpStatusCode.Created, $"POST /suppressions answered {(int)suppressed.StatusCode}: {await suppressed.Content.ReadAsStringAsync()}");
+        }
+
+        var id = await http.SendAsync(new { from = "Acme <orders@acme.test>", to = new[] { gone, bob }, subject = "One suppressed", text = "x" });
+
+        var status = await http.WaitForStatusAsync(id, Patience, "delivered");
+        Assert.Equal("delivered", (string?)status.Recipient(bob)["status"]);
+        Assert.Matches(CapturedAs(), (string)status.Recipient(bob)["last_response"]!["text"]!);
+        Assert.Equal("suppressed", (string?)status.Recipient(gone)["status"]);
+        Assert.Equal(0, (int)status.Recipient(gone)["attempts"]!);
+        var suppressedEvent = Assert.Single(status.Events("suppressed"));
+        Assert.Equal(gone, (string?)suppressedEvent["recipient"]);
+        Assert.DoesNotContain(status.Events("delivered"), e => (string?)e["recipient"] == gone);
+        var capture = Assert.Single(await http.CapturesOfAsync(id));
+        Assert.Equal([bob], capture["envelope"]!["rcpt_to"].Strings());
+        var everything = (await http.ListCapturedAsync("?limit=500"))["data"]!.AsArray();
+        Assert.DoesNotContain(everything, c => c!["envelope"]!["rcpt_to"].Strings().Contains(gone, StringComparer.OrdinalIgnoreCase));
     }
 
     [Fact]

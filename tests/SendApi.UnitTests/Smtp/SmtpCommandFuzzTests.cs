@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SendApi.Api.Features.Submission;
 using SendApi.Smtp;
+using SendApi.Tests.SmtpFuzz;
 using SendApi.UnitTests.Smtp.Infrastructure;
 using Xunit.Abstractions;
 
@@ -13,14 +14,15 @@ namespace SendApi.UnitTests.Smtp;
 /// client sends, every reply line is well formed (three digits, at most 512 octets, no control
 /// characters), no session ends in an unexpected exception, and the server goes on answering others.
 /// A failure names the seed and the session: set SENDAPI_FUZZ_SEED to that seed to replay it.
-/// SENDAPI_FAULT_SCALE multiplies the sessions.
+/// SENDAPI_FAULT_SCALE multiplies the sessions. The same input, against the application's real
+/// handlers on its real listeners, is IntegrationTests' Smtp/ApplicationSmtpFuzzTests.
 /// </summary>
 public sealed class SmtpCommandFuzzTests(ITestOutputHelper output)
 {
     private const int DefaultSeed = 20250517;
     // 56 sessions of 60 lines on each of the three profiles: over 10,000 lines and DATA blocks a
     // run (issue 13); SENDAPI_FAULT_SCALE multiplies them for a longer run.
-    private static readonly int Sessions = 56 * (int.TryParse(Environment.GetEnvironmentVariable("SENDAPI_FAULT_SCALE"), CultureInfo.InvariantCulture, out var scale) && scale > 0 ? scale : 1);
+    private static readonly int Sessions = 56 * SmtpFuzzRun.Scale;
     private const int Parallel = 4;
     private const int LinesPerSession = 60;
 
@@ -30,9 +32,7 @@ public sealed class SmtpCommandFuzzTests(ITestOutputHelper output)
     [InlineData("25")]
     public async Task Fuzzed_command_lines_get_well_formed_replies_and_the_server_keeps_answering(string port)
     {
-        var seed = Environment.GetEnvironmentVariable("SENDAPI_FUZZ_SEED") is { Length: > 0 } chosen
-            ? int.Parse(chosen, CultureInfo.InvariantCulture)
-            : DefaultSeed;
+        var seed = SmtpFuzzRun.Seed(DefaultSeed);
         var options = new SmtpOptions();
         var profile = port switch
         {
@@ -52,9 +52,11 @@ public sealed class SmtpCommandFuzzTests(ITestOutputHelper output)
             var outcomes = await Task.WhenAll(Enumerable.Range(round * Parallel, Parallel).Select(async session =>
             {
                 // Each session has its own generator, so it replays alone whatever ran beside it.
-                var input = new SmtpFuzzInput(unchecked((seed * 65599) + (int.Parse(port, CultureInfo.InvariantCulture) * 1000) + session), profile.OfferAuth);
+                var input = new SmtpFuzzInput(
+                    SmtpFuzzRun.SessionSeed(seed, int.Parse(port, CultureInfo.InvariantCulture), session), profile.OfferAuth, SmtpFuzzVocabulary.Plain(RecordingMessageHandler.Password));
                 var startTls = !profile.ImplicitTls && session % 2 == 1;
-                var outcome = await SmtpFuzzSession.RunAsync(server.Port, profile.ImplicitTls, startTls, input, LinesPerSession);
+                var connection = new SmtpFuzzConnection(server.Port, profile.ImplicitTls, startTls, TestCertificate.Server.GetCertHashString());
+                var outcome = await SmtpFuzzSession.RunAsync(connection, input, LinesPerSession);
                 return (session, outcome);
             }));
             foreach (var (session, outcome) in outcomes)

@@ -1,18 +1,21 @@
 using System.Text;
 
-namespace SendApi.UnitTests.Smtp.Infrastructure;
+namespace SendApi.Tests.SmtpFuzz;
 
 /// <summary>
 /// Makes the bytes of one fuzzed SMTP session from a seed: real commands (so the session gets past
 /// EHLO, AUTH, MAIL and into DATA now and then), mutated with long lines, NULs, bare CR/LF, 8-bit
 /// and invalid UTF-8, odd parameters and addresses, and odd line ends that glue lines together.
+/// Shared by the engine's fuzz (unit tests, a recording handler) and the application's (integration
+/// tests, the real handlers behind the real listeners).
 /// </summary>
 /// <param name="authenticate">Whether the listener takes AUTH, so the happy path logs in before MAIL.</param>
-internal sealed class SmtpFuzzInput(int seed, bool authenticate)
+/// <param name="vocabulary">The password, addresses and bodies of the application under test.</param>
+internal sealed class SmtpFuzzInput(int seed, bool authenticate, SmtpFuzzVocabulary vocabulary)
 {
-    private static readonly string GoodPlain = Convert.ToBase64String(Encoding.UTF8.GetBytes("\0apikey\0" + RecordingMessageHandler.Password));
+    private readonly string _plain = Plain(vocabulary.Password);
 
-    private static readonly string[] Commands =
+    private static readonly string[] GenericCommands =
     [
         "EHLO client.test", "HELO client.test", "EHLO [127.0.0.1]", "EHLO", "ehlo   spaced.test  ",
         "MAIL FROM:<alice@example.test>", "MAIL FROM:<>", "MAIL FROM: <alice@example.test>", "MAIL FROM:alice@example.test",
@@ -20,7 +23,7 @@ internal sealed class SmtpFuzzInput(int seed, bool authenticate)
         "RCPT TO:<bob@example.test>", "RCPT TO:<postmaster>", "RCPT TO:<\"quoted local\"@example.test>", "RCPT TO:<unknown@example.test>",
         "RCPT TO:<@relay.test,@other.test:carol@example.test>", "RCPT TO:<bob@[127.0.0.1]>", "RCPT TO:<bob@[IPv6:::1]>",
         "DATA", "RSET", "NOOP", "NOOP with arguments", "VRFY bob", "VRFY", "HELP", "HELP MAIL", "EXPN staff", "BDAT 10 LAST", "ETRN x",
-        "AUTH PLAIN " + GoodPlain, "AUTH PLAIN", GoodPlain, "AUTH PLAIN AGFwaWtleQB3cm9uZw==", "AUTH LOGIN", "AUTH LOGIN YXBpa2V5",
+        "AUTH PLAIN", "AUTH PLAIN AGFwaWtleQB3cm9uZw==", "AUTH LOGIN", "AUTH LOGIN YXBpa2V5",
         "YXBpa2V5", "*", "=", "AUTH CRAM-MD5", "AUTH", "Subject: hello", "", " ", ".", "..",
     ];
 
@@ -35,7 +38,7 @@ internal sealed class SmtpFuzzInput(int seed, bool authenticate)
         " " + string.Concat(Enumerable.Repeat("P=1 ", 60)),
     ];
 
-    private static readonly string[] Addresses =
+    private static readonly string[] GenericAddresses =
     [
         "<<a@b.test>>", "<a@b.test", "a@b.test>", "<>", "<@a,@b:c@d.test>", "<\"a\\\"b\"@c.test>", "<\"unterminated@c.test>",
         "<a@[999.0.0.1]>", "<a@[IPv6:zz]>", "<a@-b.test>", "<a..b@c.test>", "<.a@c.test>", "<a@c..test>", "<a@>", "<@>",
@@ -48,7 +51,16 @@ internal sealed class SmtpFuzzInput(int seed, bool authenticate)
         [0xC3, 0xA9], [0xED, 0xA0, 0x80], [0x1B], [0x7F], [(byte)'\t'], [(byte)'<'], [(byte)'>'], [(byte)':'], [(byte)'='],
     ];
 
+    private static readonly string[] GenericBodyLines = ["Subject: fuzz", "", ".", "..", ".hidden", "body text", "QUIT", new string('b', 1001), "x\0y", "héllo"];
+
     private readonly Random _random = new(seed);
+
+    private readonly string[] _commands = [.. GenericCommands, "AUTH PLAIN " + Plain(vocabulary.Password), Plain(vocabulary.Password),
+        .. vocabulary.Recipients.Concat(vocabulary.OddRecipients).Select(r => $"RCPT TO:<{r}>"), .. vocabulary.Senders.Select(s => $"MAIL FROM:<{s}>")];
+
+    private readonly string[] _addresses = [.. GenericAddresses, .. vocabulary.Addresses];
+
+    private readonly string[] _bodyLines = [.. GenericBodyLines, .. vocabulary.Bodies];
 
     /// <summary>
     /// The session's bytes: <paramref name="lines"/> lines, each with its (usually CRLF) ending. About
@@ -100,19 +112,19 @@ internal sealed class SmtpFuzzInput(int seed, bool authenticate)
             yield return _random.Next(3) == 0 ? "HELO client.test" : "EHLO client.test";
             if (authenticate)
             {
-                yield return "AUTH PLAIN " + GoodPlain;
+                yield return "AUTH PLAIN " + _plain;
             }
 
-            yield return "MAIL FROM:<alice@example.test>" + (_random.Next(3) == 0 ? Pick(Parameters) : "");
+            yield return $"MAIL FROM:<{Pick(vocabulary.Senders)}>" + (_random.Next(3) == 0 ? Pick(Parameters) : "");
             for (var n = _random.Next(1, 4); n > 0; n--)
             {
-                yield return _random.Next(4) == 0 ? "RCPT TO:<" + Pick(["postmaster", "unknown@example.test", "\"q\"@example.test"]) + ">" : $"RCPT TO:<r{n}@example.test>";
+                yield return $"RCPT TO:<{(_random.Next(4) == 0 ? Pick(vocabulary.OddRecipients) : Pick(vocabulary.Recipients))}>";
             }
 
             yield return "DATA";
             for (var n = _random.Next(6); n > 0; n--)
             {
-                yield return Pick(["Subject: fuzz", "", ".", "..", ".hidden", "body text", "QUIT", new string('b', 1001), "x\0y", "héllo"]);
+                yield return Pick(_bodyLines);
             }
 
             yield return ".";
@@ -125,7 +137,7 @@ internal sealed class SmtpFuzzInput(int seed, bool authenticate)
 
     private List<byte> Line()
     {
-        var text = _random.Next(40) == 0 ? Pick(Rare) : Pick(Commands);
+        var text = _random.Next(40) == 0 ? Pick(Rare) : Pick(_commands);
         if (_random.Next(4) == 0)
         {
             text += Pick(Parameters);
@@ -134,7 +146,7 @@ internal sealed class SmtpFuzzInput(int seed, bool authenticate)
         if (_random.Next(6) == 0 && text.IndexOf('<') is var open and >= 0)
         {
             var close = text.IndexOf('>', open);
-            text = text[..open] + Pick(Addresses) + (close < 0 ? "" : text[(close + 1)..]);
+            text = text[..open] + Pick(_addresses) + (close < 0 ? "" : text[(close + 1)..]);
         }
 
         if (_random.Next(8) == 0)
@@ -191,7 +203,7 @@ internal sealed class SmtpFuzzInput(int seed, bool authenticate)
                 line.Insert(_random.Next(line.Count + 1), _random.Next(2) == 0 ? (byte)' ' : (byte)'\t');
                 break;
             default: // a second command glued on
-                line.AddRange(Encoding.UTF8.GetBytes(" " + Pick(Commands)));
+                line.AddRange(Encoding.UTF8.GetBytes(" " + Pick(_commands)));
                 break;
         }
     }
@@ -206,5 +218,8 @@ internal sealed class SmtpFuzzInput(int seed, bool authenticate)
         _ => "\r\n"u8.ToArray(),
     };
 
-    private T Pick<T>(T[] items) => items[_random.Next(items.Length)];
+    /// <summary>The base64 of an AUTH PLAIN response (RFC 4616) logging in with <paramref name="password"/>.</summary>
+    private static string Plain(string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes("\0apikey\0" + password));
+
+    private T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
 }
