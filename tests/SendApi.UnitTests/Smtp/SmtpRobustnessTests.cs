@@ -55,6 +55,51 @@ public sealed class SmtpRobustnessTests
     }
 
     [Fact]
+    public async Task A_client_that_sends_its_whole_session_and_shuts_its_sending_side_still_gets_every_reply()
+    {
+        // The store takes a moment, so the client's FIN has surely arrived before the 250 is written.
+        var handler = new RecordingMessageHandler
+        {
+            DeliverReply = () =>
+            {
+                Thread.Sleep(300);
+                return new SmtpServerReply(250, "2.0.0", "Ok: queued");
+            },
+        };
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open, handler: handler);
+        await using var client = await server.ConnectAsync();
+
+        // What `printf 'EHLO …\r\n…QUIT\r\n' | nc -N host 25` does: everything at once, then a FIN.
+        await client.SendAsync("EHLO client.test\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n"
+            + "Subject: x\r\n\r\nhello\r\n.\r\nQUIT\r\n");
+        client.ShutdownSending();
+
+        Assert.StartsWith("220 ", await client.ReadReplyAsync());
+        Assert.StartsWith("250", await client.ReadReplyAsync());
+        Assert.StartsWith("250 2.1.0", await client.ReadReplyAsync());
+        Assert.StartsWith("250 2.1.5", await client.ReadReplyAsync());
+        Assert.StartsWith("354", await client.ReadReplyAsync());
+        Assert.StartsWith("250 2.0.0", await client.ReadReplyAsync());
+        Assert.StartsWith("221", await client.ReadReplyAsync());
+        Assert.True(await client.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task A_client_that_shuts_its_sending_side_mid_session_gets_the_replies_owed_and_the_connection_closes()
+    {
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open);
+        await using var client = await server.ConnectAsync();
+
+        await client.SendAsync("EHLO client.test\r\nNOOP\r\n");
+        client.ShutdownSending();
+
+        Assert.StartsWith("220 ", await client.ReadReplyAsync());
+        Assert.StartsWith("250", await client.ReadReplyAsync());
+        Assert.Equal("250 2.0.0 Ok", await client.ReadReplyAsync());
+        Assert.True(await client.IsClosedAsync());
+    }
+
+    [Fact]
     public async Task Server_shutdown_tells_connected_clients_421()
     {
         await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open);

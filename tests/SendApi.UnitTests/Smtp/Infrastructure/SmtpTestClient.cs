@@ -45,6 +45,9 @@ internal sealed class SmtpTestClient : IAsyncDisposable
         await _stream.FlushAsync();
     }
 
+    /// <summary>Shuts down the sending side (a FIN), as <c>printf … | nc -N</c> does once its input ends; replies can still be read.</summary>
+    public void ShutdownSending() => _tcp.Client.Shutdown(SocketShutdown.Send);
+
     /// <summary>One byte per write, with a pause, so the server sees the bytes across many reads.</summary>
     public async Task TrickleAsync(string text)
     {
