@@ -18,6 +18,14 @@ internal sealed class RedisMessageSearch(IConnectionMultiplexer redis, RedisKeys
     /// cursor ('' when the range is exhausted), then entry, envelope and status of each match.
     /// </summary>
     private static readonly string SearchScript = $$"""
+        -- A message accepted before its key had a field of its own has it in the envelope only (or
+        -- not at all, from before keys were recorded): read there, as GET /messages/{id} does.
+        local function envelope_key(env)
+          local ok, decoded = pcall(cjson.decode, env)
+          local key = ok and type(decoded) == 'table' and decoded[{{Lua.String(StorageJson.PropertyName(nameof(MessageEnvelope.KeyId)))}}]
+          if type(key) == 'string' then return key end
+          return false
+        end
         local driver, smallest = 1, redis.call('ZCARD', KEYS[1])
         for i = 2, #KEYS do
           local size = redis.call('ZCARD', KEYS[i])
@@ -46,8 +54,8 @@ internal sealed class RedisMessageSearch(IConnectionMultiplexer redis, RedisKeys
                 redis.call('ZREM', KEYS[driver], entry)
               elseif ARGV[6] ~= '' and f[3] ~= ARGV[6] then
                 -- Another sender.
-              elseif ARGV[7] ~= '' and f[4] ~= ARGV[7] then
-                -- Another key's (or no key recorded).
+              elseif ARGV[7] ~= '' and (f[4] or envelope_key(f[1])) ~= ARGV[7] then
+                -- Another key's, or no key recorded.
               elseif found == limit then
                 result[1] = result[#result - 2]
                 return result

@@ -33,7 +33,7 @@ internal static class RedisSearchIndex
     /// <summary>
     /// The id of the API key that sent the message, when one did: a <c>send</c>-scoped key's search
     /// checks it on each candidate, as the from filter checks <see cref="From"/>. A message accepted
-    /// before this field existed has none, and so is found by no send-scoped key.
+    /// before this field existed has its key in the envelope only: the search reads it there.
     /// </summary>
     public const string SentWith = "ky";
 
