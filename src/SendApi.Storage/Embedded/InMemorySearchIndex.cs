@@ -79,7 +79,8 @@ internal sealed class InMemorySearchIndex
     }
 
     private static bool Matches(MessageQuery query, MessageEnvelope envelope, string status) =>
-        (query.Status is null || query.Status == status)
+        (query.KeyId is null || query.KeyId == envelope.KeyId)
+        && (query.Status is null || query.Status == status)
         && (query.Tag is null || envelope.Tags.Contains(query.Tag, StringComparer.Ordinal))
         && (query.From is null || SearchEntries.Address(envelope.Sender) == SearchEntries.Address(query.From))
         && (query.Recipient is null || envelope.Recipients.Any(r => SearchEntries.Address(r.Address) == SearchEntries.Address(query.Recipient)));

@@ -7,17 +7,25 @@ namespace SendApi.Storage.Redis;
 /// <summary>
 /// Searches the indexes of <see cref="RedisSearchIndex"/> in one script call per page: the
 /// smallest of the filters' sets drives the scan, newest first, every other set is one ZSCORE per
-/// candidate, and the sender is checked on the message. Work is bounded by <see cref="MessageSearchLimits.ScanBudget"/> candidates.
+/// candidate, and the sender and the sending key are checked on the message. Work is bounded by <see cref="MessageSearchLimits.ScanBudget"/> candidates.
 /// </summary>
 internal sealed class RedisMessageSearch(IConnectionMultiplexer redis, RedisKeys keys) : IMessageSearch
 {
     /// <summary>
     /// KEYS: the filters' sets (at least one). ARGV: upper bound (exclusive, '(' + entry, or '+'),
-    /// lower bound ('[' + entry, or '-'), limit, budget, message key prefix, sender ('' for any),
-    /// checked on the message itself. Returns the next
+    /// lower bound ('[' + entry, or '-'), limit, budget, message key prefix, sender ('' for any) and
+    /// API key id ('' for any), both checked on the message itself. Returns the next
     /// cursor ('' when the range is exhausted), then entry, envelope and status of each match.
     /// </summary>
     private static readonly string SearchScript = $$"""
+        -- A message accepted before its key had a field of its own has it in the envelope only (or
+        -- not at all, from before keys were recorded): read there, as GET /messages/{id} does.
+        local function envelope_key(env)
+          local ok, decoded = pcall(cjson.decode, env)
+          local key = ok and type(decoded) == 'table' and decoded[{{Lua.String(StorageJson.PropertyName(nameof(MessageEnvelope.KeyId)))}}]
+          if type(key) == 'string' then return key end
+          return false
+        end
         local driver, smallest = 1, redis.call('ZCARD', KEYS[1])
         for i = 2, #KEYS do
           local size = redis.call('ZCARD', KEYS[i])
@@ -40,12 +48,14 @@ internal sealed class RedisMessageSearch(IConnectionMultiplexer redis, RedisKeys
               end
             end
             if match then
-              local f = redis.call('HMGET', ARGV[5] .. string.sub(entry, 13), {{Lua.String(RedisMessageFields.Envelope)}}, {{Lua.String(RedisSearchIndex.Status)}}, {{Lua.String(RedisSearchIndex.From)}})
+              local f = redis.call('HMGET', ARGV[5] .. string.sub(entry, 13), {{Lua.String(RedisMessageFields.Envelope)}}, {{Lua.String(RedisSearchIndex.Status)}}, {{Lua.String(RedisSearchIndex.From)}}, {{Lua.String(RedisSearchIndex.SentWith)}})
               if not f[1] then
                 -- Its message expired before the entry did.
                 redis.call('ZREM', KEYS[driver], entry)
               elseif ARGV[6] ~= '' and f[3] ~= ARGV[6] then
                 -- Another sender.
+              elseif ARGV[7] ~= '' and (f[4] or envelope_key(f[1])) ~= ARGV[7] then
+                -- Another key's, or no key recorded.
               elseif found == limit then
                 result[1] = result[#result - 2]
                 return result
@@ -90,7 +100,7 @@ internal sealed class RedisMessageSearch(IConnectionMultiplexer redis, RedisKeys
         var upper = Upper(query);
         var lower = query.Since is { } since ? "[" + SearchEntries.TimeBound(since) : "-";
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-            SearchScript, [.. filters], [upper, lower, query.Limit, MessageSearchLimits.ScanBudget, keys.Message(""), query.From is { } from ? SearchEntries.Address(from) : ""]))!;
+            SearchScript, [.. filters], [upper, lower, query.Limit, MessageSearchLimits.ScanBudget, keys.Message(""), query.From is { } from ? SearchEntries.Address(from) : "", query.KeyId ?? ""]))!;
 
         var items = new List<MessageSummary>();
         for (var i = 1; i + 2 < result.Length; i += 3)

@@ -30,6 +30,13 @@ internal static class RedisSearchIndex
     /// <summary>The envelope sender in lower case: the from filter checks it on each candidate (senders are few per account, so an index would rarely narrow a search).</summary>
     public const string From = "fr";
 
+    /// <summary>
+    /// The id of the API key that sent the message, when one did: a <c>send</c>-scoped key's search
+    /// checks it on each candidate, as the from filter checks <see cref="From"/>. A message accepted
+    /// before this field existed has its key in the envelope only: the search reads it there.
+    /// </summary>
+    public const string SentWith = "ky";
+
     public static readonly long LifetimeSeconds = (long)MessageSearchLimits.IndexLifetime.TotalSeconds;
 
     /// <summary>Entries below this are trimmed when a key is written.</summary>
@@ -52,7 +59,7 @@ internal static class RedisSearchIndex
         }
     }
 
-    /// <summary>The hash fields a new message gets, as HSET takes them, in this order (the accept script reads the values at fixed places).</summary>
+    /// <summary>The hash fields a new message gets, as HSET takes them, in this order (the accept script reads the values at fixed places; <see cref="SentWith"/>, present only with a key, comes last).</summary>
     public static void AddFields(List<RedisValue> args, MessageEnvelope envelope, string status)
     {
         args.Add(Entry);
@@ -65,6 +72,11 @@ internal static class RedisSearchIndex
         args.Add(string.Join(',', envelope.Tags.Distinct(StringComparer.Ordinal)));
         args.Add(From);
         args.Add(SearchEntries.Address(envelope.Sender));
+        if (envelope.KeyId is { } keyId)
+        {
+            args.Add(SentWith);
+            args.Add(keyId);
+        }
     }
 
     // The overall status for each set of recipient statuses present, as a sum of one bit per status:

@@ -68,13 +68,73 @@ public abstract class ScopedKeyTests(DeliveryWorld world) : OnBothStorages(world
         Assert.Equal("send", (string?)key["scope"]);
         Assert.Equal(HttpStatusCode.OK, (await sender.GetAsync($"/messages/{own}")).StatusCode);
         await AssertProblemAsync(await sender.GetAsync($"/messages/{othersMessage}"), HttpStatusCode.NotFound);
-        var search = await AssertProblemAsync(await sender.GetAsync("/messages"), HttpStatusCode.Forbidden);
-        Assert.Contains("'send' scope", (string?)search["detail"]);
+        Assert.Equal([own], await SearchAllAsync(sender, "/messages"));
         await AssertProblemAsync(await sender.GetAsync("/suppressions"), HttpStatusCode.Forbidden);
+        // Stats count the whole account's mail, not the key's: closed to a send key.
+        var stats = await AssertProblemAsync(await sender.GetAsync("/stats"), HttpStatusCode.Forbidden);
+        Assert.Contains("'send' scope", (string?)stats["detail"]);
         await AssertProblemAsync(await sender.PostAsJsonAsync("/webhooks", new { url = "https://hooks.acme.test/x", events = new[] { "message.delivered" } }), HttpStatusCode.Forbidden);
 
         // The full key of the same account still sees both.
         Assert.Equal(HttpStatusCode.OK, (await full.GetAsync($"/messages/{own}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Two_send_keys_of_one_account_each_find_only_their_own_messages_page_by_page_and_a_full_key_finds_all()
+    {
+        var account = $"search-{Guid.NewGuid():N}";
+        var (full, _) = await KeyAsync(account);
+        var (first, firstKey) = await KeyAsync(account, new { scope = "send" });
+        var (second, _) = await KeyAsync(account, new { scope = "send" });
+        var to = Unique("bob");
+        var byFull = await full.SendAsync(Mail("orders@acme.test", to));
+        var byFirst = new List<string>();
+        var bySecond = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            byFirst.Add(await first.SendAsync(Mail("orders@acme.test", to)));
+            bySecond.Add(await second.SendAsync(Mail("orders@acme.test", to)));
+        }
+
+        // Over SMTP the key is recorded on the message just as over HTTP.
+        using (var smtp = await App.SubmissionClientAsync((string)firstKey["key"]!))
+        {
+            await smtp.SendAsync(MimeMail("orders@acme.test", to));
+            await smtp.DisconnectAsync(quit: true);
+        }
+
+        var firstFinds = await SearchAllAsync(first, $"/messages?recipient={Uri.EscapeDataString(to)}&limit=2");
+        var secondFinds = await SearchAllAsync(second, "/messages?limit=2");
+        var fullFinds = await SearchAllAsync(full, $"/messages?recipient={Uri.EscapeDataString(to)}&limit=2");
+
+        // Sets, not orders: two sends a moment apart may share a millisecond, and ids within one are not ordered.
+        Assert.Equal(4, firstFinds.Distinct().Count());
+        Assert.Subset(firstFinds.ToHashSet(), byFirst.ToHashSet());
+        Assert.Equal(bySecond.Order(StringComparer.Ordinal), secondFinds.Order(StringComparer.Ordinal));
+        Assert.Equal(firstFinds.Concat(secondFinds).Append(byFull).Order(StringComparer.Ordinal), fullFinds.Order(StringComparer.Ordinal));
+        Assert.Empty(await SearchAllAsync(second, $"/messages?recipient={Uri.EscapeDataString(to)}&since={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"))}"));
+    }
+
+    /// <summary>Every page of a search, following next_cursor; the ids in the order they came.</summary>
+    private static async Task<List<string>> SearchAllAsync(HttpClient client, string query)
+    {
+        var ids = new List<string>();
+        var separator = query.Contains('?', StringComparison.Ordinal) ? "&" : "?";
+        string? cursor = null;
+        for (var pages = 0; pages < 50; pages++)
+        {
+            var response = await client.GetAsync(cursor is null ? query : $"{query}{separator}cursor={cursor}");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {query} answered {(int)response.StatusCode}: {body}");
+            var page = JsonNode.Parse(body)!;
+            ids.AddRange(page["data"]!.AsArray().Select(m => (string)m!["id"]!));
+            if ((cursor = (string?)page["next_cursor"]) is null)
+            {
+                return ids;
+            }
+        }
+
+        throw new InvalidOperationException($"GET {query}: the cursor never ended.");
     }
 
     [Fact]

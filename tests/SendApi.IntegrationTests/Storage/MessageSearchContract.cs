@@ -18,13 +18,13 @@ public abstract class MessageSearchContract
     protected abstract Stores CreateStores();
 
     private static NewMessage Message(
-        DateTimeOffset createdAt, string account = "acct", string sender = "a@acme.test", string[]? to = null, string[]? tags = null)
+        DateTimeOffset createdAt, string account = "acct", string sender = "a@acme.test", string[]? to = null, string[]? tags = null, string? keyId = null)
     {
         var id = MessageIds.New();
         var envelope = new MessageEnvelope(
             id, account, sender, $"A <{sender}>", $"subject {createdAt:HH:mm}",
             [.. (to ?? ["r0@example.test"]).Select(a => new RecipientAddress(a, RecipientKind.To))],
-            tags ?? [], new Dictionary<string, string>(), createdAt, $"{id}@sendapi.test", 3);
+            tags ?? [], new Dictionary<string, string>(), createdAt, $"{id}@sendapi.test", 3) { KeyId = keyId };
         return new NewMessage(envelope, "abc"u8.ToArray(), null);
     }
 
@@ -149,6 +149,36 @@ public abstract class MessageSearchContract
         Assert.Equal([a], await WithStatus(MessageStatus.Bounced));
         Assert.Empty(await WithStatus(MessageStatus.Delivered));
         Assert.Equal([b], await WithStatus(MessageStatus.PartiallyDelivered));
+    }
+
+    [Fact]
+    public async Task A_key_filter_finds_only_what_that_key_sent_a_page_at_a_time_and_never_a_message_without_a_key()
+    {
+        var stores = CreateStores();
+        var byA = new List<string>();
+        var byB = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            byA.Add(await AcceptAsync(stores, Message(T0.AddMinutes(2 * i), to: ["bob@example.test"], keyId: "key_aaaaaaaaaaaaaaaa")));
+            byB.Add(await AcceptAsync(stores, Message(T0.AddMinutes((2 * i) + 1), to: ["bob@example.test"], keyId: "key_bbbbbbbbbbbbbbbb")));
+        }
+
+        var keyless = await AcceptAsync(stores, Message(T0.AddMinutes(10), to: ["bob@example.test"]));
+        await AcceptAsync(stores, Message(T0.AddMinutes(11), account: "theirs", keyId: "key_aaaaaaaaaaaaaaaa"));
+
+        async Task<IEnumerable<string>> Find(MessageQuery query) => (await AllPagesAsync(stores, query)).Select(m => m.Id);
+
+        var first = await stores.Search.SearchAsync(new MessageQuery("acct", Limit: 2, KeyId: "key_aaaaaaaaaaaaaaaa"), default);
+        Assert.Equal([byA[2], byA[1]], first.Items.Select(m => m.Id));
+        var last = await stores.Search.SearchAsync(new MessageQuery("acct", Limit: 2, KeyId: "key_aaaaaaaaaaaaaaaa", Cursor: first.NextCursor), default);
+        Assert.Equal([byA[0]], last.Items.Select(m => m.Id));
+        Assert.Null(last.NextCursor);
+
+        Assert.Equal(Enumerable.Reverse(byB), await Find(new MessageQuery("acct", Limit: 1, KeyId: "key_bbbbbbbbbbbbbbbb")));
+        Assert.Equal([byB[2]], await Find(new MessageQuery("acct", Recipient: "bob@example.test", Since: T0.AddMinutes(4), KeyId: "key_bbbbbbbbbbbbbbbb")));
+        Assert.Equal(Enumerable.Reverse(byA), await Find(new MessageQuery("acct", Status: MessageStatus.Queued, KeyId: "key_aaaaaaaaaaaaaaaa")));
+        Assert.Empty(await Find(new MessageQuery("acct", KeyId: "key_cccccccccccccccc")));
+        Assert.Equal([keyless, byB[2], byA[2], byB[1], byA[1], byB[0], byA[0]], await Find(new MessageQuery("acct", Limit: 3)));
     }
 
     [Fact]

@@ -41,4 +41,23 @@ public sealed class RedisMessageSearchTests(RedisServerFixture redis) : MessageS
         Assert.Equal([kept], (await stores.Search.SearchAsync(new MessageQuery("acct"), default)).Items.Select(m => m.Id));
         Assert.Equal(1, await db.SortedSetLengthAsync(_keys.Search("acct")));
     }
+
+    [Fact]
+    public async Task A_message_accepted_before_the_key_had_its_own_field_is_found_by_the_key_in_its_envelope()
+    {
+        var stores = CreateStores();
+        MessageEnvelope Envelope(DateTimeOffset at, string? keyId) =>
+            new MessageEnvelope(MessageIds.New(), "acct", "a@acme.test", "a@acme.test", "s",
+                [new RecipientAddress("r0@example.test", RecipientKind.To)], [], new Dictionary<string, string>(), at, "x@sendapi.test", 3) { KeyId = keyId };
+        var older = (await stores.Messages.AcceptAsync(new NewMessage(Envelope(T0, "key_aaaaaaaaaaaaaaaa"), "abc"u8.ToArray(), null), default)).Id;
+        var newer = (await stores.Messages.AcceptAsync(new NewMessage(Envelope(T0.AddSeconds(1), "key_aaaaaaaaaaaaaaaa"), "abc"u8.ToArray(), null), default)).Id;
+        var keyless = (await stores.Messages.AcceptAsync(new NewMessage(Envelope(T0.AddSeconds(2), null), "abc"u8.ToArray(), null), default)).Id;
+
+        // As the previous version wrote it: the key in the envelope's JSON, no field of its own.
+        Assert.True(await redis.Connection.GetDatabase().HashDeleteAsync(_keys.Message(older), RedisSearchIndex.SentWith));
+
+        Assert.Equal([newer, older], (await stores.Search.SearchAsync(new MessageQuery("acct", KeyId: "key_aaaaaaaaaaaaaaaa"), default)).Items.Select(m => m.Id));
+        Assert.Empty((await stores.Search.SearchAsync(new MessageQuery("acct", KeyId: "key_bbbbbbbbbbbbbbbb"), default)).Items);
+        Assert.Equal([keyless, newer, older], (await stores.Search.SearchAsync(new MessageQuery("acct"), default)).Items.Select(m => m.Id));
+    }
 }

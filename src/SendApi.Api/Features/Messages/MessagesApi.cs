@@ -47,7 +47,8 @@ public static class MessagesApi
         group.MapGet("/", SearchAsync)
             .WithName("SearchMessages")
             .WithSummary("The account's messages, newest first, filtered and a page at a time")
-            .WithDescription($"Filters combine: recipient (any of to, cc, bcc; case-insensitive), status (the message's status as of its last recorded attempt or report: {string.Join(", ", MessageSearchRequest.Statuses)}), tag, from (the envelope sender), since (inclusive) and until (exclusive) on the creation time (RFC 3339). ?limit= takes 1-{MessageSearchRequest.MaxPageSize} (default {MessageSearchRequest.DefaultPageSize}); pass the answer's next_cursor as ?cursor=, with the same filters, for the next (older) page; it is null on the last page. A page examines at most {MessageSearchLimits.ScanBudget} candidates, so a rare combination of filters can answer fewer messages than the limit with a next_cursor. Messages are found for as long as they are retained (30 days after they finish); messages accepted before this version are not indexed.");
+            .WithDescription($"Filters combine: recipient (any of to, cc, bcc; case-insensitive), status (the message's status as of its last recorded attempt or report: {string.Join(", ", MessageSearchRequest.Statuses)}), tag, from (the envelope sender), since (inclusive) and until (exclusive) on the creation time (RFC 3339). ?limit= takes 1-{MessageSearchRequest.MaxPageSize} (default {MessageSearchRequest.DefaultPageSize}); pass the answer's next_cursor as ?cursor=, with the same filters, for the next (older) page; it is null on the last page. A page examines at most {MessageSearchLimits.ScanBudget} candidates, so a rare combination of filters can answer fewer messages than the limit with a next_cursor. Messages are found for as long as they are retained (30 days after they finish); messages accepted before this version are not indexed. A key with the 'send' scope finds only the messages it sent itself (with the same filters and paging); messages accepted before keys were recorded on them are found by no such key.")
+            .AllowSendScope();
 
         group.MapPost("/raw", Submission.RawSubmissionApi.SendRawAsync)
             .WithName("SendRawMessage")
@@ -151,6 +152,12 @@ public static class MessagesApi
         if (request.ToQuery(user.AccountId(), out var errors) is not { } query)
         {
             return TypedResults.ValidationProblem(errors, title: "The request is invalid.");
+        }
+
+        // As GetAsync: another key's messages are invisible to a send-scoped key.
+        if (user.ApiKeyScope() == ApiKeyScopes.Send)
+        {
+            query = query with { KeyId = user.KeyId() };
         }
 
         var page = await search.SearchAsync(query, cancellationToken);

@@ -21,6 +21,10 @@ public interface IMessageSearch
 /// <param name="Since">Created at or after (inclusive).</param>
 /// <param name="Until">Created before (exclusive).</param>
 /// <param name="Cursor">A <see cref="MessagePage.NextCursor"/>: continue below it.</param>
+/// <param name="KeyId">
+/// Only messages sent with this API key (<see cref="MessageEnvelope.KeyId"/>): what a <c>send</c>-scoped
+/// key sees. A message with no key recorded (accepted before keys were recorded) matches none.
+/// </param>
 public sealed record MessageQuery(
     string AccountId,
     string? Recipient = null,
@@ -30,7 +34,8 @@ public sealed record MessageQuery(
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     int Limit = 50,
-    string? Cursor = null);
+    string? Cursor = null,
+    string? KeyId = null);
 
 /// <param name="NextCursor">
 /// Pass back for the next (older) page; null when nothing older matches. A page may hold fewer

@@ -102,7 +102,7 @@ internal sealed class SenderDomainStanding(IDomainStore domains, TimeProvider ti
     {
         RecordPurposes.Dkim => "DKIM",
         RecordPurposes.Spf => "SPF",
-        RecordPurposes.ReturnPathMx => "return-path MX",
+        RecordPurposes.ReturnPathMx => "return-path",
         RecordPurposes.Dmarc => "DMARC",
         _ => purpose,
     };
