@@ -91,6 +91,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 var line = await _lines.ReadAsync(_channel);
                 if (line.Status == CommandLineStatus.Closed)
                 {
+                    // The client shut its sending side: the replies to what it sent are still owed.
+                    await _channel.FlushAsync();
                     return;
                 }
 
