@@ -74,17 +74,10 @@ internal sealed partial class SmtpSession
         }
 
         var path = SmtpCommandParser.ParsePath(arguments, "FROM:");
-        switch (path.Status)
+        if (PathRefusal(path, "MAIL FROM:<address> [parameters]", SmtpServerReplies.BadSender) is { } badPath)
         {
-            case PathStatus.Syntax:
-                Error(SmtpServerReplies.Syntax("MAIL FROM:<address> [parameters]"));
-                return;
-            case PathStatus.BadParameter:
-                Error(SmtpServerReplies.BadParameter(path.Error));
-                return;
-            case PathStatus.BadAddress:
-                Error(SmtpServerReplies.BadSender(path.Error));
-                return;
+            Error(badPath);
+            return;
         }
 
         var (eightBit, smtpUtf8, size) = (false, false, (long?)null);
@@ -159,20 +152,16 @@ internal sealed partial class SmtpSession
         }
 
         var path = SmtpCommandParser.ParsePath(arguments, "TO:");
-        switch (path.Status)
+        if (PathRefusal(path, "RCPT TO:<address>", SmtpServerReplies.BadRecipient) is { } badPath)
         {
-            case PathStatus.Syntax:
-                Error(SmtpServerReplies.Syntax("RCPT TO:<address>"));
-                return;
-            case PathStatus.BadParameter:
-                Error(SmtpServerReplies.BadParameter(path.Error));
-                return;
-            case PathStatus.BadAddress:
-                Error(SmtpServerReplies.BadRecipient(path.Error));
-                return;
-            case PathStatus.Ok when path.Parameters!.Count > 0:
-                Error(SmtpServerReplies.UnsupportedParameter(path.Parameters[0].Key));
-                return;
+            Error(badPath);
+            return;
+        }
+
+        if (path.Parameters!.Count > 0)
+        {
+            Error(SmtpServerReplies.UnsupportedParameter(path.Parameters[0].Key));
+            return;
         }
 
         if (path.Path.Length == 0)
@@ -261,4 +250,16 @@ internal sealed partial class SmtpSession
     {
         public List<string> Recipients { get; } = [];
     }
+
+    /// <summary>
+    /// The reply to a MAIL or RCPT argument that is not a usable path, or null when it is one: the
+    /// two commands refuse syntax and parameters alike and differ in how they name a bad address.
+    /// </summary>
+    private static SmtpServerReply? PathRefusal(PathArgument path, string usage, Func<string, SmtpServerReply> badAddress) => path.Status switch
+    {
+        PathStatus.Syntax => SmtpServerReplies.Syntax(usage),
+        PathStatus.BadParameter => SmtpServerReplies.BadParameter(path.Error),
+        PathStatus.BadAddress => badAddress(path.Error),
+        _ => null,
+    };
 }
