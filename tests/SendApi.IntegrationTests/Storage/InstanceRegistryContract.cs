@@ -31,12 +31,12 @@ public abstract class InstanceRegistryContract
     private TakenOver Expected(int instances, int messages = 0, int slots = 0) =>
         Shared ? new TakenOver(instances, messages, slots) : default;
 
-    private static NewMessage Message()
+    private static NewMessage Message(DateTimeOffset createdAt)
     {
         var id = MessageIds.New();
         var envelope = new MessageEnvelope(
             id, "acct", "a@acme.test", "a@acme.test", "s", [new RecipientAddress("r@example.test", RecipientKind.To)],
-            [], new Dictionary<string, string>(), T0, $"{id}@sendapi.test", 3);
+            [], new Dictionary<string, string>(), createdAt, $"{id}@sendapi.test", 3);
         return new NewMessage(envelope, "abc"u8.ToArray(), null);
     }
 
@@ -69,10 +69,11 @@ public abstract class InstanceRegistryContract
         var registry = CreateRegistry();
         await registry.HeartbeatAsync(dead, TimeSpan.Zero, default);
         await registry.HeartbeatAsync(alive, TimeSpan.FromMinutes(1), default);
-        var held = (await Messages.AcceptAsync(Message(), default)).Id;
-        var kept = (await Messages.AcceptAsync(Message(), default)).Id;
-        Assert.Equal([held], await Queue.ClaimDueAsync(dead.Token("worker"), T0, 1, T0 + Lease, default));
-        Assert.Equal([kept], await Queue.ClaimDueAsync(alive.Token("worker"), T0, 1, T0 + Lease, default));
+        // Due one after the other, so that each worker claims the one meant for it.
+        var held = (await Messages.AcceptAsync(Message(T0), default)).Id;
+        var kept = (await Messages.AcceptAsync(Message(T0.AddSeconds(1)), default)).Id;
+        Assert.Equal([held], await Queue.ClaimDueAsync(dead.Token("worker"), T0, 10, T0 + Lease, default));
+        Assert.Equal([kept], await Queue.ClaimDueAsync(alive.Token("worker"), T0.AddSeconds(1), 10, T0 + Lease, default));
         var now = T0.AddSeconds(30);
 
         Assert.Equal(Expected(instances: 1, messages: 1), await registry.TakeOverLapsedAsync(now, default));
