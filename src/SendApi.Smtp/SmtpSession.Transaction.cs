@@ -74,17 +74,10 @@ internal sealed partial class SmtpSession
         }
 
         var path = SmtpCommandParser.ParsePath(arguments, "FROM:");
-        switch (path.Status)
+        if (PathRefusal(path, "MAIL FROM:<address> [parameters]", SmtpServerReplies.BadSender) is { } badPath)
         {
-            case PathStatus.Syntax:
-                Error(SmtpServerReplies.Syntax("MAIL FROM:<address> [parameters]"));
-                return;
-            case PathStatus.BadParameter:
-                Error(SmtpServerReplies.BadParameter(path.Error));
-                return;
-            case PathStatus.BadAddress:
-                Error(SmtpServerReplies.BadSender(path.Error));
-                return;
+            Error(badPath);
+            return;
         }
 
         var (eightBit, smtpUtf8, size) = (false, false, (long?)null);
@@ -139,15 +132,13 @@ internal sealed partial class SmtpSession
             }
         }
 
-        var refusal = await CallHandlerAsync("CheckSender", token => _handler.CheckSenderAsync(Info, sender, token), SmtpServerReplies.LocalError);
-        if (refusal is { Code: not (>= 200 and < 300) })
+        var answer = await AskHandlerAsync("CheckSender", token => _handler.CheckSenderAsync(Info, sender, token), SmtpServerReplies.SenderOk);
+        if (answer.Code is >= 200 and < 300)
         {
-            Reply(Checked(refusal, "CheckSender"));
-            return;
+            _transaction = new Transaction(sender, eightBit, smtpUtf8, size);
         }
 
-        _transaction = new Transaction(sender, eightBit, smtpUtf8, size);
-        Reply(refusal is null ? SmtpServerReplies.SenderOk : Checked(refusal, "CheckSender"));
+        Reply(answer);
     }
 
     private async ValueTask RecipientAsync(string arguments)
@@ -159,20 +150,16 @@ internal sealed partial class SmtpSession
         }
 
         var path = SmtpCommandParser.ParsePath(arguments, "TO:");
-        switch (path.Status)
+        if (PathRefusal(path, "RCPT TO:<address>", SmtpServerReplies.BadRecipient) is { } badPath)
         {
-            case PathStatus.Syntax:
-                Error(SmtpServerReplies.Syntax("RCPT TO:<address>"));
-                return;
-            case PathStatus.BadParameter:
-                Error(SmtpServerReplies.BadParameter(path.Error));
-                return;
-            case PathStatus.BadAddress:
-                Error(SmtpServerReplies.BadRecipient(path.Error));
-                return;
-            case PathStatus.Ok when path.Parameters!.Count > 0:
-                Error(SmtpServerReplies.UnsupportedParameter(path.Parameters[0].Key));
-                return;
+            Error(badPath);
+            return;
+        }
+
+        if (path.Parameters!.Count > 0)
+        {
+            Error(SmtpServerReplies.UnsupportedParameter(path.Parameters[0].Key));
+            return;
         }
 
         if (path.Path.Length == 0)
@@ -197,15 +184,13 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var refusal = await CallHandlerAsync("CheckRecipient", token => _handler.CheckRecipientAsync(Info, recipient, token), SmtpServerReplies.LocalError);
-        if (refusal is { Code: not (>= 200 and < 300) })
+        var answer = await AskHandlerAsync("CheckRecipient", token => _handler.CheckRecipientAsync(Info, recipient, token), SmtpServerReplies.RecipientOk);
+        if (answer.Code is >= 200 and < 300)
         {
-            Reply(Checked(refusal, "CheckRecipient"));
-            return;
+            _transaction.Recipients.Add(recipient);
         }
 
-        _transaction.Recipients.Add(recipient);
-        Reply(refusal is null ? SmtpServerReplies.RecipientOk : Checked(refusal, "CheckRecipient"));
+        Reply(answer);
     }
 
     private async ValueTask DataAsync(string arguments)
@@ -261,4 +246,23 @@ internal sealed partial class SmtpSession
     {
         public List<string> Recipients { get; } = [];
     }
+
+    /// <summary>
+    /// The application's answer to MAIL or RCPT, checked: <paramref name="ok"/> when it has nothing
+    /// to say, its refusal (or a local error when it fails) or its own 2xx otherwise.
+    /// </summary>
+    private async ValueTask<SmtpServerReply> AskHandlerAsync(string stage, Func<CancellationToken, ValueTask<SmtpServerReply?>> call, SmtpServerReply ok) =>
+        await CallHandlerAsync(stage, call, SmtpServerReplies.LocalError) is { } answer ? Checked(answer, stage) : ok;
+
+    /// <summary>
+    /// The reply to a MAIL or RCPT argument that is not a usable path, or null when it is one: the
+    /// two commands refuse syntax and parameters alike and differ in how they name a bad address.
+    /// </summary>
+    private static SmtpServerReply? PathRefusal(PathArgument path, string usage, Func<string, SmtpServerReply> badAddress) => path.Status switch
+    {
+        PathStatus.Syntax => SmtpServerReplies.Syntax(usage),
+        PathStatus.BadParameter => SmtpServerReplies.BadParameter(path.Error),
+        PathStatus.BadAddress => badAddress(path.Error),
+        _ => null,
+    };
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SendApi.Core;
 using SendApi.Core.Messages;
 
 namespace SendApi.Delivery.ReturnPaths;
@@ -22,26 +23,9 @@ namespace SendApi.Delivery.ReturnPaths;
 public sealed partial class ReturnPathSigning(
     IReturnPathKeyStore store, IOptions<DeliveryOptions> options, TimeProvider time, ILogger<ReturnPathSigning> logger) : IHostedService
 {
-    private readonly SemaphoreSlim _loading = new(1, 1);
-    private ReturnPathKeys? _keys;
+    private readonly LoadedOnce<ReturnPathKeys> _keys = new();
 
-    public async ValueTask<ReturnPathKeys> GetAsync(CancellationToken cancellationToken)
-    {
-        if (_keys is { } keys)
-        {
-            return keys;
-        }
-
-        await _loading.WaitAsync(cancellationToken);
-        try
-        {
-            return _keys ??= await LoadAsync(cancellationToken);
-        }
-        finally
-        {
-            _loading.Release();
-        }
-    }
+    public ValueTask<ReturnPathKeys> GetAsync(CancellationToken cancellationToken) => _keys.GetAsync(LoadAsync, cancellationToken);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -58,17 +58,9 @@ internal sealed class InMemoryCaptureStore : ICaptureStore
     {
         lock (_gate)
         {
-            var ids = Index(scope);
-            if (ids is null || ids.Count == 0 || (cursor is not null && string.CompareOrdinal(cursor, ids.Min) <= 0))
-            {
-                return Task.FromResult(new CapturePage([], null));
-            }
-
-            var older = cursor is null ? ids.Reverse() : ids.GetViewBetween(ids.Min!, cursor).Reverse().Where(id => id != cursor);
-            var page = older.Take(limit + 1).Select(id => _byId[id].Message).ToList();
-            return Task.FromResult(page.Count > limit
-                ? new CapturePage(page[..limit], page[limit - 1].Id)
-                : new CapturePage(page, null));
+            var older = Index(scope) is { } ids ? NewestFirstPages.OlderThan(ids, cursor) : [];
+            var (items, next) = NewestFirstPages.Take(older.Select(id => _byId[id].Message), limit, m => m.Id);
+            return Task.FromResult(new CapturePage(items, next));
         }
     }
 

@@ -67,19 +67,10 @@ internal sealed class InMemoryInboundStore(TimeProvider time, InMemoryWebhookOut
     {
         lock (_gate)
         {
-            if (!_byAccount.TryGetValue(accountId, out var ids))
-            {
-                return Task.FromResult(new InboundPage([], null));
-            }
-
-            // Below the oldest id (or everything up to it expired) there is nothing older.
-            var older = cursor is null ? ids.Reverse()
-                : ids.Count == 0 || string.CompareOrdinal(cursor, ids.Min) < 0 ? []
-                : ids.GetViewBetween(ids.Min!, cursor).Reverse().Where(id => id != cursor);
-            var page = older.Select(id => Live(accountId, id)?.Email).OfType<InboundEmail>().Take(limit + 1).ToList();
-            return Task.FromResult(page.Count > limit
-                ? new InboundPage(page[..limit], page[limit - 1].Id)
-                : new InboundPage(page, null));
+            var older = _byAccount.TryGetValue(accountId, out var ids) ? NewestFirstPages.OlderThan(ids, cursor) : [];
+            var live = older.Select(id => Live(accountId, id)?.Email).OfType<InboundEmail>();
+            var (items, next) = NewestFirstPages.Take(live, limit, e => e.Id);
+            return Task.FromResult(new InboundPage(items, next));
         }
     }
 

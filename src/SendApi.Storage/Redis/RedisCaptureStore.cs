@@ -112,21 +112,9 @@ internal sealed class RedisCaptureStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<CapturePage> ListAsync(CaptureScope scope, string? cursor, int limit, CancellationToken cancellationToken)
     {
-        var db = Db;
-        // Newest first: from the cursor (exclusive) down. One more than asked says whether a page follows.
-        RedisValue start = cursor is null ? "+" : "(" + cursor;
         var index = scope.AccountId is null ? keys.Captures : keys.CaptureIndex(scope.AccountId);
-        var ids = (RedisResult[])(await db.ExecuteAsync("ZRANGE", index, start, "-", "BYLEX", "REV", "LIMIT", 0, limit + 1))!;
-        var page = ids.Take(limit).Select(r => (string)r!).ToArray();
-        if (page.Length == 0)
-        {
-            return new CapturePage([], null);
-        }
-
-        // A capture dropped between the two reads is skipped; the cursor still moves past it.
-        var records = await db.StringGetAsync([.. page.Select(id => (RedisKey)keys.Capture(id))]);
-        var items = records.Where(r => !r.IsNull).Select(r => StorageJson.Deserialize<CapturedMessage>(r!)).ToList();
-        return new CapturePage(items, ids.Length > limit ? page[^1] : null);
+        var (items, next) = await RedisNewestFirstPages.ReadAsync<CapturedMessage>(Db, index, cursor, limit, id => keys.Capture(id));
+        return new CapturePage(items, next);
     }
 
     public async Task<bool> DeleteAsync(CaptureScope scope, string id, CancellationToken cancellationToken)

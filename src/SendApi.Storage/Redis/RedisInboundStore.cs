@@ -74,19 +74,8 @@ internal sealed class RedisInboundStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<InboundPage> ListAsync(string accountId, string? cursor, int limit, CancellationToken cancellationToken)
     {
-        var db = Db;
-        // Newest first: from the cursor (exclusive) down. One more than asked says whether a page follows.
-        RedisValue start = cursor is null ? "+" : "(" + cursor;
-        var ids = (RedisResult[])(await db.ExecuteAsync("ZRANGE", keys.InboundIndex(accountId), start, "-", "BYLEX", "REV", "LIMIT", 0, limit + 1))!;
-        var page = ids.Take(limit).Select(r => (string)r!).ToArray();
-        if (page.Length == 0)
-        {
-            return new InboundPage([], null);
-        }
-
-        var records = await db.StringGetAsync([.. page.Select(id => (RedisKey)keys.Inbound(id))]);
-        var items = records.Where(r => !r.IsNull).Select(r => StorageJson.Deserialize<InboundEmail>(r!)).ToList();
-        return new InboundPage(items, ids.Length > limit ? page[^1] : null);
+        var (items, next) = await RedisNewestFirstPages.ReadAsync<InboundEmail>(Db, keys.InboundIndex(accountId), cursor, limit, id => keys.Inbound(id));
+        return new InboundPage(items, next);
     }
 
     private static InboundEmail? Owned(InboundEmail email, string accountId) =>

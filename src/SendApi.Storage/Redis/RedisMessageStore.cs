@@ -227,14 +227,8 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             id,
             nextDue is { } due ? due.ToUnixTimeMilliseconds() : "",
             RetentionSeconds,
-            events.Count,
-            keys.Prefix,
-            RedisSearchIndex.Horizon(_time.GetUtcNow()),
-            RedisSearchIndex.LifetimeSeconds,
-            RedisStatsCounters.RetentionSeconds,
         };
-        AddEventsAndCounts(args, events);
-        AddUpdates(args, updates);
+        AddRecording(args, updates, events);
 
         await Db.EvaluateScriptAsync(RedisScripts.Complete,
             [keys.Message(id), keys.Events(id), keys.Due, keys.Claims, keys.Mime(id), keys.WebhookAccounts, keys.WebhookOutbox, keys.Variants(id), keys.Accepted(id)], [.. args]);
@@ -271,19 +265,30 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)
     {
-        var args = new List<RedisValue>
-        {
+        var args = new List<RedisValue>();
+        AddRecording(args, updates, events);
+
+        var result = await Db.EvaluateScriptAsync(RedisScripts.Record, [keys.Message(id), keys.Events(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
+        return (int)result == 1;
+    }
+
+    /// <summary>
+    /// What Complete and Record both pass, in the order their scripts read it: the event count, the
+    /// key prefix, the search index's horizon and lifetime, the stats retention, the events and what
+    /// they count, then the recipient updates.
+    /// </summary>
+    private void AddRecording(List<RedisValue> args, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events)
+    {
+        args.AddRange(
+        [
             events.Count,
             keys.Prefix,
             RedisSearchIndex.Horizon(_time.GetUtcNow()),
             RedisSearchIndex.LifetimeSeconds,
             RedisStatsCounters.RetentionSeconds,
-        };
+        ]);
         AddEventsAndCounts(args, events);
         AddUpdates(args, updates);
-
-        var result = await Db.EvaluateScriptAsync(RedisScripts.Record, [keys.Message(id), keys.Events(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
-        return (int)result == 1;
     }
 
     /// <summary>The stats value count, the events, then what they count.</summary>

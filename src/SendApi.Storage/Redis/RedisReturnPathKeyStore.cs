@@ -10,19 +10,13 @@ namespace SendApi.Storage.Redis;
 /// </summary>
 internal sealed class RedisReturnPathKeyStore(IConnectionMultiplexer redis, RedisKeys keys) : IReturnPathKeyStore
 {
-    /// <summary>KEYS: hash. ARGV: key, since. Returns the stored key and since.</summary>
-    private const string GetOrAddScript = """
-        redis.call('HSETNX', KEYS[1], 'key', ARGV[1])
-        redis.call('HSETNX', KEYS[1], 'since', ARGV[2])
-        return redis.call('HMGET', KEYS[1], 'key', 'since')
-        """;
-
     public async Task<ReturnPathSecret> GetOrAddAsync(ReturnPathSecret proposed, CancellationToken cancellationToken)
     {
-        var stored = (RedisValue[])(await redis.GetDatabase().ScriptEvaluateAsync(
-            GetOrAddScript,
-            [keys.ReturnPath],
-            [Convert.ToBase64String(proposed.GeneratedKey.Bytes), proposed.SignedSince.ToUnixTimeMilliseconds()]))!;
+        var stored = await RedisHashFirstWrite.GetOrAddAsync(
+            redis.GetDatabase(),
+            keys.ReturnPath,
+            ("key", Convert.ToBase64String(proposed.GeneratedKey.Bytes)),
+            ("since", proposed.SignedSince.ToUnixTimeMilliseconds()));
         return new ReturnPathSecret(
             new ReturnPathKey(Convert.FromBase64String((string)stored[0]!)),
             DateTimeOffset.FromUnixTimeMilliseconds((long)stored[1]));

@@ -10,15 +10,9 @@ namespace SendApi.Storage.Redis;
 /// </summary>
 internal sealed class RedisTrackingKeyStore(IConnectionMultiplexer redis, RedisKeys keys) : ITrackingKeyStore
 {
-    /// <summary>KEYS: hash. ARGV: key. Returns the stored key.</summary>
-    private const string GetOrAddScript = """
-        redis.call('HSETNX', KEYS[1], 'key', ARGV[1])
-        return redis.call('HGET', KEYS[1], 'key')
-        """;
-
     public async Task<byte[]> GetOrAddAsync(byte[] proposed, CancellationToken cancellationToken)
     {
-        var stored = await redis.GetDatabase().ScriptEvaluateAsync(GetOrAddScript, [keys.Tracking], [Convert.ToBase64String(proposed)]);
-        return Convert.FromBase64String((string)stored!);
+        var stored = await RedisHashFirstWrite.GetOrAddAsync(redis.GetDatabase(), keys.Tracking, ("key", Convert.ToBase64String(proposed)));
+        return Convert.FromBase64String((string)stored[0]!);
     }
 }

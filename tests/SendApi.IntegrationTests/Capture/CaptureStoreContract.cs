@@ -89,6 +89,18 @@ public abstract class CaptureStoreContract
     }
 
     [Fact]
+    public async Task The_oldest_capture_s_own_id_as_cursor_gives_an_empty_page_and_the_next_one_s_gives_the_oldest()
+    {
+        var store = Create();
+        var oldest = await StoreAsync(store, "acct", T0, "oldest");
+        var newer = await StoreAsync(store, "acct", T0.AddSeconds(1), "newer");
+
+        Assert.Empty((await store.ListAsync(CaptureScope.Of("acct"), oldest.Id, 10, default)).Items);
+        Assert.Empty((await store.ListAsync(CaptureScope.Everyone, oldest.Id, 10, default)).Items);
+        Assert.Equal(["oldest"], (await store.ListAsync(CaptureScope.Of("acct"), newer.Id, 10, default)).Items.Select(m => m.Subject));
+    }
+
+    [Fact]
     public async Task Storing_past_the_bound_drops_the_oldest_whoever_they_belong_to()
     {
         var store = Create();

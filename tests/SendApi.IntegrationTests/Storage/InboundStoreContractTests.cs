@@ -92,6 +92,19 @@ public abstract class InboundStoreContract
     }
 
     [Fact]
+    public async Task The_oldest_email_s_own_id_as_cursor_gives_an_empty_page_and_the_next_one_s_gives_the_oldest()
+    {
+        var (store, _, _) = Create();
+        var oldest = Email("acct", T0, "oldest");
+        var newer = Email("acct", T0.AddSeconds(1), "newer");
+        await store.StoreAsync(oldest, "x"u8.ToArray(), "fp-old", Retention, default);
+        await store.StoreAsync(newer, "x"u8.ToArray(), "fp-new", Retention, default);
+
+        Assert.Empty((await store.ListAsync("acct", oldest.Id, 10, default)).Items);
+        Assert.Equal(["oldest"], (await store.ListAsync("acct", newer.Id, 10, default)).Items.Select(e => e.Subject));
+    }
+
+    [Fact]
     public async Task The_webhook_carries_a_bounded_copy_of_a_huge_message()
     {
         var (store, outbox, addEndpoint) = Create();

@@ -31,7 +31,7 @@ public sealed record BatchMessageProblem(string Type, string Title, int Status, 
 
     internal static BatchMessageProblem TooLarge(long size, long max) =>
         new("https://tools.ietf.org/html/rfc9110#section-15.5.14", "The message is too large.", StatusCodes.Status413PayloadTooLarge,
-            $"The message would be {size} bytes; the limit is {max} bytes (Messages:MaxSizeBytes).");
+            new MessageTooLarge(size, max).Reason);
 
     internal static BatchMessageProblem NotVerified(SenderDomainNotVerified refused) =>
         new("https://tools.ietf.org/html/rfc9110#section-15.5.4", "The From domain is not verified.", StatusCodes.Status403Forbidden, refused.Reason);

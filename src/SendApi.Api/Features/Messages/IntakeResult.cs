@@ -14,7 +14,11 @@ internal abstract record IntakeResult;
 internal sealed record MessageAccepted(string Id, bool Replayed, IReadOnlyList<string> Suppressed, string Status) : IntakeResult;
 
 /// <summary>Refused: the MIME message as it would be delivered is over <c>Messages:MaxSizeBytes</c>.</summary>
-internal sealed record MessageTooLarge(long Size, long MaxSize) : IntakeResult;
+internal sealed record MessageTooLarge(long Size, long MaxSize) : IntakeResult
+{
+    /// <summary>The one wording every HTTP channel uses (SMTP answers in its own protocol's words).</summary>
+    public string Reason => $"The message would be {Size} bytes; the limit is {MaxSize} bytes (Messages:MaxSizeBytes).";
+}
 
 /// <summary>Refused: the API key is bound to domains (<c>domains</c> on the key) and the From domain is not one of them.</summary>
 /// <param name="Reason">Which domain was used and which the key may send as.</param>

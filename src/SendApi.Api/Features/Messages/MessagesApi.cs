@@ -208,5 +208,5 @@ public static class MessagesApi
         TypedResults.Problem(
             statusCode: StatusCodes.Status413PayloadTooLarge,
             title: "The message is too large.",
-            detail: $"The message would be {size} bytes; the limit is {max} bytes (Messages:MaxSizeBytes).");
+            detail: new MessageTooLarge(size, max).Reason);
 }

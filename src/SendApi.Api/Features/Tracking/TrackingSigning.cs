@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using SendApi.Core;
 using SendApi.Core.Tracking;
 
 namespace SendApi.Api.Features.Tracking;
@@ -12,26 +13,9 @@ namespace SendApi.Api.Features.Tracking;
 /// </summary>
 internal sealed class TrackingSigning(ITrackingKeyStore store, IOptions<TrackingOptions> options)
 {
-    private readonly SemaphoreSlim _loading = new(1, 1);
-    private TrackingKey? _key;
+    private readonly LoadedOnce<TrackingKey> _key = new();
 
-    public async ValueTask<TrackingKey> GetAsync(CancellationToken cancellationToken)
-    {
-        if (_key is { } key)
-        {
-            return key;
-        }
-
-        await _loading.WaitAsync(cancellationToken);
-        try
-        {
-            return _key ??= await LoadAsync(cancellationToken);
-        }
-        finally
-        {
-            _loading.Release();
-        }
-    }
+    public ValueTask<TrackingKey> GetAsync(CancellationToken cancellationToken) => _key.GetAsync(LoadAsync, cancellationToken);
 
     private async Task<TrackingKey> LoadAsync(CancellationToken cancellationToken) =>
         options.Value.SigningKey is { Length: > 0 } configured

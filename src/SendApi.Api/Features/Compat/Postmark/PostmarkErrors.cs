@@ -36,7 +36,7 @@ internal sealed class PostmarkErrors(IOptions<CompatOptions> options) : ICompatD
     /// <summary>A refusal of the intake as Postmark's code and message (a batch item carries them; a single send answers them as 422).</summary>
     public static (int Code, string Message) Of(IntakeResult refusal) => refusal switch
     {
-        MessageTooLarge tooLarge => (InvalidEmailRequest, $"The message would be {tooLarge.Size} bytes; the limit is {tooLarge.MaxSize} bytes (Messages:MaxSizeBytes)."),
+        MessageTooLarge tooLarge => (InvalidEmailRequest, tooLarge.Reason),
         SenderDomainNotVerified refused => (SenderSignatureNotFound, refused.Reason),
         SenderDomainNotAllowedForKey refused => (SenderSignatureNotFound, refused.Reason),
         IdempotencyKeyReused reused => (InvalidEmailRequest, reused.Reason),

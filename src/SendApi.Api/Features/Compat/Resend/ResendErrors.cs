@@ -25,8 +25,7 @@ internal sealed class ResendErrors(IOptions<CompatOptions> options) : ICompatDia
     /// <summary>A refusal of the intake, as the status and name Resend gives the like.</summary>
     public static (int Status, string Name, string Message) Of(IntakeResult refusal) => refusal switch
     {
-        MessageTooLarge tooLarge => (StatusCodes.Status422UnprocessableEntity, "validation_error",
-            $"The email would be {tooLarge.Size} bytes; the limit is {tooLarge.MaxSize} bytes (Messages:MaxSizeBytes)."),
+        MessageTooLarge tooLarge => (StatusCodes.Status422UnprocessableEntity, "validation_error", tooLarge.Reason),
         SenderDomainNotVerified refused => (StatusCodes.Status403Forbidden, "validation_error", refused.Reason),
         SenderDomainNotAllowedForKey refused => (StatusCodes.Status403Forbidden, "restricted_api_key", refused.Reason),
         IdempotencyKeyReused reused => (StatusCodes.Status409Conflict, "invalid_idempotent_request", reused.Reason),

@@ -29,7 +29,7 @@ internal sealed class SendGridErrors(IOptions<CompatOptions> options) : ICompatD
 
     public static (int Status, string Message) Of(IntakeResult refusal) => refusal switch
     {
-        MessageTooLarge tooLarge => (StatusCodes.Status413PayloadTooLarge, $"The message would be {tooLarge.Size} bytes; the limit is {tooLarge.MaxSize} bytes (Messages:MaxSizeBytes)."),
+        MessageTooLarge tooLarge => (StatusCodes.Status413PayloadTooLarge, tooLarge.Reason),
         SenderDomainNotVerified refused => (StatusCodes.Status403Forbidden, refused.Reason),
         SenderDomainNotAllowedForKey refused => (StatusCodes.Status403Forbidden, refused.Reason),
         IdempotencyKeyReused reused => (StatusCodes.Status409Conflict, reused.Reason),
