@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SendApi.Core.Messages;
+using SendApi.Core.Storage;
 using SendApi.Core.Throttling;
 using SendApi.Delivery.Attempts;
 
@@ -10,7 +11,8 @@ namespace SendApi.Delivery.Throttling;
 /// A "slow down" reply (Gmail 4.7.28, Microsoft RP-00x, …, see <see cref="BackoffRules"/>) lowers
 /// the domain's limits, for every instance, for a while.
 /// </summary>
-internal sealed class DomainBackoff(IDomainThrottle throttle, BackoffRules backoff, TimeProvider time, ILogger<MessageDelivery> logger)
+internal sealed class DomainBackoff(
+    IDomainThrottle throttle, BackoffRules backoff, IStorageAvailability storage, TimeProvider time, ILogger<MessageDelivery> logger)
 {
     /// <summary>Applies the first reply of the group that asks to slow down; returns the "throttled" event for the timeline, if one did.</summary>
     public async Task<MessageEvent?> SlowDownIfAskedAsync(DeliveryWork work, RecipientGroup group, IReadOnlyList<SmtpReply> replies)
@@ -29,7 +31,12 @@ internal sealed class DomainBackoff(IDomainThrottle throttle, BackoffRules backo
             catch (Exception ex)
             {
                 // Slowing down is advice; failing to record it must not change what the servers said.
-                MessageDeliveryLog.LogThrottleFailed(logger, ex, group.Domain);
+                // An outage is logged once by the availability watch.
+                if (!storage.TryNoteOutage(ex))
+                {
+                    MessageDeliveryLog.LogThrottleFailed(logger, ex, group.Domain);
+                }
+
                 return null;
             }
 

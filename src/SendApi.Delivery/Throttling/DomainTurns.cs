@@ -95,7 +95,11 @@ internal sealed class DomainTurns(
         }
         catch (Exception ex)
         {
-            MessageDeliveryLog.LogThrottleFailed(logger, ex, turn.Domain);
+            // An outage is logged once by the availability watch.
+            if (!storage.TryNoteOutage(ex))
+            {
+                MessageDeliveryLog.LogThrottleFailed(logger, ex, turn.Domain);
+            }
         }
     }
 
