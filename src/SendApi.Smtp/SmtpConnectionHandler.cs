@@ -80,7 +80,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             // a client that writes its commands, QUIT included, and then shuts its sending side
             // (`printf … | nc -N`) is still reading and owed every reply. The end of the input ends
             // the session once what came before it is answered; a reset fails the next write.
-            var smtp = new SmtpSession(connection, profile, _settings, _handler, _authFailures, _certificate, _time, _lifetime.ApplicationStopping, _lifetime.ApplicationStopping, _logger);
+            var smtp = new SmtpSession(connection, profile, _settings, _handler, _authFailures, _certificate, _time, _lifetime.ApplicationStopping, _logger);
             await using (smtp)
             {
                 await smtp.RunAsync();

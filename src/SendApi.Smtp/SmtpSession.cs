@@ -46,7 +46,6 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         AuthFailureTracker authFailures,
         SslStreamCertificateContext? certificate,
         TimeProvider time,
-        CancellationToken sessionToken,
         CancellationToken stopping,
         ILogger logger)
     {
@@ -60,7 +59,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         _stopping = stopping;
         _logger = logger;
         _remote = connection.RemoteEndPoint as IPEndPoint;
-        _channel = new SmtpChannel(connection.Transport.Input, connection.Transport.Output, time, settings.IdleTimeout, sessionToken);
+        _channel = new SmtpChannel(connection.Transport.Input, connection.Transport.Output, time, settings.IdleTimeout, stopping);
     }
 
     private string Id => _connection.ConnectionId;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,7 +7,6 @@ using SendApi.Api.Features.Domains;
 using SendApi.Api.Features.Domains.Verification;
 using SendApi.Core.Domains;
 using SendApi.IntegrationTests.Harness;
-using SendApi.IntegrationTests.Infrastructure;
 
 namespace SendApi.IntegrationTests.Domains;
 
@@ -22,9 +20,8 @@ namespace SendApi.IntegrationTests.Domains;
 [Collection(DomainsCollection.Name)]
 public sealed class DomainRecheckJobTests : IAsyncLifetime
 {
-    private readonly int _dnsPort = FreePort.TcpAndUdp();
+    private readonly DnsOnOnePort _dns = new();
     private SendApiApp? _app;
-    private DnsServer? _dns;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -35,20 +32,7 @@ public sealed class DomainRecheckJobTests : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        if (_dns is not null)
-        {
-            await _dns.DisposeAsync();
-        }
-    }
-
-    private async Task ServeAsync(Action<DnsZone> zone)
-    {
-        if (_dns is not null)
-        {
-            await _dns.DisposeAsync();
-        }
-
-        _dns = await DnsServer.StartAsync(zone, port: _dnsPort);
+        await _dns.DisposeAsync();
     }
 
     private static async Task<JsonNode> GetAsync(HttpClient client, string name) => JsonNode.Parse(await client.GetStringAsync($"/domains/{name}"))!;
@@ -61,7 +45,7 @@ public sealed class DomainRecheckJobTests : IAsyncLifetime
     {
         _app = new SendApiApp(new Dictionary<string, string?>
         {
-            ["Dns:Servers"] = $"127.0.0.1:{_dnsPort.ToString(CultureInfo.InvariantCulture)}",
+            ["Dns:Servers"] = _dns.Server,
             ["Dns:Timeout"] = "2s",
             ["Delivery:HeloName"] = "sendapi.test",
             ["Domains:VerifyInterval"] = "1h",
@@ -71,7 +55,7 @@ public sealed class DomainRecheckJobTests : IAsyncLifetime
         var shop = _app.Client(await _app.CreateKeyAsync("recheck-shop"));
         var stale = DomainsTestKit.DkimRecord(await shop.RegisterDomainAsync("stale.test"));
         var fresh = DomainsTestKit.DkimRecord(await shop.RegisterDomainAsync("fresh.test"));
-        await ServeAsync(zone => zone
+        await _dns.ServeAsync(zone => zone
             .Txt(stale.Name, stale.Value).Txt("stale.test", "v=spf1 include:spf.sendapi.test ~all").Txt("_dmarc.stale.test", "v=DMARC1; p=none")
             .Txt(fresh.Name, fresh.Value).Txt("fresh.test", "v=spf1 include:spf.sendapi.test ~all").Txt("_dmarc.fresh.test", "v=DMARC1; p=none"));
 
@@ -93,7 +77,7 @@ public sealed class DomainRecheckJobTests : IAsyncLifetime
         // then both domains' DKIM records are taken down.
         time.Advance(TimeSpan.FromMinutes(50));
         await verifier.VerifyAsync((await domains.FindAsync("recheck-shop", "fresh.test", default))!, default);
-        await ServeAsync(zone => zone
+        await _dns.ServeAsync(zone => zone
             .Txt("stale.test", "v=spf1 include:spf.sendapi.test ~all").Txt("_dmarc.stale.test", "v=DMARC1; p=none")
             .Txt("fresh.test", "v=spf1 include:spf.sendapi.test ~all").Txt("_dmarc.fresh.test", "v=DMARC1; p=none"));
         time.Advance(TimeSpan.FromMinutes(10));
@@ -108,8 +92,8 @@ public sealed class DomainRecheckJobTests : IAsyncLifetime
         var freshNow = await GetAsync(shop, "fresh.test");
         Assert.Equal("verified", (string?)freshNow["status"]);
         Assert.Equal(start.AddMinutes(50), (DateTimeOffset)freshNow["checked_at"]!);
-        Assert.Equal(1, await _dns!.WaitForQueriesAsync("TXT", stale.Name, 1));
-        Assert.Equal(0, _dns.Queries("TXT", fresh.Name));
+        Assert.Equal(1, await _dns.Current!.WaitForQueriesAsync("TXT", stale.Name, 1));
+        Assert.Equal(0, _dns.Current.Queries("TXT", fresh.Name));
 
         // Once its interval has passed too, fresh.test is checked again and found broken as well.
         time.Advance(TimeSpan.FromMinutes(50));

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -10,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
+using static SendApi.IntegrationTests.Harness.DomainsTestKit;
 
 namespace SendApi.IntegrationTests.Domains;
 
@@ -21,10 +21,9 @@ namespace SendApi.IntegrationTests.Domains;
 [Collection(DomainsCollection.Name)]
 public sealed class DomainVerificationTests : IAsyncLifetime
 {
-    private readonly int _dnsPort = FreePort.TcpAndUdp();
+    private readonly DnsOnOnePort _dns = new();
     private readonly BrokenNameServer _servfail = BrokenNameServer.Servfail();
     private SendApiApp? _app;
-    private DnsServer? _dns;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -35,32 +34,18 @@ public sealed class DomainVerificationTests : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        if (_dns is not null)
-        {
-            await _dns.DisposeAsync();
-        }
+        await _dns.DisposeAsync();
 
         await _servfail.DisposeAsync();
     }
 
     private SendApiApp App(bool requireVerified = false) => _app = new SendApiApp(new Dictionary<string, string?>
     {
-        ["Dns:Servers"] = $"127.0.0.1:{_dnsPort.ToString(CultureInfo.InvariantCulture)}",
+        ["Dns:Servers"] = _dns.Server,
         ["Dns:Timeout"] = "2s",
         ["Delivery:HeloName"] = "sendapi.test",
         ["Domains:RequireVerified"] = requireVerified ? "true" : "false",
     });
-
-    private static async Task<JsonNode> VerifyAsync(HttpClient client, string name)
-    {
-        var response = await client.PostAsync($"/domains/{name}/verify", null);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"POST /domains/{name}/verify answered {(int)response.StatusCode}: {body}");
-        return JsonNode.Parse(body)!;
-    }
-
-    private static JsonNode Record(JsonNode domain, string purpose) =>
-        domain["dns_records"]!.AsArray().Single(r => (string?)r!["purpose"] == purpose)!;
 
     [Fact]
     public async Task The_periodic_re_check_is_on_hangfires_recurring_schedule_once_the_service_runs()
@@ -98,37 +83,36 @@ public sealed class DomainVerificationTests : IAsyncLifetime
         var wrong = DomainsTestKit.DkimRecord(await shop.RegisterDomainAsync("wrong.test"));
         await shop.RegisterDomainAsync("missing.test");
         var flaky = DomainsTestKit.DkimRecord(await shop.RegisterDomainAsync("flaky.test"));
-        _dns = await DnsServer.StartAsync(zone => zone
+        await _dns.ServeAsync(zone => zone
             .Txt(right.Name, right.Value).Txt("right.test", "v=spf1 include:spf.sendapi.test ~all").Txt("_dmarc.right.test", "v=DMARC1; p=none")
             // Another domain's key, an SPF record without our include, and two DMARC records.
             .Txt(wrong.Name, right.Value).Txt("wrong.test", "v=spf1 include:other.test -all")
             .Txt("_dmarc.wrong.test", "v=DMARC1; p=none").Txt("_dmarc.wrong.test", "v=DMARC1; p=reject")
-            .Txt(flaky.Name, flaky.Value).Txt("flaky.test", "v=spf1 include:spf.sendapi.test ~all").Forward("_dmarc.flaky.test", _servfail.EndPoint),
-            port: _dnsPort);
+            .Txt(flaky.Name, flaky.Value).Txt("flaky.test", "v=spf1 include:spf.sendapi.test ~all").Forward("_dmarc.flaky.test", _servfail.EndPoint));
 
-        var verified = await VerifyAsync(shop, "right.test");
+        var verified = await shop.VerifyDomainAsync("right.test");
         Assert.Equal("verified", (string?)verified["status"]);
         Assert.All(verified["dns_records"]!.AsArray(), r => Assert.Equal("verified", (string?)r!["status"]));
         Assert.Equal(["dkim", "spf", "dmarc"], verified["dns_records"]!.AsArray().Select(r => (string)r!["purpose"]!));
-        Assert.Equal("v=DMARC1; p=none", (string?)Record(verified, "dmarc")["found"]![0]);
+        Assert.Equal("v=DMARC1; p=none", (string?)DnsRecord(verified, "dmarc")["found"]![0]);
 
-        var mismatched = await VerifyAsync(shop, "wrong.test");
+        var mismatched = await shop.VerifyDomainAsync("wrong.test");
         Assert.Equal("unverified", (string?)mismatched["status"]);
-        Assert.Equal("mismatch", (string?)Record(mismatched, "dkim")["status"]);
-        Assert.Equal(right.Value, (string?)Record(mismatched, "dkim")["found"]![0]);
-        Assert.Equal("mismatch", (string?)Record(mismatched, "spf")["status"]);
-        Assert.Equal("v=spf1 include:other.test -all", (string?)Record(mismatched, "spf")["found"]![0]);
-        Assert.Contains("include:spf.sendapi.test", (string?)Record(mismatched, "spf")["detail"]);
-        Assert.Equal("mismatch", (string?)Record(mismatched, "dmarc")["status"]);
+        Assert.Equal("mismatch", (string?)DnsRecord(mismatched, "dkim")["status"]);
+        Assert.Equal(right.Value, (string?)DnsRecord(mismatched, "dkim")["found"]![0]);
+        Assert.Equal("mismatch", (string?)DnsRecord(mismatched, "spf")["status"]);
+        Assert.Equal("v=spf1 include:other.test -all", (string?)DnsRecord(mismatched, "spf")["found"]![0]);
+        Assert.Contains("include:spf.sendapi.test", (string?)DnsRecord(mismatched, "spf")["detail"]);
+        Assert.Equal("mismatch", (string?)DnsRecord(mismatched, "dmarc")["status"]);
 
-        var missing = await VerifyAsync(shop, "missing.test");
+        var missing = await shop.VerifyDomainAsync("missing.test");
         Assert.Equal("unverified", (string?)missing["status"]);
         Assert.All(missing["dns_records"]!.AsArray(), r => Assert.Equal("missing", (string?)r!["status"]));
 
-        var failing = await VerifyAsync(shop, "flaky.test");
-        Assert.Equal("verified", (string?)Record(failing, "dkim")["status"]);
-        Assert.Equal("error", (string?)Record(failing, "dmarc")["status"]);
-        Assert.Contains("ServerFailure", (string?)Record(failing, "dmarc")["detail"]);
+        var failing = await shop.VerifyDomainAsync("flaky.test");
+        Assert.Equal("verified", (string?)DnsRecord(failing, "dkim")["status"]);
+        Assert.Equal("error", (string?)DnsRecord(failing, "dmarc")["status"]);
+        Assert.Contains("ServerFailure", (string?)DnsRecord(failing, "dmarc")["detail"]);
         Assert.Equal("unverified", (string?)failing["status"]);
 
         // GET and the list show the stored check, with when it was made.
@@ -158,8 +142,8 @@ public sealed class DomainVerificationTests : IAsyncLifetime
         var secret = await app.CreateKeyAsync("verify-strict");
         var shop = app.Client(secret);
         await shop.RegisterDomainAsync("missing.test");
-        _dns = await DnsServer.StartAsync(_ => { }, port: _dnsPort);
-        Assert.Equal("unverified", (string?)(await VerifyAsync(shop, "missing.test"))["status"]);
+        await _dns.ServeAsync(_ => { });
+        Assert.Equal("unverified", (string?)(await shop.VerifyDomainAsync("missing.test"))["status"]);
 
         var response = await shop.PostAsJsonAsync("/messages", new { from = "orders@missing.test", to = new[] { "bob@example.test" }, subject = "s", text = "t" });
         var body = await response.Content.ReadAsStringAsync();

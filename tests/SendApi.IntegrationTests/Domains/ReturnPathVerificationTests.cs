@@ -1,8 +1,6 @@
-using System.Globalization;
-using System.Net;
 using System.Text.Json.Nodes;
 using SendApi.IntegrationTests.Harness;
-using SendApi.IntegrationTests.Infrastructure;
+using static SendApi.IntegrationTests.Harness.DomainsTestKit;
 
 namespace SendApi.IntegrationTests.Domains;
 
@@ -17,9 +15,8 @@ public sealed class ReturnPathVerificationTests : IAsyncLifetime
 {
     private const string ReturnPathDomain = "bounces.sendapi.test";
 
-    private readonly int _dnsPort = FreePort.TcpAndUdp();
+    private readonly DnsOnOnePort _dns = new();
     private SendApiApp? _app;
-    private DnsServer? _dns;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -30,39 +27,15 @@ public sealed class ReturnPathVerificationTests : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        if (_dns is not null)
-        {
-            await _dns.DisposeAsync();
-        }
+        await _dns.DisposeAsync();
     }
-
-    private async Task ServeAsync(Action<DnsZone> zone)
-    {
-        if (_dns is not null)
-        {
-            await _dns.DisposeAsync();
-        }
-
-        _dns = await DnsServer.StartAsync(zone, port: _dnsPort);
-    }
-
-    private static async Task<JsonNode> VerifyAsync(HttpClient client, string name)
-    {
-        var response = await client.PostAsync($"/domains/{name}/verify", null);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"POST /domains/{name}/verify answered {(int)response.StatusCode}: {body}");
-        return JsonNode.Parse(body)!;
-    }
-
-    private static JsonNode Record(JsonNode domain, string purpose) =>
-        domain["dns_records"]!.AsArray().Single(r => (string?)r!["purpose"] == purpose)!;
 
     [Fact]
     public async Task Spf_and_the_return_path_mx_are_checked_on_the_return_path_domain_right_wrong_and_missing()
     {
         _app = new SendApiApp(new Dictionary<string, string?>
         {
-            ["Dns:Servers"] = $"127.0.0.1:{_dnsPort.ToString(CultureInfo.InvariantCulture)}",
+            ["Dns:Servers"] = _dns.Server,
             ["Dns:Timeout"] = "2s",
             ["Delivery:HeloName"] = "sendapi.test",
             ["Delivery:ReturnPathDomain"] = ReturnPathDomain,
@@ -74,42 +47,42 @@ public sealed class ReturnPathVerificationTests : IAsyncLifetime
         // What POST /domains asks for: SPF and MX at the return-path domain, pointing at Delivery:HeloName.
         Assert.Equal(["dkim", "spf", "return_path_mx", "dmarc"], registered["dns_records"]!.AsArray().Select(r => (string)r!["purpose"]!));
         Assert.Equal((ReturnPathDomain, "TXT", "v=spf1 include:spf.sendapi.test ~all"),
-            ((string)Record(registered, "spf")["name"]!, (string)Record(registered, "spf")["type"]!, (string)Record(registered, "spf")["value"]!));
+            ((string)DnsRecord(registered, "spf")["name"]!, (string)DnsRecord(registered, "spf")["type"]!, (string)DnsRecord(registered, "spf")["value"]!));
         Assert.Equal((ReturnPathDomain, "MX", "10 sendapi.test"),
-            ((string)Record(registered, "return_path_mx")["name"]!, (string)Record(registered, "return_path_mx")["type"]!, (string)Record(registered, "return_path_mx")["value"]!));
+            ((string)DnsRecord(registered, "return_path_mx")["name"]!, (string)DnsRecord(registered, "return_path_mx")["type"]!, (string)DnsRecord(registered, "return_path_mx")["value"]!));
 
         // Right. The sender domain's own SPF lacks the include: with a return-path domain it does not matter.
-        await ServeAsync(zone => zone
+        await _dns.ServeAsync(zone => zone
             .Txt(dkim.Name, dkim.Value).Txt("_dmarc.rp-shop.test", "v=DMARC1; p=none").Txt("rp-shop.test", "v=spf1 -all")
             .Txt(ReturnPathDomain, "v=spf1 include:spf.sendapi.test -all").Mx(ReturnPathDomain, "sendapi.test", 10).Mx(ReturnPathDomain, "backup.sendapi.test", 20));
-        var right = await VerifyAsync(shop, "rp-shop.test");
+        var right = await shop.VerifyDomainAsync("rp-shop.test");
         Assert.Equal("verified", (string?)right["status"]);
         Assert.All(right["dns_records"]!.AsArray(), r => Assert.Equal("verified", (string?)r!["status"]));
-        Assert.Equal(["v=spf1 include:spf.sendapi.test -all"], Record(right, "spf")["found"]!.AsArray().Select(f => (string)f!));
-        Assert.Equal(["backup.sendapi.test", "sendapi.test"], Record(right, "return_path_mx")["found"]!.AsArray().Select(f => (string)f!).Order(StringComparer.Ordinal));
+        Assert.Equal(["v=spf1 include:spf.sendapi.test -all"], DnsRecord(right, "spf")["found"]!.AsArray().Select(f => (string)f!));
+        Assert.Equal(["backup.sendapi.test", "sendapi.test"], DnsRecord(right, "return_path_mx")["found"]!.AsArray().Select(f => (string)f!).Order(StringComparer.Ordinal));
 
         // Wrong: an SPF record without the include, and bounces sent to another host.
-        await ServeAsync(zone => zone
+        await _dns.ServeAsync(zone => zone
             .Txt(dkim.Name, dkim.Value).Txt("_dmarc.rp-shop.test", "v=DMARC1; p=none").Txt("rp-shop.test", "v=spf1 include:spf.sendapi.test ~all")
             .Txt(ReturnPathDomain, "v=spf1 a:mail.sendapi.test -all").Mx(ReturnPathDomain, "mx.elsewhere.test", 10));
-        var wrong = await VerifyAsync(shop, "rp-shop.test");
+        var wrong = await shop.VerifyDomainAsync("rp-shop.test");
         Assert.Equal("unverified", (string?)wrong["status"]);
-        Assert.Equal("verified", (string?)Record(wrong, "dkim")["status"]);
-        Assert.Equal("mismatch", (string?)Record(wrong, "spf")["status"]);
-        Assert.Equal("v=spf1 a:mail.sendapi.test -all", (string?)Record(wrong, "spf")["found"]![0]);
-        Assert.Contains("include:spf.sendapi.test", (string?)Record(wrong, "spf")["detail"]);
-        Assert.Equal("mismatch", (string?)Record(wrong, "return_path_mx")["status"]);
-        Assert.Equal("mx.elsewhere.test", (string?)Record(wrong, "return_path_mx")["found"]![0]);
-        Assert.Contains("sendapi.test", (string?)Record(wrong, "return_path_mx")["detail"]);
+        Assert.Equal("verified", (string?)DnsRecord(wrong, "dkim")["status"]);
+        Assert.Equal("mismatch", (string?)DnsRecord(wrong, "spf")["status"]);
+        Assert.Equal("v=spf1 a:mail.sendapi.test -all", (string?)DnsRecord(wrong, "spf")["found"]![0]);
+        Assert.Contains("include:spf.sendapi.test", (string?)DnsRecord(wrong, "spf")["detail"]);
+        Assert.Equal("mismatch", (string?)DnsRecord(wrong, "return_path_mx")["status"]);
+        Assert.Equal("mx.elsewhere.test", (string?)DnsRecord(wrong, "return_path_mx")["found"]![0]);
+        Assert.Contains("sendapi.test", (string?)DnsRecord(wrong, "return_path_mx")["detail"]);
 
         // Missing: nothing at the return-path domain.
-        await ServeAsync(zone => zone.Txt(dkim.Name, dkim.Value).Txt("_dmarc.rp-shop.test", "v=DMARC1; p=none"));
-        var missing = await VerifyAsync(shop, "rp-shop.test");
+        await _dns.ServeAsync(zone => zone.Txt(dkim.Name, dkim.Value).Txt("_dmarc.rp-shop.test", "v=DMARC1; p=none"));
+        var missing = await shop.VerifyDomainAsync("rp-shop.test");
         Assert.Equal("unverified", (string?)missing["status"]);
-        Assert.Equal("missing", (string?)Record(missing, "spf")["status"]);
-        Assert.Equal("missing", (string?)Record(missing, "return_path_mx")["status"]);
-        Assert.Contains("bounces", (string?)Record(missing, "return_path_mx")["detail"]);
-        Assert.Equal("verified", (string?)Record(missing, "dmarc")["status"]);
+        Assert.Equal("missing", (string?)DnsRecord(missing, "spf")["status"]);
+        Assert.Equal("missing", (string?)DnsRecord(missing, "return_path_mx")["status"]);
+        Assert.Contains("bounces", (string?)DnsRecord(missing, "return_path_mx")["detail"]);
+        Assert.Equal("verified", (string?)DnsRecord(missing, "dmarc")["status"]);
 
         // Mail from it now carries a warning naming the return-path records.
         var sent = await shop.GetMessageAsync(await shop.SendAsync(new { from = "orders@rp-shop.test", to = new[] { "bob@example.test" }, subject = "s", text = "t" }));

@@ -29,6 +29,19 @@ internal static class DomainsTestKit
         return JsonNode.Parse(body)!;
     }
 
+    /// <summary>POST /domains/{name}/verify, which must answer 200; returns the body.</summary>
+    public static async Task<JsonNode> VerifyDomainAsync(this HttpClient client, string name)
+    {
+        var response = await client.PostAsync($"/domains/{name}/verify", null);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"POST /domains/{name}/verify answered {(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!;
+    }
+
+    /// <summary>The record of a POST/GET /domains answer with this <c>purpose</c>.</summary>
+    public static JsonNode DnsRecord(JsonNode domain, string purpose) =>
+        domain["dns_records"]!.AsArray().Single(r => (string?)r!["purpose"] == purpose)!;
+
     /// <summary>The DKIM TXT record of a POST/GET /domains answer: (name, value).</summary>
     public static (string Name, string Value) DkimRecord(JsonNode domain)
     {
