@@ -11,8 +11,17 @@ namespace SendApi.Delivery.Attempts;
 /// one of them has) read from its stored bytes and signed, once per attempt and before the first
 /// transaction, so that every domain that receives a body receives the same signed bytes.
 /// </summary>
-internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability storage, ILogger<MessageDelivery> logger)
+internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability storage, TimeProvider time, ILogger<MessageDelivery> logger)
 {
+    /// <summary>
+    /// How long an attempt waits for a store that is down to read a signing key, trying again every
+    /// <see cref="StoreRetry"/>: a short outage (a restart, a failover) costs the message a pause,
+    /// not a trip back through the queue and a new delivery job.
+    /// </summary>
+    internal static readonly TimeSpan StoreRideOut = TimeSpan.FromSeconds(15);
+
+    private static readonly TimeSpan StoreRetry = TimeSpan.FromMilliseconds(500);
+
     /// <exception cref="OperationCanceledException">Cancelled while signing, before anything was sent.</exception>
     public async Task<PreparedBodies> PrepareAsync(DeliveryWork work, IReadOnlyList<int> due, CancellationToken cancellationToken)
     {
@@ -29,15 +38,14 @@ internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability 
 
             try
             {
-                await signer.SignAsync(message, work.Envelope, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && storage.TryNoteOutage(ex))
-            {
-                // The signing key could not be read because the store is down (the outage is logged
-                // once by the store): this body's recipients wait for it rather than receive mail
-                // their domain's DKIM policy may reject; nothing is sent to them in this attempt.
-                waiting.Add(variant);
-                continue;
+                if (!await SignWhenTheStoreAnswersAsync(message, work.Envelope, cancellationToken))
+                {
+                    // The signing key could not be read because the store stayed down (the outage is
+                    // logged once by the store): this body's recipients wait for it rather than receive
+                    // mail their domain's DKIM policy may reject; nothing is sent to them in this attempt.
+                    waiting.Add(variant);
+                    continue;
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -54,6 +62,30 @@ internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability 
             [.. due.Where(i => signed.ContainsKey(work.VariantOf(i)))],
             [.. due.Where(i => errors.ContainsKey(work.VariantOf(i))).Select(i => (i, errors[work.VariantOf(i)]))],
             [.. due.Where(i => waiting.Contains(work.VariantOf(i)))]);
+    }
+
+    /// <summary>Signs; false when the store was down for all of <see cref="StoreRideOut"/>. Anything else throws.</summary>
+    private async Task<bool> SignWhenTheStoreAnswersAsync(MimeMessage message, MessageEnvelope envelope, CancellationToken cancellationToken)
+    {
+        var giveUpAt = time.GetUtcNow() + StoreRideOut;
+        while (true)
+        {
+            try
+            {
+                // Reading the key comes before anything changes the message, so trying again is safe.
+                await signer.SignAsync(message, envelope, cancellationToken);
+                return true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && storage.TryNoteOutage(ex))
+            {
+                if (time.GetUtcNow() >= giveUpAt)
+                {
+                    return false;
+                }
+            }
+
+            await Task.Delay(StoreRetry, time, cancellationToken);
+        }
     }
 
     /// <summary>
