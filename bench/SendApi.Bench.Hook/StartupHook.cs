@@ -2,7 +2,10 @@
 // writes the bytes the process has allocated so far, and its garbage collections, to the file in
 // SENDAPI_BENCH_ALLOCATIONS a few times a second, so that the bench can count what a message
 // allocates in any build of SendApi, one from before this hook existed included. Allocation is
-// close to deterministic where CPU time moves with the machine's load.
+// close to deterministic where CPU time moves with the machine's load. After those four numbers,
+// what the last collection left: the managed heap's size, its fragmentation (free space between
+// live objects) and the memory the GC has committed, so that the queued-memory run can tell the
+// managed heap from the rest of the resident set.
 using System.Globalization;
 
 #pragma warning disable CA1050 // The runtime looks for a type named StartupHook outside any namespace.
@@ -21,8 +24,9 @@ internal static class StartupHook
         {
             while (true)
             {
+                var heap = GC.GetGCMemoryInfo();
                 var line = string.Create(CultureInfo.InvariantCulture,
-                    $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)}");
+                    $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {heap.HeapSizeBytes} {heap.FragmentedBytes} {heap.TotalCommittedBytes}");
                 File.WriteAllText(path + ".tmp", line);
                 File.Move(path + ".tmp", path, overwrite: true);
                 Thread.Sleep(100);

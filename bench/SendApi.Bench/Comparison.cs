@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using SendApi.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 
@@ -30,6 +29,7 @@ internal static class Comparison
     private sealed record Phase(double Rate, double? AcceptP50, double? AcceptP99, long? PeakRssMb, CostMeter.Costs? Costs);
 
     private const string Sender = "bench@sendapi.test";
+    private const string Domain = "bench.test";
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(15);
 
     public static async Task<int> RunAsync(Stack stack, Settings settings)
@@ -107,21 +107,10 @@ internal static class Comparison
     {
         ResetPeakRss(stack.SendApi.Id);
         var cost = await CostMeter.StartAsync(stack.Redis, stack.SendApi.Id, stack.AllocationsFile);
-        var body = TextBody(size);
-        var latencies = new double[settings.Messages];
         var (baseline, started) = (stack.Sink.Count, stack.Sink.Now);
-        var next = -1;
         var run = Guid.NewGuid().ToString("N")[..8];
-        await Task.WhenAll(Enumerable.Range(0, settings.HttpClients).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < settings.Messages)
-            {
-                var clock = Stopwatch.StartNew();
-                await PostAsync(stack, body, i, stack.IdempotencyKeys ? $"cmp-{run}-{i}" : null);
-                latencies[i] = clock.Elapsed.TotalMilliseconds;
-            }
-        }));
+        var latencies = await HttpInjector.ClosedLoopAsync(stack.Http, settings.Messages, settings.HttpClients, TextBody(size), Domain,
+            i => stack.IdempotencyKeys ? $"cmp-{run}-{i}" : null);
         var last = await stack.Sink.WaitForAsync(baseline + settings.Messages, PhaseTimeout, stack.SendApi.Describe);
         await stack.WaitForEmptyQueue(PhaseTimeout);
         var peak = PeakRssMegabytes(stack.SendApi.Id);
@@ -161,7 +150,7 @@ internal static class Comparison
             {
                 try
                 {
-                    await PostAsync(stack, body, 1_000_000 + index, stack.IdempotencyKeys ? $"open-{run}-{index}" : null);
+                    await HttpInjector.PostAsync(stack.Http, body, 1_000_000 + index, Domain, stack.IdempotencyKeys ? $"open-{run}-{index}" : null);
                 }
                 catch (HttpRequestException)
                 {
@@ -181,38 +170,6 @@ internal static class Comparison
             + $"accept latency p50 {Percentile(latencies, 0.50):0.0} ms, p99 {Percentile(latencies, 0.99):0.0} ms, p99.9 {Percentile(latencies, 0.999):0.0} ms, max {latencies[^1]:0.0} ms";
     }
 
-    private static async Task PostAsync(Stack stack, string body, int i, string? idempotencyKey)
-    {
-        // A 503 (not durable in time, or Redis away) is retried as a client should, with the same key.
-        while (true)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/messages")
-            {
-                Content = JsonContent.Create(new
-                {
-                    from = $"Bench <{Sender}>",
-                    to = new[] { $"user{i}@bench.test" },
-                    subject = $"Benchmark message {i}",
-                    text = body,
-                }),
-            };
-            if (idempotencyKey is not null)
-            {
-                request.Headers.Add("Idempotency-Key", idempotencyKey);
-            }
-
-            using var response = await stack.Http.SendAsync(request);
-            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && idempotencyKey is not null)
-            {
-                await Task.Delay(200);
-                continue;
-            }
-
-            response.EnsureSuccessStatusCode();
-            return;
-        }
-    }
-
     private static async Task SmtpSourceAsync(string target, Settings settings, int size, Func<string> describe)
     {
         // -N makes every recipient unique; -l is the body's size, headers not included. Each message
@@ -225,10 +182,9 @@ internal static class Comparison
         }
     }
 
-    /// <summary>Lines of 76 characters, as a mail body would be, up to <paramref name="size"/> bytes.</summary>
-    private static string TextBody(int size) => string.Concat(Enumerable.Repeat(new string('x', 76) + "\n", size / 77 + 1))[..size];
+    private static string TextBody(int size) => HttpInjector.TextBody(size);
 
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    private static double Percentile(double[] sorted, double p) => HttpInjector.Percentile(sorted, p);
 
     private static string Size(int bytes) => bytes % 1024 == 0 ? $"{bytes / 1024} KB" : $"{bytes} B";
 
@@ -237,7 +193,7 @@ internal static class Comparison
 
     // Writing 5 to clear_refs resets the peak resident set size (VmHWM) to the current one, so each
     // path's peak is its own.
-    private static void ResetPeakRss(int pid) => File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+    internal static void ResetPeakRss(int pid) => File.WriteAllText($"/proc/{pid}/clear_refs", "5");
 
     private static long? PeakRssMegabytes(int pid)
     {

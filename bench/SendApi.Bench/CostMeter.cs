@@ -88,10 +88,10 @@ internal sealed class CostMeter
         var scripts = commands.Where(c => c.Name is "evalsha" or "eval").ToList();
         var costs = new Costs(
             sendApiCpu * 1e3 / messages,
-            allocations.Length == 4 ? allocations[0] / 1024.0 / messages : double.NaN,
+            allocations.Length >= 4 ? allocations[0] / 1024.0 / messages : double.NaN,
             commands.Sum(c => c.Calls) / (double)messages,
             redisCpu * 1e6 / messages,
-            allocations.Length == 4 ? $"{allocations[1]} gen0, {allocations[2]} gen1, {allocations[3]} gen2 collections" : null);
+            allocations.Length >= 4 ? $"{allocations[1]} gen0, {allocations[2]} gen1, {allocations[3]} gen2 collections" : null);
         return (costs, commands, idleRates.Values.Sum(), scripts.Sum(c => c.Calls), scripts.Sum(c => c.Usec), benchCpu);
     }
 
@@ -117,8 +117,9 @@ internal sealed class CostMeter
         return double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture);
     }
 
-    // The startup hook's last line: bytes allocated, then gen0, gen1 and gen2 collection counts (empty when it never wrote).
-    private static long[] Allocations(string file)
+    // The startup hook's last line: bytes allocated, then gen0, gen1 and gen2 collection counts, then the
+    // heap's size, fragmentation and committed bytes at the last collection (empty when it never wrote).
+    internal static long[] Allocations(string file)
     {
         try
         {

@@ -9,6 +9,8 @@
 //        bench/run.sh [--concurrency C] --kill-after S            crash recovery: C HTTP clients for S seconds, SIGKILL, restart
 //        bench/run.sh [--messages 2000] --kills K [--seed N]      issue 13's experiment: HTTP + SMTP at 100/s, K random SIGKILLs,
 //                                                                 duplicates per kill and time to all delivered (see CrashExperiment)
+//        bench/run.sh --queued N [--body-bytes 2048]             issue 18's memory target: SendApi's RSS with N messages accepted, attempted once
+//                                                                 and waiting for a retry (their MX refuses connections); see QueuedMemory
 //        any of them with --set Name=Value (repeatable): a setting for SendApi, e.g. --set Delivery__Workers=16
 //        HTTP with --durability process|fsync|replica (Storage__Durability, and the Redis it needs) and --body-bytes B
 //        HTTP with --template: each message renders a stored template (with a layout) from its own variables (TemplatedSends)
@@ -22,8 +24,9 @@ using StackExchange.Redis;
 
 var killAfter = Option("--kill-after", 0);
 var kills = Option("--kills", 0);
+var queued = Option("--queued", 0);
 // With no mode named, the comparison; --drain is the single-path run of the rows before issue 18.
-var compare = !args.Contains("--drain") && killAfter == 0 && kills == 0;
+var compare = !args.Contains("--drain") && killAfter == 0 && kills == 0 && queued == 0;
 var messages = Option("--messages", compare ? 10000 : 20000);
 var concurrency = Option("--concurrency", 64);
 var smtpSessions = Option("--smtp-sessions", compare ? 20 : 0);
@@ -77,7 +80,12 @@ if (replica is not null)
 // A real zone's TTL (the test suite's zones have 0, so that nothing is cached between tests): with
 // TTL 0 every delivery asked dnsmasq for the MX and its addresses again, a tenth of SendApi's CPU per
 // small message by a profile, which no real MX record costs.
-await using var dns = await DnsServer.StartAsync(z => z.Mx("bench.test", "mx.bench.test", 10).A("mx.bench.test", "127.0.0.2"), ttlSeconds: 300);
+// --queued's domain has its MX on 127.0.0.3, on the sink's port, where nothing listens: each attempt
+// is refused, a temporary failure, and the mail stays queued for its retries.
+const string DownMx = "127.0.0.3";
+await using var dns = await DnsServer.StartAsync(
+    z => z.Mx("bench.test", "mx.bench.test", 10).A("mx.bench.test", "127.0.0.2").Mx(QueuedMemory.Domain, "mx." + QueuedMemory.Domain, 10).A("mx." + QueuedMemory.Domain, DownMx),
+    ttlSeconds: 300);
 string[] sinkArgs = Environment.UserName == "root" ? ["-u", "root", $"127.0.0.2:{smtpPort}", "1024"] : [$"127.0.0.2:{smtpPort}", "1024"];
 var sinkDir = Directory.CreateTempSubdirectory("sendapi-bench-sink").FullName;
 // The comparison counts at the sink what every path delivered (SinkCounter); the other modes only need one.
@@ -162,6 +170,15 @@ if (compare)
         new Comparison.Stack(http, submissionPort, sendApi, redisAdmin.GetServer(redisAdmin.GetEndPoints()[0]), allocationsFile, counter!, postfix!, WaitForEmptyQueueAsync, idempotencyKeys),
         new Comparison.Settings(messages, [.. TextOption("--sizes", "2048,102400").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))], smtpSessions, concurrency,
             Option("--open-loop-rate", 500), Option("--open-loop-seconds", 20), TimeSpan.FromSeconds(Option("--idle-sample-seconds", 5)), durability == "fsync" ? "always" : "everysec"));
+}
+
+if (queued > 0)
+{
+    using var redisAdmin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},protocol=resp2,allowAdmin=true");
+    return await QueuedMemory.RunAsync(
+        new QueuedMemory.Stack(http, sendApi, redisAdmin, allocationsFile, DownMx, smtpPort),
+        new QueuedMemory.Settings(queued, concurrency, bodyBytes > 0 ? bodyBytes : 2048,
+            TimeSpan.FromSeconds(Option("--quiet-seconds", 10)), TimeSpan.FromSeconds(Option("--sample-seconds", 30))));
 }
 
 if (kills > 0)
