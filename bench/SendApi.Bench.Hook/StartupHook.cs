@@ -5,8 +5,12 @@
 // close to deterministic where CPU time moves with the machine's load. After those four numbers,
 // what the last collection left: the managed heap's size, its fragmentation (free space between
 // live objects) and the memory the GC has committed, so that the queued-memory run can tell the
-// managed heap from the rest of the resident set.
+// managed heap from the rest of the resident set; last, the heap's size after the last full blocking
+// collection. When a file named as the report plus ".collect" appears, the hook makes a full
+// compacting collection (and deletes the file), so that the run can read what is live: what SendApi
+// holds, without the garbage a collection has yet to find.
 using System.Globalization;
+using System.Runtime;
 
 #pragma warning disable CA1050 // The runtime looks for a type named StartupHook outside any namespace.
 internal static class StartupHook
@@ -24,9 +28,16 @@ internal static class StartupHook
         {
             while (true)
             {
+                if (File.Exists(path + ".collect"))
+                {
+                    GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+                    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                    File.Delete(path + ".collect");
+                }
+
                 var heap = GC.GetGCMemoryInfo();
                 var line = string.Create(CultureInfo.InvariantCulture,
-                    $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {heap.HeapSizeBytes} {heap.FragmentedBytes} {heap.TotalCommittedBytes}");
+                    $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {heap.HeapSizeBytes} {heap.FragmentedBytes} {heap.TotalCommittedBytes} {GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes}");
                 File.WriteAllText(path + ".tmp", line);
                 File.Move(path + ".tmp", path, overwrite: true);
                 Thread.Sleep(100);

@@ -39,7 +39,8 @@ internal static class QueuedMemory
             + $"whose MX {stack.DownHost}:{stack.DownPort} refuses connections; Redis AOF everysec; {Environment.ProcessorCount} cores");
         Console.WriteLine($"load average:   {LoadAverage()} at the start");
         Console.WriteLine($"MX check:       {await RefusedAsync(stack.DownHost, stack.DownPort)}");
-        Console.WriteLine($"sendapi RSS:    {Rss(stack.SendApi.Id, "VmRSS")} MB before injecting (after the warm-up)");
+        var liveBefore = await LiveHeapAsync(stack);
+        Console.WriteLine($"before:         {Breakdown(stack)} (after the warm-up, before injecting); live managed heap {Mb(liveBefore)} MB (a forced full GC)");
 
         Comparison.ResetPeakRss(stack.SendApi.Id);
         var clock = Stopwatch.StartNew();
@@ -68,12 +69,12 @@ internal static class QueuedMemory
         await Task.Delay(settings.Quiet);
         var deferredBefore = await DeferralsAsync(stack.Http);
         Comparison.ResetPeakRss(stack.SendApi.Id);
-        var samples = new List<(long Rss, long Anon, long File, long? Heap, long? Committed, long Due)>();
+        var samples = new List<(long Rss, long Anon, long File, long Shmem, long? Heap, long? Committed, long Due)>();
         var sampling = Stopwatch.StartNew();
         while (sampling.Elapsed < settings.Sample)
         {
             var hook = CostMeter.Allocations(stack.AllocationsFile);
-            samples.Add((Rss(stack.SendApi.Id, "VmRSS"), Rss(stack.SendApi.Id, "RssAnon"), Rss(stack.SendApi.Id, "RssFile"),
+            samples.Add((Rss(stack.SendApi.Id, "VmRSS"), Rss(stack.SendApi.Id, "RssAnon"), Rss(stack.SendApi.Id, "RssFile"), Rss(stack.SendApi.Id, "RssShmem"),
                 hook.Length >= 7 ? hook[4] : null, hook.Length >= 7 ? hook[6] : null, await db.SortedSetLengthAsync(Due)));
             await Task.Delay(SampleEvery);
         }
@@ -89,7 +90,7 @@ internal static class QueuedMemory
         Console.WriteLine($"quiet period:   {settings.Quiet.TotalSeconds:0} s, then {samples.Count} samples over {settings.Sample.TotalSeconds:0} s, "
             + $"{retries} retry attempt(s) made (deferred again) during them");
         Console.WriteLine($"steady RSS:     {samples.Min(s => s.Rss)}–{samples.Max(s => s.Rss)} MB VmRSS with {settings.Messages} queued "
-            + $"(anonymous {samples.Min(s => s.Anon)}–{samples.Max(s => s.Anon)} MB, file-backed {samples.Min(s => s.File)}–{samples.Max(s => s.File)} MB: the runtime's and assemblies' mapped images; "
+            + $"(anonymous {samples.Min(s => s.Anon)}–{samples.Max(s => s.Anon)} MB, file-backed {samples.Min(s => s.File)}–{samples.Max(s => s.File)} MB, shared {samples.Min(s => s.Shmem)}–{samples.Max(s => s.Shmem)} MB; "
             + $"VmHWM over the samples {Rss(stack.SendApi.Id, "VmHWM")} MB)");
         Console.WriteLine(samples.All(s => s.Heap is not null)
             ? $"managed heap:   {Mb(samples.Min(s => s.Heap!.Value))}–{Mb(samples.Max(s => s.Heap!.Value))} MB after the last GC, GC committed {Mb(samples.Min(s => s.Committed!.Value))}–{Mb(samples.Max(s => s.Committed!.Value))} MB"
@@ -98,8 +99,37 @@ internal static class QueuedMemory
             + $"used_memory_rss {Mb(long.Parse(redisMemory["used_memory_rss"], CultureInfo.InvariantCulture))} MB");
         Console.WriteLine($"delivery queue: {due} in {Due} ({samples.Min(s => s.Due)}–{samples.Max(s => s.Due)} during the samples), {waiting} of them due later (waiting for a retry); "
             + $"status deferred {deferred}, delivered {delivered} (the warm-up's)");
+        var liveAfter = await LiveHeapAsync(stack);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Console.WriteLine($"live heap:      {Mb(liveAfter)} MB after a forced full compacting GC with {settings.Messages} queued, {Mb(liveBefore)} MB before injecting: "
+            + $"{(liveAfter - liveBefore) / (double)settings.Messages:0} bytes per queued message; 2 s later {Breakdown(stack)}");
         Console.WriteLine($"load average:   {LoadAverage()} at the end");
         return samples.All(s => s.Due >= settings.Messages) ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The managed heap's size after a full compacting collection the startup hook makes when asked
+    /// (a file beside its report): what SendApi keeps alive, without the garbage a collection has yet to find.
+    /// </summary>
+    private static async Task<long> LiveHeapAsync(Stack stack)
+    {
+        var collections = CostMeter.Allocations(stack.AllocationsFile) is { Length: >= 8 } before ? before[3] : -1;
+        if (collections < 0)
+        {
+            return 0;
+        }
+
+        await File.WriteAllTextAsync(stack.AllocationsFile + ".collect", "");
+        for (var i = 0; i < 200; i++)
+        {
+            await Task.Delay(100);
+            if (CostMeter.Allocations(stack.AllocationsFile) is { Length: >= 8 } now && now[3] > collections && !File.Exists(stack.AllocationsFile + ".collect"))
+            {
+                return now[7];
+            }
+        }
+
+        throw new TimeoutException("The startup hook did not make the full collection asked for.");
     }
 
     /// <summary>Proves the MX address refuses: a connection there must fail at once, not reach anything.</summary>
@@ -122,7 +152,19 @@ internal static class QueuedMemory
     private static async Task<long> DeferralsAsync(HttpClient http) =>
         (long)JsonNode.Parse(await http.GetStringAsync("/stats?interval=hour"))!["totals"]!["deferred"]!;
 
-    /// <summary>A /proc/&lt;pid&gt;/status line's value (kB) in MB: VmRSS, VmHWM, RssAnon, RssFile.</summary>
+    // What the resident set is made of now: anonymous memory (the GC's heap, native allocations, stacks),
+    // file-backed pages (the runtime's and the assemblies' images) and shared memory (the runtime maps
+    // the code it generates twice, writable and executable, through shared memory: W^X), and the
+    // managed heap after the last collection, from the startup hook.
+    private static string Breakdown(Stack stack)
+    {
+        var pid = stack.SendApi.Id;
+        var hook = CostMeter.Allocations(stack.AllocationsFile);
+        return $"VmRSS {Rss(pid, "VmRSS")} MB (anonymous {Rss(pid, "RssAnon")}, file-backed {Rss(pid, "RssFile")}, shared {Rss(pid, "RssShmem")}); "
+            + (hook.Length >= 7 ? $"managed heap {Mb(hook[4])} MB after the last GC, GC committed {Mb(hook[6])} MB" : "managed heap ?");
+    }
+
+    /// <summary>A /proc/&lt;pid&gt;/status line's value (kB) in MB: VmRSS, VmHWM, RssAnon, RssFile, RssShmem.</summary>
     private static long Rss(int pid, string field)
     {
         var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));

@@ -8,8 +8,9 @@ namespace SendApi.IntegrationTests.Bench;
 /// <summary>
 /// A tiny run of <c>bench/run.sh</c>'s comparison (the bench program it runs, built with the tests),
 /// so that the one-command performance comparison cannot rot: 200 messages of 2 KB through Postfix,
-/// SendApi over SMTP and SendApi over HTTP, and a short open-loop run. Asserts only that every row is
-/// there with non-zero numbers: rates on a shared machine are not for tests. It runs alone, after
+/// SendApi over SMTP and SendApi over HTTP, and a short open-loop run; and of its queued-memory run
+/// (<c>--queued</c>, 200 messages, about 10 s). Asserts only that every row is
+/// there with non-zero numbers: rates and sizes on a shared machine are not for tests. It runs alone, after
 /// the parallel classes: its Postfix, Redis, SendApi and load generators take both cores for 20 s,
 /// which would stretch the timed tests beside it.
 /// </summary>
@@ -49,6 +50,26 @@ public sealed class BenchComparisonSmokeTests
         }
 
         Assert.Matches(@"open loop: 200 HTTP requests at 100/s \([0-9]+/s achieved\), 2 KB each, 0 failed: accept latency p50 [0-9.]+ ms, p99 [0-9.]+ ms, p99\.9 [0-9.]+ ms", output);
+    }
+
+    [Fact]
+    public async Task The_queued_run_prints_sendapis_rss_with_every_message_waiting_for_a_retry()
+    {
+        var (bench, app) = BuiltPrograms();
+        await using var run = ExternalProcess.Start("dotnet",
+            [bench, "--app", app, "--queued", "200", "--quiet-seconds", "1", "--sample-seconds", "2"]);
+
+        var exitCode = await run.WaitForExitAsync(RunTimeout);
+
+        var output = run.Output;
+        Assert.True(exitCode == 0, $"The bench exited with {exitCode}.\n{output}");
+        // steady RSS:     198–201 MB VmRSS with 200 queued (anonymous 71–73 MB, …
+        var rss = Regex.Match(output, @"^steady RSS: +(?<min>[0-9]+)–(?<max>[0-9]+) MB VmRSS with 200 queued ",
+            RegexOptions.Multiline | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(5));
+        Assert.True(rss.Success, $"No steady RSS line in:\n{output}");
+        Assert.True(int.Parse(rss.Groups["min"].Value, CultureInfo.InvariantCulture) > 0, rss.Value);
+        Assert.Matches(@"managed heap: +[0-9]+–[0-9]+ MB after the last GC", output);
+        Assert.Matches(@"delivery queue: 200 in sendapi:due \(200–200 during the samples\), 200 of them due later \(waiting for a retry\)", output);
     }
 
     /// <summary>The bench program and SendApi as this test project's build made them (same configuration).</summary>
