@@ -6,6 +6,8 @@
 #   bench/run.sh [--messages 10000] [--sizes 2048,102400] [--durability everysec|always] [--open-loop-rate 500] [--open-loop-seconds 20]
 #   bench/run.sh --drain [--messages 20000] [--concurrency 64 | --smtp-sessions 20]   the single-path runs of the rows before issue 18
 #   bench/run.sh --kills 3 --seed 11 | --kill-after 10                                crash experiments (bench/README.md)
+#   bench/run.sh --queued 100000 [--quiet-seconds 10] [--sample-seconds 30]            SendApi's RSS with N messages accepted, attempted once (their MX
+#                                                                                     refuses connections) and waiting for a retry (bench/README.md)
 # Everything it starts (Redis, dnsmasq, smtp-sink, Postfix in a temp directory, SendApi) is started and
 # ended by the bench program; an interrupt is passed on to it so that it can end them.
 set -euo pipefail

@@ -9,7 +9,8 @@
 //        bench/run.sh [--concurrency C] --kill-after S            crash recovery: C HTTP clients for S seconds, SIGKILL, restart
 //        bench/run.sh [--messages 2000] --kills K [--seed N]      issue 13's experiment: HTTP + SMTP at 100/s, K random SIGKILLs,
 //                                                                 duplicates per kill and time to all delivered (see CrashExperiment)
-//        bench/run.sh --queued N [--body-bytes 2048]             issue 18's memory target: SendApi's RSS with N messages accepted, attempted once
+//        bench/run.sh --queued N [--quiet-seconds 10] [--sample-seconds 30] [--body-bytes 2048]
+//                                                                 issue 18's memory target: SendApi's RSS with N messages accepted, attempted once
 //                                                                 and waiting for a retry (their MX refuses connections); see QueuedMemory
 //        any of them with --set Name=Value (repeatable): a setting for SendApi, e.g. --set Delivery__Workers=16
 //        HTTP with --durability process|fsync|replica (Storage__Durability, and the Redis it needs) and --body-bytes B
