@@ -15,6 +15,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
 {
     private readonly ISmtpMessageHandler _handler;
     private readonly SmtpServerSettings _settings;
+    private readonly SmtpGreetings _greetings;
     private readonly TimeProvider _time;
     private readonly ConnectionLimiter _limiter;
     private readonly AuthFailureTracker _authFailures;
@@ -35,6 +36,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
     {
         _handler = handler;
         _settings = settings;
+        _greetings = new SmtpGreetings(settings);
         _time = time;
         _limiter = limiter;
         _authFailures = authFailures;
@@ -80,7 +82,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             // a client that writes its commands, QUIT included, and then shuts its sending side
             // (`printf … | nc -N`) is still reading and owed every reply. The end of the input ends
             // the session once what came before it is answered; a reset fails the next write.
-            var smtp = new SmtpSession(connection, profile, _settings, _handler, _authFailures, _certificate, _time, _lifetime.ApplicationStopping, _logger);
+            var smtp = new SmtpSession(connection, profile, _settings, _greetings, _handler, _authFailures, _certificate, _time, _lifetime.ApplicationStopping, _logger);
             await using (smtp)
             {
                 await smtp.RunAsync();

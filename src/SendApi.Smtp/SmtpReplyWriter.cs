@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace SendApi.Smtp;
@@ -16,8 +17,27 @@ internal static class SmtpReplyWriter
     /// <summary>Marks text that was cut to fit, so a reader knows the reply says more than it shows.</summary>
     private const string Cut = "...";
 
-    public static void Write(SmtpServerReply reply, IBufferWriter<byte> output) =>
+    // The octets of the replies sent in every transaction (250 Ok, 354, 221, the banner, EHLO),
+    // formatted once. Keyed by identity, not by value: a reply a handler builds is never looked up.
+    private static readonly ConditionalWeakTable<SmtpServerReply, byte[]> Encoded = new();
+
+    public static void Write(SmtpServerReply reply, IBufferWriter<byte> output)
+    {
+        if (Encoded.TryGetValue(reply, out var octets))
+        {
+            output.Write(octets);
+            return;
+        }
+
         Encoding.UTF8.GetBytes(Format(reply), output);
+    }
+
+    /// <summary>Marks a reply that is sent often and never changes: its octets are formatted now, once.</summary>
+    public static SmtpServerReply Fixed(SmtpServerReply reply)
+    {
+        Encoded.AddOrUpdate(reply, Encoding.UTF8.GetBytes(Format(reply)));
+        return reply;
+    }
 
     /// <summary>The reply as it is sent: one or more CRLF-terminated lines.</summary>
     public static string Format(SmtpServerReply reply)

@@ -10,11 +10,11 @@ namespace SendApi.Smtp;
 /// </remarks>
 internal static class SmtpServerReplies
 {
-    public static readonly SmtpServerReply Ok = new(250, "2.0.0", "Ok");
-    public static readonly SmtpServerReply SenderOk = new(250, "2.1.0", "Ok");
-    public static readonly SmtpServerReply RecipientOk = new(250, "2.1.5", "Ok");
-    public static readonly SmtpServerReply StartData = new(354, "", "End data with <CR><LF>.<CR><LF>");
-    public static readonly SmtpServerReply Bye = new(221, "2.0.0", "Bye");
+    public static readonly SmtpServerReply Ok = SmtpReplyWriter.Fixed(new(250, "2.0.0", "Ok"));
+    public static readonly SmtpServerReply SenderOk = SmtpReplyWriter.Fixed(new(250, "2.1.0", "Ok"));
+    public static readonly SmtpServerReply RecipientOk = SmtpReplyWriter.Fixed(new(250, "2.1.5", "Ok"));
+    public static readonly SmtpServerReply StartData = SmtpReplyWriter.Fixed(new(354, "", "End data with <CR><LF>.<CR><LF>"));
+    public static readonly SmtpServerReply Bye = SmtpReplyWriter.Fixed(new(221, "2.0.0", "Bye"));
     public static readonly SmtpServerReply CannotVerify = new(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
     public static readonly SmtpServerReply Help = new(214, "2.0.0",
         "Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT",

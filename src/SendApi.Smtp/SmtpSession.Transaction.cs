@@ -16,24 +16,7 @@ internal sealed partial class SmtpSession
         // RFC 5321 §4.1.4: EHLO in the middle of a session is an implicit RSET.
         _heloName = name;
         _transaction = null;
-        if (!extended)
-        {
-            Reply(new SmtpServerReply(250, "", Host));
-            return;
-        }
-
-        List<string> lines = [Host, "PIPELINING", $"SIZE {_settings.MaxMessageSize.ToString(CultureInfo.InvariantCulture)}", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"];
-        if (_certificate is not null && _tls is null)
-        {
-            lines.Add("STARTTLS");
-        }
-
-        if (AuthOffered)
-        {
-            lines.Add("AUTH PLAIN LOGIN");
-        }
-
-        Reply(new SmtpServerReply(250, "", [.. lines]));
+        Reply(extended ? _greetings.Ehlo(offerStartTls: _certificate is not null && _tls is null, offerAuth: AuthOffered) : _greetings.Helo);
     }
 
     private void Reset(string arguments)

@@ -20,6 +20,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private readonly ConnectionContext _connection;
     private readonly SmtpListenerProfile _profile;
     private readonly SmtpServerSettings _settings;
+    private readonly SmtpGreetings _greetings;
     private readonly ISmtpMessageHandler _handler;
     private readonly AuthFailureTracker _authFailures;
     private readonly SslStreamCertificateContext? _certificate;
@@ -42,6 +43,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         ConnectionContext connection,
         SmtpListenerProfile profile,
         SmtpServerSettings settings,
+        SmtpGreetings greetings,
         ISmtpMessageHandler handler,
         AuthFailureTracker authFailures,
         SslStreamCertificateContext? certificate,
@@ -52,6 +54,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         _connection = connection;
         _profile = profile;
         _settings = settings;
+        _greetings = greetings;
         _handler = handler;
         _authFailures = authFailures;
         _certificate = certificate;
@@ -83,7 +86,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             // Asked before the banner: a trusted client counts as authenticated from the start. If
             // the handler can't tell now (its store is down), MAIL asks again (see IdentifyAgainAsync).
             await IdentifyWithoutAuthAsync();
-            _channel.Write(SmtpServerReplies.Banner(Host));
+            _channel.Write(_greetings.Banner);
 
             while (!_closing)
             {

@@ -17,7 +17,17 @@ internal static class StorageJson
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
+    /// <summary>
+    /// The same JSON as <see cref="Serialize{T}"/>, as the UTF-8 bytes Redis stores: for values
+    /// written on every message, where a string would be built only to be encoded back to UTF-8.
+    /// </summary>
+    public static byte[] SerializeToUtf8<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
+
     public static T Deserialize<T>(string json) =>
+        JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidDataException($"Stored {typeof(T).Name} is null.");
+
+    /// <summary>As <see cref="Deserialize{T}(string)"/>, from the UTF-8 bytes as Redis returns them (no string in between).</summary>
+    public static T DeserializeUtf8<T>(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidDataException($"Stored {typeof(T).Name} is null.");
 
     /// <summary>How a C# property is named in stored JSON (<c>AccountId</c> → <c>account_id</c>), for the scripts that read it.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
@@ -71,7 +72,7 @@ public static class DomainNames
     {
         name = null;
         var labels = ascii.Split('.');
-        if (ascii.Length > MaxLength || labels.Length < 2 || !labels.All(IsLabel) || labels[^1].All(char.IsAsciiDigit))
+        if (ascii.Length > MaxLength || labels.Length < 2 || !labels.All(IsLabel) || !labels[^1].AsSpan().ContainsAnyExceptInRange('0', '9'))
         {
             return false;
         }
@@ -100,5 +101,8 @@ public static class DomainNames
     private static bool IsLabel(string label) =>
         label.Length is > 0 and <= MaxLabelLength
         && label[0] != '-' && label[^1] != '-'
-        && label.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+        && !label.AsSpan().ContainsAnyExcept(LabelCharacters);
+
+    // Checked per address on every message (sender, From, recipients): a span search, not a LINQ walk.
+    private static readonly SearchValues<char> LabelCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
 }

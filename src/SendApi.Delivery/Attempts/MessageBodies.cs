@@ -101,7 +101,7 @@ internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability 
             : new MemoryStream(mime.ToArray(), writable: false);
         try
         {
-            message = MimeMessage.Load(ParserOptions.Default, stream, persistent: true);
+            message = MimeLoader.Load(stream, persistent: true);
             error = "";
             return true;
         }

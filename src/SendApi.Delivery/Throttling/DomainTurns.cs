@@ -85,10 +85,21 @@ internal sealed class DomainTurns(
     public DateTimeOffset GiveUpAt(DeliveryWork work) =>
         work.Envelope.FirstDueAt + retry.MaxAge + (retry.MaxAge < MaxThrottleGrace ? retry.MaxAge : MaxThrottleGrace);
 
-    /// <summary>A slot that cannot be given back (store blip) lapses with its lease; the replies still count.</summary>
-    internal async Task ReleaseAsync(DomainTurn turn)
+    /// <summary>
+    /// Gives the turn back. The shared slot's release is not waited for: the attempt goes on to be
+    /// recorded meanwhile, and the store receives the release first (one connection keeps the order
+    /// of commands), so the message no longer waits a round trip for it.
+    /// </summary>
+    internal Task ReleaseAsync(DomainTurn turn)
     {
         turn.Gate!.Release();
+        _ = ReleaseSharedAsync(turn);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A slot that cannot be given back (store blip) lapses with its lease; the replies still count.</summary>
+    private async Task ReleaseSharedAsync(DomainTurn turn)
+    {
         try
         {
             await throttle.ReleaseAsync(turn.Domain, turn.Token!, CancellationToken.None);

@@ -32,7 +32,7 @@ internal static class RedisMessageFields
     public static void Add(List<RedisValue> args, int index, RecipientState state)
     {
         args.Add(State(index));
-        args.Add(StorageJson.Serialize(state));
+        args.Add(StorageJson.SerializeToUtf8(state));
         args.Add(Status(index));
         args.Add(StorageJson.EnumName(state.Status));
     }

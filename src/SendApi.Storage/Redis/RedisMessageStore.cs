@@ -65,11 +65,12 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         // A finished message keeps no body, so none of its variants either.
         var variants = finished ? MessageVariants.None : message.Variants;
 
-        var args = new List<RedisValue>
+        // Presized for a message with a few recipients (search fields, stats, states): no regrowth.
+        var args = new List<RedisValue>(64 + RedisMessageFields.ValuesPerRecipient * envelope.Recipients.Count)
         {
             envelope.Id,
             finished ? "" : envelope.FirstDueAt.ToUnixTimeMilliseconds(),
-            StorageJson.Serialize(envelope),
+            StorageJson.SerializeToUtf8(envelope),
             message.Mime,
             (long)MessageLifetimes.IdempotencyWindow.TotalSeconds,
             envelope.AccountId,
@@ -82,9 +83,9 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             RedisSearchIndex.LifetimeSeconds,
             RedisStatsCounters.RetentionSeconds,
             0,
-            StorageJson.Serialize(queued),
+            StorageJson.SerializeToUtf8(queued),
         };
-        args.AddRange(message.InitialEvents.Select(e => (RedisValue)StorageJson.Serialize(e)));
+        args.AddRange(message.InitialEvents.Select(e => (RedisValue)StorageJson.SerializeToUtf8(e)));
         for (var k = 1; k <= variants.Bodies.Count; k++)
         {
             args.Add(k);
@@ -214,14 +215,14 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             return true;
         }
 
-        var args = new List<RedisValue> { claim, id };
+        var args = new List<RedisValue>(2 + RedisMessageFields.ValuesPerRecipient * updates.Count) { claim, id };
         AddUpdates(args, updates);
         return (int)await Db.EvaluateScriptAsync(RedisScripts.Update, [keys.Message(id), keys.Claims], [.. args]) == 1;
     }
 
     public async Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken)
     {
-        var args = new List<RedisValue>
+        var args = new List<RedisValue>(RecordingCapacity(4, updates, events))
         {
             claim,
             id,
@@ -247,7 +248,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         for (var k = 0; k < accepted.Count; k++)
         {
             args[2 + 2 * k] = accepted[k].Recipient;
-            args[3 + 2 * k] = StorageJson.Serialize(accepted[k].Delivered);
+            args[3 + 2 * k] = StorageJson.SerializeToUtf8(accepted[k].Delivered);
         }
 
         try
@@ -265,7 +266,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)
     {
-        var args = new List<RedisValue>();
+        var args = new List<RedisValue>(RecordingCapacity(0, updates, events));
         AddRecording(args, updates, events);
 
         var result = await Db.EvaluateScriptAsync(RedisScripts.Record, [keys.Message(id), keys.Events(id), keys.WebhookAccounts, keys.WebhookOutbox], [.. args]);
@@ -291,13 +292,17 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         AddUpdates(args, updates);
     }
 
+    // What AddRecording appends, roughly (the stats counters vary): enough that the list never regrows.
+    private static int RecordingCapacity(int before, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events) =>
+        before + 6 + events.Count * 5 + RedisMessageFields.ValuesPerRecipient * updates.Count;
+
     /// <summary>The stats value count, the events, then what they count.</summary>
     private static void AddEventsAndCounts(List<RedisValue> args, IReadOnlyList<MessageEvent> events)
     {
-        var counts = new List<RedisValue>();
+        var counts = new List<RedisValue>(events.Count * 4);
         RedisStatsCounters.Add(counts, StatsEvents.Of(events));
         args.Add(counts.Count);
-        args.AddRange(events.Select(e => (RedisValue)StorageJson.Serialize(e)));
+        args.AddRange(events.Select(e => (RedisValue)StorageJson.SerializeToUtf8(e)));
         args.AddRange(counts);
     }
 
@@ -329,12 +334,12 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             return false;
         }
 
-        envelope = StorageJson.Deserialize<MessageEnvelope>(env!);
+        envelope = StorageJson.DeserializeUtf8<MessageEnvelope>(((ReadOnlyMemory<byte>)env).Span);
         recipients = new RecipientState[envelope.Recipients.Count];
         for (var i = 0; i < recipients.Length; i++)
         {
             recipients[i] = byName.TryGetValue(RedisMessageFields.State(i), out var state)
-                ? StorageJson.Deserialize<RecipientState>(state!)
+                ? StorageJson.DeserializeUtf8<RecipientState>(((ReadOnlyMemory<byte>)state).Span)
                 : RecipientState.Queued(envelope.CreatedAt);
         }
 

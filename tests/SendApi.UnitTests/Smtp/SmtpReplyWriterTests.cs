@@ -17,6 +17,40 @@ public sealed class SmtpReplyWriterTests
     }
 
     [Fact]
+    public void A_fixed_reply_is_written_as_the_same_octets_as_any_reply_and_an_equal_one_still_is_formatted()
+    {
+        var fixedReply = SmtpReplyWriter.Fixed(new SmtpServerReply(250, "", "mx.test", "PIPELINING", "SIZE 1000"));
+        var equalReply = new SmtpServerReply(250, "", "mx.test", "PIPELINING", "SIZE 1000");
+
+        Assert.Equal("250-mx.test\r\n250-PIPELINING\r\n250 SIZE 1000\r\n", Written(fixedReply));
+        Assert.Equal(Written(fixedReply), Written(equalReply));
+        Assert.Equal("250 2.0.0 Ok\r\n", Written(SmtpServerReplies.Ok));
+        Assert.Equal("354 End data with <CR><LF>.<CR><LF>\r\n", Written(SmtpServerReplies.StartData));
+    }
+
+    [Fact]
+    public void The_greetings_are_the_configured_host_and_EHLO_offers_STARTTLS_and_AUTH_only_when_asked()
+    {
+        var greetings = new SmtpGreetings(new SmtpServerSettings { Hostname = "mx.sendapi.test", MaxMessageSize = 1000 });
+
+        Assert.Equal("220 mx.sendapi.test ESMTP SendApi\r\n", Written(greetings.Banner));
+        Assert.Equal("250 mx.sendapi.test\r\n", Written(greetings.Helo));
+        var plain = Written(greetings.Ehlo(offerStartTls: false, offerAuth: false));
+        Assert.Equal("250-mx.sendapi.test\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES\r\n", plain);
+        Assert.EndsWith("250-ENHANCEDSTATUSCODES\r\n250 STARTTLS\r\n", Written(greetings.Ehlo(offerStartTls: true, offerAuth: false)));
+        Assert.EndsWith("250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN\r\n", Written(greetings.Ehlo(offerStartTls: false, offerAuth: true)));
+        Assert.EndsWith("250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n", Written(greetings.Ehlo(offerStartTls: true, offerAuth: true)));
+        Assert.Same(greetings.Ehlo(offerStartTls: true, offerAuth: true), greetings.Ehlo(offerStartTls: true, offerAuth: true));
+    }
+
+    private static string Written(SmtpServerReply reply)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        SmtpReplyWriter.Write(reply, output);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    [Fact]
     public void A_line_of_exactly_512_octets_is_not_cut()
     {
         var text = new string('x', 512 - "501 5.5.4 ".Length - 2);

@@ -49,6 +49,22 @@ public sealed class StoredNamesTests
     }
 
     [Fact]
+    public void Records_written_as_utf8_bytes_are_the_json_the_string_form_stores_and_read_back_equal()
+    {
+        var envelope = new MessageEnvelope("id", "acct-7", "a@acme.test", "Ä <a@acme.test>", "Grüße ✓ \"quoted\" 😀", [new RecipientAddress("b@example.test", RecipientKind.To)],
+            ["tag"], new Dictionary<string, string> { ["k"] = "välue" }, T0, "id@x", 1);
+        var state = new RecipientState(RecipientStatus.Deferred, 2, new SmtpReply(451, "4.7.1", "Später"), T0.AddMinutes(5), T0);
+
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(StorageJson.Serialize(envelope)), StorageJson.SerializeToUtf8(envelope));
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(StorageJson.Serialize(state)), StorageJson.SerializeToUtf8(state));
+        var read = StorageJson.DeserializeUtf8<MessageEnvelope>(StorageJson.SerializeToUtf8(envelope));
+        Assert.Equal(envelope.Subject, read.Subject);
+        Assert.Equal(envelope.From, read.From);
+        Assert.Equal("välue", read.Metadata["k"]);
+        Assert.Equal(state, StorageJson.DeserializeUtf8<RecipientState>(StorageJson.SerializeToUtf8(state)));
+    }
+
+    [Fact]
     public void Only_identifiers_are_written_into_script_text()
     {
         Assert.Equal("'it\\'s'", Lua.String("it's"));

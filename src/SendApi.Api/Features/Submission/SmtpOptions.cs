@@ -56,8 +56,29 @@ public sealed class SmtpListenerOptions
     /// <summary>The API key (the secret) that trusted-network submissions are attributed to.</summary>
     public string? TrustedApiKey { get; set; }
 
-    internal IReadOnlyList<IPNetwork> TrustedNetworkList =>
-        [.. (TrustedNetworks ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(IPNetwork.Parse)];
+    private ParsedNetworks? _trusted;
+
+    /// <summary>
+    /// <see cref="TrustedNetworks"/> parsed; asked on every connection, so parsed once per value
+    /// of the setting rather than each time.
+    /// </summary>
+    internal IReadOnlyList<IPNetwork> TrustedNetworkList
+    {
+        get
+        {
+            var parsed = _trusted;
+            if (parsed is null || !string.Equals(parsed.Source, TrustedNetworks, StringComparison.Ordinal))
+            {
+                parsed = new ParsedNetworks(TrustedNetworks,
+                    [.. (TrustedNetworks ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(IPNetwork.Parse)]);
+                _trusted = parsed;
+            }
+
+            return parsed.Networks;
+        }
+    }
+
+    private sealed record ParsedNetworks(string? Source, IReadOnlyList<IPNetwork> Networks);
 }
 
 internal sealed class SmtpOptionsValidation : IValidateOptions<SmtpOptions>
