@@ -43,9 +43,11 @@ public sealed record SendMessageRequest
 
     public string? Subject { get; init; }
 
-    public string? Text { get; init; }
+    /// <summary>The plain-text body (a JSON string), kept as UTF-8 (<see cref="BodyContent"/>).</summary>
+    public BodyContent? Text { get; init; }
 
-    public string? Html { get; init; }
+    /// <summary>The HTML body (a JSON string), kept as UTF-8 (<see cref="BodyContent"/>).</summary>
+    public BodyContent? Html { get; init; }
 
     /// <summary>Extra headers. Names that SendApi sets itself (From, To, Date, Message-ID, Content-*, …) are refused.</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
