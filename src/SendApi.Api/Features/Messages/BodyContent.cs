@@ -3,18 +3,22 @@ using System.Text.Json.Serialization;
 
 namespace SendApi.Api.Features.Messages;
 
-/// <summary>
+/// <remarks>
 /// A <c>text</c> or <c>html</c> body, held as the UTF-8 bytes it arrived in and goes out in. As a
 /// .NET string a 100 KB body was read into 200 KB of UTF-16 (and copied once more when it spanned
 /// two of the request's buffers), then encoded back into UTF-8 for the MIME part: together 40 % of
 /// what a 100 KB message allocated, by an allocation profile. A string is made only when something
 /// needs one (a template, a test); one given as a string (the compat routes, a rendered template)
 /// is kept as well.
-/// </summary>
-/// <remarks>
+/// <para>
 /// Two bodies are equal when their UTF-8 is (a test's <c>Assert.Equal("Hi", request.Text)</c>); the
 /// hash is the length alone, so that hashing one never reads it all, the cost that made the request
 /// compare by identity (<see cref="SendMessageRequest.Equals(SendMessageRequest?)"/>).
+/// </para>
+/// <para>
+/// Remarks, not a summary: Swashbuckle would copy a summary onto <c>text</c> and <c>html</c> in the
+/// OpenAPI document, where they are plain strings.
+/// </para>
 /// </remarks>
 [JsonConverter(typeof(BodyContentConverter))]
 public sealed class BodyContent : IEquatable<BodyContent>

@@ -43,10 +43,10 @@ public sealed record SendMessageRequest
 
     public string? Subject { get; init; }
 
-    /// <summary>The plain-text body (a JSON string), kept as UTF-8 (<see cref="BodyContent"/>).</summary>
+    // JSON strings, kept as the UTF-8 they came in (BodyContent); the OpenAPI document shows them
+    // as strings (OpenApi.cs maps the type), and says nothing of the representation.
     public BodyContent? Text { get; init; }
 
-    /// <summary>The HTML body (a JSON string), kept as UTF-8 (<see cref="BodyContent"/>).</summary>
     public BodyContent? Html { get; init; }
 
     /// <summary>Extra headers. Names that SendApi sets itself (From, To, Date, Message-ID, Content-*, …) are refused.</summary>
