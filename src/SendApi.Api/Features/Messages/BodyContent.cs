@@ -23,28 +23,33 @@ namespace SendApi.Api.Features.Messages;
 [JsonConverter(typeof(BodyContentConverter))]
 public sealed class BodyContent : IEquatable<BodyContent>
 {
-    // Both are kept once made: a benign race makes the same value twice.
+    // Made on first use from the other and then kept (a race makes the same value twice). A body
+    // read from JSON may fill only part of its array (_length); one given as a string fills it all.
+    private readonly int _length;
     private byte[]? _utf8;
-    private int _length;
     private string? _text;
 
     private BodyContent(byte[] utf8, int length) => (_utf8, _length) = (utf8, length);
 
-    private BodyContent(string text) => _text = text;
+    private BodyContent(string text) => (_text, _length) = (text, -1);
+
+    /// <summary>The body as UTF-8.</summary>
+    public ReadOnlySpan<byte> Utf8 => Bytes().AsSpan(0, Length(Bytes()));
+
+    /// <summary>Its length in UTF-8 bytes.</summary>
+    public int Utf8Length => _length >= 0 ? _length : _utf8?.Length ?? Encoding.UTF8.GetByteCount(_text!);
+
+    public bool IsEmpty => _length >= 0 ? _length == 0 : _text!.Length == 0;
 
     /// <summary>The first <paramref name="length"/> bytes of <paramref name="utf8"/>, which must be valid UTF-8; the array is kept, not copied.</summary>
     internal static BodyContent FromUtf8(byte[] utf8, int length) => new(utf8, length);
 
-    /// <summary>The body as UTF-8.</summary>
-    public ReadOnlySpan<byte> Utf8 => Bytes().AsSpan(0, _length);
-
-    /// <summary>Its length in UTF-8 bytes.</summary>
-    public int Utf8Length => _utf8 is null ? Encoding.UTF8.GetByteCount(_text!) : _length;
-
-    public bool IsEmpty => _utf8 is null ? _text!.Length == 0 : _length == 0;
-
     /// <summary>A read-only stream over the UTF-8 bytes, without a copy of them (a MIME part's content).</summary>
-    internal MemoryStream OpenRead() => new(Bytes(), 0, _length, writable: false);
+    internal MemoryStream OpenRead()
+    {
+        var bytes = Bytes();
+        return new MemoryStream(bytes, 0, Length(bytes), writable: false);
+    }
 
     /// <summary>The body as a string, made on first use.</summary>
     public override string ToString() => _text ??= Encoding.UTF8.GetString(_utf8!, 0, _length);
@@ -58,15 +63,7 @@ public sealed class BodyContent : IEquatable<BodyContent>
 
     public static implicit operator BodyContent?(string? text) => text is null ? null : new BodyContent(text);
 
-    private byte[] Bytes()
-    {
-        if (_utf8 is null)
-        {
-            var bytes = Encoding.UTF8.GetBytes(_text!);
-            _length = bytes.Length;
-            _utf8 = bytes;
-        }
+    private byte[] Bytes() => _utf8 ??= Encoding.UTF8.GetBytes(_text!);
 
-        return _utf8;
-    }
+    private int Length(byte[] bytes) => _length >= 0 ? _length : bytes.Length;
 }
