@@ -40,6 +40,9 @@ internal static class OpenApi
             });
             swagger.SupportNonNullableReferenceTypes();
 
+            // text and html are JSON strings; the type that holds them as UTF-8 is not the API's.
+            swagger.MapType<SendApi.Api.Features.Messages.BodyContent>(() => new OpenApiSchema { Type = JsonSchemaType.String });
+
             // A batch result is one of two shapes (no discriminator: an accepted one has an id, a
             // refused one is a problem object); only that union is polymorphic in the API.
             swagger.UseOneOfForPolymorphism();

@@ -101,7 +101,7 @@ internal static class JsonBodyErrors
         {
             StringOrArrayConverter => "a string or an array of strings",
             RecipientListConverter => "an address, a recipient object {email, name, variables} or an array of them",
-            _ when type == typeof(string) => "a string",
+            _ when type == typeof(string) || type == typeof(Features.Messages.BodyContent) => "a string",
             _ when type == typeof(bool) => "true or false",
             _ when type.IsPrimitive || type == typeof(decimal) => "a number",
             _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "a date and time (RFC 3339)",

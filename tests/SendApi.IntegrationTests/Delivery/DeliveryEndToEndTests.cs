@@ -30,6 +30,28 @@ public sealed class DeliveryEndToEndTests : IClassFixture<DeliveryWorld>, IAsync
 
     private static string Unique(string local, string domain = "example.test") => $"{local}-{Guid.NewGuid():N}@{domain}";
 
+    /// <summary>
+    /// text and html are read as UTF-8 and put into their parts without a string in between: a
+    /// large body, escaped by the client (non-ASCII as \u escapes), split over the request's
+    /// buffers, with a line over SMTP's 998 octets, must still arrive exactly as it was sent.
+    /// </summary>
+    [Fact]
+    public async Task A_large_body_with_escapes_non_ascii_and_a_long_line_arrives_as_it_was_sent()
+    {
+        var to = Unique("large");
+        var paragraph = "Grüße aus Köln — naïve café, 你好, \U0001F600 \"quoted\" <tag> & back\\slash\tend\n";
+        var text = string.Concat(Enumerable.Repeat(paragraph, 2000)) + new string('x', 3000) + "\nlast line";
+        var html = "<p>" + string.Concat(Enumerable.Repeat("<b>Grüße</b> — 你好 \U0001F600 ", 4000)) + "</p>";
+
+        await _client.SendAsync(new { from = "orders@acme.test", to = new[] { to }, subject = "large", text, html });
+
+        var received = (await _world.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(to)))[0];
+        Assert.All(System.Text.Encoding.ASCII.GetString(received.Raw).Split("\r\n"), line => Assert.True(line.Length <= 998, $"a line of {line.Length} octets"));
+        var mime = received.Parse();
+        Assert.Equal(text, mime.TextBody!.ReplaceLineEndings("\n"));
+        Assert.Equal(html, mime.HtmlBody!.ReplaceLineEndings("\n"));
+    }
+
     [Fact]
     public async Task Posted_message_arrives_at_the_mx_with_subject_body_and_attachment_intact()
     {

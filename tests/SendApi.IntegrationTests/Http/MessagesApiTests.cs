@@ -79,6 +79,20 @@ public sealed class MessagesApiTests : IClassFixture<DeliveryWorld>, IAsyncLifet
         Assert.Contains(field, errors.Select(e => e.Key));
     }
 
+    /// <summary>text and html are read as UTF-8 bytes, not through a string, which used to refuse what is not Unicode: they still do.</summary>
+    [Theory]
+    [InlineData(new byte[] { 0xff, 0xfe }, "text")]
+    [InlineData(new byte[] { (byte)'\\', (byte)'u', (byte)'d', (byte)'8', (byte)'0', (byte)'0' }, "html")]
+    public async Task A_body_that_is_not_unicode_is_400_at_its_field(byte[] value, string field)
+    {
+        byte[] json = [.. Encoding.UTF8.GetBytes($"{{\"from\":\"a@acme.test\",\"to\":[\"b@example.test\"],\"{field}\":\""), .. value, .. "\"}"u8];
+
+        var response = await _admin.PostAsync("/messages", new ByteArrayContent(json) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } });
+
+        var errors = (await ProblemAsync(response, HttpStatusCode.BadRequest))["errors"]!.AsObject();
+        Assert.Equal([field], errors.Select(e => e.Key));
+    }
+
     [Fact]
     public async Task Malformed_json_is_400_saying_what_is_wrong()
     {

@@ -141,4 +141,66 @@ public sealed class MessageComposerTests
         Assert.Equal(ContentDisposition.Inline, part.ContentDisposition?.Disposition);
         Assert.Equal(location, part.ContentLocation?.ToString());
     }
+
+    /// <summary>
+    /// The bodies go into their parts as the UTF-8 they came in (<see cref="BodyContent"/>), not
+    /// through MimeKit's BodyBuilder, which takes strings: the message must be byte for byte what
+    /// BodyBuilder made, so that delivery encodes it for each MX as before.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false, 0, false)]
+    [InlineData(false, true, 0, false)]
+    [InlineData(true, true, 0, false)]
+    [InlineData(true, true, 2, false)]
+    [InlineData(true, true, 1, true)]
+    [InlineData(false, true, 1, true)]
+    [InlineData(true, false, 1, true)]
+    [InlineData(false, false, 1, false)]
+    [InlineData(false, false, 2, false)]
+    [InlineData(false, false, 0, false)]
+    public void Bodies_are_written_as_MimeKit_BodyBuilder_wrote_them(bool text, bool html, int attachments, bool inline)
+    {
+        var body = string.Concat(Enumerable.Repeat("caf\u00e9 \u20ac \U0001F600 line\n", 3000));
+        var (plain, markup) = (text ? "Hi \u00e9\n" + body : null, html ? "<p>Hi \u00e9</p>\n" + body : null);
+        var files = Enumerable.Range(0, attachments).Select(i => new AttachmentRequest
+        {
+            Filename = $"f{i}.txt",
+            Content = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"file {i}")),
+            ContentId = inline && i == 0 ? "logo@acme.test" : null,
+        }).ToList();
+        var composed = _composer.Compose(new SendMessageRequest { From = "hello@acme.test", To = ["bob@example.test"], Text = plain, Html = markup, Attachments = files }, "msg4", "acct");
+
+        var builder = new BodyBuilder { TextBody = plain, HtmlBody = markup };
+        foreach (var file in files)
+        {
+            var entity = builder.Attachments.Add(file.Filename!, Convert.FromBase64String(file.Content!), ContentType.Parse(MimeTypes.GetMimeType(file.Filename!)));
+            if (file.ContentId is not null)
+            {
+                builder.Attachments.Remove(entity);
+                entity.ContentDisposition!.Disposition = ContentDisposition.Inline;
+                entity.ContentId = file.ContentId;
+                entity.ContentLocation = new Uri(file.Filename!, UriKind.Relative);
+                builder.LinkedResources.Add(entity);
+            }
+        }
+
+        var expected = Bytes(composed with { Mime = WithBody(composed.Mime, builder.ToMessageBody()) });
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(Bytes(composed with { Mime = WithBody(composed.Mime, composed.Mime.Body!) })));
+    }
+
+    /// <summary>The message with <paramref name="body"/>, its multiparts' random boundaries made the same for a comparison.</summary>
+    private static MimeMessage WithBody(MimeMessage message, MimeEntity body)
+    {
+        var copy = new MimeMessage(message.Headers.Where(h => !h.Field.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))) { Body = body };
+        var n = 0;
+        foreach (var multipart in new[] { body }.Concat(body is Multipart m ? Descendants(m) : []).OfType<Multipart>())
+        {
+            multipart.Boundary = $"boundary-{n++}";
+        }
+
+        return copy;
+    }
+
+    private static IEnumerable<MimeEntity> Descendants(Multipart multipart) =>
+        multipart.SelectMany(child => new[] { child }.Concat(child is Multipart m ? Descendants(m) : []));
 }

@@ -29,4 +29,27 @@ public sealed class MimeSizesTests
 
         Assert.InRange(estimate, written.Length, (written.Length * 3 / 2) + 4096);
     }
+
+    /// <summary>
+    /// A 100 KB text body is written as it is (its transfer encoding is chosen per MX at delivery):
+    /// the buffer need not be a tenth larger than the message, the headroom quoted-printable would need;
+    /// a submitted message's many headers are counted rather than left to that headroom.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(40)]
+    public void A_body_written_as_it_is_gets_no_headroom_beyond_its_headers(int receivedHeaders)
+    {
+        var message = new MimeMessage { Subject = "s", Body = new TextPart("plain") { Text = string.Concat(Enumerable.Repeat(new string('x', 76) + "\n", 1330)) } };
+        message.From.Add(new MailboxAddress("Sender Name", "sender@example.test"));
+        for (var i = 0; i < receivedHeaders; i++)
+        {
+            message.Headers.Add("Received", $"from relay{i}.example.test (relay{i}.example.test [192.0.2.{i}]) by mx.example.test with ESMTPS id {i:D20}; Mon, 30 Nov 2026 16:00:00 +0000");
+        }
+
+        using var written = new MemoryStream();
+        message.WriteTo(written);
+
+        Assert.InRange(MimeSizes.Estimate(message), written.Length, written.Length + 2048 + 2048);
+    }
 }

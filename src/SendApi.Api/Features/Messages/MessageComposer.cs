@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MimeKit;
+using MimeKit.Text;
 using SendApi.Core.Messages;
 
 namespace SendApi.Api.Features.Messages;
@@ -45,12 +46,20 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
 
     /// <summary>A cheap upper bound checked before building anything: decoded attachment and body sizes.</summary>
     public static long EstimateSize(SendMessageRequest request) =>
-        (request.Text?.Length ?? 0) + (request.Html?.Length ?? 0)
+        (request.Text?.Utf8Length ?? 0) + (request.Html?.Utf8Length ?? 0)
         + (request.Attachments ?? []).Sum(a => (a?.Content?.Length ?? 0) * 3L / 4);
 
+    /// <summary>
+    /// The MIME structure of MimeKit's <c>BodyBuilder</c> (text and html as multipart/alternative,
+    /// inline attachments with the html as multipart/related, attachments in multipart/mixed), with
+    /// the bodies' UTF-8 bytes as their parts' content: <c>BodyBuilder</c> takes strings and encodes
+    /// them again.
+    /// </summary>
     private static MimeEntity Body(SendMessageRequest request)
     {
-        var builder = new BodyBuilder { TextBody = request.Text, HtmlBody = request.Html };
+        var attachments = new List<MimeEntity>();
+        var inline = new List<MimeEntity>();
+        var builder = new BodyBuilder(); // only to make each attachment's part (file name, type, base64)
         foreach (var attachment in request.Attachments ?? [])
         {
             var bytes = Convert.FromBase64String(attachment.Content!);
@@ -58,21 +67,64 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
             var entity = builder.Attachments.Add(attachment.Filename!, bytes, contentType);
             if (attachment.ContentId is not null)
             {
-                MakeInline(builder, entity, attachment.ContentId);
+                MakeInline(entity, attachment.ContentId);
+                inline.Add(entity);
+            }
+            else
+            {
+                attachments.Add(entity);
             }
         }
 
-        return builder.ToMessageBody();
+        MimeEntity? body = request.Text is { } text ? TextPartOf(TextFormat.Plain, text) : null;
+        if (request.Html is { } html)
+        {
+            MimeEntity htmlBody = TextPartOf(TextFormat.Html, html);
+            if (inline.Count > 0)
+            {
+                var related = new MultipartRelated { Root = htmlBody };
+                inline.ForEach(related.Add);
+                htmlBody = related;
+            }
+
+            body = body is null ? htmlBody : new MultipartAlternative { body, htmlBody };
+        }
+
+        if (attachments.Count == 1 && body is null)
+        {
+            return attachments[0];
+        }
+
+        if (attachments.Count > 0)
+        {
+            var mixed = new Multipart("mixed");
+            if (body is not null)
+            {
+                mixed.Add(body);
+            }
+
+            attachments.ForEach(mixed.Add);
+            body = mixed;
+        }
+
+        return body ?? new TextPart(TextFormat.Plain) { Text = "" };
+    }
+
+    /// <summary>A text part whose content is the body's UTF-8 bytes, as <c>TextPart.Text = ...</c> would have made it, without encoding a string.</summary>
+    private static TextPart TextPartOf(TextFormat format, BodyContent body)
+    {
+        var part = new TextPart(format) { Content = new MimeContent(body.OpenRead()) };
+        part.ContentType.Charset = "utf-8";
+        return part;
     }
 
     /// <summary>
-    /// Moves an attachment to the related parts, referenced from the HTML by its Content-ID.
+    /// Makes an attachment inline, one of the related parts referenced from the HTML by its Content-ID.
     /// MimeKit's <c>LinkedResources.Add</c> would also make a Content-Location of the file name and
     /// threw on a name that is not a relative URI ("a:b"): a 500 for a legitimate file name.
     /// </summary>
-    private static void MakeInline(BodyBuilder builder, MimeEntity entity, string contentId)
+    private static void MakeInline(MimeEntity entity, string contentId)
     {
-        builder.Attachments.Remove(entity);
         entity.ContentDisposition ??= new ContentDisposition();
         entity.ContentDisposition.Disposition = ContentDisposition.Inline;
         entity.ContentId = contentId;
@@ -80,8 +132,6 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
         {
             entity.ContentLocation = location;
         }
-
-        builder.LinkedResources.Add(entity);
     }
 
     /// <summary>Envelope recipients in order, each address once (the first kind it appears as wins).</summary>

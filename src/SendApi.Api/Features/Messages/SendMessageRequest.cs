@@ -43,9 +43,11 @@ public sealed record SendMessageRequest
 
     public string? Subject { get; init; }
 
-    public string? Text { get; init; }
+    // JSON strings, kept as the UTF-8 they came in (BodyContent); the OpenAPI document shows them
+    // as strings (OpenApi.cs maps the type), and says nothing of the representation.
+    public BodyContent? Text { get; init; }
 
-    public string? Html { get; init; }
+    public BodyContent? Html { get; init; }
 
     /// <summary>Extra headers. Names that SendApi sets itself (From, To, Date, Message-ID, Content-*, …) are refused.</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }

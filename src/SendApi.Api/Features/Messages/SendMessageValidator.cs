@@ -69,7 +69,7 @@ internal sealed partial class SendMessageValidator : AbstractValidator<SendMessa
             .Must(NoLineBreaks).WithMessage("must not contain CR or LF.")
             .MaximumLength(998);
         RuleFor(x => x)
-            .Must(x => !string.IsNullOrEmpty(x.Text) || !string.IsNullOrEmpty(x.Html))
+            .Must(x => x.Text is { IsEmpty: false } || x.Html is { IsEmpty: false })
             .When(x => x.Template is null)
             .OverridePropertyName("text")
             .WithMessage("A body is required: text, html or both.");
