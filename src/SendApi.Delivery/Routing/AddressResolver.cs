@@ -21,6 +21,10 @@ namespace SendApi.Delivery.Routing;
 /// Only when the first round found no address are the failed and remembered families asked
 /// again with the resolver's retries.
 /// </para>
+/// <para>
+/// An empty answer (NODATA or NXDOMAIN) is remembered as long as its SOA allows (<see cref="EmptyAnswerMemory"/>):
+/// the AAAA of a host that has only an A record is asked once per negative TTL, not once per delivery.
+/// </para>
 /// </summary>
 internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider time, ILogger<AddressResolver> logger)
 {
@@ -30,6 +34,7 @@ internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider ti
 
     private readonly DnsQueryAndServerOptions _singleTry = DnsClientFactory.SingleTry(dns);
     private readonly ConcurrentDictionary<(string Host, QueryType Type), DateTimeOffset> _failedAt = new();
+    private readonly EmptyAnswerMemory _empty = new(time);
 
     /// <summary>The host's addresses, IPv4 first; empty when it has none. Throws <see cref="DnsLookupException"/> when DNS could not say.</summary>
     public async Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
@@ -40,7 +45,14 @@ internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider ti
         }
 
         var key = host.ToLowerInvariant();
-        var results = await FirstRoundAsync(key, [.. Families.Where(f => !RecentlyFailed(key, f))], cancellationToken);
+        var knownEmpty = Families.Where(f => _empty.IsKnownEmpty(key, f)).ToList();
+        var results = await FirstRoundAsync(key, [.. Families.Where(f => !knownEmpty.Contains(f) && !RecentlyFailed(key, f))], cancellationToken);
+        foreach (var family in knownEmpty)
+        {
+            // As answered last time: no record of that family, which is not a failure to ask again.
+            results[family] = new Lookup(family, [], null);
+        }
+
         if (Addresses(results) is { Count: > 0 } found)
         {
             foreach (var failed in results.Values.Where(r => r.Failure is not null))
@@ -112,6 +124,10 @@ internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider ti
                 : new Lookup(type, type == QueryType.A
                     ? [.. response.Answers.ARecords().Select(r => r.Address).Where(ip => ip.AddressFamily == AddressFamily.InterNetwork)]
                     : [.. response.Answers.AaaaRecords().Select(r => r.Address).Where(ip => ip.AddressFamily == AddressFamily.InterNetworkV6)], null);
+            if (lookup is { Failure: null, Addresses.Count: 0 })
+            {
+                _empty.Remember(host, type, response);
+            }
         }
         catch (DnsResponseException ex)
         {

@@ -80,4 +80,85 @@ public sealed class AddressResolverTests(UnreliableDnsWorld world) : IClassFixtu
 
         Assert.StartsWith("Address lookup for mx.gone.test failed: A ", error.Message);
     }
+
+    [Fact]
+    public async Task An_AAAA_answered_NODATA_with_an_SOA_is_asked_once_within_its_negative_ttl()
+    {
+        // A real zone's server: NODATA for the AAAA of a host with only an A record, its SOA (TTL and MINIMUM 120 s) in the authority section.
+        await using var dns = await DnsServer.StartAsync(zone => zone.A("mx.v4only.test", "127.0.0.30"), DnsServerMode.AuthoritativeWithSoa, ttlSeconds: 120);
+        var resolver = Resolver(dns.Server);
+
+        for (var delivery = 0; delivery < 3; delivery++)
+        {
+            Assert.Equal([IPAddress.Parse("127.0.0.30")], await resolver.ResolveAsync("mx.v4only.test", CancellationToken.None));
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(119));
+        Assert.Equal([IPAddress.Parse("127.0.0.30")], await resolver.ResolveAsync("mx.v4only.test", CancellationToken.None));
+        Assert.Equal(1, await dns.WaitForQueriesAsync("AAAA", "mx.v4only.test", 1));
+
+        // Once the SOA's negative TTL has passed, it is asked again.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal([IPAddress.Parse("127.0.0.30")], await resolver.ResolveAsync("mx.v4only.test", CancellationToken.None));
+        Assert.Equal(2, await dns.WaitForQueriesAsync("AAAA", "mx.v4only.test", 2));
+    }
+
+    [Fact]
+    public async Task An_unknown_host_NXDOMAIN_with_an_SOA_is_asked_once_within_its_negative_ttl()
+    {
+        await using var dns = await DnsServer.StartAsync(zone => zone.A("mx.v4only.test", "127.0.0.30"), DnsServerMode.AuthoritativeWithSoa, ttlSeconds: 120);
+        var resolver = Resolver(dns.Server);
+
+        Assert.Empty(await resolver.ResolveAsync("mx.gone.test", CancellationToken.None));
+        Assert.Empty(await resolver.ResolveAsync("mx.gone.test", CancellationToken.None));
+
+        Assert.Equal(1, await dns.WaitForQueriesAsync("A", "mx.gone.test", 1));
+        Assert.Equal(1, dns.Queries("AAAA", "mx.gone.test"));
+    }
+
+    [Fact]
+    public async Task A_negative_ttl_longer_than_five_minutes_is_remembered_for_five()
+    {
+        await using var dns = await DnsServer.StartAsync(zone => zone.A("mx.v4only.test", "127.0.0.30"), DnsServerMode.AuthoritativeWithSoa, ttlSeconds: 3600);
+        var resolver = Resolver(dns.Server);
+
+        Assert.Equal([IPAddress.Parse("127.0.0.30")], await resolver.ResolveAsync("mx.v4only.test", CancellationToken.None));
+        _time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        Assert.Equal([IPAddress.Parse("127.0.0.30")], await resolver.ResolveAsync("mx.v4only.test", CancellationToken.None));
+        Assert.Equal(1, await dns.WaitForQueriesAsync("AAAA", "mx.v4only.test", 1));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal([IPAddress.Parse("127.0.0.30")], await resolver.ResolveAsync("mx.v4only.test", CancellationToken.None));
+        Assert.Equal(2, await dns.WaitForQueriesAsync("AAAA", "mx.v4only.test", 2));
+    }
+
+    [Fact]
+    public async Task A_NODATA_without_an_SOA_is_not_remembered()
+    {
+        // dnsmasq's --local answers NODATA with an empty authority section: RFC 2308 §5 says not to cache it.
+        await using var dns = await DnsServer.StartAsync(zone => zone.A("mx.v4only.test", "127.0.0.30"), ttlSeconds: 300);
+        var resolver = Resolver(dns.Server);
+
+        Assert.Equal([IPAddress.Parse("127.0.0.30")], await resolver.ResolveAsync("mx.v4only.test", CancellationToken.None));
+        Assert.Equal([IPAddress.Parse("127.0.0.30")], await resolver.ResolveAsync("mx.v4only.test", CancellationToken.None));
+
+        Assert.Equal(2, await dns.WaitForQueriesAsync("AAAA", "mx.v4only.test", 2));
+    }
+
+    [Theory]
+    [InlineData("mx.refused-aaaa.test")]
+    [InlineData("mx.servfail-aaaa.test")]
+    public async Task A_refused_or_servfail_AAAA_is_not_remembered_as_an_empty_answer(string host)
+    {
+        var resolver = Resolver(world.Dns.Server);
+        var before = world.Dns.Queries("AAAA", host);
+
+        Assert.Equal([IPAddress.Parse("127.0.0.20")], await resolver.ResolveAsync(host, CancellationToken.None));
+        Assert.Equal(before + 1, await world.Dns.WaitForQueriesAsync("AAAA", host, before + 1));
+
+        // Remembered as a failure for a minute only (well within the five minutes an empty answer may be), then asked again.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal([IPAddress.Parse("127.0.0.20")], await resolver.ResolveAsync(host, CancellationToken.None));
+        Assert.Equal(before + 2, await world.Dns.WaitForQueriesAsync("AAAA", host, before + 2));
+    }
 }

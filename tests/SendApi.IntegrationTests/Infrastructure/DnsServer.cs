@@ -40,6 +40,15 @@ namespace SendApi.IntegrationTests.Infrastructure;
 /// SERVFAIL from a <see cref="BrokenNameServer.Servfail"/> server, and nothing at all (the
 /// client times out; dnsmasq never answers, verified for 60 s) from a <see cref="BrokenNameServer.Silent"/> one.
 /// </para>
+/// <para>
+/// In <see cref="DnsServerMode.AuthoritativeWithSoa"/> mode dnsmasq is the authoritative server of
+/// the zone "test" (<c>--auth-zone</c>): every answer under .test is as in the default mode, but
+/// authoritative (AA), with the zone's NS in the authority section of a positive answer and its SOA in
+/// that of an NXDOMAIN or NODATA, as a real zone's server gives (RFC 2308 §3). The SOA's TTL and its
+/// MINIMUM field both equal the TTL given to StartAsync (<c>--auth-ttl</c>, verified with dnsmasq 2.90),
+/// which is then every answer's TTL. Names outside .test are REFUSED; <see cref="DnsZone.Forward"/> is not
+/// used in this mode. Its query log says <c>auth[TYPE]</c> where the other modes say <c>query[TYPE]</c>.
+/// </para>
 /// All answers carry TTL 0 unless StartAsync is given another.
 /// </summary>
 public sealed class DnsServer : IAsyncDisposable
@@ -66,7 +75,8 @@ public sealed class DnsServer : IAsyncDisposable
 
     /// <summary>How many <paramref name="type"/> queries for <paramref name="name"/> dnsmasq has received so far (from its query log).</summary>
     public int Queries(string type, string name) =>
-        Output.Split('\n').Count(line => line.Contains($"query[{type}] {name} from ", StringComparison.Ordinal));
+        // "query[A] name from …", or "auth[A] name from …" when answered as the zone's authoritative server.
+        Output.Split('\n').Count(line => line.Contains($"[{type}] {name} from ", StringComparison.Ordinal));
 
     /// <summary>Waits (up to 5 s) until dnsmasq has logged at least <paramref name="count"/> such queries; returns how many it logged.</summary>
     public async Task<int> WaitForQueriesAsync(string type, string name, int count)
@@ -111,12 +121,24 @@ public sealed class DnsServer : IAsyncDisposable
             "--log-queries",
             "--log-facility=-",
         };
-        if (mode == DnsServerMode.Authoritative)
+        if (mode is DnsServerMode.Authoritative or DnsServerMode.AuthoritativeWithSoa)
         {
             arguments.Add("--local=/test/");
         }
 
-        if (ttlSeconds is { } ttl)
+        if (mode == DnsServerMode.AuthoritativeWithSoa)
+        {
+            // Authoritative answers for queries to 127.0.0.1 (all of them): SOA in every NXDOMAIN/NODATA.
+            arguments.Add("--auth-server=ns.test,127.0.0.1");
+            arguments.Add("--auth-zone=test");
+        }
+
+        if (mode == DnsServerMode.AuthoritativeWithSoa)
+        {
+            // The TTL of authoritative answers, the SOA's TTL and MINIMUM included (dnsmasq's default is 600).
+            arguments.Add($"--auth-ttl={(ttlSeconds ?? 0).ToString(CultureInfo.InvariantCulture)}");
+        }
+        else if (ttlSeconds is { } ttl)
         {
             arguments.Add($"--local-ttl={ttl.ToString(CultureInfo.InvariantCulture)}");
         }
@@ -196,6 +218,12 @@ public enum DnsServerMode
 
     /// <summary>No <c>--local</c>: REFUSED, as a forwarding resolver without an upstream does.</summary>
     Forwarder,
+
+    /// <summary>
+    /// <c>--auth-zone=test</c>: as <see cref="Authoritative"/>, with the zone's SOA in the authority
+    /// section of every NXDOMAIN and NODATA (RFC 2308), as a real authoritative server answers.
+    /// </summary>
+    AuthoritativeWithSoa,
 }
 
 /// <summary>
