@@ -181,6 +181,7 @@ internal sealed partial class DeliveryRun(
 
     private async Task DeliverAsync(string id, CancellationToken stop)
     {
+        var attempting = false;
         try
         {
             if (!_held.Contains(id))
@@ -212,6 +213,7 @@ internal sealed partial class DeliveryRun(
 
             // From here on the attempt is recorded whatever happens, shutdown included, so that a
             // recipient who got its 250 is never sent the message again.
+            attempting = true;
             var outcome = due.Count > 0
                 ? await delivery.AttemptAsync(work, due, stop)
                 : new AttemptOutcome([], [], work.Recipients.Where(r => !r.Status.IsFinal()).Select(r => r.NextAttemptAt).Min());
@@ -226,14 +228,52 @@ internal sealed partial class DeliveryRun(
         }
         catch (Exception ex)
         {
-            // The store failed before or after the attempt: the lease runs out and the message is
-            // retried then rather than dropped. An outage is logged once, when it starts.
+            // The store failed before or after the attempt: the message is retried rather than
+            // dropped. An outage is logged once, when it starts.
             if (!storage.TryNoteOutage(ex))
             {
                 LogDeliveryError(logger, ex, id);
             }
 
             _tally.StoreError();
+            if (!attempting)
+            {
+                // Nothing was sent (loading it or marking it "sending" failed, typically as Redis
+                // went down just after the claim): hand it back, due at once, as soon as the store
+                // answers, rather than leave it to wait out its lease (2 minutes) after a short outage.
+                await PutBackWhenTheStoreAnswersAsync(id, stop);
+            }
+        }
+    }
+
+    private async Task PutBackWhenTheStoreAnswersAsync(string id, CancellationToken stop)
+    {
+        var giveUpAt = time.GetUtcNow() + options.ClaimLeaseValue;
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!stop.IsCancellationRequested && time.GetUtcNow() + delay < giveUpAt)
+        {
+            try
+            {
+                await Task.Delay(delay, time, stop);
+                await queue.CompleteAsync(claim, id, [], [], time.GetUtcNow(), CancellationToken.None);
+                return;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Still down (noted once by the availability watch), or something else: the lease
+                // remains the fallback.
+                if (!storage.TryNoteOutage(ex))
+                {
+                    LogDeliveryError(logger, ex, id);
+                    return;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
         }
     }
 
@@ -307,7 +347,7 @@ internal sealed partial class DeliveryRun(
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Claim {Claim}: {Count} message(s) were taken over by a newer claim and are left to it")]
     internal static partial void LogClaimsLost(ILogger logger, string claim, int count);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Message {MessageId}: the store failed around the attempt; it will be retried when its claim lapses")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Message {MessageId}: the store failed around the attempt; it is handed back once the store answers if nothing was sent, else retried when its claim lapses")]
     private static partial void LogDeliveryError(ILogger logger, Exception exception, string messageId);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Claim {Claim}: renewing the lease failed; trying again")]
