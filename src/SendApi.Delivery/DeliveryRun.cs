@@ -230,17 +230,20 @@ internal sealed partial class DeliveryRun(
         {
             // The store failed before or after the attempt: the message is retried rather than
             // dropped. An outage is logged once, when it starts.
-            if (!storage.TryNoteOutage(ex))
+            var outage = storage.TryNoteOutage(ex);
+            if (!outage)
             {
                 LogDeliveryError(logger, ex, id);
             }
 
             _tally.StoreError();
-            if (!attempting)
+            if (!attempting && outage)
             {
-                // Nothing was sent (loading it or marking it "sending" failed, typically as Redis
-                // went down just after the claim): hand it back, due at once, as soon as the store
-                // answers, rather than leave it to wait out its lease (2 minutes) after a short outage.
+                // Nothing was sent (loading it or marking it "sending" failed as Redis went down
+                // just after the claim): hand it back, due at once, as soon as the store answers,
+                // rather than leave it to wait out its lease (2 minutes) after a short outage. Any
+                // other failure (a record that cannot be read) keeps the lease as its pace, so that
+                // it is not retried four times a second.
                 await PutBackWhenTheStoreAnswersAsync(id, stop);
             }
         }

@@ -16,6 +16,7 @@ public static class MimeLoader
 
     public static MimeMessage Load(Stream stream, bool persistent, CancellationToken cancellationToken = default)
     {
+        var keep = Keepable(stream);
         var parser = Take(stream, persistent);
         try
         {
@@ -23,12 +24,13 @@ public static class MimeLoader
         }
         finally
         {
-            GiveBack(parser);
+            GiveBack(parser, keep);
         }
     }
 
     public static async Task<MimeMessage> LoadAsync(Stream stream, bool persistent, CancellationToken cancellationToken = default)
     {
+        var keep = Keepable(stream);
         var parser = Take(stream, persistent);
         try
         {
@@ -37,7 +39,7 @@ public static class MimeLoader
         finally
         {
             // Possibly on another thread than the one it came from: it then becomes that thread's.
-            GiveBack(parser);
+            GiveBack(parser, keep);
         }
     }
 
@@ -54,10 +56,19 @@ public static class MimeLoader
         return parser;
     }
 
-    private static void GiveBack(MimeParser parser)
+    // A parser's header buffer grows to the longest header it met and never shrinks: one kept per
+    // thread after a large message (or one of unknown size) could hold that much for good.
+    private static bool Keepable(Stream stream) => stream.CanSeek && stream.Length <= KeepAfterAtMost;
+
+    private static void GiveBack(MimeParser parser, bool keep)
     {
         // Let go of the stream (a pooled DATA buffer, a leased Redis value) while the parser waits.
         parser.SetStream(Stream.Null, MimeFormat.Entity, persistent: false);
-        _idle = parser;
+        if (keep)
+        {
+            _idle = parser;
+        }
     }
+
+    private const long KeepAfterAtMost = 256 * 1024;
 }

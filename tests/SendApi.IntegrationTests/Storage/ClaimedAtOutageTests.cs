@@ -31,7 +31,9 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
         _app = new SendApiApp(
             world.Settings(new() { ["ConnectionStrings:Redis"] = _redis.ConnectionString, ["Storage:Timeout"] = "2s" }),
             services: _outage.AddTo);
-        await _app.Client().SendAsync(Message($"warm-up-{Guid.NewGuid():N}@example.test"));
+        // Delivered before a test arms the outage, so that the load it hits is the test's message's.
+        var client = _app.Client();
+        await client.WaitForStatusAsync(await client.SendAsync(Message($"warm-up-{Guid.NewGuid():N}@example.test")), TimeSpan.FromSeconds(30), "delivered");
     }
 
     public async Task DisposeAsync()
@@ -66,6 +68,20 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
         Assert.Single(world.Mx1.Messages, m => m.RcptTos.Contains(recipient));
     }
 
+    [Fact]
+    public async Task A_message_that_cannot_be_read_while_the_store_is_up_waits_for_its_lease_and_is_not_retried_in_a_loop()
+    {
+        var client = _app.Client();
+        _outage.Poison();
+        var id = await client.SendAsync(Message($"poison-{Guid.NewGuid():N}@example.test"));
+
+        Assert.True(await _outage.Happened.WaitAsync(TimeSpan.FromSeconds(30)), "The delivery job never loaded the message.");
+        // Handed back at once, it would be claimed and loaded again four times a second.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, _outage.PoisonedLoads);
+        Assert.Equal("queued", (string?)(await client.GetMessageAsync(id))["status"]);
+    }
+
     private static object Message(string to) => new
     {
         from = "app@acme.test",
@@ -78,6 +94,7 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
     private sealed class OutageAtLoad(RedisServer redis, TimeSpan outage)
     {
         private int _armed;
+        private int _poisoned;
         private readonly TaskCompletionSource _happened = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _over = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -88,6 +105,11 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
 
         public void Arm() => Volatile.Write(ref _armed, 1);
 
+        /// <summary>From now on every load fails as a record that cannot be read does, with Redis up.</summary>
+        public void Poison() => Volatile.Write(ref _armed, 2);
+
+        public int PoisonedLoads => Volatile.Read(ref _poisoned);
+
         public void AddTo(IServiceCollection services)
         {
             var original = services.Last(d => d.ServiceType == typeof(IDeliveryQueue));
@@ -97,6 +119,13 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
 
         private async Task BeforeLoadAsync()
         {
+            if (Volatile.Read(ref _armed) == 2)
+            {
+                Interlocked.Increment(ref _poisoned);
+                _happened.TrySetResult();
+                throw new InvalidDataException("A stored record that cannot be read (test).");
+            }
+
             if (Interlocked.Exchange(ref _armed, 0) == 0)
             {
                 return;

@@ -188,6 +188,22 @@ public sealed class MessageComposerTests
         Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(Bytes(composed with { Mime = WithBody(composed.Mime, composed.Mime.Body!) })));
     }
 
+    /// <summary>
+    /// A client that sends the body it does not use as "" gets the message it would have got without
+    /// it (BodyBuilder made a multipart/alternative with an empty part, which shows as a blank email).
+    /// </summary>
+    [Theory]
+    [InlineData("Hi \u00e9", "")]
+    [InlineData("", "<p>Hi \u00e9</p>")]
+    public void An_empty_text_or_html_is_left_out_as_BodyBuilder_left_it_out(string text, string html)
+    {
+        var composed = _composer.Compose(new SendMessageRequest { From = "hello@acme.test", To = ["bob@example.test"], Text = text, Html = html }, "msg5", "acct");
+
+        var expected = new BodyBuilder { TextBody = text.Length > 0 ? text : null, HtmlBody = html.Length > 0 ? html : null }.ToMessageBody();
+        Assert.IsType<TextPart>(composed.Mime.Body);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(Bytes(composed with { Mime = WithBody(composed.Mime, expected) })), System.Text.Encoding.UTF8.GetString(Bytes(composed with { Mime = WithBody(composed.Mime, composed.Mime.Body!) })));
+    }
+
     /// <summary>The message with <paramref name="body"/>, its multiparts' random boundaries made the same for a comparison.</summary>
     private static MimeMessage WithBody(MimeMessage message, MimeEntity body)
     {

@@ -76,8 +76,11 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
             }
         }
 
-        MimeEntity? body = request.Text is { } text ? TextPartOf(TextFormat.Plain, text) : null;
-        if (request.Html is { } html)
+        // An empty body is left out (BodyBuilder kept it): clients send the one they don't use as ""
+        // (the compat routes pass it on), and an empty html alternative shows as a blank email, the
+        // preferred part of a multipart/alternative being the last.
+        MimeEntity? body = request.Text is { IsEmpty: false } text ? TextPartOf(TextFormat.Plain, text) : null;
+        if (request.Html is { IsEmpty: false } html)
         {
             MimeEntity htmlBody = TextPartOf(TextFormat.Html, html);
             if (inline.Count > 0)
