@@ -195,7 +195,7 @@ public sealed class MessageComposerTests
     [Theory]
     [InlineData("Hi \u00e9", "")]
     [InlineData("", "<p>Hi \u00e9</p>")]
-    public void An_empty_text_or_html_is_left_out_as_BodyBuilder_left_it_out(string text, string html)
+    public void An_empty_text_or_html_is_left_out_of_the_message(string text, string html)
     {
         var composed = _composer.Compose(new SendMessageRequest { From = "hello@acme.test", To = ["bob@example.test"], Text = text, Html = html }, "msg5", "acct");
 
