@@ -101,7 +101,7 @@ internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability 
             : new MemoryStream(mime.ToArray(), writable: false);
         try
         {
-            message = MimeLoader.Load(stream, persistent: true);
+            message = MimeMessage.Load(ParserOptions.Default, stream, persistent: true);
             error = "";
             return true;
         }

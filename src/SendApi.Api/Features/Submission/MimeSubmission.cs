@@ -1,6 +1,5 @@
 using MimeKit;
 using SendApi.Api.Features.Messages;
-using SendApi.Delivery.Attempts;
 
 namespace SendApi.Api.Features.Submission;
 
@@ -22,7 +21,7 @@ internal static class MimeSubmission
     {
         try
         {
-            return (await MimeLoader.LoadAsync(content, persistent: content.CanSeek, cancellationToken), null);
+            return (await MimeMessage.LoadAsync(ParserOptions.Default, content, persistent: content.CanSeek, cancellationToken), null);
         }
         catch (FormatException ex)
         {
