@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -22,19 +21,18 @@ namespace SendApi.Delivery.Routing;
 /// again with the resolver's retries.
 /// </para>
 /// <para>
-/// An empty answer (NODATA or NXDOMAIN) is remembered as long as its SOA allows (<see cref="EmptyAnswerMemory"/>):
+/// An empty answer (NODATA or NXDOMAIN) is remembered as long as its SOA allows (<see cref="NegativeAnswers"/>):
 /// the AAAA of a host that has only an A record is asked once per negative TTL, not once per delivery.
 /// </para>
 /// </summary>
 internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider time, ILogger<AddressResolver> logger)
 {
     private static readonly TimeSpan FailureMemory = TimeSpan.FromMinutes(1);
-    private const int MaxRemembered = 10_000;
     private static readonly QueryType[] Families = [QueryType.A, QueryType.AAAA];
 
     private readonly DnsQueryAndServerOptions _singleTry = DnsClientFactory.SingleTry(dns);
-    private readonly ConcurrentDictionary<(string Host, QueryType Type), DateTimeOffset> _failedAt = new();
-    private readonly EmptyAnswerMemory _empty = new(time);
+    private readonly FamilyMemory _failed = new(time);
+    private readonly FamilyMemory _empty = new(time);
 
     /// <summary>The host's addresses, IPv4 first; empty when it has none. Throws <see cref="DnsLookupException"/> when DNS could not say.</summary>
     public async Task<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
@@ -45,8 +43,8 @@ internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider ti
         }
 
         var key = host.ToLowerInvariant();
-        var knownEmpty = Families.Where(f => _empty.IsKnownEmpty(key, f)).ToList();
-        var results = await FirstRoundAsync(key, [.. Families.Where(f => !knownEmpty.Contains(f) && !RecentlyFailed(key, f))], cancellationToken);
+        var knownEmpty = Families.Where(f => _empty.Holds(key, f)).ToList();
+        var results = await FirstRoundAsync(key, [.. Families.Where(f => !knownEmpty.Contains(f) && !_failed.Holds(key, f))], cancellationToken);
         foreach (var family in knownEmpty)
         {
             // As answered last time: no record of that family, which is not a failure to ask again.
@@ -124,9 +122,9 @@ internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider ti
                 : new Lookup(type, type == QueryType.A
                     ? [.. response.Answers.ARecords().Select(r => r.Address).Where(ip => ip.AddressFamily == AddressFamily.InterNetwork)]
                     : [.. response.Answers.AaaaRecords().Select(r => r.Address).Where(ip => ip.AddressFamily == AddressFamily.InterNetworkV6)], null);
-            if (lookup is { Failure: null, Addresses.Count: 0 })
+            if (lookup is { Failure: null, Addresses.Count: 0 } && NegativeAnswers.TimeToRemember(response) is { } lasting)
             {
-                _empty.Remember(host, type, response);
+                _empty.Mark(host, type, lasting);
             }
         }
         catch (DnsResponseException ex)
@@ -142,35 +140,16 @@ internal sealed partial class AddressResolver(ILookupClient dns, TimeProvider ti
         return lookup;
     }
 
-    private bool RecentlyFailed(string host, QueryType type) =>
-        _failedAt.TryGetValue((host, type), out var at) && time.GetUtcNow() - at < FailureMemory;
-
     private void Remember(string host, Lookup lookup)
     {
         if (lookup.Failure is null)
         {
-            _failedAt.TryRemove((host, lookup.Type), out _);
-            return;
+            _failed.Clear(host, lookup.Type);
         }
-
-        if (_failedAt.Count >= MaxRemembered)
+        else
         {
-            var now = time.GetUtcNow();
-            foreach (var (old, at) in _failedAt)
-            {
-                if (now - at >= FailureMemory)
-                {
-                    _failedAt.TryRemove(old, out _);
-                }
-            }
-
-            if (_failedAt.Count >= MaxRemembered)
-            {
-                _failedAt.Clear();
-            }
+            _failed.Mark(host, lookup.Type, FailureMemory);
         }
-
-        _failedAt[(host, lookup.Type)] = time.GetUtcNow();
     }
 
     private static List<IPAddress> Addresses(Dictionary<QueryType, Lookup> results) =>
