@@ -113,7 +113,7 @@ public sealed class AddressResolverTests(UnreliableDnsWorld world) : IClassFixtu
         Assert.Empty(await resolver.ResolveAsync("mx.gone.test", CancellationToken.None));
 
         Assert.Equal(1, await dns.WaitForQueriesAsync("A", "mx.gone.test", 1));
-        Assert.Equal(1, dns.Queries("AAAA", "mx.gone.test"));
+        Assert.Equal(1, await dns.WaitForQueriesAsync("AAAA", "mx.gone.test", 1));
     }
 
     [Fact]
