@@ -196,7 +196,19 @@ internal sealed partial class DeliveryRun(
             using var buffer = work?.Buffer;
             if (work is null)
             {
-                await queue.CompleteAsync(claim, id, [], [], null, CancellationToken.None);
+                // No record (gone past retention, or never there): the store drops the entry only
+                // after checking for the record itself, so a read that missed it loses nothing.
+                switch (await queue.ForgetAsync(claim, id, time.GetUtcNow() + storage.RetryAfter, CancellationToken.None))
+                {
+                    case ForgetOutcome.PutBack:
+                        LogRecordNotRead(logger, id, storage.RetryAfter);
+                        break;
+                    case ForgetOutcome.NotHeld:
+                        LogClaimsLost(logger, claim, 1);
+                        _tally.TakenOver();
+                        break;
+                }
+
                 return;
             }
 
@@ -343,7 +355,7 @@ internal sealed partial class DeliveryRun(
     }
 
     // Log event ids 2000–2009, shared with DeliveryJob whose category these events keep (SendApi.Delivery's
-    // range is 2000–2999, see docs/logging.md); 2006 is retired (batches no longer move to the background); next free: 2008.
+    // range is 2000–2999, see docs/logging.md); 2006 is retired (batches no longer move to the background); next free: 2009.
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Message {MessageId}: attempted {Due} recipient(s), {Delivered} delivered")]
     private static partial void LogAttempted(ILogger logger, string messageId, int due, int delivered);
 
@@ -358,6 +370,9 @@ internal sealed partial class DeliveryRun(
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Message {MessageId}: recording the attempt failed (try {Attempt}); retrying")]
     private static partial void LogRecordRetry(ILogger logger, Exception exception, string messageId, int attempt);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Message {MessageId}: its record could not be read, yet the store holds it; tried again in {Delay}")]
+    private static partial void LogRecordNotRead(ILogger logger, string messageId, TimeSpan delay);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Claim {Claim}: claiming due mail failed; the job finishes what it holds and tries again at its next poll")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception, string claim);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using SendApi.Core.Messages;
 using SendApi.Core.Storage;
 using SendApi.Delivery.Attempts;
@@ -23,6 +24,7 @@ internal sealed class MessageDelivery(
     AttemptWatch watch,
     IDeliveryQueue queue,
     IStorageAvailability storage,
+    ILogger<MessageDelivery> logger,
     TimeProvider time)
 {
     /// <summary>Recipients to attempt now: not final and due (a "sending" left over from a dead worker is due too).</summary>
@@ -39,6 +41,17 @@ internal sealed class MessageDelivery(
     {
         var attempt = new AttemptRecord(work, retry, time);
         var toSend = attempt.AcceptedEarlier(due);
+        if (work.BodyMissing && toSend.Count > 0)
+        {
+            // Not an attempt, and not the message's fault: the store has its record but not its
+            // body (read across a failover, or evicted). Sending would mean sending nothing; the
+            // recipients wait for the store, and fail only at the maximum age.
+            var until = turns.PostponedUntil(work, storage.RetryAfter);
+            MessageDeliveryLog.LogBodyMissing(logger, work.Envelope.Id, until);
+            attempt.Postpone(toSend, until, PostponedFor.Body);
+            toSend = [];
+        }
+
         var signed = await bodies.PrepareAsync(work, toSend, cancellationToken);
         attempt.Unreadable(signed.Unreadable);
         // Not an attempt either: what can't be signed (the DKIM key, the return path's key) while

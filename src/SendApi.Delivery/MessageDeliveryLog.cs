@@ -9,7 +9,7 @@ namespace SendApi.Delivery;
 /// </summary>
 internal static partial class MessageDeliveryLog
 {
-    // Log event ids 2020–2039 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2025.
+    // Log event ids 2020–2039 (SendApi.Delivery's range is 2000–2999, see docs/logging.md); next free: 2026.
     [LoggerMessage(EventId = 2020, Level = LogLevel.Error, Message = "Message {MessageId}: unexpected error delivering to {Domain}; recorded as a temporary failure")]
     public static partial void LogUnexpected(ILogger logger, Exception exception, string messageId, string domain);
 
@@ -27,4 +27,7 @@ internal static partial class MessageDeliveryLog
         Message = "Delivery attempt {Attempt} of message {MessageId} to {RecipientDomain} via {MxHost} [{MxIp}] (TLS: {Tls}): {ReplyCode} {EnhancedCode} in {DurationMs} ms, {Outcome}")]
     public static partial void LogAttempt(ILogger logger, string messageId, string recipientDomain, string mxHost, string mxIp, bool tls,
         int replyCode, string enhancedCode, long durationMs, string outcome, int attempt);
+
+    [LoggerMessage(EventId = 2025, Level = LogLevel.Warning, Message = "Message {MessageId}: the store holds its record but not its body; its recipients wait until {Until} (they fail at Delivery:MaxAge if it never comes back)")]
+    public static partial void LogBodyMissing(ILogger logger, string messageId, DateTimeOffset until);
 }

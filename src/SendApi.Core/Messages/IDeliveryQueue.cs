@@ -29,6 +29,27 @@ public sealed record DeliveryWork(MessageEnvelope Envelope, IReadOnlyList<Recipi
     public IReadOnlyDictionary<int, MessageEvent> Accepted { get; init; } = NoneAccepted;
 
     public static readonly IReadOnlyDictionary<int, MessageEvent> NoneAccepted = new Dictionary<int, MessageEvent>();
+
+    /// <summary>
+    /// True when the store holds the message's record, with recipients still to deliver, but not
+    /// its body: <see cref="Mime"/> is then empty and must not be sent. Read across a failover, or a
+    /// body lost from the store (Redis evicting keys under <c>maxmemory</c>); not the message's
+    /// fault, so its recipients wait for the store rather than fail.
+    /// </summary>
+    public bool BodyMissing { get; init; }
+}
+
+/// <summary>What <see cref="IDeliveryQueue.ForgetAsync"/> did.</summary>
+public enum ForgetOutcome
+{
+    /// <summary>The record is gone: the queue entry was dropped.</summary>
+    Dropped,
+
+    /// <summary>The store holds the record after all: the message is due again.</summary>
+    PutBack,
+
+    /// <summary>A newer claim holds the message: nothing was changed.</summary>
+    NotHeld,
 }
 
 /// <summary>A new state for the recipient at <paramref name="Index"/> in the envelope.</summary>
@@ -52,7 +73,20 @@ public interface IDeliveryQueue
     /// <summary>When the earliest message becomes due (or its lease runs out); null when nothing waits.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The message's record and bodies, read from the store's primary; null when there is no
+    /// record. Never from a replica: one that has not caught up would show a just-accepted message
+    /// as missing, or its record without its body.
+    /// </summary>
     Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="LoadAsync"/> found no record: drops the message's queue entry while
+    /// <paramref name="claim"/> holds it, checking at the store itself, in the same step, that the
+    /// record is indeed gone. If it is there after all, the claim is released and the message is due
+    /// again at <paramref name="dueIfFound"/>: a read that missed it must not drop an accepted message.
+    /// </summary>
+    Task<ForgetOutcome> ForgetAsync(string claim, string id, DateTimeOffset dueIfFound, CancellationToken cancellationToken);
 
     /// <summary>Records recipient states (e.g. "sending") while <paramref name="claim"/> holds the message; false when it no longer does.</summary>
     Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken);

@@ -165,10 +165,13 @@ internal sealed class AttemptRecord(DeliveryWork work, RetryPolicy retry, TimePr
     private void ExpiredWhilePostponed(int index, PostponedFor reason, DateTimeOffset now)
     {
         var recipient = work.Envelope.Recipients[index];
-        var (reply, waitingFor) = reason == PostponedFor.Store
-            ? (new SmtpReply(451, "4.3.0", "Not sent: the store, which holds the signing keys, was unavailable until Delivery:MaxAge"), "the store to sign it")
-            : (new SmtpReply(451, "4.4.5", $"Not sent: {recipient.Domain}'s sending limit (Delivery:Domains) left no slot before Delivery:MaxAge"),
-                $"{recipient.Domain}'s sending limit");
+        var (reply, waitingFor) = reason switch
+        {
+            PostponedFor.Store => (new SmtpReply(451, "4.3.0", "Not sent: the store, which holds the signing keys, was unavailable until Delivery:MaxAge"), "the store to sign it"),
+            PostponedFor.Body => (new SmtpReply(451, "4.3.0", "Not sent: the store held the message's record but not its body until Delivery:MaxAge"), "its body in the store"),
+            _ => (new SmtpReply(451, "4.4.5", $"Not sent: {recipient.Domain}'s sending limit (Delivery:Domains) left no slot before Delivery:MaxAge"),
+                $"{recipient.Domain}'s sending limit"),
+        };
         _updates.Add(new RecipientUpdate(index, work.Recipients[index] with { Status = RecipientStatus.Failed, LastReply = reply, NextAttemptAt = null, UpdatedAt = now }));
         _events.Add(new MessageEvent(MessageEventTypes.Failed, now, recipient.Address,
             $"Gave up, the message is past Delivery:MaxAge ({retry.MaxAge}) and was still waiting for {waitingFor}", reply));
@@ -183,4 +186,7 @@ internal enum PostponedFor
 
     /// <summary>The store, to read a key the message must be signed with.</summary>
     Store,
+
+    /// <summary>The store, to read the message's body (<see cref="DeliveryWork.BodyMissing"/>).</summary>
+    Body,
 }

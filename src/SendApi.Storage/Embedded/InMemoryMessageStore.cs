@@ -171,6 +171,27 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         }
     }
 
+    public Task<ForgetOutcome> ForgetAsync(string claim, string id, DateTimeOffset dueIfFound, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!Holds(claim, id))
+            {
+                return Task.FromResult(ForgetOutcome.NotHeld);
+            }
+
+            _claims.Remove(id);
+            if (_messages.ContainsKey(id))
+            {
+                SetDue(id, dueIfFound);
+                return Task.FromResult(ForgetOutcome.PutBack);
+            }
+
+            RemoveDue(id);
+            return Task.FromResult(ForgetOutcome.Dropped);
+        }
+    }
+
     public Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken)
     {
         lock (_gate)

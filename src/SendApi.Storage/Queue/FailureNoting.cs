@@ -48,6 +48,9 @@ internal sealed class FailureNotingDeliveryQueue(IDeliveryQueue inner, FailureNo
 
     public Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken) => inner.LoadAsync(id, cancellationToken);
 
+    public Task<ForgetOutcome> ForgetAsync(string claim, string id, DateTimeOffset dueIfFound, CancellationToken cancellationToken) =>
+        inner.ForgetAsync(claim, id, dueIfFound, cancellationToken);
+
     public Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken) =>
         inner.UpdateRecipientsAsync(claim, id, updates, cancellationToken);
 

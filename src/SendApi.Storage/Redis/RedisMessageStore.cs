@@ -162,9 +162,12 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
     public async Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken)
     {
         var db = Db;
-        var fieldsTask = db.HashGetAllAsync(keys.Message(id));
+        // DemandMaster: by default a read goes to a replica while the client knows no primary (a
+        // Sentinel failover), and a replica that has not caught up shows a just-accepted message
+        // as missing, or its record without its body. Without a primary this fails as an outage.
+        var fieldsTask = db.HashGetAllAsync(keys.Message(id), CommandFlags.DemandMaster);
         // Leased rather than a new array: a 100 KB body was a large-object-heap array per delivery.
-        var mimeTask = db.StringGetLeaseAsync(keys.Mime(id));
+        var mimeTask = db.StringGetLeaseAsync(keys.Mime(id), CommandFlags.DemandMaster);
         var fields = await fieldsTask;
         var mime = await mimeTask;
         if (!TryRead(fields, out var envelope, out var recipients, out var variantOfRecipient))
@@ -173,20 +176,35 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             return null;
         }
 
-        var work = new DeliveryWork(envelope, recipients, mime is null ? ReadOnlyMemory<byte>.Empty : mime.Memory) { Buffer = mime };
+        var work = new DeliveryWork(envelope, recipients, mime is null ? ReadOnlyMemory<byte>.Empty : mime.Memory)
+        {
+            Buffer = mime,
+            // The body goes only when the message is finished (Complete), in the same step as its states.
+            BodyMissing = mime is null && recipients.Any(r => !r.Status.IsFinal()),
+        };
 
         // Notes exist only where an attempt left a recipient in "sending" (it died or its record
         // failed): only such a message costs this read.
         if (recipients.Any(r => r.Status == RecipientStatus.Sending))
         {
-            work = work with { Accepted = ReadAccepted(await db.HashGetAllAsync(keys.Accepted(id)), recipients.Length) };
+            work = work with { Accepted = ReadAccepted(await db.HashGetAllAsync(keys.Accepted(id), CommandFlags.DemandMaster), recipients.Length) };
         }
 
         // Only a message with variants costs a second read; a finished one has no bodies left.
         return variantOfRecipient.IsNull || mime is null
             ? work
-            : work with { Variants = ReadVariants(await db.HashGetAllAsync(keys.Variants(id)), variantOfRecipient, envelope) };
+            : work with { Variants = ReadVariants(await db.HashGetAllAsync(keys.Variants(id), CommandFlags.DemandMaster), variantOfRecipient, envelope) };
     }
+
+    public async Task<ForgetOutcome> ForgetAsync(string claim, string id, DateTimeOffset dueIfFound, CancellationToken cancellationToken) =>
+        (int)await Db.EvaluateScriptAsync(RedisScripts.Forget,
+            [keys.Message(id), keys.Due, keys.Claims, keys.Mime(id), keys.Variants(id), keys.Accepted(id)],
+            [claim, id, dueIfFound.ToUnixTimeMilliseconds()]) switch
+        {
+            1 => ForgetOutcome.Dropped,
+            0 => ForgetOutcome.PutBack,
+            _ => ForgetOutcome.NotHeld,
+        };
 
     /// <summary>The noted remote 250s (fields: recipient index → delivered event JSON); a field that names no recipient is ignored.</summary>
     private static IReadOnlyDictionary<int, MessageEvent> ReadAccepted(HashEntry[] notes, int recipients)

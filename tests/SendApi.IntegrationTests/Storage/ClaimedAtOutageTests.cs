@@ -157,6 +157,9 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
                 return await inner.LoadAsync(id, cancellationToken);
             }
 
+            public Task<ForgetOutcome> ForgetAsync(string claim, string id, DateTimeOffset dueIfFound, CancellationToken cancellationToken) =>
+                inner.ForgetAsync(claim, id, dueIfFound, cancellationToken);
+
             public Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken) =>
                 inner.UpdateRecipientsAsync(claim, id, updates, cancellationToken);
 

@@ -107,6 +107,28 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
+    public async Task Forgetting_a_message_whose_record_the_store_still_holds_puts_it_back_rather_than_dropping_it()
+    {
+        // What a delivery job does when its load found no record: a read from a replica that had
+        // not caught up must not drop an accepted message from the queue.
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+
+        Assert.Equal(ForgetOutcome.PutBack, await queue.ForgetAsync("c1", id, T0.AddMinutes(1), default));
+        Assert.DoesNotContain(id, await queue.ClaimDueAsync("c2", T0.AddSeconds(59), 100, T0.AddMinutes(3), default));
+        Assert.Contains(id, await queue.ClaimDueAsync("c3", T0.AddMinutes(1), 100, T0.AddMinutes(3), default));
+
+        // The claim it held is gone, and a stale job changes nothing.
+        Assert.Equal(ForgetOutcome.NotHeld, await queue.ForgetAsync("c1", id, T0.AddMinutes(1), default));
+        Assert.Equal([id], await queue.RenewAsync("c3", [id], T0.AddMinutes(4), default));
+        var work = (await queue.LoadAsync(id, default))!;
+        Assert.False(work.BodyMissing);
+        Assert.Equal("abc"u8.ToArray(), work.Mime.ToArray());
+        work.Buffer?.Dispose();
+    }
+
+    [Fact]
     public async Task Completing_schedules_the_next_attempt_or_removes_the_message()
     {
         var (messages, queue) = CreateStore();

@@ -105,4 +105,42 @@ public sealed class RedisMessageStoreTests(RedisServerFixture redis) : MessageSt
         queue.NoteAccepted(id, [(1, new MessageEvent(MessageEventTypes.Delivered, T0, "r1@example.test", "250", ok))]);
         Assert.False(await db.KeyExistsAsync(_keys.Accepted(id)));
     }
+
+    [Fact]
+    public async Task Forgetting_a_message_whose_record_is_gone_drops_its_queue_entry_and_the_bodies_left_behind()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(new MessageVariants(["variant one"u8.ToArray()], [1, 0])), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var db = redis.Connection.GetDatabase();
+        await db.KeyDeleteAsync(_keys.Message(id));
+
+        Assert.Null(await queue.LoadAsync(id, default));
+        Assert.Equal(ForgetOutcome.Dropped, await queue.ForgetAsync("c1", id, T0, default));
+        Assert.Null(await db.SortedSetScoreAsync(_keys.Due, id));
+        Assert.False(await db.HashExistsAsync(_keys.Claims, id));
+        Assert.False(await db.KeyExistsAsync(_keys.Mime(id)));
+        Assert.False(await db.KeyExistsAsync(_keys.Variants(id)));
+    }
+
+    [Fact]
+    public async Task A_record_read_without_its_body_says_the_body_is_missing_and_a_finished_one_does_not()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        var db = redis.Connection.GetDatabase();
+        await db.KeyRenameAsync(_keys.Mime(id), _keys.Mime(id) + ":away");
+
+        var work = (await queue.LoadAsync(id, default))!;
+        Assert.True(work.BodyMissing);
+        Assert.True(work.Mime.IsEmpty);
+
+        await db.KeyRenameAsync(_keys.Mime(id) + ":away", _keys.Mime(id));
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var ok = new SmtpReply(250, "2.0.0", "ok");
+        await queue.CompleteAsync("c1", id,
+            [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 1, ok, null, T0)), new RecipientUpdate(1, new RecipientState(RecipientStatus.Delivered, 1, ok, null, T0))],
+            [], null, default);
+        Assert.False((await queue.LoadAsync(id, default))!.BodyMissing);
+    }
 }
