@@ -20,14 +20,14 @@ internal sealed class RedisApiKeyStore(IConnectionMultiplexer redis, RedisKeys k
 
     public async Task<ApiKey?> FindBySecretAsync(string secret, CancellationToken cancellationToken)
     {
-        var json = await Db.HashGetAsync(keys.ApiKeysByHash, ApiKeySecrets.Hash(secret));
+        var json = await Db.HashGetAsync(keys.ApiKeysByHash, ApiKeySecrets.Hash(secret), flags: RedisReads.Primary);
         return json.IsNull ? null : StorageJson.Deserialize<ApiKey>(json!);
     }
 
     public async Task SaveAsync(ApiKey key, string secret, CancellationToken cancellationToken)
     {
         var hash = ApiKeySecrets.Hash(secret);
-        var previousHash = await Db.HashGetAsync(keys.ApiKeysById, key.Id);
+        var previousHash = await Db.HashGetAsync(keys.ApiKeysById, key.Id, flags: RedisReads.Primary);
         var transaction = Db.CreateTransaction();
         if (!previousHash.IsNull && previousHash != hash)
         {
@@ -43,8 +43,8 @@ internal sealed class RedisApiKeyStore(IConnectionMultiplexer redis, RedisKeys k
     public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken)
     {
         var db = Db;
-        var all = db.HashValuesAsync(keys.ApiKeysByHash);
-        var used = db.HashGetAllAsync(keys.ApiKeysLastUsed);
+        var all = db.HashValuesAsync(keys.ApiKeysByHash, flags: RedisReads.Primary);
+        var used = db.HashGetAllAsync(keys.ApiKeysLastUsed, flags: RedisReads.Primary);
         var lastUsed = (await used).ToDictionary(e => (string)e.Name!, e => DateTimeOffset.FromUnixTimeMilliseconds((long)e.Value), StringComparer.Ordinal);
         return [.. (await all).Select(v => StorageJson.Deserialize<ApiKey>(v!))
             .Select(k => lastUsed.TryGetValue(k.Id, out var at) ? k with { LastUsedAt = at } : k)
@@ -53,7 +53,7 @@ internal sealed class RedisApiKeyStore(IConnectionMultiplexer redis, RedisKeys k
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        var hash = await Db.HashGetAsync(keys.ApiKeysById, id);
+        var hash = await Db.HashGetAsync(keys.ApiKeysById, id, flags: RedisReads.Primary);
         if (hash.IsNull)
         {
             return false;

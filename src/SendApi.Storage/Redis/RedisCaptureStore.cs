@@ -92,7 +92,7 @@ internal sealed class RedisCaptureStore(IConnectionMultiplexer redis, RedisKeys 
             return null;
         }
 
-        var json = await Db.StringGetAsync(keys.Capture(id));
+        var json = await Db.StringGetAsync(keys.Capture(id), flags: RedisReads.Primary);
         return json.IsNull ? null : Visible(scope, StorageJson.Deserialize<CapturedMessage>(json!));
     }
 
@@ -104,7 +104,7 @@ internal sealed class RedisCaptureStore(IConnectionMultiplexer redis, RedisKeys 
         }
 
         // Both in one round trip; the record says whose it is, the bytes alone would not.
-        var values = await Db.StringGetAsync([keys.Capture(id), keys.CaptureRaw(id)]);
+        var values = await Db.StringGetAsync([keys.Capture(id), keys.CaptureRaw(id)], flags: RedisReads.Primary);
         return values[0].IsNull || values[1].IsNull || Visible(scope, StorageJson.Deserialize<CapturedMessage>(values[0]!)) is null
             ? null
             : (byte[])values[1]!;

@@ -24,13 +24,13 @@ internal sealed class RedisDomainStore(IConnectionMultiplexer redis, RedisKeys k
 
     public async Task<SenderDomain?> FindAsync(string accountId, string name, CancellationToken cancellationToken)
     {
-        var json = await Db.HashGetAsync(Domains(accountId), name);
+        var json = await Db.HashGetAsync(Domains(accountId), name, flags: RedisReads.Primary);
         return json.IsNull ? null : StorageJson.Deserialize<SenderDomain>(json!);
     }
 
     public async Task<IReadOnlyList<SenderDomain>> ListAsync(string accountId, CancellationToken cancellationToken)
     {
-        var all = await Db.HashValuesAsync(Domains(accountId));
+        var all = await Db.HashValuesAsync(Domains(accountId), flags: RedisReads.Primary);
         return [.. all.Select(v => StorageJson.Deserialize<SenderDomain>(v!)).OrderBy(d => d.CreatedAt).ThenBy(d => d.Name, StringComparer.Ordinal)];
     }
 
@@ -53,7 +53,7 @@ internal sealed class RedisDomainStore(IConnectionMultiplexer redis, RedisKeys k
         {
             await foreach (var key in server.KeysAsync(Db.Database, pattern, pageSize: 500).WithCancellation(cancellationToken))
             {
-                domains.AddRange((await Db.HashValuesAsync(key)).Select(v => StorageJson.Deserialize<SenderDomain>(v!)));
+                domains.AddRange((await Db.HashValuesAsync(key, flags: RedisReads.Primary)).Select(v => StorageJson.Deserialize<SenderDomain>(v!)));
             }
         }
 
@@ -65,13 +65,13 @@ internal sealed class RedisDomainStore(IConnectionMultiplexer redis, RedisKeys k
 
     public async Task<DomainVerification?> FindVerificationAsync(string accountId, string name, CancellationToken cancellationToken)
     {
-        var json = await Db.HashGetAsync(Checks(accountId), name);
+        var json = await Db.HashGetAsync(Checks(accountId), name, flags: RedisReads.Primary);
         return json.IsNull ? null : StorageJson.Deserialize<DomainVerification>(json!);
     }
 
     public async Task<IReadOnlyDictionary<string, DomainVerification>> ListVerificationsAsync(string accountId, CancellationToken cancellationToken)
     {
-        var all = await Db.HashGetAllAsync(Checks(accountId));
+        var all = await Db.HashGetAllAsync(Checks(accountId), flags: RedisReads.Primary);
         return all.ToDictionary(e => (string)e.Name!, e => StorageJson.Deserialize<DomainVerification>(e.Value!), StringComparer.Ordinal);
     }
 

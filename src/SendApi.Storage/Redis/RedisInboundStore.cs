@@ -54,7 +54,7 @@ internal sealed class RedisInboundStore(IConnectionMultiplexer redis, RedisKeys 
             return null;
         }
 
-        var json = await Db.StringGetAsync(keys.Inbound(id));
+        var json = await Db.StringGetAsync(keys.Inbound(id), flags: RedisReads.Primary);
         return json.IsNull ? null : Owned(StorageJson.Deserialize<InboundEmail>(json!), accountId);
     }
 
@@ -66,7 +66,7 @@ internal sealed class RedisInboundStore(IConnectionMultiplexer redis, RedisKeys 
         }
 
         // Both keys in one round trip; the record says whose it is, the raw bytes alone would not.
-        var values = await Db.StringGetAsync([keys.Inbound(id), keys.InboundRaw(id)]);
+        var values = await Db.StringGetAsync([keys.Inbound(id), keys.InboundRaw(id)], flags: RedisReads.Primary);
         return values[0].IsNull || values[1].IsNull || Owned(StorageJson.Deserialize<InboundEmail>(values[0]!), accountId) is null
             ? null
             : (byte[])values[1]!;

@@ -22,7 +22,7 @@ internal sealed class RedisMessageStatsReader(IConnectionMultiplexer redis, Redi
         var reads = new List<(long Hour, Task<RedisValue[]> Values)>();
         for (var hour = first; hour < end; hour++)
         {
-            reads.Add((hour, batch.HashGetAsync(keys.Stats(query.AccountId, hour) + suffix, fields)));
+            reads.Add((hour, batch.HashGetAsync(keys.Stats(query.AccountId, hour) + suffix, fields, RedisReads.Primary)));
         }
 
         batch.Execute();

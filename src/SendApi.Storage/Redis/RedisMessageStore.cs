@@ -118,15 +118,15 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<string?> FindIdByMessageIdHeaderAsync(string accountId, string messageIdHeader, CancellationToken cancellationToken)
     {
-        var id = await Db.StringGetAsync(keys.MessageIdHeader(accountId, messageIdHeader));
+        var id = await Db.StringGetAsync(keys.MessageIdHeader(accountId, messageIdHeader), flags: RedisReads.Primary);
         return id.IsNull ? null : (string?)id;
     }
 
     public async Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken)
     {
         var db = Db;
-        var hashTask = db.HashGetAllAsync(keys.Message(id));
-        var eventsTask = db.ListRangeAsync(keys.Events(id));
+        var hashTask = db.HashGetAllAsync(keys.Message(id), flags: RedisReads.Primary);
+        var eventsTask = db.ListRangeAsync(keys.Events(id), flags: RedisReads.Primary);
         var fields = await hashTask;
         var events = await eventsTask;
         if (!TryRead(fields, out var envelope, out var recipients, out _))
@@ -155,21 +155,35 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
-        var first = await Db.SortedSetRangeByRankWithScoresAsync(keys.Due, 0, 0);
+        var first = await Db.SortedSetRangeByRankWithScoresAsync(keys.Due, 0, 0, flags: RedisReads.Primary);
         return first.Length == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)first[0].Score);
     }
 
     public async Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken)
     {
         var db = Db;
-        // DemandMaster: by default a read goes to a replica while the client knows no primary (a
-        // Sentinel failover), and a replica that has not caught up shows a just-accepted message
-        // as missing, or its record without its body. Without a primary this fails as an outage.
-        var fieldsTask = db.HashGetAllAsync(keys.Message(id), CommandFlags.DemandMaster);
+        // From the primary (RedisReads): a lagging replica would show a just-accepted message as
+        // missing, or its record without its body.
+        var fieldsTask = db.HashGetAllAsync(keys.Message(id), RedisReads.Primary);
         // Leased rather than a new array: a 100 KB body was a large-object-heap array per delivery.
-        var mimeTask = db.StringGetLeaseAsync(keys.Mime(id), CommandFlags.DemandMaster);
-        var fields = await fieldsTask;
-        var mime = await mimeTask;
+        var mimeTask = db.StringGetLeaseAsync(keys.Mime(id), RedisReads.Primary);
+        try
+        {
+            await Task.WhenAll(fieldsTask, mimeTask);
+        }
+        catch
+        {
+            // The lease is the pool's, not the collector's.
+            if (mimeTask.IsCompletedSuccessfully)
+            {
+                mimeTask.Result?.Dispose();
+            }
+
+            throw;
+        }
+
+        var fields = fieldsTask.Result;
+        var mime = mimeTask.Result;
         if (!TryRead(fields, out var envelope, out var recipients, out var variantOfRecipient))
         {
             mime?.Dispose();
@@ -187,18 +201,26 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         // failed): only such a message costs this read.
         if (recipients.Any(r => r.Status == RecipientStatus.Sending))
         {
-            work = work with { Accepted = ReadAccepted(await db.HashGetAllAsync(keys.Accepted(id), CommandFlags.DemandMaster), recipients.Length) };
+            work = work with { Accepted = ReadAccepted(await db.HashGetAllAsync(keys.Accepted(id), RedisReads.Primary), recipients.Length) };
         }
 
         // Only a message with variants costs a second read; a finished one has no bodies left.
-        return variantOfRecipient.IsNull || mime is null
-            ? work
-            : work with { Variants = ReadVariants(await db.HashGetAllAsync(keys.Variants(id), CommandFlags.DemandMaster), variantOfRecipient, envelope) };
+        if (variantOfRecipient.IsNull || mime is null)
+        {
+            return work;
+        }
+
+        var variants = await db.HashGetAllAsync(keys.Variants(id), RedisReads.Primary);
+        // Written with the base body and dropped with it: without them (evicted) the message is
+        // missing a body as surely as without its MIME.
+        return variants.Length == 0
+            ? work with { BodyMissing = work.BodyMissing || recipients.Any(r => !r.Status.IsFinal()) }
+            : work with { Variants = ReadVariants(variants, variantOfRecipient, envelope) };
     }
 
     public async Task<ForgetOutcome> ForgetAsync(string claim, string id, DateTimeOffset dueIfFound, CancellationToken cancellationToken) =>
         (int)await Db.EvaluateScriptAsync(RedisScripts.Forget,
-            [keys.Message(id), keys.Due, keys.Claims, keys.Mime(id), keys.Variants(id), keys.Accepted(id)],
+            [keys.Message(id), keys.Due, keys.Claims, keys.Mime(id), keys.Variants(id), keys.Accepted(id), keys.Events(id)],
             [claim, id, dueIfFound.ToUnixTimeMilliseconds()]) switch
         {
             1 => ForgetOutcome.Dropped,

@@ -25,7 +25,7 @@ internal static class RedisNewestFirstPages
         }
 
         // A record dropped between the two reads is skipped; the cursor still moves past it.
-        var records = await db.StringGetAsync([.. page.Select(record)]);
+        var records = await db.StringGetAsync([.. page.Select(record)], flags: RedisReads.Primary);
         var items = records.Where(r => !r.IsNull).Select(r => StorageJson.Deserialize<T>(r!)).ToList();
         return (items, ids.Length > limit ? page[^1] : null);
     }

@@ -16,9 +16,9 @@ internal sealed class RedisQueueGauge(IConnectionMultiplexer redis, RedisKeys ke
         var nowMs = now.ToUnixTimeMilliseconds();
         var batch = redis.GetDatabase().CreateBatch();
         var started = Stopwatch.GetTimestamp();
-        var depth = batch.SortedSetLengthAsync(keys.Due);
-        var due = batch.SortedSetLengthAsync(keys.Due, double.NegativeInfinity, nowMs);
-        var first = batch.SortedSetRangeByRankWithScoresAsync(keys.Due, 0, 0);
+        var depth = batch.SortedSetLengthAsync(keys.Due, flags: RedisReads.Primary);
+        var due = batch.SortedSetLengthAsync(keys.Due, double.NegativeInfinity, nowMs, flags: RedisReads.Primary);
+        var first = batch.SortedSetRangeByRankWithScoresAsync(keys.Due, 0, 0, flags: RedisReads.Primary);
         batch.Execute();
         await Task.WhenAll(depth, due, first);
         var roundTrip = Stopwatch.GetElapsedTime(started);

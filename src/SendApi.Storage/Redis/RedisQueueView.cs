@@ -35,7 +35,7 @@ internal sealed class RedisQueueView(IConnectionMultiplexer redis, RedisKeys key
     {
         var db = Db;
         var reads = domains.Distinct(StringComparer.Ordinal)
-            .Select(d => (Domain: d, Factor: db.StringGetAsync(keys.ThrottleBackoff(d)), Ttl: db.KeyTimeToLiveAsync(keys.ThrottleBackoff(d))))
+            .Select(d => (Domain: d, Factor: db.StringGetAsync(keys.ThrottleBackoff(d), flags: RedisReads.Primary), Ttl: db.KeyTimeToLiveAsync(keys.ThrottleBackoff(d), flags: RedisReads.Primary)))
             .ToList();
         await Task.WhenAll(reads.SelectMany(r => new Task[] { r.Factor, r.Ttl }));
         var now = time.GetUtcNow();
@@ -77,7 +77,7 @@ internal sealed class RedisQueueView(IConnectionMultiplexer redis, RedisKeys key
         // "changed" means a bounce or an attempt was recorded between the read and the script: read again.
         for (var attempt = 0; attempt < CancelAttempts; attempt++)
         {
-            var fields = await Db.HashGetAllAsync(keys.Message(id));
+            var fields = await Db.HashGetAllAsync(keys.Message(id), flags: RedisReads.Primary);
             if (!RedisMessageStore.TryRead(fields, out var envelope, out var recipients, out _))
             {
                 return CancelResult.NotFound;
@@ -135,7 +135,7 @@ internal sealed class RedisQueueView(IConnectionMultiplexer redis, RedisKeys key
 
     public async Task<IReadOnlyList<RecentFailure>> RecentFailuresAsync(int max, CancellationToken cancellationToken)
     {
-        var items = await Db.ListRangeAsync(Failures, 0, Math.Max(0, max - 1));
+        var items = await Db.ListRangeAsync(Failures, 0, Math.Max(0, max - 1), flags: RedisReads.Primary);
         return [.. items.Select(i => StorageJson.Deserialize<RecentFailure>(i!))];
     }
 
@@ -152,7 +152,7 @@ internal sealed class RedisQueueView(IConnectionMultiplexer redis, RedisKeys key
         }
 
         // Fired together, the reads go out pipelined on the one connection.
-        var hashes = due.Select(d => db.HashGetAllAsync(keys.Message(d.Id))).ToList();
+        var hashes = due.Select(d => db.HashGetAllAsync(keys.Message(d.Id), flags: RedisReads.Primary)).ToList();
         await Task.WhenAll(hashes);
         var scanned = new List<Scanned>(due.Count);
         for (var i = 0; i < due.Count; i++)

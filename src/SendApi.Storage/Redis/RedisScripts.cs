@@ -130,19 +130,22 @@ internal static class RedisScripts
 
     /// <summary>
     /// A load found no record: while the token holds the message, release the claim and drop the
-    /// queue entry (and any bodies left behind) only if the record is gone here, on the primary;
-    /// if it is here after all, the message is due again. Returns 1 dropped, 0 put back, -1 not held.
-    /// KEYS: msg, due, claims, mime, variants, accepted. ARGV: token, id, due-if-found ms.
+    /// queue entry (and whatever is left of the message) only if the record is gone here, on the
+    /// primary; if it is here after all, the message is due again. "The record" is the envelope
+    /// field, what a load reads it by: an attempt's states written over an evicted record leave a
+    /// hash without one, which must be dropped, not put back forever.
+    /// Returns 1 dropped, 0 put back, -1 not held.
+    /// KEYS: msg, due, claims, mime, variants, accepted, events. ARGV: token, id, due-if-found ms.
     /// </summary>
-    public const string Forget = """
+    public static readonly string Forget = $$"""
         if redis.call('HGET', KEYS[3], ARGV[2]) ~= ARGV[1] then return -1 end
         redis.call('HDEL', KEYS[3], ARGV[2])
-        if redis.call('EXISTS', KEYS[1]) == 1 then
+        if redis.call('HEXISTS', KEYS[1], {{Lua.String(RedisMessageFields.Envelope)}}) == 1 then
           redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
           return 0
         end
         redis.call('ZREM', KEYS[2], ARGV[2])
-        redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
+        redis.call('DEL', KEYS[1], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
         return 1
         """;
 

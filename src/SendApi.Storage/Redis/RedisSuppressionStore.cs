@@ -46,7 +46,7 @@ internal sealed class RedisSuppressionStore(IConnectionMultiplexer redis, RedisK
 
     public async Task<Suppression?> GetAsync(string account, string address, CancellationToken cancellationToken)
     {
-        var json = await Db.HashGetAsync(Hash(account), SuppressionAddresses.Normalize(address));
+        var json = await Db.HashGetAsync(Hash(account), SuppressionAddresses.Normalize(address), flags: RedisReads.Primary);
         return json.IsNull ? null : StorageJson.Deserialize<Suppression>(json!);
     }
 
@@ -71,7 +71,7 @@ internal sealed class RedisSuppressionStore(IConnectionMultiplexer redis, RedisK
             return new Dictionary<string, Suppression>();
         }
 
-        var values = await Db.HashGetAsync(Hash(account), [.. normalized.Select(a => (RedisValue)a)]);
+        var values = await Db.HashGetAsync(Hash(account), [.. normalized.Select(a => (RedisValue)a)], flags: RedisReads.Primary);
         var found = new Dictionary<string, Suppression>(StringComparer.Ordinal);
         for (var i = 0; i < normalized.Length; i++)
         {

@@ -96,7 +96,7 @@ internal sealed partial class RedisWebhookOutbox(IConnectionMultiplexer redis, R
     /// </summary>
     private async Task ForgetIdleConsumersAsync(IDatabase db)
     {
-        foreach (var consumer in await db.StreamConsumerInfoAsync(keys.WebhookOutbox, Group))
+        foreach (var consumer in await db.StreamConsumerInfoAsync(keys.WebhookOutbox, Group, RedisReads.Primary))
         {
             if (consumer.PendingMessageCount == 0 && consumer.IdleTimeInMilliseconds > (long)ConsumerRetention.TotalMilliseconds)
             {

@@ -26,13 +26,13 @@ internal sealed class RedisWebhookStore(IConnectionMultiplexer redis, RedisKeys 
     }
 
     public async Task<Webhook?> FindAsync(string accountId, string id, CancellationToken cancellationToken) =>
-        Read(id, await Db.HashGetAllAsync(keys.Webhook(id)), accountId);
+        Read(id, await Db.HashGetAllAsync(keys.Webhook(id), flags: RedisReads.Primary), accountId);
 
     public async Task<IReadOnlyList<Webhook>> ListAsync(string accountId, CancellationToken cancellationToken)
     {
         var db = Db;
-        var ids = await db.SetMembersAsync(keys.Webhooks(accountId));
-        var reads = ids.Select(id => (Id: (string)id!, Fields: db.HashGetAllAsync(keys.Webhook((string)id!)))).ToList();
+        var ids = await db.SetMembersAsync(keys.Webhooks(accountId), flags: RedisReads.Primary);
+        var reads = ids.Select(id => (Id: (string)id!, Fields: db.HashGetAllAsync(keys.Webhook((string)id!), flags: RedisReads.Primary))).ToList();
         await Task.WhenAll(reads.Select(r => r.Fields));
         return [.. reads.Select(r => Read(r.Id, r.Fields.Result, accountId)).OfType<Webhook>().OrderBy(w => w.CreatedAt)];
     }
@@ -62,7 +62,7 @@ internal sealed class RedisWebhookStore(IConnectionMultiplexer redis, RedisKeys 
 
     async Task<WebhookDelivery?> IWebhookDeliveryLog.FindAsync(string webhookId, string deliveryId, CancellationToken cancellationToken)
     {
-        var json = await Db.HashGetAsync(keys.WebhookDeliveries(webhookId), deliveryId);
+        var json = await Db.HashGetAsync(keys.WebhookDeliveries(webhookId), deliveryId, flags: RedisReads.Primary);
         return json.IsNull ? null : StorageJson.Deserialize<WebhookDelivery>(json!);
     }
 
@@ -73,13 +73,13 @@ internal sealed class RedisWebhookStore(IConnectionMultiplexer redis, RedisKeys 
     async Task<IReadOnlyList<WebhookDelivery>> IWebhookDeliveryLog.ListAsync(string webhookId, int max, CancellationToken cancellationToken)
     {
         var db = Db;
-        var ids = await db.SortedSetRangeByRankAsync(keys.WebhookDeliveryOrder(webhookId), 0, max - 1, Order.Descending);
+        var ids = await db.SortedSetRangeByRankAsync(keys.WebhookDeliveryOrder(webhookId), 0, max - 1, Order.Descending, flags: RedisReads.Primary);
         if (ids.Length == 0)
         {
             return [];
         }
 
-        var values = await db.HashGetAsync(keys.WebhookDeliveries(webhookId), ids);
+        var values = await db.HashGetAsync(keys.WebhookDeliveries(webhookId), ids, flags: RedisReads.Primary);
         return [.. values.Where(v => !v.IsNull).Select(v => StorageJson.Deserialize<WebhookDelivery>(v!))];
     }
 

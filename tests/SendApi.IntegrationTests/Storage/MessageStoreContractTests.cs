@@ -143,4 +143,34 @@ public sealed class RedisMessageStoreTests(RedisServerFixture redis) : MessageSt
             [], null, default);
         Assert.False((await queue.LoadAsync(id, default))!.BodyMissing);
     }
+
+    [Fact]
+    public async Task A_record_read_without_its_variant_bodies_says_the_body_is_missing()
+    {
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(new MessageVariants(["variant one"u8.ToArray()], [1, 0])), default)).Id;
+        var db = redis.Connection.GetDatabase();
+        await db.KeyDeleteAsync(_keys.Variants(id));
+
+        var work = (await queue.LoadAsync(id, default))!;
+        Assert.True(work.BodyMissing);
+        work.Buffer?.Dispose();
+    }
+
+    [Fact]
+    public async Task Forgetting_a_message_whose_record_lost_its_envelope_drops_what_is_left_of_it()
+    {
+        // An attempt's states written over an evicted record leave a hash a load cannot read.
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var db = redis.Connection.GetDatabase();
+        await db.HashDeleteAsync(_keys.Message(id), RedisMessageFields.Envelope);
+
+        Assert.Null(await queue.LoadAsync(id, default));
+        Assert.Equal(ForgetOutcome.Dropped, await queue.ForgetAsync("c1", id, T0, default));
+        Assert.False(await db.KeyExistsAsync(_keys.Message(id)));
+        Assert.False(await db.KeyExistsAsync(_keys.Events(id)));
+        Assert.Null(await db.SortedSetScoreAsync(_keys.Due, id));
+    }
 }
