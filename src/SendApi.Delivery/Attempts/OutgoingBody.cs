@@ -1,0 +1,87 @@
+using MimeKit;
+using SendApi.Delivery.Capture;
+using SendApi.Delivery.Transport;
+
+namespace SendApi.Delivery.Attempts;
+
+/// <summary>
+/// One body of an attempt as it goes out: the parsed (and perhaps signed) message, and, when
+/// MailKit would write it out unchanged, the exact bytes it would write, so that a transaction
+/// sends those (<see cref="VerbatimPart"/>) instead of MailKit measuring and writing the parsed
+/// message part by part (by a CPU profile, 18 % of SendApi's time at 100 KB went there). The
+/// bytes at the MX stay the same: only the work of producing them goes.
+/// </summary>
+internal sealed class OutgoingBody
+{
+    private readonly ReadOnlyMemory<byte> _bytes;
+    private readonly UnchangedByPrepare _unchanged;
+    private MimeMessage? _verbatim;
+
+    /// <summary>Set once the parsed message went through MailKit, which may have re-encoded parts of it for that server.</summary>
+    private bool _preparedByMailKit;
+
+    private OutgoingBody(MimeMessage message, ReadOnlyMemory<byte> bytes, UnchangedByPrepare unchanged)
+    {
+        Message = message;
+        _bytes = bytes;
+        _unchanged = unchanged;
+    }
+
+    /// <summary>The parsed message: capture mode, and MailKit when it has to prepare the message for a server.</summary>
+    public MimeMessage Message { get; }
+
+    /// <param name="message">The message parsed from <paramref name="stored"/>, then signed or left as it was.</param>
+    /// <param name="stored">The stored bytes it was parsed from.</param>
+    public static OutgoingBody Of(MimeMessage message, ReadOnlyMemory<byte> stored)
+    {
+        if (IsSigned(message))
+        {
+            // MailKit never prepares a signed message (re-encoding would break the signature): it
+            // writes it as it is for every server, so it is written once here, not twice per transaction.
+            var (eightBit, binary) = Encodings(message);
+            return binary
+                ? Parsed(message)
+                : new OutgoingBody(message, CapturedBytes.Of(message), new UnchangedByPrepare(true, true, true, eightBit));
+        }
+
+        return new OutgoingBody(message, stored, UnchangedByPrepare.Of(message, stored));
+    }
+
+    /// <summary>A body that always goes through MailKit's preparation (e.g. one a failed signing may have changed).</summary>
+    public static OutgoingBody Parsed(MimeMessage message) => new(message, ReadOnlyMemory<byte>.Empty, default);
+
+    /// <summary>
+    /// What to give MailKit for a server that takes <paramref name="constraint"/>: the verbatim
+    /// bytes when preparing the message would change nothing, else the parsed message, which
+    /// MailKit prepares as it always did. Once it has, every later transaction sends the parsed
+    /// message too, so that each server gets what it got before (a part re-encoded for a 7-bit
+    /// server stays re-encoded).
+    /// </summary>
+    public MimeMessage For(EncodingConstraint constraint)
+    {
+        if (!_preparedByMailKit && _unchanged.For(constraint))
+        {
+            return _verbatim ??= VerbatimPart.Message(_bytes, _unchanged.EightBitParts);
+        }
+
+        _preparedByMailKit = true;
+        return Message;
+    }
+
+    private static bool IsSigned(MimeMessage message) =>
+        message.Headers.Contains(HeaderId.DkimSignature) || message.Headers.Contains(HeaderId.DomainKeySignature) || message.Headers.Contains(HeaderId.ArcSeal);
+
+    /// <summary>Whether a part is 8bit (MailKit sends BODY=8BITMIME), or binary (BODY=BINARYMIME and BDAT: left to MailKit).</summary>
+    private static (bool EightBit, bool Binary) Encodings(MimeMessage message)
+    {
+        bool eightBit = false, binary = false;
+        using var entities = new MimeIterator(message);
+        while (entities.MoveNext())
+        {
+            eightBit |= entities.Current is MimePart { ContentTransferEncoding: ContentEncoding.EightBit };
+            binary |= entities.Current is MimePart { ContentTransferEncoding: ContentEncoding.Binary };
+        }
+
+        return (eightBit, binary);
+    }
+}
