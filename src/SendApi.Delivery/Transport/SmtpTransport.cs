@@ -101,10 +101,9 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
                 return (Replies(recipients, client, fallback: null, via), true);
             }
 
-            var message = body.For(RecordingSmtpClient.NarrowestEncoding(client.Capabilities));
-            var response = message.Body is VerbatimPart
-                ? await client.SendAsync(RecordingSmtpClient.VerbatimOptions, message, sender, sendable, cancellationToken)
-                : await client.SendAsync(message, sender, sendable, cancellationToken);
+            var response = body.TryVerbatim(RecordingSmtpClient.NarrowestEncoding(client.Capabilities), out var bytes, out var eightBit)
+                ? await client.SendVerbatimAsync(bytes, eightBit, sender, sendable, cancellationToken)
+                : await client.SendAsync(body.Message, sender, sendable, cancellationToken);
             return (Replies(recipients, client, MailKitReplies.From(250, response), via), true);
         }
         catch (NoRecipientsAcceptedException)
@@ -237,7 +236,29 @@ internal sealed class RecordingSmtpClient : SmtpClient
     /// </summary>
     public static readonly FormatOptions VerbatimOptions = CreateVerbatimOptions();
 
+    // One of each per session, reused transaction after transaction (parsing one allocates 4 KB).
+    private MimeMessage? _sevenBitCarrier;
+    private MimeMessage? _eightBitCarrier;
+
     public Dictionary<string, SmtpReply> Rejected { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Sends <paramref name="bytes"/> as they are (LF line ends as CRLF), dot-stuffed, with their size in SIZE=.</summary>
+    /// <param name="eightBit">Whether a part is 8bit: BODY=8BITMIME to a server that offers it, as MailKit decides for a message.</param>
+    public async Task<string> SendVerbatimAsync(
+        ReadOnlyMemory<byte> bytes, bool eightBit, MailboxAddress sender, IEnumerable<MailboxAddress> recipients, CancellationToken cancellationToken)
+    {
+        var carrier = eightBit ? _eightBitCarrier ??= VerbatimPart.Carrier(eightBit: true) : _sevenBitCarrier ??= VerbatimPart.Carrier(eightBit: false);
+        var part = (VerbatimPart)carrier.Body!;
+        part.Hold(bytes);
+        try
+        {
+            return await SendAsync(VerbatimOptions, carrier, sender, recipients, cancellationToken);
+        }
+        finally
+        {
+            part.Hold(ReadOnlyMemory<byte>.Empty);
+        }
+    }
 
     /// <summary>The encoding a server takes, as MailKit decides it before it prepares a message for the server.</summary>
     public static EncodingConstraint NarrowestEncoding(SmtpCapabilities capabilities) =>

@@ -40,21 +40,23 @@ internal sealed class VerbatimPart : MimePart
     public long Length { get; private set; }
 
     /// <summary>
-    /// A message MailKit can send whose whole wire form is <paramref name="bytes"/> with CRLF line
-    /// ends. MimeKit writes a message's headers, a blank line, then its body; the blank line and a
-    /// MIME-Version header are left out only for a message it parsed without them, and whose
-    /// headers were not changed since, so the message is parsed from a header or two that make its
-    /// body this part (and say whether it is 8bit).
+    /// A message MailKit can send whose whole wire form is the bytes its body (a VerbatimPart)
+    /// holds, with CRLF line ends; it can be reused for one transaction after another. MimeKit
+    /// writes a message's headers, a blank line, then its body; the blank line and a MIME-Version
+    /// header are left out only for a message it parsed without them, and whose headers were not
+    /// changed since, so the message is parsed from a header or two that make its body this part
+    /// (and say whether it is 8bit).
     /// </summary>
-    /// <param name="eightBit">Whether a part of the message is 8bit.</param>
-    public static MimeMessage Message(ReadOnlyMemory<byte> bytes, bool eightBit)
-    {
+    /// <param name="eightBit">Whether the messages it carries have an 8bit part.</param>
+    public static MimeMessage Carrier(bool eightBit) =>
         // MimeKit's ExperimentalMimeParser, because MimeParser marks every entity as having had a blank line.
-        var message = new ExperimentalMimeParser(Parsing, new MemoryStream(eightBit ? EightBitCarrier : SevenBitCarrier, writable: false)).ParseMessage();
-        var part = (VerbatimPart)message.Body!;
-        part._bytes = bytes;
-        part.Length = CrlfLines.Length(bytes.Span);
-        return message;
+        new ExperimentalMimeParser(Parsing, new MemoryStream(eightBit ? EightBitCarrier : SevenBitCarrier, writable: false)).ParseMessage();
+
+    /// <summary>Makes the part's bytes <paramref name="bytes"/> (empty when a transaction is over, so as not to keep them).</summary>
+    public void Hold(ReadOnlyMemory<byte> bytes)
+    {
+        _bytes = bytes;
+        Length = CrlfLines.Length(bytes.Span);
     }
 
     private static ParserOptions CreateParsing()

@@ -171,7 +171,7 @@ public sealed class VerbatimSendTests(DeliveryWorld world) : IClassFixture<Deliv
             var result = await transport.SendAsync("mx1.example.test", IPAddress.Parse(world.Mx1.Ip), body,
                 sender, [new MailboxAddress("", rcptAfter)], requireTls: false, CancellationToken.None);
             Assert.True(result is TransportResult.Answered { Replies: [{ Code: 250 }] }, $"The sink did not take the message: {result}");
-            verbatim = body.For(EncodingConstraint.EightBit).Body is VerbatimPart;
+            verbatim = body.TryVerbatim(EncodingConstraint.EightBit, out _, out _);
         }
 
         var before = (await world.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(rcptBefore)))[0];
