@@ -6,9 +6,10 @@ namespace SendApi.Delivery.Attempts;
 /// <summary>
 /// One body of an attempt as it goes out: the parsed (and perhaps signed) message, and, when
 /// MailKit would write it out unchanged, the exact bytes it would write, so that a transaction
-/// sends those (<see cref="Transport.VerbatimPart"/>) instead of MailKit measuring and writing the parsed
-/// message part by part (by a CPU profile, 18 % of SendApi's time at 100 KB went there). The
-/// bytes at the MX stay the same: only the work of producing them goes.
+/// sends those (<see cref="Transport.VerbatimPart"/>) instead of MailKit scanning every text part
+/// to prepare the message, then writing it part by part twice, once to measure SIZE= and once to
+/// send it (at 100 KB, the scan alone was 5.6 % of SendApi's CPU samples). The bytes at the MX
+/// stay the same: only the work of producing them goes.
 /// </summary>
 internal sealed class OutgoingBody
 {

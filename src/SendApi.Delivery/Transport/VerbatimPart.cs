@@ -30,7 +30,7 @@ internal sealed class VerbatimPart : MimePart
 
     private ReadOnlyMemory<byte> _bytes;
 
-    /// <summary>For MimeKit's parser (<see cref="ParserOptions.RegisterMimeType"/>); see <see cref="Message"/>.</summary>
+    /// <summary>For MimeKit's parser (<see cref="ParserOptions.RegisterMimeType"/>); see <see cref="Carrier"/>.</summary>
     public VerbatimPart(MimeEntityConstructorArgs args)
         : base(args)
     {
