@@ -344,9 +344,9 @@ async Task<List<string>> SendAllAsync(int count, int parallel)
 
 async Task<List<string>> SubmitOverSmtpAsync(int count, int sessions)
 {
-    // -N makes every recipient unique; -l sets the body size. The ids come from the store afterwards.
+    // -N makes every recipient unique; -l sets the body size (--body-bytes, else 300 bytes). The ids come from the store afterwards.
     await using var source = ExternalProcess.Start(ExternalProcess.ResolveExecutable("smtp-source"),
-        ["-s", $"{sessions}", "-m", $"{count}", "-l", "300", "-N", "-f", "bench@sendapi.test", "-t", "user@bench.test", "-M", "source.bench.test", $"127.0.0.1:{submissionPort}"]);
+        ["-s", $"{sessions}", "-m", $"{count}", "-l", $"{(bodyBytes > 0 ? bodyBytes : 300)}", "-N", "-f", "bench@sendapi.test", "-t", "user@bench.test", "-M", "source.bench.test", $"127.0.0.1:{submissionPort}"]);
     if (await source.WaitForExitAsync(TimeSpan.FromMinutes(10)) != 0)
     {
         throw new InvalidOperationException("smtp-source failed.\n" + source.Describe());

@@ -1,5 +1,3 @@
-using MimeKit;
-
 namespace SendApi.Delivery.Attempts;
 
 /// <summary>What <see cref="MessageBodies"/> made of the bodies an attempt's due recipients receive.</summary>
@@ -7,7 +5,7 @@ namespace SendApi.Delivery.Attempts;
 /// <param name="Unreadable">The due recipients whose stored body cannot be read, with why, in due order.</param>
 /// <param name="WaitingForStore">The due recipients whose body could not be signed because the store was down: not sent now.</param>
 internal sealed class PreparedBodies(
-    IReadOnlyDictionary<int, MimeMessage> signed,
+    IReadOnlyDictionary<int, OutgoingBody> signed,
     IReadOnlyList<int> readable,
     IReadOnlyList<(int Recipient, string Error)> unreadable,
     IReadOnlyList<int> waitingForStore)
@@ -18,6 +16,6 @@ internal sealed class PreparedBodies(
 
     public IReadOnlyList<int> WaitingForStore { get; } = waitingForStore;
 
-    /// <summary>The parsed and signed message of variant <paramref name="variant"/>: the same object for every transaction that sends it.</summary>
-    public MimeMessage this[int variant] => signed[variant];
+    /// <summary>The parsed and signed body of variant <paramref name="variant"/>: the same object for every transaction that sends it.</summary>
+    public OutgoingBody this[int variant] => signed[variant];
 }

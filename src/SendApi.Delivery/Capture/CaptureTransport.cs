@@ -23,7 +23,7 @@ internal sealed partial class CaptureTransport(
 
     public async Task<(IReadOnlyList<SmtpReply> Replies, string? Via)> SendAsync(OutboundTransaction transaction, CancellationToken cancellationToken)
     {
-        var message = transaction.Message;
+        var message = transaction.Body.Message;
         var raw = CapturedBytes.Of(message);
         var (hasText, hasHtml, attachments) = InboundMailReader.Outline(message);
         var now = time.GetUtcNow();

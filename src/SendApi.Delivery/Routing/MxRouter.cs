@@ -1,6 +1,7 @@
 using System.Net;
 using MimeKit;
 using SendApi.Core.Messages;
+using SendApi.Delivery.Attempts;
 using SendApi.Delivery.Transport;
 
 namespace SendApi.Delivery.Routing;
@@ -21,7 +22,7 @@ internal sealed class MxRouter(MxResolver resolver, AddressResolver addresses, S
     internal const int MaxAddressesTried = 10;
 
     public async Task<(IReadOnlyList<SmtpReply> Replies, string? Via)> SendAsync(
-        string domain, MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, bool requireTls, CancellationToken cancellationToken)
+        string domain, OutgoingBody body, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, bool requireTls, CancellationToken cancellationToken)
     {
         var resolution = await resolver.ResolveAsync(domain, cancellationToken);
         if (resolution is MxResolution.Failure failure)
@@ -55,7 +56,7 @@ internal sealed class MxRouter(MxResolver resolver, AddressResolver addresses, S
 
             foreach (var address in hostAddresses)
             {
-                var result = await transport.SendAsync(host.Name, address, message, sender, recipients, requireTls, cancellationToken);
+                var result = await transport.SendAsync(host.Name, address, body, sender, recipients, requireTls, cancellationToken);
                 if (result is TransportResult.Answered answered)
                 {
                     return (answered.Replies, answered.Via);

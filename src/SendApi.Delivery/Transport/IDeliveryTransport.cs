@@ -1,5 +1,6 @@
 using MimeKit;
 using SendApi.Core.Messages;
+using SendApi.Delivery.Attempts;
 
 namespace SendApi.Delivery.Transport;
 
@@ -23,9 +24,9 @@ internal interface IDeliveryTransport
 /// <summary>One SMTP transaction as it would go over the wire.</summary>
 /// <param name="Work">The message it belongs to.</param>
 /// <param name="Domain">The recipients' domain.</param>
-/// <param name="Message">The parsed and signed body these recipients receive (the base, or their variant).</param>
+/// <param name="Body">The parsed and signed body these recipients receive (the base, or their variant).</param>
 /// <param name="Sender">MAIL FROM: the VERP return path when configured, else the sender.</param>
 /// <param name="Recipients">RCPT TO, in order.</param>
 /// <param name="RequireTls">The domain is in Delivery:RequireTlsDomains.</param>
 internal sealed record OutboundTransaction(
-    DeliveryWork Work, string Domain, MimeMessage Message, MailboxAddress Sender, IReadOnlyList<MailboxAddress> Recipients, bool RequireTls);
+    DeliveryWork Work, string Domain, OutgoingBody Body, MailboxAddress Sender, IReadOnlyList<MailboxAddress> Recipients, bool RequireTls);

@@ -9,5 +9,5 @@ internal sealed class MxTransport(MxRouter router) : IDeliveryTransport
     public bool UsesDomainLimits => true;
 
     public Task<(IReadOnlyList<SmtpReply> Replies, string? Via)> SendAsync(OutboundTransaction transaction, CancellationToken cancellationToken) =>
-        router.SendAsync(transaction.Domain, transaction.Message, transaction.Sender, transaction.Recipients, transaction.RequireTls, cancellationToken);
+        router.SendAsync(transaction.Domain, transaction.Body, transaction.Sender, transaction.Recipients, transaction.RequireTls, cancellationToken);
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SendApi.Core.Messages;
+using SendApi.Delivery.Attempts;
 
 namespace SendApi.Delivery.Transport;
 
@@ -22,7 +23,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
 
     /// <param name="requireTls">Refuse a plaintext session (Delivery:RequireTlsDomains): the host then counts as unavailable.</param>
     public async Task<TransportResult> SendAsync(
-        string host, IPAddress address, MimeMessage message, MailboxAddress sender,
+        string host, IPAddress address, OutgoingBody body, MailboxAddress sender,
         IReadOnlyList<MailboxAddress> recipients, bool requireTls, CancellationToken cancellationToken)
     {
         var endpoint = $"{host}[{address}]:{_options.Port}";
@@ -48,7 +49,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
         (TransportResult Result, bool Reusable) result;
         try
         {
-            result = await TransactAsync(session, endpoint, message, sender, recipients, cancellationToken);
+            result = await TransactAsync(session, endpoint, body, sender, recipients, cancellationToken);
         }
         catch
         {
@@ -71,7 +72,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
 
     /// <summary>One MAIL/RCPT/DATA exchange. The session may be reused only after a clean completion.</summary>
     private async Task<(TransportResult Result, bool Reusable)> TransactAsync(
-        SmtpConnectionPool.Session session, string endpoint, MimeMessage message, MailboxAddress sender,
+        SmtpConnectionPool.Session session, string endpoint, OutgoingBody body, MailboxAddress sender,
         IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
     {
         var client = session.Client;
@@ -100,7 +101,9 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
                 return (Replies(recipients, client, fallback: null, via), true);
             }
 
-            var response = await client.SendAsync(message, sender, sendable, cancellationToken);
+            var response = body.TryVerbatim(RecordingSmtpClient.NarrowestEncoding(client.Capabilities), out var bytes, out var eightBit)
+                ? await client.SendVerbatimAsync(bytes, eightBit, sender, sendable, cancellationToken)
+                : await client.SendAsync(body.Message, sender, sendable, cancellationToken);
             return (Replies(recipients, client, MailKitReplies.From(250, response), via), true);
         }
         catch (NoRecipientsAcceptedException)
@@ -220,10 +223,48 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
     private static partial void LogTlsFallback(ILogger logger, string endpoint, string reason);
 }
 
-/// <summary>Keeps each refused recipient's reply instead of throwing on the first one.</summary>
+/// <summary>
+/// Keeps each refused recipient's reply instead of throwing on the first one, and sends a
+/// <see cref="VerbatimPart"/> message as its bytes: not prepared again, and its size known.
+/// </summary>
 internal sealed class RecordingSmtpClient : SmtpClient
 {
+    /// <summary>
+    /// The format options a <see cref="VerbatimPart"/> message is sent with: the headers it has only
+    /// for MailKit's sake hidden (nothing else of it is MimeKit's to write; MailKit's hiding of Bcc,
+    /// Resent-Bcc and Content-Length was applied when the bytes were chosen).
+    /// </summary>
+    public static readonly FormatOptions VerbatimOptions = CreateVerbatimOptions();
+
+    // One of each per session, reused transaction after transaction (parsing one allocates 4 KB).
+    private MimeMessage? _sevenBitCarrier;
+    private MimeMessage? _eightBitCarrier;
+
     public Dictionary<string, SmtpReply> Rejected { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Sends <paramref name="bytes"/> as they are (LF line ends as CRLF), dot-stuffed, with their size in SIZE=.</summary>
+    /// <param name="eightBit">Whether a part is 8bit: BODY=8BITMIME to a server that offers it, as MailKit decides for a message.</param>
+    public async Task<string> SendVerbatimAsync(
+        ReadOnlyMemory<byte> bytes, bool eightBit, MailboxAddress sender, IEnumerable<MailboxAddress> recipients, CancellationToken cancellationToken)
+    {
+        var carrier = eightBit ? _eightBitCarrier ??= VerbatimPart.Carrier(eightBit: true) : _sevenBitCarrier ??= VerbatimPart.Carrier(eightBit: false);
+        var part = (VerbatimPart)carrier.Body!;
+        part.Hold(bytes);
+        try
+        {
+            return await SendAsync(VerbatimOptions, carrier, sender, recipients, cancellationToken);
+        }
+        finally
+        {
+            part.Hold(ReadOnlyMemory<byte>.Empty);
+        }
+    }
+
+    /// <summary>The encoding a server takes, as MailKit decides it before it prepares a message for the server.</summary>
+    public static EncodingConstraint NarrowestEncoding(SmtpCapabilities capabilities) =>
+        capabilities.HasFlag(SmtpCapabilities.BinaryMime) ? EncodingConstraint.None
+        : capabilities.HasFlag(SmtpCapabilities.EightBitMime) ? EncodingConstraint.EightBit
+        : EncodingConstraint.SevenBit;
 
     /// <summary>RSET on a reused session: true when the server answered 250, i.e. the session is alive and clean.</summary>
     public async Task<bool> TryResetAsync(CancellationToken cancellationToken)
@@ -243,6 +284,34 @@ internal sealed class RecordingSmtpClient : SmtpClient
         Rejected[mailbox.Address] = MailKitReplies.From(response);
 
     protected override void OnNoRecipientsAccepted(MimeMessage message) => throw new NoRecipientsAcceptedException();
+
+    protected override void Prepare(FormatOptions options, MimeMessage message, EncodingConstraint constraint, int maxLineLength)
+    {
+        // A verbatim message is already in the form this server takes (OutgoingBody chose it for
+        // this constraint); MimeKit would also add a MIME-Version header to the empty carrier.
+        if (message.Body is not VerbatimPart)
+        {
+            base.Prepare(options, message, constraint, maxLineLength);
+        }
+    }
+
+    // SIZE=: MailKit measures a message by writing it once more into a counting stream.
+    protected override long GetSize(FormatOptions options, MimeMessage message, CancellationToken cancellationToken) =>
+        message.Body is VerbatimPart verbatim ? verbatim.Length : base.GetSize(options, message, cancellationToken);
+
+    protected override Task<long> GetSizeAsync(FormatOptions options, MimeMessage message, CancellationToken cancellationToken) =>
+        message.Body is VerbatimPart verbatim ? Task.FromResult(verbatim.Length) : base.GetSizeAsync(options, message, cancellationToken);
+
+    private static FormatOptions CreateVerbatimOptions()
+    {
+        var options = FormatOptions.Default.Clone();
+        foreach (var id in VerbatimPart.OwnHeaders)
+        {
+            options.HiddenHeaders.Add(id);
+        }
+
+        return options;
+    }
 }
 
 internal sealed class NoRecipientsAcceptedException : Exception

@@ -35,12 +35,12 @@ internal sealed class TransactionSender(
     public IDeliveryTransport TransportFor(DeliveryWork work) => _options.Captures || work.Envelope.Sandbox ? capture : mx;
 
     /// <summary>
-    /// Waits for the turn's reserved slot, sends <paramref name="message"/> to the group, and gives
+    /// Waits for the turn's reserved slot, sends <paramref name="body"/> to the group, and gives
     /// the turn back, whatever happened.
     /// </summary>
     /// <returns>The replies; null when shutdown cut the transaction short (not an attempt: its recipients are put back).</returns>
     public async Task<SentTransaction?> SendAsync(
-        IDeliveryTransport transport, DeliveryWork work, RecipientGroup group, MimeMessage message, DomainTurn turn, CancellationToken cancellationToken)
+        IDeliveryTransport transport, DeliveryWork work, RecipientGroup group, OutgoingBody body, DomainTurn turn, CancellationToken cancellationToken)
     {
         try
         {
@@ -50,7 +50,7 @@ internal sealed class TransactionSender(
             }
 
             var started = time.GetTimestamp();
-            var (replies, via) = await transport.SendAsync(new OutboundTransaction(work, group.Domain, message, await ReturnPathForAsync(work, group, cancellationToken),
+            var (replies, via) = await transport.SendAsync(new OutboundTransaction(work, group.Domain, body, await ReturnPathForAsync(work, group, cancellationToken),
                 [.. group.Recipients.Select(i => new MailboxAddress("", work.Envelope.Recipients[i].Address))], _requireTls.Contains(group.Domain)), cancellationToken);
             return new SentTransaction(replies, via, (long)time.GetElapsedTime(started).TotalMilliseconds);
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SendApi.Delivery;
+using SendApi.Delivery.Attempts;
 using SendApi.Delivery.Capture;
 using SendApi.Delivery.Transport;
 using SendApi.IntegrationTests.Harness;
@@ -69,7 +70,8 @@ public sealed class CapturedBytesTests(DeliveryWorld world) : IClassFixture<Deli
         await using (var pool = new SmtpConnectionPool(options, TimeProvider.System))
         {
             var transport = new SmtpTransport(pool, options, NullLogger<SmtpTransport>.Instance);
-            var result = await transport.SendAsync("mx1.example.test", IPAddress.Parse(world.Mx1.Ip), Load(stored),
+            Assert.True(MessageBodies.TryParse(stored.ToArray(), out var parsed, out var error), error);
+            var result = await transport.SendAsync("mx1.example.test", IPAddress.Parse(world.Mx1.Ip), OutgoingBody.Of(parsed, stored.ToArray()),
                 new MailboxAddress("", "orders@acme.test"), [new MailboxAddress("", rcpt)], requireTls: false, CancellationToken.None);
             Assert.True(result is TransportResult.Answered { Replies: [{ Code: 250 }] }, $"The sink did not take the message: {result}");
         }
