@@ -29,17 +29,21 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
 
     public async Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken)
     {
+        var db = Db;
         var (scriptKeys, args) = AcceptCall(message);
-        return AcceptResultOf(message, await Db.EvaluateScriptAsync(RedisScripts.Accept, scriptKeys, args));
+        SendMime(db, message, args);
+        return AcceptResultOf(message, await db.EvaluateScriptAsync(RedisScripts.Accept, scriptKeys, args));
     }
 
     public async Task<IReadOnlyList<AcceptResult>> AcceptBatchAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
     {
-        // One pipelined exchange: the scripts go out together and each runs atomically on its own.
+        // One pipelined exchange: the scripts go out together and each runs atomically on its own,
+        // each after its message's body.
         var batch = Db.CreateBatch();
         var calls = messages.Select(m =>
         {
             var (scriptKeys, args) = AcceptCall(m);
+            SendMime(batch, m, args);
             return batch.ScriptEvaluateAsync(RedisScripts.Accept, scriptKeys, args);
         }).ToList();
         batch.Execute();
@@ -51,6 +55,18 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
     {
         var id = (string)result!;
         return new AcceptResult(id, Replayed: id != message.Envelope.Id);
+    }
+
+    /// <summary>
+    /// Sends the message's MIME ahead of its accept script, on the same database or batch, when the
+    /// script is to keep it (<see cref="RedisMimeBeside"/>; a finished message keeps none).
+    /// </summary>
+    private void SendMime(IDatabaseAsync db, NewMessage message, RedisValue[] acceptArgs)
+    {
+        if (RedisMimeBeside.IsSent(acceptArgs[RedisMimeBeside.FlagArg]))
+        {
+            RedisMimeBeside.Send(db, keys.Mime(message.Envelope.Id), message.Mime);
+        }
     }
 
     /// <summary>The keys and arguments of the <see cref="RedisScripts.Accept"/> script for one message.</summary>
@@ -71,7 +87,7 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
             envelope.Id,
             finished ? "" : envelope.FirstDueAt.ToUnixTimeMilliseconds(),
             StorageJson.SerializeToUtf8(envelope),
-            message.Mime,
+            RedisMimeBeside.Flag(!finished),
             (long)MessageLifetimes.IdempotencyWindow.TotalSeconds,
             envelope.AccountId,
             RetentionSeconds,

@@ -52,13 +52,17 @@ internal static class RedisScripts
 
     /// <summary>
     /// Accept: idempotency check, message hash, MIME (and the variant bodies of a message that has
-    /// them), first events and due entry, search entries and counters, all or nothing. The events
+    /// them), first events and due entry, search entries and counters, all or nothing. The MIME
+    /// itself comes in a plain SET just before the call (<see cref="RedisMimeBeside"/>): the script
+    /// keeps it (PERSIST) when it stores the message, deletes it on a replay, and stores nothing,
+    /// answering TRYAGAIN, when it did not arrive. The events
     /// also go to the webhook outbox when the account has an endpoint; otherwise that costs one
     /// SISMEMBER. A message with nothing to deliver (every recipient suppressed) is finished at
     /// once: no MIME, no due entry, and the retention clock starts.
     /// KEYS: msg, events, mime, due, idem ('' when none), webhook accounts, outbox, Message-ID index
     /// ('' when none), variants ('' when none), then the search indexes the message enters.
-    /// ARGV: id, due ms ('' = nothing to deliver), env, mime, idem ttl s, account, retention s,
+    /// ARGV: id, due ms ('' = nothing to deliver), env, '1' when the MIME was written beside the call
+    /// ('' when the message keeps none; see <see cref="RedisMimeBeside"/>), idem ttl s, account, retention s,
     /// Message-ID index ttl s, event count n, variant value count v, key prefix, search horizon,
     /// search ttl s, stats ttl s, stats value count c, n events, v variant values (number, bytes,
     /// …), c stats values, then the hash fields: the search fields (<see cref="RedisSearchIndex.AddFields"/>,
@@ -66,9 +70,15 @@ internal static class RedisScripts
     /// one on replay).
     /// </summary>
     public static readonly string Accept = Functions + $$"""
+        if ARGV[4] ~= '' and redis.call('PERSIST', KEYS[3]) == 0 then
+          return redis.error_reply('TRYAGAIN the message body did not reach Redis before its record; nothing was stored')
+        end
         if KEYS[5] ~= '' then
           local existing = redis.call('GET', KEYS[5])
-          if existing then return existing end
+          if existing then
+            if ARGV[4] ~= '' then redis.call('DEL', KEYS[3]) end
+            return existing
+          end
           redis.call('SET', KEYS[5], ARGV[1], 'EX', ARGV[5])
         end
         local n = tonumber(ARGV[9])
@@ -84,7 +94,6 @@ internal static class RedisScripts
           redis.call('EXPIRE', KEYS[1], ARGV[7])
           redis.call('EXPIRE', KEYS[2], ARGV[7])
         else
-          redis.call('SET', KEYS[3], ARGV[4])
           if v > 0 then
             redis.call('HSET', KEYS[9], unpack(ARGV, events + n, events + n + v - 1))
           end
