@@ -96,6 +96,20 @@ public sealed class VerbatimSendTests(DeliveryWorld world) : IClassFixture<Deliv
         Assert.DoesNotContain("hidden@acme.test", Encoding.UTF8.GetString(after.Raw), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_multipart_without_its_closing_boundary_arrives_as_MailKit_sent_it()
+    {
+        // A client's multipart that never closes (cut short, or "--b-- x", which is no boundary),
+        // stored as intake stores it: parsed, then written by MimeKit. MimeKit writes one more line
+        // end each time it writes such a multipart, so MailKit never sends the stored bytes as they are.
+        var submitted = "From: orders@acme.test\nTo: bob@example.test\nSubject: cut short\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nhello\n"u8.ToArray();
+        var stored = Store(MimeMessage.Load(new MemoryStream(submitted, writable: false)), FormatOptions.Default);
+
+        var (before, after, _) = await SendBothWaysAsync(stored);
+
+        AssertSame(before, after);
+    }
+
     private static MimeMessage Headed()
     {
         var message = new MimeMessage();
