@@ -64,8 +64,17 @@ internal readonly record struct UnchangedByPrepare(bool SevenBit, bool EightBit,
                 return Never;
             }
 
-            if (entity is Multipart)
+            if (entity is Multipart multipart)
             {
+                // A multipart that never closed (cut short, or "--b-- x", which is no boundary) is
+                // parsed without an epilogue (a closed one has one, if only ""): MimeKit then
+                // writes one more line end after it each time it writes it, so MailKit never sends
+                // it as stored.
+                if (multipart.Epilogue is null)
+                {
+                    return Never;
+                }
+
                 continue;
             }
 

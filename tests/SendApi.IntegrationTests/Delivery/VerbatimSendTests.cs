@@ -96,6 +96,68 @@ public sealed class VerbatimSendTests(DeliveryWorld world) : IClassFixture<Deliv
         Assert.DoesNotContain("hidden@acme.test", Encoding.UTF8.GetString(after.Raw), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_multipart_without_its_closing_boundary_arrives_as_MailKit_sent_it()
+    {
+        // A client's multipart that never closes (cut short, or "--b-- x", which is no boundary),
+        // stored as intake stores it: parsed, then written by MimeKit. MimeKit writes one more line
+        // end each time it writes such a multipart, so MailKit never sends the stored bytes as they are.
+        var submitted = "From: orders@acme.test\nTo: bob@example.test\nSubject: cut short\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nhello\n"u8.ToArray();
+        var stored = Store(MimeMessage.Load(new MemoryStream(submitted, writable: false)), FormatOptions.Default);
+
+        var (before, after, _) = await SendBothWaysAsync(stored);
+
+        AssertSame(before, after);
+    }
+
+    [Fact]
+    public async Task One_pooled_session_sends_verbatim_and_MailKit_messages_in_turn_each_as_MailKit_sent_it()
+    {
+        // The session's carriers are reused transaction after transaction: an 8bit verbatim
+        // message, one MailKit re-encodes, a 7bit verbatim one, and the 8bit one again must each
+        // arrive as plain MailKit sent it, nothing of one transaction left in the next.
+        var eightBit = Store(Multipart(), FormatOptions.Default);
+        var reEncoded = Headed();
+        reEncoded.Body = new TextPart("plain") { Text = "Grüße\n" + new string('y', 1500) + "\n" };
+        var sevenBit = Headed();
+        sevenBit.Body = new TextPart("plain") { Text = "plain ascii\n.dot\n" };
+        byte[][] messages = [eightBit, Store(reEncoded, FormatOptions.Default), Store(sevenBit, FormatOptions.Default), eightBit];
+        var sender = new MailboxAddress("", "orders@acme.test");
+        var tag = Guid.NewGuid().ToString("N");
+
+        using (var client = new SmtpClient())
+        {
+            await client.ConnectAsync(world.Mx1.Ip, world.Port, MailKit.Security.SecureSocketOptions.None);
+            for (var i = 0; i < messages.Length; i++)
+            {
+                Assert.True(MessageBodies.TryParse(messages[i], out var parsed, out var error), error);
+                await client.SendAsync(parsed, sender, [new MailboxAddress("", $"before-{i}-{tag}@example.test")]);
+            }
+
+            await client.DisconnectAsync(quit: true);
+        }
+
+        var options = Options.Create(new DeliveryOptions { Port = world.Port, HeloName = "sendapi.test", ConnectTimeout = "3s", CommandTimeout = "15s" });
+        await using (var pool = new SmtpConnectionPool(options, TimeProvider.System))
+        {
+            var transport = new SmtpTransport(pool, options, NullLogger<SmtpTransport>.Instance);
+            for (var i = 0; i < messages.Length; i++)
+            {
+                Assert.True(MessageBodies.TryParse(messages[i], out var parsed, out var error), error);
+                var result = await transport.SendAsync("mx1.example.test", IPAddress.Parse(world.Mx1.Ip), OutgoingBody.Of(parsed, messages[i]),
+                    sender, [new MailboxAddress("", $"after-{i}-{tag}@example.test")], requireTls: false, CancellationToken.None);
+                Assert.True(result is TransportResult.Answered { Replies: [{ Code: 250 }] }, $"The sink did not take message {i}: {result}");
+            }
+        }
+
+        for (var i = 0; i < messages.Length; i++)
+        {
+            var before = (await world.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains($"before-{i}-{tag}@example.test")))[0];
+            var after = (await world.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains($"after-{i}-{tag}@example.test")))[0];
+            AssertSame(before, after);
+        }
+    }
+
     private static MimeMessage Headed()
     {
         var message = new MimeMessage();

@@ -34,6 +34,7 @@ public sealed class OutgoingBodyTests
         "quoted-printable 8-bit text",
         "no final line end",
         "stored with CRLF line ends",
+        "a multipart without its closing boundary",
     ];
 
     [Theory]
@@ -189,6 +190,11 @@ public sealed class OutgoingBodyTests
                 break;
             case "no final line end":
                 return "From: orders@acme.test\nSubject: test\nMIME-Version: 1.0\nContent-Type: text/plain\n\nno end"u8.ToArray();
+            case "a multipart without its closing boundary":
+                // A client's multipart that never closes (cut short, or "--b-- x", which is no
+                // boundary), as intake stores it: parsed, then written by MimeKit. MimeKit adds a
+                // line end each time it writes such a multipart, so MailKit's bytes are not the stored ones.
+                return Written(Parse("From: orders@acme.test\nSubject: test\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nhi\n"u8.ToArray()));
             case "stored with CRLF line ends":
                 message.Body = Text("hello\n.dot\n");
                 options = options.Clone();
@@ -200,6 +206,13 @@ public sealed class OutgoingBodyTests
 
         using var stream = new MemoryStream();
         message.WriteTo(options, stream);
+        return stream.ToArray();
+    }
+
+    private static byte[] Written(MimeMessage message)
+    {
+        using var stream = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, stream);
         return stream.ToArray();
     }
 
