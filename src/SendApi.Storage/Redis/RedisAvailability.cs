@@ -17,8 +17,10 @@ internal sealed partial class RedisAvailability(IOptions<StorageOptions> options
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
 
     // Replies of a Redis that is there but cannot serve yet (loading its AOF, a replica during
-    // failover, a busy script, a full disk): the same "try again" as no Redis at all.
-    private static readonly string[] UnavailableReplies = ["LOADING", "READONLY", "MASTERDOWN", "BUSY", "MISCONF", "NOREPLICAS", "TRYAGAIN", "CLUSTERDOWN"];
+    // failover, a busy script, a full disk, its maxmemory reached under noeviction, which the
+    // deployment guide asks for so that it refuses mail rather than drop it): the same "try
+    // again" as no Redis at all.
+    private static readonly string[] UnavailableReplies = ["LOADING", "READONLY", "MASTERDOWN", "BUSY", "MISCONF", "NOREPLICAS", "TRYAGAIN", "CLUSTERDOWN", "OOM"];
 
     private readonly Lock _gate = new();
     private IConnectionMultiplexer? _connection;
