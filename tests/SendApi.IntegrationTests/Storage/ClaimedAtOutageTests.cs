@@ -110,12 +110,12 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
 
         public int PoisonedLoads => Volatile.Read(ref _poisoned);
 
-        public void AddTo(IServiceCollection services)
-        {
-            var original = services.Last(d => d.ServiceType == typeof(IDeliveryQueue));
-            services.Remove(original);
-            services.AddSingleton<IDeliveryQueue>(sp => new Queue((IDeliveryQueue)original.ImplementationFactory!(sp), this));
-        }
+        public void AddTo(IServiceCollection services) =>
+            LoadHookedDeliveryQueue.Register(services, async (inner, id, cancellationToken) =>
+            {
+                await BeforeLoadAsync();
+                return await inner.LoadAsync(id, cancellationToken);
+            });
 
         private async Task BeforeLoadAsync()
         {
@@ -139,34 +139,6 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
                 await redis.StartAgainAsync();
                 _over.TrySetResult();
             });
-        }
-
-        private sealed class Queue(IDeliveryQueue inner, OutageAtLoad outage) : IDeliveryQueue
-        {
-            public Task<IReadOnlyList<string>> ClaimDueAsync(string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-                inner.ClaimDueAsync(claim, now, max, leaseUntil, cancellationToken);
-
-            public Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-                inner.RenewAsync(claim, ids, leaseUntil, cancellationToken);
-
-            public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken) => inner.NextDueAsync(cancellationToken);
-
-            public async Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken)
-            {
-                await outage.BeforeLoadAsync();
-                return await inner.LoadAsync(id, cancellationToken);
-            }
-
-            public Task<ForgetOutcome> ForgetAsync(string claim, string id, DateTimeOffset dueIfFound, CancellationToken cancellationToken) =>
-                inner.ForgetAsync(claim, id, dueIfFound, cancellationToken);
-
-            public Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken) =>
-                inner.UpdateRecipientsAsync(claim, id, updates, cancellationToken);
-
-            public Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken) =>
-                inner.CompleteAsync(claim, id, updates, events, nextDue, cancellationToken);
-
-            public void NoteAccepted(string id, IReadOnlyList<(int Recipient, MessageEvent Delivered)> accepted) => inner.NoteAccepted(id, accepted);
         }
     }
 }

@@ -107,12 +107,7 @@ public sealed class ReplicaLagLoadTests(DeliveryWorld world) : IClassFixture<Del
             Volatile.Write(ref _mode, (int)mode);
         }
 
-        public void AddTo(IServiceCollection services)
-        {
-            var original = services.Last(d => d.ServiceType == typeof(IDeliveryQueue));
-            services.Remove(original);
-            services.AddSingleton<IDeliveryQueue>(sp => new Queue((IDeliveryQueue)original.ImplementationFactory!(sp), this));
-        }
+        public void AddTo(IServiceCollection services) => LoadHookedDeliveryQueue.Register(services, LoadAsync);
 
         private async Task<DeliveryWork?> LoadAsync(IDeliveryQueue inner, string id, CancellationToken cancellationToken)
         {
@@ -142,30 +137,6 @@ public sealed class ReplicaLagLoadTests(DeliveryWorld world) : IClassFixture<Del
                 default:
                     return await inner.LoadAsync(id, cancellationToken);
             }
-        }
-
-        private sealed class Queue(IDeliveryQueue inner, LaggingLoad lag) : IDeliveryQueue
-        {
-            public Task<IReadOnlyList<string>> ClaimDueAsync(string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-                inner.ClaimDueAsync(claim, now, max, leaseUntil, cancellationToken);
-
-            public Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-                inner.RenewAsync(claim, ids, leaseUntil, cancellationToken);
-
-            public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken) => inner.NextDueAsync(cancellationToken);
-
-            public Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken) => lag.LoadAsync(inner, id, cancellationToken);
-
-            public Task<ForgetOutcome> ForgetAsync(string claim, string id, DateTimeOffset dueIfFound, CancellationToken cancellationToken) =>
-                inner.ForgetAsync(claim, id, dueIfFound, cancellationToken);
-
-            public Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken) =>
-                inner.UpdateRecipientsAsync(claim, id, updates, cancellationToken);
-
-            public Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken) =>
-                inner.CompleteAsync(claim, id, updates, events, nextDue, cancellationToken);
-
-            public void NoteAccepted(string id, IReadOnlyList<(int Recipient, MessageEvent Delivered)> accepted) => inner.NoteAccepted(id, accepted);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using MimeKit;
 using SendApi.Delivery.Attempts;
 using SendApi.Delivery.Transport;
+using static SendApi.UnitTests.Delivery.MailKitOracle;
 
 namespace SendApi.UnitTests.Delivery;
 
@@ -216,29 +217,4 @@ public sealed class OutgoingBodyTests
         return stream.ToArray();
     }
 
-    private static MimeMessage Parse(byte[] stored) => MimeMessage.Load(new MemoryStream(stored, writable: false));
-
-    /// <summary>What MailKit's SmtpClient writes after DATA (before dot-stuffing) to a server that takes <paramref name="server"/>.</summary>
-    private static byte[] AsMailKitSends(MimeMessage message, EncodingConstraint server)
-    {
-        var options = FormatOptions.Default.Clone();
-        options.NewLineFormat = NewLineFormat.Dos;
-        options.EnsureNewLine = true;
-        options.HiddenHeaders.Add(HeaderId.ContentLength);
-        options.HiddenHeaders.Add(HeaderId.ResentBcc);
-        options.HiddenHeaders.Add(HeaderId.Bcc);
-        message.Prepare(server, 998);
-        using var stream = new MemoryStream();
-        message.WriteTo(options, stream);
-        return stream.ToArray();
-    }
-
-    private static byte[] Verbatim(byte[] stored)
-    {
-        using var stream = new MemoryStream();
-        var message = VerbatimPart.Carrier(eightBit: false);
-        ((VerbatimPart)message.Body!).Hold(stored);
-        message.WriteTo(RecordingSmtpClient.VerbatimOptions, stream);
-        return stream.ToArray();
-    }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using MimeKit;
 using SendApi.Delivery.Attempts;
 using SendApi.Delivery.Transport;
+using static SendApi.UnitTests.Delivery.MailKitOracle;
 
 namespace SendApi.UnitTests.Delivery;
 
@@ -92,30 +93,6 @@ public sealed class VerbatimPredictionEdgeTests
 
     private static string Esc(byte[] b) => Encoding.UTF8.GetString(b).Replace("\r", "\\r").Replace("\n", "\\n").Replace("\t", "\\t");
 
-    private static MimeMessage Parse(byte[] stored) => MimeMessage.Load(new MemoryStream(stored, writable: false));
-
-    private static byte[] AsMailKitSends(MimeMessage message, EncodingConstraint server)
-    {
-        var options = FormatOptions.Default.Clone();
-        options.NewLineFormat = NewLineFormat.Dos;
-        options.EnsureNewLine = true;
-        options.HiddenHeaders.Add(HeaderId.ContentLength);
-        options.HiddenHeaders.Add(HeaderId.ResentBcc);
-        options.HiddenHeaders.Add(HeaderId.Bcc);
-        message.Prepare(server, 998);
-        using var stream = new MemoryStream();
-        message.WriteTo(options, stream);
-        return stream.ToArray();
-    }
-
-    private static byte[] Verbatim(byte[] stored)
-    {
-        using var stream = new MemoryStream();
-        var message = VerbatimPart.Carrier(eightBit: false);
-        ((VerbatimPart)message.Body!).Hold(stored);
-        message.WriteTo(RecordingSmtpClient.VerbatimOptions, stream);
-        return stream.ToArray();
-    }
 }
 
 /// <summary>CrlfLines against MimeKit's own Unix2Dos filter, for random CR/LF mixes cut into random buffer sizes.</summary>
@@ -211,21 +188,7 @@ public sealed class VerbatimPredictionRandomTests
                 }
 
                 positives++;
-                var truth = MimeMessage.Load(new MemoryStream(stored));
-                var options = FormatOptions.Default.Clone();
-                options.NewLineFormat = NewLineFormat.Dos;
-                options.EnsureNewLine = true;
-                options.HiddenHeaders.Add(HeaderId.ContentLength);
-                options.HiddenHeaders.Add(HeaderId.ResentBcc);
-                options.HiddenHeaders.Add(HeaderId.Bcc);
-                truth.Prepare(server, 998);
-                using var a = new MemoryStream();
-                truth.WriteTo(options, a);
-                using var b = new MemoryStream();
-                var carrier = VerbatimPart.Carrier(false);
-                ((VerbatimPart)carrier.Body!).Hold(stored);
-                carrier.WriteTo(RecordingSmtpClient.VerbatimOptions, b);
-                if (!a.ToArray().AsSpan().SequenceEqual(b.ToArray()))
+                if (!AsMailKitSends(Parse(stored), server).AsSpan().SequenceEqual(Verbatim(stored)))
                 {
                     failures.Add($"{server}: {raw.Replace("\r", "\\r").Replace("\n", "\\n").Replace("\0", "\\0")}");
                 }

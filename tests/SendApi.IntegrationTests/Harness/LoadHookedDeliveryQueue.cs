@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using SendApi.Core.Messages;
+
+namespace SendApi.IntegrationTests.Harness;
+
+/// <summary>
+/// The host's own delivery queue with its load passed through a test's hook (to kill Redis at that
+/// instant, or make the load see what a lagging replica would); everything else goes straight through.
+/// </summary>
+internal sealed class LoadHookedDeliveryQueue(IDeliveryQueue inner, Func<IDeliveryQueue, string, CancellationToken, Task<DeliveryWork?>> load) : IDeliveryQueue
+{
+    /// <summary>Replaces the registered queue with itself around it.</summary>
+    public static void Register(IServiceCollection services, Func<IDeliveryQueue, string, CancellationToken, Task<DeliveryWork?>> load)
+    {
+        var original = services.Last(d => d.ServiceType == typeof(IDeliveryQueue));
+        services.Remove(original);
+        services.AddSingleton<IDeliveryQueue>(sp => new LoadHookedDeliveryQueue((IDeliveryQueue)original.ImplementationFactory!(sp), load));
+    }
+
+    public Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken) => load(inner, id, cancellationToken);
+
+    public Task<IReadOnlyList<string>> ClaimDueAsync(string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        inner.ClaimDueAsync(claim, now, max, leaseUntil, cancellationToken);
+
+    public Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        inner.RenewAsync(claim, ids, leaseUntil, cancellationToken);
+
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken) => inner.NextDueAsync(cancellationToken);
+
+    public Task<ForgetOutcome> ForgetAsync(string claim, string id, DateTimeOffset dueIfFound, CancellationToken cancellationToken) =>
+        inner.ForgetAsync(claim, id, dueIfFound, cancellationToken);
+
+    public Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken) =>
+        inner.UpdateRecipientsAsync(claim, id, updates, cancellationToken);
+
+    public Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken) =>
+        inner.CompleteAsync(claim, id, updates, events, nextDue, cancellationToken);
+
+    public void NoteAccepted(string id, IReadOnlyList<(int Recipient, MessageEvent Delivered)> accepted) => inner.NoteAccepted(id, accepted);
+}
