@@ -119,18 +119,33 @@ internal sealed partial class DeliveryRun(
         {
             return 0;
         }
-        catch (Exception ex) when (Volatile.Read(ref _inFlight) > 0 || _tally.HasClaimed)
+        catch (Exception ex)
         {
-            // The store is unreachable: finish what is in flight and try again at the next poll, or,
-            // with nothing in flight, end with what was done. A job that could claim nothing at all
-            // fails, which is what its Hangfire state then says. An outage is logged once by the
-            // availability watch, not at every claim it fails.
+            // The store is unreachable. An outage is logged once by the availability watch, not at
+            // every claim it fails.
             if (!storage.TryNoteOutage(ex))
             {
                 LogClaimFailed(logger, ex, claim);
             }
 
-            return 0;
+            // The claim may have been carried out with only its reply lost (Redis killed after
+            // writing it, a timeout): what it took would wait out the lease under a claim nobody
+            // works. Once the store answers, what the claim holds is read back and delivered.
+            if (await ReclaimWhenTheStoreAnswersAsync(lease, stop) is { } reclaimed)
+            {
+                ids = reclaimed;
+            }
+            else if (Volatile.Read(ref _inFlight) > 0 || _tally.HasClaimed)
+            {
+                // Finish what is in flight and try again at the next poll, or, with nothing in
+                // flight, end with what was done.
+                return 0;
+            }
+            else
+            {
+                // A job that could claim nothing at all fails, which is what its Hangfire state then says.
+                throw;
+            }
         }
 
         _held.Add(ids);
@@ -292,6 +307,46 @@ internal sealed partial class DeliveryRun(
         }
     }
 
+    /// <summary>
+    /// After a failed claim: the messages the claim holds that this job does not know of, read back
+    /// once the store answers (their lease renewed), or null if it did not answer within a lease
+    /// (by then they are due again anyway) or the job is stopping.
+    /// </summary>
+    private async Task<IReadOnlyList<string>?> ReclaimWhenTheStoreAnswersAsync(TimeSpan lease, CancellationToken stop)
+    {
+        var giveUpAt = time.GetUtcNow() + lease;
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!stop.IsCancellationRequested && time.GetUtcNow() + delay < giveUpAt)
+        {
+            try
+            {
+                await Task.Delay(delay, time, stop);
+                var reclaimed = await queue.ReclaimAsync(claim, _held.Snapshot(), time.GetUtcNow() + lease, stop);
+                if (reclaimed.Count > 0)
+                {
+                    LogReclaimed(logger, claim, reclaimed.Count);
+                }
+
+                return reclaimed;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (Exception ex)
+            {
+                if (!storage.TryNoteOutage(ex))
+                {
+                    LogClaimFailed(logger, ex, claim);
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Shutting down before the attempt began: the message is due again at once, not only when its lease runs out.</summary>
     private async Task PutBackAsync(string id)
     {
@@ -355,7 +410,7 @@ internal sealed partial class DeliveryRun(
     }
 
     // Log event ids 2000–2009, shared with DeliveryJob whose category these events keep (SendApi.Delivery's
-    // range is 2000–2999, see docs/logging.md); 2006 is retired (batches no longer move to the background); next free: 2009.
+    // range is 2000–2999, see docs/logging.md); 2006 is retired (batches no longer move to the background); the range is full: a new one comes from 2080–2099.
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Message {MessageId}: attempted {Due} recipient(s), {Delivered} delivered")]
     private static partial void LogAttempted(ILogger logger, string messageId, int due, int delivered);
 
@@ -373,6 +428,9 @@ internal sealed partial class DeliveryRun(
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Message {MessageId}: its record could not be read, yet the store holds it; tried again in {Delay}")]
     private static partial void LogRecordNotRead(ILogger logger, string messageId, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Claim {Claim}: a claim whose reply was lost had taken {Count} message(s); they are delivered now rather than after their lease")]
+    private static partial void LogReclaimed(ILogger logger, string claim, int count);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Claim {Claim}: claiming due mail failed; the job finishes what it holds and tries again at its next poll")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception, string claim);

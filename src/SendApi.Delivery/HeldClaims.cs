@@ -37,7 +37,7 @@ internal sealed class HeldClaims
         }
     }
 
-    private IReadOnlyList<string> Snapshot()
+    public IReadOnlyList<string> Snapshot()
     {
         lock (_gate)
         {

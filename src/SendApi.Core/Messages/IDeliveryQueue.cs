@@ -67,6 +67,15 @@ public interface IDeliveryQueue
     /// <summary>Claims up to <paramref name="max"/> messages due at <paramref name="now"/> under <paramref name="claim"/>.</summary>
     Task<IReadOnlyList<string>> ClaimDueAsync(string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The messages <paramref name="claim"/> holds at the store but that are not among
+    /// <paramref name="held"/>, their lease renewed to <paramref name="leaseUntil"/>: what a
+    /// <see cref="ClaimDueAsync"/> whose reply was lost (the store went down, or timed out, after
+    /// carrying it out) claimed. Without this they would wait out their lease under a claim nobody
+    /// works. Reads every live claim, so it is for after a failed claim, not for every claim.
+    /// </summary>
+    Task<IReadOnlyList<string>> ReclaimAsync(string claim, IReadOnlyCollection<string> held, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+
     /// <summary>Renews the lease of the ids still held by <paramref name="claim"/> and returns them.</summary>
     Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 

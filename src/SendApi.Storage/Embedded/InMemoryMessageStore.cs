@@ -133,6 +133,21 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         }
     }
 
+    public Task<IReadOnlyList<string>> ReclaimAsync(string claim, IReadOnlyCollection<string> held, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var known = held.ToHashSet(StringComparer.Ordinal);
+            var found = _claims.Where(c => c.Value == claim && !known.Contains(c.Key) && _dueById.ContainsKey(c.Key)).Select(c => c.Key).ToList();
+            foreach (var id in found)
+            {
+                SetDue(id, leaseUntil);
+            }
+
+            return Task.FromResult<IReadOnlyList<string>>(found);
+        }
+    }
+
     public Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -41,6 +41,9 @@ internal sealed class FailureNotingDeliveryQueue(IDeliveryQueue inner, FailureNo
     public Task<IReadOnlyList<string>> ClaimDueAsync(string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
         inner.ClaimDueAsync(claim, now, max, leaseUntil, cancellationToken);
 
+    public Task<IReadOnlyList<string>> ReclaimAsync(string claim, IReadOnlyCollection<string> held, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        inner.ReclaimAsync(claim, held, leaseUntil, cancellationToken);
+
     public Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
         inner.RenewAsync(claim, ids, leaseUntil, cancellationToken);
 

@@ -162,6 +162,13 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         return [.. ((RedisResult[])result!).Select(r => (string)r!)];
     }
 
+    public async Task<IReadOnlyList<string>> ReclaimAsync(string claim, IReadOnlyCollection<string> held, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        RedisValue[] args = [claim, leaseUntil.ToUnixTimeMilliseconds(), .. held.Select(id => (RedisValue)id)];
+        var result = await Db.EvaluateScriptAsync(RedisScripts.Reclaim, [keys.Due, keys.Claims], args);
+        return [.. ((RedisResult[])result!).Select(r => (string)r!)];
+    }
+
     public async Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         RedisValue[] args = [claim, leaseUntil.ToUnixTimeMilliseconds(), .. ids.Select(id => (RedisValue)id)];

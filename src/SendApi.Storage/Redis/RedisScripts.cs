@@ -159,6 +159,26 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// The ids this token holds that the caller does not know of (a claim whose reply was lost),
+    /// their lease renewed; returns those ids. Reads the whole claims hash: after a failed claim only.
+    /// KEYS: due, claims. ARGV: token, lease-until ms, held ids...
+    /// </summary>
+    public const string Reclaim = """
+        local held = {}
+        for i = 3, #ARGV do held[ARGV[i]] = true end
+        local found = {}
+        local claims = redis.call('HGETALL', KEYS[2])
+        for i = 1, #claims, 2 do
+          local id = claims[i]
+          if claims[i + 1] == ARGV[1] and not held[id] and redis.call('ZSCORE', KEYS[1], id) then
+            redis.call('ZADD', KEYS[1], ARGV[2], id)
+            found[#found + 1] = id
+          end
+        end
+        return found
+        """;
+
+    /// <summary>
     /// Renew the lease of the ids this token still holds; returns those ids.
     /// KEYS: due, claims. ARGV: token, lease-until ms, ids...
     /// </summary>

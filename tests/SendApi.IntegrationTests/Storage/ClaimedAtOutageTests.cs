@@ -7,10 +7,11 @@ using SendApi.IntegrationTests.Infrastructure;
 namespace SendApi.IntegrationTests.Storage;
 
 /// <summary>
-/// Redis goes down in the instant between a delivery job's claim and its load of the message (a
-/// real redis-server killed from inside the load, so the moment is exact rather than raced for).
-/// Nothing was sent, so the message is handed back as soon as Redis answers again, not left to wait
-/// out its claim's lease (<c>Delivery__ClaimLease</c>, 2 minutes).
+/// Redis goes down in the instant between a delivery job's claim and its load of the message, or
+/// just after carrying out the claim, before its reply reached the job (a real redis-server killed
+/// from inside the load or the claim, so the moment is exact rather than raced for). Nothing was
+/// sent, so the message is delivered as soon as Redis answers again, not left to wait out its
+/// claim's lease (<c>Delivery__ClaimLease</c>, 2 minutes).
 /// </summary>
 [Collection(AloneCollection.Name)]
 public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<DeliveryWorld>, IAsyncLifetime
@@ -52,19 +53,25 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
 
         Assert.True(await _outage.Happened.WaitAsync(TimeSpan.FromSeconds(30)), "The delivery job never loaded the message.");
         await _outage.Over.WaitAsync(TimeSpan.FromSeconds(30));
-        var deadline = DateTime.UtcNow + DeliveredWithin;
-        string? status = null;
-        while (status != "delivered" && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-            // 503 while the client library reconnects, for a moment after Redis is back.
-            using var response = await client.GetAsync($"/messages/{id}");
-            status = response.IsSuccessStatusCode ? (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"] : null;
-        }
-
-        Assert.True(status == "delivered", $"Still {status ?? "unreadable"} {DeliveredWithin.TotalSeconds} s after Redis came back.");
+        await AssertDeliveredAfterTheOutageAsync(client, id);
 
         // Once: nothing was sent before the outage, so the hand-back cannot double it.
+        Assert.Single(world.Mx1.Messages, m => m.RcptTos.Contains(recipient));
+    }
+
+    [Fact]
+    public async Task Mail_whose_claim_reply_was_lost_as_redis_went_down_is_delivered_once_it_is_back_not_after_its_lease()
+    {
+        // What a CI run met: the claim ran in Redis (and was written to its append-only file), Redis
+        // died before the reply reached the job, and the message waited for the lease.
+        var client = _app.Client();
+        _outage.ArmAtClaim();
+        var recipient = $"claim-lost-{Guid.NewGuid():N}@example.test";
+        var id = await client.SendAsync(Message(recipient));
+
+        Assert.True(await _outage.Happened.WaitAsync(TimeSpan.FromSeconds(30)), "The delivery job never claimed the message.");
+        await _outage.Over.WaitAsync(TimeSpan.FromSeconds(30));
+        await AssertDeliveredAfterTheOutageAsync(client, id);
         Assert.Single(world.Mx1.Messages, m => m.RcptTos.Contains(recipient));
     }
 
@@ -82,6 +89,21 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
         Assert.Equal("queued", (string?)(await client.GetMessageAsync(id))["status"]);
     }
 
+    private static async Task AssertDeliveredAfterTheOutageAsync(HttpClient client, string id)
+    {
+        var deadline = DateTime.UtcNow + DeliveredWithin;
+        string? status = null;
+        while (status != "delivered" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            // 503 while the client library reconnects, for a moment after Redis is back.
+            using var response = await client.GetAsync($"/messages/{id}");
+            status = response.IsSuccessStatusCode ? (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"] : null;
+        }
+
+        Assert.True(status == "delivered", $"Still {status ?? "unreadable"} {DeliveredWithin.TotalSeconds} s after Redis came back.");
+    }
+
     private static object Message(string to) => new
     {
         from = "app@acme.test",
@@ -90,7 +112,10 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
         text = "x",
     };
 
-    /// <summary>Kills redis-server as the delivery job loads its next message, and starts it again a moment later.</summary>
+    /// <summary>
+    /// Kills redis-server as the delivery job loads its next message, or just after a claim that took
+    /// one (its reply then lost), and starts it again a moment later.
+    /// </summary>
     private sealed class OutageAtLoad(RedisServer redis, TimeSpan outage)
     {
         private int _armed;
@@ -105,17 +130,35 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
 
         public void Arm() => Volatile.Write(ref _armed, 1);
 
+        public void ArmAtClaim() => Volatile.Write(ref _armed, 3);
+
         /// <summary>From now on every load fails as a record that cannot be read does, with Redis up.</summary>
         public void Poison() => Volatile.Write(ref _armed, 2);
 
         public int PoisonedLoads => Volatile.Read(ref _poisoned);
 
         public void AddTo(IServiceCollection services) =>
-            LoadHookedDeliveryQueue.Register(services, async (inner, id, cancellationToken) =>
-            {
-                await BeforeLoadAsync();
-                return await inner.LoadAsync(id, cancellationToken);
-            });
+            HookedDeliveryQueue.Register(
+                services,
+                load: async (inner, id, cancellationToken) =>
+                {
+                    await BeforeLoadAsync();
+                    return await inner.LoadAsync(id, cancellationToken);
+                },
+                claim: async (inner, claim, now, max, leaseUntil, cancellationToken) =>
+                {
+                    var ids = await inner.ClaimDueAsync(claim, now, max, leaseUntil, cancellationToken);
+                    if (ids.Count == 0 || Interlocked.CompareExchange(ref _armed, 0, 3) != 3)
+                    {
+                        return ids;
+                    }
+
+                    // The store carried the claim out; the job hears only what the client library
+                    // says of a command on the connection that died (the next one, read here).
+                    await StopForAWhileAsync();
+                    await inner.NextDueAsync(cancellationToken);
+                    throw new InvalidOperationException("Redis answered after it was killed (test).");
+                });
 
         private async Task BeforeLoadAsync()
         {
@@ -126,11 +169,16 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
                 throw new InvalidDataException("A stored record that cannot be read (test).");
             }
 
-            if (Interlocked.Exchange(ref _armed, 0) == 0)
+            if (Interlocked.CompareExchange(ref _armed, 0, 1) != 1)
             {
                 return;
             }
 
+            await StopForAWhileAsync();
+        }
+
+        private async Task StopForAWhileAsync()
+        {
             await redis.StopAsync();
             _happened.TrySetResult();
             _ = Task.Run(async () =>

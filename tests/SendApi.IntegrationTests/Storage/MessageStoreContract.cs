@@ -129,6 +129,33 @@ public abstract class MessageStoreContract
     }
 
     [Fact]
+    public async Task Reclaiming_finds_what_a_claim_took_that_its_job_does_not_hold_and_renews_its_lease()
+    {
+        // A claim whose reply was lost: the store took the messages under "c1", the job never learnt which.
+        var (messages, queue) = CreateStore();
+        for (var i = 0; i < 4; i++)
+        {
+            await messages.AcceptAsync(Message(), default);
+        }
+
+        var firstClaim = await queue.ClaimDueAsync("c1", T0, 2, T0.AddMinutes(2), default);
+        var (lost, held) = (firstClaim[0], firstClaim[1]);
+        var secondClaim = await queue.ClaimDueAsync("c2", T0, 100, T0.AddMinutes(2), default);
+        var (others, done) = (secondClaim[0], secondClaim[1]);
+
+        Assert.Equal([lost], await queue.ReclaimAsync("c1", [held], T0.AddMinutes(5), default));
+
+        // Its lease now runs to the new end: not due for another claim before then, due at it.
+        Assert.Empty(await queue.ClaimDueAsync("c3", T0.AddMinutes(4), 100, T0.AddMinutes(6), default));
+        Assert.Equal([lost], await queue.RenewAsync("c1", [lost], T0.AddMinutes(5), default));
+
+        // A claim that took nothing, or holds all it took, finds nothing; a finished message is not found again.
+        await queue.CompleteAsync("c2", done, [], [], null, default);
+        Assert.Empty(await queue.ReclaimAsync("c2", [others], T0.AddMinutes(5), default));
+        Assert.Empty(await queue.ReclaimAsync("c9", [], T0.AddMinutes(5), default));
+    }
+
+    [Fact]
     public async Task Completing_schedules_the_next_attempt_or_removes_the_message()
     {
         var (messages, queue) = CreateStore();

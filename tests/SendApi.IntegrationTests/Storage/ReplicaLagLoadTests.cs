@@ -107,7 +107,7 @@ public sealed class ReplicaLagLoadTests(DeliveryWorld world) : IClassFixture<Del
             Volatile.Write(ref _mode, (int)mode);
         }
 
-        public void AddTo(IServiceCollection services) => LoadHookedDeliveryQueue.Register(services, LoadAsync);
+        public void AddTo(IServiceCollection services) => HookedDeliveryQueue.Register(services, load: LoadAsync);
 
         private async Task<DeliveryWork?> LoadAsync(IDeliveryQueue inner, string id, CancellationToken cancellationToken)
         {

@@ -4,23 +4,34 @@ using SendApi.Core.Messages;
 namespace SendApi.IntegrationTests.Harness;
 
 /// <summary>
-/// The host's own delivery queue with its load passed through a test's hook (to kill Redis at that
-/// instant, or make the load see what a lagging replica would); everything else goes straight through.
+/// The host's own delivery queue with its load or its claim passed through a test's hook (to kill
+/// Redis at that instant, or make the load see what a lagging replica would); everything else goes
+/// straight through.
 /// </summary>
-internal sealed class LoadHookedDeliveryQueue(IDeliveryQueue inner, Func<IDeliveryQueue, string, CancellationToken, Task<DeliveryWork?>> load) : IDeliveryQueue
+internal sealed class HookedDeliveryQueue(IDeliveryQueue inner, HookedDeliveryQueue.Load? loadHook, HookedDeliveryQueue.Claim? claimHook) : IDeliveryQueue
 {
+    public delegate Task<DeliveryWork?> Load(IDeliveryQueue inner, string id, CancellationToken cancellationToken);
+
+    public delegate Task<IReadOnlyList<string>> Claim(IDeliveryQueue inner, string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+
     /// <summary>Replaces the registered queue with itself around it.</summary>
-    public static void Register(IServiceCollection services, Func<IDeliveryQueue, string, CancellationToken, Task<DeliveryWork?>> load)
+    public static void Register(IServiceCollection services, Load? load = null, Claim? claim = null)
     {
         var original = services.Last(d => d.ServiceType == typeof(IDeliveryQueue));
         services.Remove(original);
-        services.AddSingleton<IDeliveryQueue>(sp => new LoadHookedDeliveryQueue((IDeliveryQueue)original.ImplementationFactory!(sp), load));
+        services.AddSingleton<IDeliveryQueue>(sp => new HookedDeliveryQueue((IDeliveryQueue)original.ImplementationFactory!(sp), load, claim));
     }
 
-    public Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken) => load(inner, id, cancellationToken);
+    public Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken) =>
+        loadHook is null ? inner.LoadAsync(id, cancellationToken) : loadHook(inner, id, cancellationToken);
 
     public Task<IReadOnlyList<string>> ClaimDueAsync(string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-        inner.ClaimDueAsync(claim, now, max, leaseUntil, cancellationToken);
+        claimHook is null
+            ? inner.ClaimDueAsync(claim, now, max, leaseUntil, cancellationToken)
+            : claimHook(inner, claim, now, max, leaseUntil, cancellationToken);
+
+    public Task<IReadOnlyList<string>> ReclaimAsync(string claim, IReadOnlyCollection<string> held, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        inner.ReclaimAsync(claim, held, leaseUntil, cancellationToken);
 
     public Task<IReadOnlyList<string>> RenewAsync(string claim, IReadOnlyList<string> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
         inner.RenewAsync(claim, ids, leaseUntil, cancellationToken);
