@@ -30,6 +30,10 @@ internal sealed class ConnectionLimiter(SmtpServerSettings settings, ISharedConn
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // The store may have counted the connection and only its reply was lost (it went down,
+            // or timed out): closing it too when the connection ends is harmless if it did not, and
+            // otherwise the address would be one connection short across instances for good.
+            lease.OnRelease(() => shared.Close(key, connectionId));
             return local;
         }
 
