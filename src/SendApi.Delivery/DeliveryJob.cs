@@ -88,7 +88,7 @@ public sealed class DeliveryJob
         foreach (var id in messageIds)
         {
             // Only while the batch's claim still holds: a message another claim took is left alone.
-            await _queue.CompleteAsync(claim, id, [], [], now, cancellationToken);
+            await _queue.CompleteAsync(claim, id, [], [], now, null, cancellationToken);
         }
     }
 

@@ -285,7 +285,7 @@ internal sealed partial class DeliveryRun(
             try
             {
                 await Task.Delay(delay, time, stop);
-                await queue.CompleteAsync(claim, id, [], [], time.GetUtcNow(), CancellationToken.None);
+                await queue.CompleteAsync(claim, id, [], [], time.GetUtcNow(), null, CancellationToken.None);
                 return;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -352,7 +352,7 @@ internal sealed partial class DeliveryRun(
     {
         try
         {
-            await queue.CompleteAsync(claim, id, [], [], time.GetUtcNow(), CancellationToken.None);
+            await queue.CompleteAsync(claim, id, [], [], time.GetUtcNow(), null, CancellationToken.None);
             _tally.PutBack(1);
         }
         catch (Exception ex)
@@ -376,11 +376,14 @@ internal sealed partial class DeliveryRun(
     {
         var giveUpAt = time.GetUtcNow() + options.ClaimLeaseValue;
         var delay = TimeSpan.FromMilliseconds(250);
+        // One name for every try: a try whose reply was lost may have been carried out, and its
+        // retry must not record the events (webhooks, counts) a second time.
+        var recording = Guid.NewGuid().ToString("N");
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await queue.CompleteAsync(claim, id, outcome.Updates, outcome.Events, outcome.NextDue, CancellationToken.None);
+                await queue.CompleteAsync(claim, id, outcome.Updates, outcome.Events, outcome.NextDue, recording, CancellationToken.None);
                 return;
             }
             catch (Exception ex) when (time.GetUtcNow() + delay < giveUpAt)

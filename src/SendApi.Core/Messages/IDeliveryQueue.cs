@@ -105,8 +105,12 @@ public interface IDeliveryQueue
     /// <paramref name="claim"/> still holds the message, the recipient states and the queue entry:
     /// scheduled for <paramref name="nextDue"/>, or removed for good when null. A worker whose claim
     /// was taken over can thus never overwrite the newer worker's results.
+    /// <paramref name="attempt"/> names this outcome, the same on every try of recording it: a try
+    /// after one whose reply was lost (the store carried it out, then went down or timed out)
+    /// changes nothing, so its events are not recorded, sent to webhooks and counted twice. Null
+    /// when there is nothing to double (a put-back, with no events or states).
     /// </summary>
-    Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken);
+    Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, string? attempt, CancellationToken cancellationToken);
 
     /// <summary>
     /// Notes, as soon as a transaction's 250s arrive and before the attempt is recorded, the

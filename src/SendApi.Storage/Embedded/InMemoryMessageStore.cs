@@ -32,6 +32,9 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         public RecipientState[] Recipients { get; } = recipients;
         public List<MessageEvent> Events { get; } = [];
 
+        /// <summary>The last attempt recorded: a retry of it changes nothing, as on Redis (here no reply can be lost, but the rule is the store's).</summary>
+        public string? Recorded { get; set; }
+
         /// <summary>Remote 250s noted during an attempt (<see cref="IDeliveryQueue.NoteAccepted"/>), dropped when the message is finished.</summary>
         public Dictionary<int, MessageEvent> Accepted { get; } = [];
 
@@ -221,11 +224,21 @@ internal sealed partial class InMemoryMessageStore(TimeProvider time, InMemoryWe
         }
     }
 
-    public Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken)
+    public Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, string? attempt, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             _messages.TryGetValue(id, out var entry);
+            if (attempt is not null && entry?.Recorded == attempt)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (attempt is not null && entry is not null)
+            {
+                entry.Recorded = attempt;
+            }
+
             entry?.Events.AddRange(events);
             if (entry is not null && events.Count > 0)
             {

@@ -57,9 +57,9 @@ internal sealed class FailureNotingDeliveryQueue(IDeliveryQueue inner, FailureNo
     public Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken) =>
         inner.UpdateRecipientsAsync(claim, id, updates, cancellationToken);
 
-    public async Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken)
+    public async Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, string? attempt, CancellationToken cancellationToken)
     {
-        await inner.CompleteAsync(claim, id, updates, events, nextDue, cancellationToken);
+        await inner.CompleteAsync(claim, id, updates, events, nextDue, attempt, cancellationToken);
         await noting.NoteAsync(id, events);
     }
 

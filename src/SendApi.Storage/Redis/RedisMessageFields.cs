@@ -21,6 +21,9 @@ internal static class RedisMessageFields
 
     public const string Variants = "variants";
 
+    /// <summary>The id of the last attempt recorded (<see cref="RedisScripts.Complete"/>), so that a retry of it is recognised.</summary>
+    public const string Recorded = "recorded";
+
     /// <summary>ARGV values per recipient update: state field, state JSON, status field, status.</summary>
     public const int ValuesPerRecipient = 4;
 

@@ -283,14 +283,15 @@ internal sealed class RedisMessageStore(IConnectionMultiplexer redis, RedisKeys 
         return (int)await Db.EvaluateScriptAsync(RedisScripts.Update, [keys.Message(id), keys.Claims], [.. args]) == 1;
     }
 
-    public async Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken)
+    public async Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, string? attempt, CancellationToken cancellationToken)
     {
-        var args = new List<RedisValue>(RecordingCapacity(4, updates, events))
+        var args = new List<RedisValue>(RecordingCapacity(5, updates, events))
         {
             claim,
             id,
             nextDue is { } due ? due.ToUnixTimeMilliseconds() : "",
             RetentionSeconds,
+            attempt ?? "",
         };
         AddRecording(args, updates, events);
 

@@ -200,21 +200,28 @@ internal static class RedisScripts
     /// variants) and its noted remote 250s (<see cref="NoteAccepted"/>), in one DEL, are dropped and the record expires after the retention period. The
     /// events go to the webhook outbox too when the message's account has an endpoint: with no
     /// endpoint anywhere that costs one SCARD.
+    /// A try whose attempt id the record already holds was carried out before (its reply was lost):
+    /// it changes nothing and returns 2, so a retry never doubles events, webhooks or counts.
     /// KEYS: msg, events, due, claims, mime, webhook accounts, outbox, variants, accepted. ARGV: token, id,
-    /// next due ms ('' = finished), retention s, event count n, key prefix, search horizon, search
-    /// ttl s, stats ttl s, stats value count c, n events, c stats values, then the recipient updates.
+    /// next due ms ('' = finished), retention s, attempt id ('' = none), event count n, key prefix,
+    /// search horizon, search ttl s, stats ttl s, stats value count c, n events, c stats values, then
+    /// the recipient updates.
     /// </summary>
-    public static readonly string Complete = Functions + """
-        local n = tonumber(ARGV[5])
-        local c = tonumber(ARGV[10])
-        for i = 11, 10 + n do
+    public static readonly string Complete = Functions + $$"""
+        if ARGV[5] ~= '' and redis.call('HGET', KEYS[1], {{Lua.String(RedisMessageFields.Recorded)}}) == ARGV[5] then return 2 end
+        local n = tonumber(ARGV[6])
+        local c = tonumber(ARGV[11])
+        for i = 12, 11 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
-        message_events_to_outbox(KEYS[1], KEYS[6], KEYS[7], 11, 10 + n)
+        message_events_to_outbox(KEYS[1], KEYS[6], KEYS[7], 12, 11 + n)
         local m = search_fields(KEYS[1])
-        count_events(ARGV[6], m, 11 + n, 10 + n + c, tonumber(ARGV[9]))
+        count_events(ARGV[7], m, 12 + n, 11 + n + c, tonumber(ARGV[10]))
+        if ARGV[5] ~= '' and redis.call('EXISTS', KEYS[1]) == 1 then
+          redis.call('HSET', KEYS[1], {{Lua.String(RedisMessageFields.Recorded)}}, ARGV[5])
+        end
         if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
-        write_attempt_states_and_status(KEYS[1], m, 11 + n + c, ARGV[6], ARGV[7], ARGV[8])
+        write_attempt_states_and_status(KEYS[1], m, 12 + n + c, ARGV[7], ARGV[8], ARGV[9])
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])

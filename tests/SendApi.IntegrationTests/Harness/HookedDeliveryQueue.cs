@@ -8,18 +8,21 @@ namespace SendApi.IntegrationTests.Harness;
 /// Redis at that instant, or make the load see what a lagging replica would); everything else goes
 /// straight through.
 /// </summary>
-internal sealed class HookedDeliveryQueue(IDeliveryQueue inner, HookedDeliveryQueue.Load? loadHook, HookedDeliveryQueue.Claim? claimHook) : IDeliveryQueue
+internal sealed class HookedDeliveryQueue(IDeliveryQueue inner, HookedDeliveryQueue.Load? loadHook, HookedDeliveryQueue.Claim? claimHook, HookedDeliveryQueue.Complete? completeHook) : IDeliveryQueue
 {
     public delegate Task<DeliveryWork?> Load(IDeliveryQueue inner, string id, CancellationToken cancellationToken);
 
     public delegate Task<IReadOnlyList<string>> Claim(IDeliveryQueue inner, string claim, DateTimeOffset now, int max, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 
+    /// <summary>Around <see cref="IDeliveryQueue.CompleteAsync"/>; <paramref name="complete"/> makes the real call.</summary>
+    public delegate Task Complete(Func<Task> complete, string id, IReadOnlyList<MessageEvent> events);
+
     /// <summary>Replaces the registered queue with itself around it.</summary>
-    public static void Register(IServiceCollection services, Load? load = null, Claim? claim = null)
+    public static void Register(IServiceCollection services, Load? load = null, Claim? claim = null, Complete? complete = null)
     {
         var original = services.Last(d => d.ServiceType == typeof(IDeliveryQueue));
         services.Remove(original);
-        services.AddSingleton<IDeliveryQueue>(sp => new HookedDeliveryQueue((IDeliveryQueue)original.ImplementationFactory!(sp), load, claim));
+        services.AddSingleton<IDeliveryQueue>(sp => new HookedDeliveryQueue((IDeliveryQueue)original.ImplementationFactory!(sp), load, claim, complete));
     }
 
     public Task<DeliveryWork?> LoadAsync(string id, CancellationToken cancellationToken) =>
@@ -44,8 +47,10 @@ internal sealed class HookedDeliveryQueue(IDeliveryQueue inner, HookedDeliveryQu
     public Task<bool> UpdateRecipientsAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, CancellationToken cancellationToken) =>
         inner.UpdateRecipientsAsync(claim, id, updates, cancellationToken);
 
-    public Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, CancellationToken cancellationToken) =>
-        inner.CompleteAsync(claim, id, updates, events, nextDue, cancellationToken);
+    public Task CompleteAsync(string claim, string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, DateTimeOffset? nextDue, string? attempt, CancellationToken cancellationToken) =>
+        completeHook is null
+            ? inner.CompleteAsync(claim, id, updates, events, nextDue, attempt, cancellationToken)
+            : completeHook(() => inner.CompleteAsync(claim, id, updates, events, nextDue, attempt, cancellationToken), id, events);
 
     public void NoteAccepted(string id, IReadOnlyList<(int Recipient, MessageEvent Delivered)> accepted) => inner.NoteAccepted(id, accepted);
 }

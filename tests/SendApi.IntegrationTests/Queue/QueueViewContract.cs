@@ -35,7 +35,7 @@ public abstract class QueueViewContract
     {
         Assert.Contains(id, await queue.ClaimDueAsync(claim, T0, 100, T0.AddMinutes(2), default));
         var deferred = new RecipientState(RecipientStatus.Deferred, 1, Busy, retryAt, T0);
-        await queue.CompleteAsync(claim, id, [new RecipientUpdate(0, deferred)], [new MessageEvent(MessageEventTypes.Deferred, T0, "x", null, Busy)], retryAt, default);
+        await queue.CompleteAsync(claim, id, [new RecipientUpdate(0, deferred)], [new MessageEvent(MessageEventTypes.Deferred, T0, "x", null, Busy)], retryAt, null, default);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public abstract class QueueViewContract
         Assert.Contains(id, await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default));
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0);
         var deferred = new RecipientState(RecipientStatus.Deferred, 1, Busy, T0.AddHours(1), T0);
-        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, deferred), new RecipientUpdate(1, delivered)], [], T0.AddHours(1), default);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, deferred), new RecipientUpdate(1, delivered)], [], T0.AddHours(1), null, default);
 
         Assert.Equal(CancelResult.Cancelled, await view.CancelAsync(id, T0.AddMinutes(5), QueueRules.CanceledByOperator, default));
 
@@ -144,7 +144,7 @@ public abstract class QueueViewContract
         Assert.Equal(CancelResult.InFlight, await view.CancelAsync(id, T0.AddMinutes(1), QueueRules.CanceledByOperator, default));
 
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0.AddMinutes(1));
-        await queue.CompleteAsync("job", id, [new RecipientUpdate(0, delivered)], [], null, default);
+        await queue.CompleteAsync("job", id, [new RecipientUpdate(0, delivered)], [], null, null, default);
         Assert.Equal(RecipientStatus.Delivered, (await messages.FindAsync(id, default))!.Recipients[0].Status);
         Assert.DoesNotContain((await messages.FindAsync(id, default))!.Events, e => e.Type == MessageEventTypes.Failed);
     }
@@ -161,7 +161,7 @@ public abstract class QueueViewContract
         // The stalled job wakes up and records a delivery: its states must not replace the cancel.
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0.AddMinutes(3));
         Assert.False(await queue.UpdateRecipientsAsync("stalled", id, [new RecipientUpdate(0, delivered)], default));
-        await queue.CompleteAsync("stalled", id, [new RecipientUpdate(0, delivered)], [], null, default);
+        await queue.CompleteAsync("stalled", id, [new RecipientUpdate(0, delivered)], [], null, null, default);
         Assert.Equal(RecipientStatus.Canceled, (await messages.FindAsync(id, default))!.Recipients[0].Status);
     }
 

@@ -76,6 +76,27 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
     }
 
     [Fact]
+    public async Task An_attempt_recorded_as_redis_went_down_before_its_reply_is_recorded_once_not_twice()
+    {
+        // Redis carried out the Complete (events, outbox entry, counts) and died before answering;
+        // the job retries the recording once it is back. The retry must be recognised.
+        var client = _app.Client();
+        _outage.ArmAtComplete();
+        var recipient = $"recorded-{Guid.NewGuid():N}@example.test";
+        var id = await client.SendAsync(Message(recipient));
+
+        Assert.True(await _outage.Happened.WaitAsync(TimeSpan.FromSeconds(30)), "The delivery job never recorded the attempt.");
+        await _outage.Over.WaitAsync(TimeSpan.FromSeconds(30));
+        await AssertDeliveredAfterTheOutageAsync(client, id);
+        // The job's retry comes within its 2 s back-off cap of Redis answering; give it that long to double up.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var message = await client.GetMessageAsync(id);
+        Assert.Equal(["queued", "delivered"], message["events"]!.AsArray().Select(e => (string)e!["type"]!));
+        Assert.Single(world.Mx1.Messages, m => m.RcptTos.Contains(recipient));
+    }
+
+    [Fact]
     public async Task A_message_that_cannot_be_read_while_the_store_is_up_waits_for_its_lease_and_is_not_retried_in_a_loop()
     {
         var client = _app.Client();
@@ -114,7 +135,7 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
 
     /// <summary>
     /// Kills redis-server as the delivery job loads its next message, or just after a claim that took
-    /// one (its reply then lost), and starts it again a moment later.
+    /// one or a recording of an attempt (its reply then lost), and starts it again a moment later.
     /// </summary>
     private sealed class OutageAtLoad(RedisServer redis, TimeSpan outage)
     {
@@ -131,6 +152,8 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
         public void Arm() => Volatile.Write(ref _armed, 1);
 
         public void ArmAtClaim() => Volatile.Write(ref _armed, 3);
+
+        public void ArmAtComplete() => Volatile.Write(ref _armed, 4);
 
         /// <summary>From now on every load fails as a record that cannot be read does, with Redis up.</summary>
         public void Poison() => Volatile.Write(ref _armed, 2);
@@ -157,6 +180,20 @@ public sealed class ClaimedAtOutageTests(DeliveryWorld world) : IClassFixture<De
                     // says of a command on the connection that died (the next one, read here).
                     await StopForAWhileAsync();
                     await inner.NextDueAsync(cancellationToken);
+                    throw new InvalidOperationException("Redis answered after it was killed (test).");
+                },
+                complete: async (complete, id, events) =>
+                {
+                    await complete();
+                    if (events.Count == 0 || Interlocked.CompareExchange(ref _armed, 0, 4) != 4)
+                    {
+                        return;
+                    }
+
+                    // Carried out; the job hears what the client library says of the dead connection
+                    // (the same call again, which Redis no longer answers).
+                    await StopForAWhileAsync();
+                    await complete();
                     throw new InvalidOperationException("Redis answered after it was killed (test).");
                 });
 

@@ -127,11 +127,11 @@ public abstract class MessageSearchContract
 
         var at = T0.AddSeconds(3);
         await stores.Queue.CompleteAsync("c1", a, [new RecipientUpdate(0, State(RecipientStatus.Delivered, at))],
-            [new MessageEvent(MessageEventTypes.Delivered, at, "r0@example.test", "ok", new SmtpReply(250, null, "ok"))], null, default);
+            [new MessageEvent(MessageEventTypes.Delivered, at, "r0@example.test", "ok", new SmtpReply(250, null, "ok"))], null, null, default);
         await stores.Queue.CompleteAsync("c1", b,
             [new RecipientUpdate(0, State(RecipientStatus.Delivered, at)), new RecipientUpdate(1, State(RecipientStatus.Deferred, at, 451))],
             [new MessageEvent(MessageEventTypes.Delivered, at, "r0@example.test", "ok"), new MessageEvent(MessageEventTypes.Deferred, at, "r1@example.test", "451")],
-            at.AddMinutes(5), default);
+            at.AddMinutes(5), null, default);
         Assert.Equal([a], await WithStatus(MessageStatus.Delivered));
         Assert.Equal([b], await WithStatus(MessageStatus.Deferred));
         Assert.Empty(await WithStatus(MessageStatus.Queued));
@@ -142,7 +142,7 @@ public abstract class MessageSearchContract
         // The retry fails for good: partially delivered. Then a bounce comes back for the first.
         await stores.Queue.ClaimDueAsync("c2", at.AddMinutes(5), 10, at.AddMinutes(7), default);
         await stores.Queue.CompleteAsync("c2", b, [new RecipientUpdate(1, State(RecipientStatus.Failed, at.AddMinutes(5), 550))],
-            [new MessageEvent(MessageEventTypes.Failed, at.AddMinutes(5), "r1@example.test", "550")], null, default);
+            [new MessageEvent(MessageEventTypes.Failed, at.AddMinutes(5), "r1@example.test", "550")], null, null, default);
         Assert.Equal([b], await WithStatus(MessageStatus.PartiallyDelivered));
         Assert.True(await stores.Messages.RecordAsync(a, [new RecipientUpdate(0, State(RecipientStatus.Bounced, at.AddMinutes(6), 550))],
             [new MessageEvent(MessageEventTypes.Bounced, at.AddMinutes(6), "r0@example.test", "5.1.1")], default));
@@ -229,11 +229,11 @@ public abstract class MessageSearchContract
             [new RecipientUpdate(0, State(RecipientStatus.Delivered, first)), new RecipientUpdate(1, State(RecipientStatus.Deferred, first, 451)), new RecipientUpdate(2, State(RecipientStatus.Failed, first, 550))],
             [new MessageEvent(MessageEventTypes.Delivered, first, "a@one.test", "ok"), new MessageEvent(MessageEventTypes.Deferred, first, "b@two.test", "451"),
              new MessageEvent(MessageEventTypes.Failed, first, "c@two.test", "550"), new MessageEvent(MessageEventTypes.Throttled, first, "b@two.test", "slow")],
-            T0.AddMinutes(65), default);
+            T0.AddMinutes(65), null, default);
         var retry = T0.AddMinutes(65);
         await stores.Queue.ClaimDueAsync("c2", retry, 10, retry.AddMinutes(2), default);
         await stores.Queue.CompleteAsync("c2", id, [new RecipientUpdate(1, State(RecipientStatus.Delivered, retry))],
-            [new MessageEvent(MessageEventTypes.Delivered, retry, "b@two.test", "ok")], null, default);
+            [new MessageEvent(MessageEventTypes.Delivered, retry, "b@two.test", "ok")], null, null, default);
         await stores.Messages.RecordAsync(id, [new RecipientUpdate(0, State(RecipientStatus.Bounced, retry, 550))],
             [new MessageEvent(MessageEventTypes.Bounced, retry, "a@one.test", "5.1.1"), new MessageEvent(MessageEventTypes.Complained, retry, "b@two.test", "abuse")], default);
         // What recipients do (unsubscribe, open, click) is recorded the same way and counted per event.

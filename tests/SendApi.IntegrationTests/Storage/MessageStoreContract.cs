@@ -151,10 +151,38 @@ public abstract class MessageStoreContract
         Assert.Equal([lost], await queue.RenewAsync("c1", [lost], T0.AddMinutes(5), default));
 
         // A finished message is not found again; a claim that holds all it took finds nothing, nor one that took nothing.
-        await queue.CompleteAsync("c3", third[0], [], [], null, default);
+        await queue.CompleteAsync("c3", third[0], [], [], null, null, default);
         Assert.Equal([third[2]], await queue.ReclaimAsync("c3", [third[1]], T0.AddMinutes(7), default));
         Assert.Empty(await queue.ReclaimAsync("c3", [third[1], third[2]], T0.AddMinutes(7), default));
         Assert.Empty(await queue.ReclaimAsync("c9", [], T0.AddMinutes(7), default));
+    }
+
+    [Fact]
+    public async Task Recording_an_attempt_again_under_its_name_changes_nothing()
+    {
+        // A delivery job retries a Complete whose reply was lost: the first try was carried out.
+        var (messages, queue) = CreateStore();
+        var id = (await messages.AcceptAsync(Message(recipients: 1), default)).Id;
+        await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
+        var ok = new SmtpReply(250, "2.0.0", "ok");
+        RecipientUpdate[] delivered = [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 1, ok, null, T0))];
+        MessageEvent[] events = [new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", "250", ok)];
+
+        await queue.CompleteAsync("c1", id, delivered, events, null, "attempt-1", default);
+        await queue.CompleteAsync("c1", id, delivered, events, null, "attempt-1", default);
+
+        var stored = (await messages.FindAsync(id, default))!;
+        Assert.Equal([MessageEventTypes.Queued, MessageEventTypes.Delivered], stored.Events.Select(e => e.Type));
+        Assert.Equal(RecipientStatus.Delivered, stored.Recipients[0].Status);
+
+        // Another attempt's events are recorded (a later bounce-like outcome from a newer claim, say).
+        var id2 = (await messages.AcceptAsync(Message(recipients: 1), default)).Id;
+        await queue.ClaimDueAsync("c2", T0, 100, T0.AddMinutes(2), default);
+        var later = new SmtpReply(451, "4.3.0", "later");
+        await queue.CompleteAsync("c2", id2, [], [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451", later)], T0.AddMinutes(1), "attempt-2", default);
+        Assert.Contains(id2, await queue.ClaimDueAsync("c3", T0.AddMinutes(1), 100, T0.AddMinutes(3), default));
+        await queue.CompleteAsync("c3", id2, [], [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451", later)], T0.AddMinutes(2), "attempt-3", default);
+        Assert.Equal(3, (await messages.FindAsync(id2, default))!.Events.Count);
     }
 
     [Fact]
@@ -169,7 +197,7 @@ public abstract class MessageStoreContract
         await queue.CompleteAsync("c1", id,
             [new RecipientUpdate(0, new RecipientState(RecipientStatus.Deferred, 1, reply, next, T0)),
              new RecipientUpdate(1, new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0))],
-            [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451", reply)], next, default);
+            [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451", reply)], next, null, default);
 
         Assert.DoesNotContain(id, await queue.ClaimDueAsync("c2", T0.AddMinutes(4), 100, T0.AddMinutes(6), default));
         var stored = (await messages.FindAsync(id, default))!;
@@ -180,7 +208,7 @@ public abstract class MessageStoreContract
         Assert.Contains(id, await queue.ClaimDueAsync("c3", T0.AddMinutes(5), 100, T0.AddMinutes(7), default));
         await queue.CompleteAsync("c3", id,
             [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 2, new SmtpReply(250, "2.0.0", "ok"), null, T0))],
-            [], null, default);
+            [], null, null, default);
         Assert.DoesNotContain(id, await queue.ClaimDueAsync("c4", T0.AddDays(1), 100, T0.AddDays(2), default));
         Assert.Equal(MessageStatus.Delivered, MessageStatus.Of((await messages.FindAsync(id, default))!.Recipients));
     }
@@ -198,7 +226,7 @@ public abstract class MessageStoreContract
         Assert.False(await queue.UpdateRecipientsAsync("old", id, [new RecipientUpdate(0, delivered with { Status = RecipientStatus.Sending })], default));
         await queue.CompleteAsync("old", id,
             [new RecipientUpdate(0, new RecipientState(RecipientStatus.Deferred, 1, new SmtpReply(451, null, "later"), T0.AddHours(1), T0))],
-            [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451 later")], T0.AddHours(1), default);
+            [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451 later")], T0.AddHours(1), null, default);
 
         var stored = (await messages.FindAsync(id, default))!;
         Assert.Equal(RecipientStatus.Delivered, stored.Recipients[0].Status);
@@ -213,7 +241,7 @@ public abstract class MessageStoreContract
         var id = (await messages.AcceptAsync(Message(), default)).Id;
         await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0);
-        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, default);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, null, default);
 
         var bounce = new SmtpReply(550, "5.1.1", "User unknown");
         var bounced = delivered with { Status = RecipientStatus.Bounced, LastReply = bounce, UpdatedAt = T0.AddMinutes(10) };
@@ -247,7 +275,7 @@ public abstract class MessageStoreContract
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0);
         Assert.True(await queue.UpdateRecipientsAsync("c1", id, [new RecipientUpdate(0, delivered)], default));
         await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)],
-            [new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", "250")], null, default);
+            [new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", "250")], null, null, default);
 
         var stored = (await messages.FindAsync(id, default))!;
         Assert.Equal([RecipientStatus.Bounced, RecipientStatus.Delivered], stored.Recipients.Select(r => r.Status));
@@ -270,7 +298,7 @@ public abstract class MessageStoreContract
         var sending = new RecipientState(RecipientStatus.Sending, 1, null, null, T0);
         Assert.True(await queue.UpdateRecipientsAsync("c1", id, [new RecipientUpdate(0, sending)], default));
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0);
-        await queue.CompleteAsync("c1", id, [new RecipientUpdate(1, delivered)], [], null, default);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(1, delivered)], [], null, null, default);
 
         var stored = (await messages.FindAsync(id, default))!;
         var replaceable = RecipientTransitions.AttemptMayReplace(evidence);
@@ -297,7 +325,7 @@ public abstract class MessageStoreContract
         var id = (await messages.AcceptAsync(Message(recipients: 1), default)).Id;
         await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
         await queue.CompleteAsync("c1", id,
-            [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0))], [], null, default);
+            [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0))], [], null, null, default);
 
         Assert.NotNull(await messages.FindAsync(id, default));
         Assert.True((await queue.LoadAsync(id, default))!.Mime.IsEmpty);
@@ -384,7 +412,7 @@ public abstract class MessageStoreContract
         var id = (await messages.AcceptAsync(WithVariants(), default)).Id;
         await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0);
-        await queue.CompleteAsync("c1", id, [.. Enumerable.Range(0, 3).Select(i => new RecipientUpdate(i, delivered))], [], null, default);
+        await queue.CompleteAsync("c1", id, [.. Enumerable.Range(0, 3).Select(i => new RecipientUpdate(i, delivered))], [], null, null, default);
 
         var work = (await queue.LoadAsync(id, default))!;
         Assert.True(work.Mime.IsEmpty);
@@ -400,7 +428,7 @@ public abstract class MessageStoreContract
         await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
         var next = T0.AddMinutes(5);
         await queue.CompleteAsync("c1", id,
-            [new RecipientUpdate(1, new RecipientState(RecipientStatus.Deferred, 1, new SmtpReply(451, null, "later"), next, T0))], [], next, default);
+            [new RecipientUpdate(1, new RecipientState(RecipientStatus.Deferred, 1, new SmtpReply(451, null, "later"), next, T0))], [], next, null, default);
 
         var work = (await queue.LoadAsync(id, default))!;
         Assert.Equal("variant one"u8.ToArray(), work.Body(work.VariantOf(1)).ToArray());
@@ -442,7 +470,7 @@ public abstract class MessageStoreContract
         Assert.Equal(delivered, work.Accepted[0]);
 
         var done = new RecipientState(RecipientStatus.Delivered, 1, ok, null, T0.AddMinutes(2));
-        await queue.CompleteAsync("c2", id, [new RecipientUpdate(0, done), new RecipientUpdate(1, done)], [delivered], null, default);
+        await queue.CompleteAsync("c2", id, [new RecipientUpdate(0, done), new RecipientUpdate(1, done)], [delivered], null, null, default);
         Assert.Empty((await queue.LoadAsync(id, default))!.Accepted);
     }
 
@@ -455,7 +483,7 @@ public abstract class MessageStoreContract
         var ok = new SmtpReply(250, "2.0.0", "ok");
         queue.NoteAccepted(id, [(0, new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", "250", ok))]);
         var deferred = new RecipientState(RecipientStatus.Deferred, 1, new SmtpReply(451, "4.3.0", "later"), T0.AddMinutes(5), T0);
-        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, deferred with { Status = RecipientStatus.Delivered, NextAttemptAt = null }), new RecipientUpdate(1, deferred)], [], T0.AddMinutes(5), default);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, deferred with { Status = RecipientStatus.Delivered, NextAttemptAt = null }), new RecipientUpdate(1, deferred)], [], T0.AddMinutes(5), null, default);
 
         Assert.Empty((await queue.LoadAsync(id, default))!.Accepted);
     }

@@ -59,7 +59,7 @@ public sealed class RedisMessageStoreTests(RedisServerFixture redis) : MessageSt
 
         await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default);
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0);
-        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, default);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, null, default);
 
         Assert.False(await db.KeyExistsAsync(_keys.Variants(id)));
         Assert.False(await db.KeyExistsAsync(_keys.Mime(id)));
@@ -78,7 +78,7 @@ public sealed class RedisMessageStoreTests(RedisServerFixture redis) : MessageSt
         var id = (await messages.AcceptAsync(Message(), default)).Id;
         Assert.Equal(2, (await queue.ClaimDueAsync("c1", T0, 100, T0.AddMinutes(2), default)).Count);
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0);
-        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, default);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, null, default);
 
         var stored = await messages.FindAsync(id, default);
         Assert.Equal([RecipientStatus.Delivered, RecipientStatus.Delivered], stored!.Recipients.Select(r => r.Status));
@@ -98,7 +98,7 @@ public sealed class RedisMessageStoreTests(RedisServerFixture redis) : MessageSt
         Assert.NotNull(await db.KeyTimeToLiveAsync(_keys.Accepted(id)));
 
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, ok, null, T0);
-        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, default);
+        await queue.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, null, default);
         Assert.False(await db.KeyExistsAsync(_keys.Accepted(id)));
 
         // A frozen worker's note arriving after another finished the message: not kept.
@@ -140,7 +140,7 @@ public sealed class RedisMessageStoreTests(RedisServerFixture redis) : MessageSt
         var ok = new SmtpReply(250, "2.0.0", "ok");
         await queue.CompleteAsync("c1", id,
             [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 1, ok, null, T0)), new RecipientUpdate(1, new RecipientState(RecipientStatus.Delivered, 1, ok, null, T0))],
-            [], null, default);
+            [], null, null, default);
         Assert.False((await queue.LoadAsync(id, default))!.BodyMissing);
     }
 

@@ -64,7 +64,7 @@ public sealed class RedisUpgradeTests(RedisServerFixture redis) : IClassFixture<
         var delivered = new RecipientState(RecipientStatus.Delivered, 2, new SmtpReply(250, "2.0.0", "ok"), null, T0.AddMinutes(3));
         Assert.True(await store.UpdateRecipientsAsync("new-worker", id, [new RecipientUpdate(0, delivered with { Status = RecipientStatus.Sending })], default));
         await store.CompleteAsync("new-worker", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)],
-            [new MessageEvent(MessageEventTypes.Delivered, T0.AddMinutes(3), "r0@example.test", "250")], null, default);
+            [new MessageEvent(MessageEventTypes.Delivered, T0.AddMinutes(3), "r0@example.test", "250")], null, null, default);
 
         var stored = (await store.FindAsync(id, default))!;
         Assert.Equal(MessageStatus.Delivered, MessageStatus.Of(stored.Recipients));
@@ -84,7 +84,7 @@ public sealed class RedisUpgradeTests(RedisServerFixture redis) : IClassFixture<
 
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0);
         Assert.True(await store.UpdateRecipientsAsync("c1", id, [new RecipientUpdate(0, delivered with { Status = RecipientStatus.Sending })], default));
-        await store.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, default);
+        await store.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)], [], null, null, default);
 
         var stored = (await store.FindAsync(id, default))!;
         Assert.Equal([RecipientStatus.Bounced, RecipientStatus.Delivered], stored.Recipients.Select(r => r.Status));
@@ -101,7 +101,7 @@ public sealed class RedisUpgradeTests(RedisServerFixture redis) : IClassFixture<
 
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0);
         await store.CompleteAsync("c1", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)],
-            [new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", "250")], null, default);
+            [new MessageEvent(MessageEventTypes.Delivered, T0, "r0@example.test", "250")], null, null, default);
         Assert.True(await store.RecordAsync(id, [], [new MessageEvent(MessageEventTypes.Complained, T0.AddMinutes(5), "r0@example.test", "feedback: abuse")], default));
 
         var events = await Outbox().ReadAsync("d1", 10, default);
@@ -144,7 +144,7 @@ public sealed class RedisUpgradeTests(RedisServerFixture redis) : IClassFixture<
         var delivered = new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, "2.0.0", "ok"), null, T0.AddMinutes(3));
         await store.CompleteAsync("new-worker", id, [new RecipientUpdate(0, delivered), new RecipientUpdate(1, delivered)],
             [new MessageEvent(MessageEventTypes.Delivered, T0.AddMinutes(3), "r0@example.test", "ok"), new MessageEvent(MessageEventTypes.Delivered, T0.AddMinutes(3), "r1@example.test", "ok")],
-            null, default);
+            null, null, default);
 
         Assert.Equal(MessageStatus.Delivered, MessageStatus.Of((await store.FindAsync(id, default))!.Recipients));
         Assert.Empty((await new RedisMessageSearch(redis.Connection, _keys).SearchAsync(new MessageQuery("acct"), default)).Items);

@@ -32,7 +32,7 @@ public abstract class WebhookOutboxContract
     {
         await queue.ClaimDueAsync(claim, T0, 100, T0.AddMinutes(2), default);
         await queue.CompleteAsync(claim, id,
-            [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0))], events, null, default);
+            [new RecipientUpdate(0, new RecipientState(RecipientStatus.Delivered, 1, new SmtpReply(250, null, "ok"), null, T0))], events, null, null, default);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public abstract class WebhookOutboxContract
         await queue.ClaimDueAsync("old", T0, 100, T0.AddMinutes(2), default);
         await queue.ClaimDueAsync("new", T0.AddMinutes(3), 100, T0.AddMinutes(5), default);
 
-        await queue.CompleteAsync("old", id, [], [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451")], T0.AddHours(1), default);
+        await queue.CompleteAsync("old", id, [], [new MessageEvent(MessageEventTypes.Deferred, T0, "r0@example.test", "451")], T0.AddHours(1), null, default);
 
         Assert.Equal(["message.queued", "message.deferred"], (await outbox.ReadAsync("d1", 100, default)).Select(e => e.Type));
     }
