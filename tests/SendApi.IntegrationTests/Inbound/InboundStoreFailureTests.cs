@@ -21,8 +21,10 @@ public sealed class InboundStoreFailureTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
 
-    private sealed class FailingStore(IMessageStore inner, bool failFind, bool failRecord) : IMessageStore
+    private sealed class FailingStore(IMessageStore inner, bool failFind, bool failRecord, bool loseRecordReply = false) : IMessageStore
     {
+        private int _lostReplies;
+
         public Task<AcceptResult> AcceptAsync(NewMessage message, CancellationToken cancellationToken) => inner.AcceptAsync(message, cancellationToken);
 
         public Task<IReadOnlyList<AcceptResult>> AcceptBatchAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken) =>
@@ -34,8 +36,17 @@ public sealed class InboundStoreFailureTests
         public Task<StoredMessage?> FindAsync(string id, CancellationToken cancellationToken) =>
             failFind ? throw new InvalidOperationException("store down") : inner.FindAsync(id, cancellationToken);
 
-        public Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken) =>
-            failRecord ? throw new InvalidOperationException("store down") : inner.RecordAsync(id, updates, events, cancellationToken);
+        public async Task<bool> RecordAsync(string id, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<MessageEvent> events, CancellationToken cancellationToken)
+        {
+            if (failRecord)
+            {
+                throw new InvalidOperationException("store down");
+            }
+
+            var recorded = await inner.RecordAsync(id, updates, events, cancellationToken);
+            // Written, and the reply lost on its way back (the store went down, or timed out): once.
+            return loseRecordReply && Interlocked.Increment(ref _lostReplies) == 1 ? throw new TimeoutException("reply lost") : recorded;
+        }
     }
 
     private sealed class FailingInboundStore : IInboundStore
@@ -50,7 +61,13 @@ public sealed class InboundStoreFailureTests
         public Task<InboundPage> ListAsync(string accountId, string? cursor, int limit, CancellationToken cancellationToken) => Task.FromResult(new InboundPage([], null));
     }
 
-    private static async Task<(InboundSmtpHandler Handler, SmtpSessionInfo Session, string ReturnPath)> HandlerAsync(bool failFind, bool failRecord, bool failInbound = false)
+    private static async Task<(InboundSmtpHandler Handler, SmtpSessionInfo Session, string ReturnPath)> HandlerAsync(bool failFind, bool failRecord, bool failInbound = false, bool loseRecordReply = false)
+    {
+        var (handler, session, returnPath, _, _) = await WorldAsync(failFind, failRecord, failInbound, loseRecordReply);
+        return (handler, session, returnPath);
+    }
+
+    private static async Task<(InboundSmtpHandler Handler, SmtpSessionInfo Session, string ReturnPath, IMessageStore Store, string Id)> WorldAsync(bool failFind, bool failRecord, bool failInbound = false, bool loseRecordReply = false)
     {
         var time = new FakeTimeProvider(T0);
         var store = new InMemoryMessageStore(time);
@@ -59,7 +76,7 @@ public sealed class InboundStoreFailureTests
             new MessageEnvelope(id, "acct", "a@acme.test", "a@acme.test", "s", [new RecipientAddress("carol@example.test", RecipientKind.To)],
                 [], new Dictionary<string, string>(), T0, $"{id}@sendapi.test", 3),
             "abc"u8.ToArray(), null), default);
-        var failing = new FailingStore(store, failFind, failRecord);
+        var failing = new FailingStore(store, failFind, failRecord, loseRecordReply);
         var delivery = Options.Create(new DeliveryOptions { ReturnPathDomain = "bounces.sendapi.test", HeloName = "mx.sendapi.test" });
         var signing = new ReturnPathSigning(new InMemoryReturnPathKeyStore(), delivery, time, NullLogger<ReturnPathSigning>.Instance);
         var inboundOptions = Options.Create(InboundDomain());
@@ -70,7 +87,7 @@ public sealed class InboundStoreFailureTests
             inboundOptions, time, TestMetrics.Create(), NullLogger<InboundSmtpHandler>.Instance);
         var session = new SmtpSessionInfo(SubmissionListeners.InboundProfile(), new IPEndPoint(IPAddress.Loopback, 40000), "mx.test", false, null, "s1");
         var keys = await signing.GetAsync(default);
-        return (handler, session, ReturnPath.Encode(id, [0], "example.test", "bounces.sendapi.test", keys.Key));
+        return (handler, session, ReturnPath.Encode(id, [0], "example.test", "bounces.sendapi.test", keys.Key), store, id);
     }
 
     [Fact]
@@ -93,6 +110,24 @@ public sealed class InboundStoreFailureTests
         var reply = await handler.DeliverAsync(session, new SmtpEnvelope("", [returnPath], false, false, null), new MemoryStream(System.Text.Encoding.UTF8.GetBytes(dsn)), default);
 
         Assert.Equal((451, "4.3.0"), (reply.Code, reply.EnhancedCode));
+    }
+
+    [Fact]
+    public async Task A_bounce_retried_after_a_451_whose_record_was_written_is_recorded_once()
+    {
+        // The record was written and its reply lost: the sender was told 451 and sends the same DSN again.
+        var (handler, session, returnPath, store, id) = await WorldAsync(failFind: false, failRecord: false, loseRecordReply: true);
+        var dsn = InboundSmtp.Fixture("postfix-user-unknown.eml", returnPath, "x@sendapi.test", "carol@example.org", "carol@example.test");
+
+        Assert.Null(await handler.CheckRecipientAsync(session, returnPath, default));
+        var first = await handler.DeliverAsync(session, new SmtpEnvelope("", [returnPath], false, false, null), new MemoryStream(System.Text.Encoding.UTF8.GetBytes(dsn)), default);
+        Assert.Null(await handler.CheckRecipientAsync(session, returnPath, default));
+        var retry = await handler.DeliverAsync(session, new SmtpEnvelope("", [returnPath], false, false, null), new MemoryStream(System.Text.Encoding.UTF8.GetBytes(dsn)), default);
+
+        Assert.Equal((451, 250), (first.Code, retry.Code));
+        var message = (await store.FindAsync(id, default))!;
+        Assert.Equal([MessageEventTypes.Queued, MessageEventTypes.Bounced], message.Events.Select(e => e.Type));
+        Assert.Equal(RecipientStatus.Bounced, message.Recipients[0].Status);
     }
 
     [Fact]

@@ -59,6 +59,13 @@ internal sealed partial class InboundRecorder(IMessageStore messages, ISuppressi
             return ReportOutcome.NotAboutThisMessage;
         }
 
+        if (AlreadyRecorded(message, events, updates))
+        {
+            // The same report again: its sender retries after a 451 we gave once its record was
+            // written (a lost store reply, durability not confirmed). It is acknowledged, not doubled.
+            return ReportOutcome.Recorded;
+        }
+
         foreach (var suppression in suppress)
         {
             await suppressions.AddAsync(message.Envelope.AccountId, suppression, cancellationToken);
@@ -66,6 +73,15 @@ internal sealed partial class InboundRecorder(IMessageStore messages, ISuppressi
 
         return await messages.RecordAsync(messageId, updates, events, cancellationToken) ? ReportOutcome.Recorded : ReportOutcome.MessageGone;
     }
+
+    /// <summary>
+    /// True when every event of this report is on the message's timeline already, word for word
+    /// but for its time (the same report, retried); then nothing is written, not even the states.
+    /// A report that adds anything is recorded whole.
+    /// </summary>
+    private static bool AlreadyRecorded(StoredMessage message, List<MessageEvent> events, List<RecipientUpdate> updates) =>
+        events.All(e => message.Events.Any(seen => seen.Type == e.Type && seen.Recipient == e.Recipient && seen.Detail == e.Detail && seen.Reply == e.Reply))
+        && updates.All(u => message.Recipients[u.Index].Status == u.State.Status);
 
     private static void Bounced(
         StoredMessage message, int index, BouncedRecipient entry, DateTimeOffset now,

@@ -165,13 +165,14 @@ internal sealed partial class InboundSmtpHandler(
         catch (StorageNotDurableException)
         {
             // Stored, not confirmed durable (logged once by the store): the sender retries, and the
-            // retry is recognised by its fingerprint.
+            // retry is recognised: stored mail by its fingerprint, a report acted on by its events
+            // being on the timeline already (InboundRecorder).
             return TryAgain;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Not acknowledged, so nothing is lost: the sending MTA keeps the message and retries,
-            // and what was stored already is recognised by its fingerprint rather than stored twice.
+            // and what was stored already is recognised (as above) rather than stored twice.
             LogStoreFailed(logger, ex);
             return TryAgain;
         }
