@@ -59,10 +59,24 @@ internal sealed class RedisDomainThrottle(IConnectionMultiplexer redis, RedisKey
         // Prefixed with this instance, so that its slots are freed when its heartbeat lapses, not after the lease.
         var token = instance.Token(Guid.NewGuid().ToString("N"));
         var interval = messagesPerSecond > 0 ? 1000.0 / messagesPerSecond : 0;
-        var result = (RedisResult[])(await Db.EvaluateScriptAsync(
-            Acquire,
-            [keys.ThrottleSlots(domain), keys.ThrottleSchedule(domain), keys.ThrottleBackoff(domain), keys.InstanceSlotKeys(instance.Id)],
-            [token, maxConnections, (long)slotLease.TotalMilliseconds, interval.ToString(CultureInfo.InvariantCulture), (long)maxWait.TotalMilliseconds]))!;
+        RedisResult[] result;
+        try
+        {
+            result = (RedisResult[])(await Db.EvaluateScriptAsync(
+                Acquire,
+                [keys.ThrottleSlots(domain), keys.ThrottleSchedule(domain), keys.ThrottleBackoff(domain), keys.InstanceSlotKeys(instance.Id)],
+                [token, maxConnections, (long)slotLease.TotalMilliseconds, interval.ToString(CultureInfo.InvariantCulture), (long)maxWait.TotalMilliseconds]))!;
+        }
+        catch (RedisException)
+        {
+            // The slot may have been granted and only the reply lost (Redis went down, or timed
+            // out): nobody would use or release it, and for a domain allowed one or two
+            // connections its mail would wait out the slot's lease. Released without waiting; the
+            // client library sends it once it reconnects.
+            _ = Db.SortedSetRemoveAsync(keys.ThrottleSlots(domain), token, CommandFlags.FireAndForget);
+            throw;
+        }
+
         var granted = (int)result[0] == 1;
         var wait = TimeSpan.FromMilliseconds((long)result[1]);
         return new ThrottleDecision(granted, wait, granted ? token : null);
