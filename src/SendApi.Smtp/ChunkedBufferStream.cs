@@ -19,6 +19,7 @@ internal sealed class ChunkedBufferStream : Stream
     private int _cursorChunk;
     private long _cursorChunkStart;
     private bool _disposed;
+    private Task<int>? _lastRead;
 
     public override bool CanRead => !_disposed;
 
@@ -80,8 +81,21 @@ internal sealed class ChunkedBufferStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<int>(cancellationToken) : ValueTask.FromResult(Read(buffer.Span));
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    /// <remarks>
+    /// MimeKit reads through this overload, a block at a time, twice per message (parsing, then
+    /// writing it out): the task of the last read is reused when the count is the same, as
+    /// <see cref="MemoryStream"/> does, instead of a new one per block.
+    /// </remarks>
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<int>(cancellationToken);
+        }
+
+        var read = Read(buffer.AsSpan(offset, count));
+        return _lastRead is { } last && last.Result == read ? last : _lastRead = Task.FromResult(read);
+    }
 
     public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
     {

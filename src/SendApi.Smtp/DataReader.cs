@@ -26,6 +26,12 @@ internal enum DataOutcome
 /// message, and reading goes on to the real terminator, so "\n.\n" or "\r.\r" followed by commands
 /// stays message content (CVE-2023-51764 and relatives). Bytes are consumed only once their meaning
 /// is known, so a boundary between reads may fall anywhere, even inside "\r\n.\r\n".
+/// <para>
+/// Each buffer segment is scanned in place (<see cref="ScanSpan"/>) and stored in one copy per
+/// segment, not line by line: a 100 KB body is a few dozen appends instead of thousands. Only what
+/// needs a look beyond the segment (a line's leading dot, a CR that ends the segment) goes through
+/// the <see cref="SequenceReader{T}"/>, which peeks across segments.
+/// </para>
 /// </remarks>
 internal sealed class DataReader(ChunkedBufferStream sink, long maxMessageSize)
 {
@@ -96,57 +102,105 @@ internal sealed class DataReader(ChunkedBufferStream sink, long maxMessageSize)
                 _atLineStart = false;
             }
 
-            if (!reader.TryReadToAny(out ReadOnlySequence<byte> text, Specials, advancePastDelimiter: false))
+            var span = reader.UnreadSpan;
+            var decided = ScanSpan(span);
+            reader.Advance(decided);
+            if (decided == span.Length || _atLineStart)
             {
-                Append(reader.UnreadSequence);
-                reader.AdvanceToEnd();
+                continue; // the segment is done, or a line starting with a dot is next
+            }
+
+            // Stopped at a CR that ends the segment: is it the start of a CRLF? Decided by the next byte.
+            if (!reader.TryPeek(1, out var next))
+            {
                 return false;
             }
 
-            Append(text);
-            reader.TryPeek(out var special);
-            if (special == (byte)'\r')
+            if (next == (byte)'\n')
             {
-                if (!reader.TryPeek(1, out var next))
-                {
-                    return false; // is this CR the start of a CRLF? Decided by the next read.
-                }
-
-                if (next == (byte)'\n')
-                {
-                    reader.Advance(2);
-                    EndLine();
-                    continue;
-                }
+                reader.Advance(2);
+                EndLine();
+                Store("\r\n"u8);
             }
-
-            // A bare CR, a bare LF or a NUL: remember it, and keep looking for the real terminator.
-            _bareNewline = true;
-            _lineLength++;
-            reader.Advance(1);
+            else
+            {
+                BareSpecial();
+                reader.Advance(1);
+            }
         }
 
         return false;
     }
 
+    /// <summary>
+    /// Scans <paramref name="span"/> from the middle of a line (or a line start that is not a dot)
+    /// and stores what it decided in one piece. Returns how many bytes that is: all of them, or up
+    /// to a line that starts with a dot (the terminator or a transparency dot, for <see cref="Scan"/>)
+    /// or to a CR that ends the span.
+    /// </summary>
+    private int ScanSpan(ReadOnlySpan<byte> span)
+    {
+        var position = 0;
+        while (position < span.Length)
+        {
+            if (_atLineStart)
+            {
+                if (span[position] == (byte)'.')
+                {
+                    break;
+                }
+
+                _atLineStart = false;
+            }
+
+            var next = span[position..].IndexOfAny(Specials);
+            if (next < 0)
+            {
+                _lineLength += span.Length - position;
+                position = span.Length;
+                break;
+            }
+
+            _lineLength += next;
+            position += next;
+            if (span[position] == (byte)'\r')
+            {
+                if (position + 1 == span.Length)
+                {
+                    break;
+                }
+
+                if (span[position + 1] == (byte)'\n')
+                {
+                    position += 2;
+                    EndLine();
+                    continue;
+                }
+            }
+
+            BareSpecial();
+            position++;
+        }
+
+        // Checked before the CRLF arrives too: the flag is all that is kept of an overlong line.
+        _lineTooLong |= _lineLength > MaxTextLine - 2;
+        Store(span[..position]);
+        return position;
+    }
+
+    /// <summary>A CRLF ended the line (its octets are stored by the caller).</summary>
     private void EndLine()
     {
-        _lineLength += 2;
-        _lineTooLong |= _lineLength > MaxTextLine;
-        Store("\r\n"u8);
+        _lineTooLong |= _lineLength + 2 > MaxTextLine;
         _lineLength = 0;
         _atLineStart = true;
     }
 
-    private void Append(ReadOnlySequence<byte> text)
+    /// <summary>A bare CR, a bare LF or a NUL: remember it, and keep looking for the real terminator.</summary>
+    private void BareSpecial()
     {
-        // Checked before the CRLF arrives too: the flag is all that is kept of an overlong line.
-        _lineLength += text.Length;
-        _lineTooLong |= _lineLength > MaxTextLine - 2;
-        foreach (var segment in text)
-        {
-            Store(segment.Span);
-        }
+        _bareNewline = true;
+        _lineLength++;
     }
 
     private void Store(ReadOnlySpan<byte> bytes)

@@ -114,6 +114,31 @@ public sealed partial class SmtpSubmissionTests : IClassFixture<DeliveryWorld>, 
     }
 
     [Fact]
+    public async Task MailKit_sends_a_240_KB_message_of_dot_leading_and_8bit_lines_and_the_MX_gets_its_text_unchanged()
+    {
+        // Big enough to arrive in many socket reads, so dot-stuffed lines, CRLFs and UTF-8 sequences
+        // fall on the server's read boundaries; MailKit stuffs the dots and declares SIZE.
+        var to = Unique("large");
+        var text = string.Concat(Enumerable.Range(0, 4000).Select(i =>
+            (i % 7 == 0 ? "." : i % 11 == 0 ? ".." : "") + $"{i:D5} " + (i % 5 == 0 ? "Grüße, 東京 " : "") + new string((char)('a' + (i % 26)), 50) + "\n"));
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("bulk@acme.test"));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Subject = "large";
+        message.Body = new TextPart("plain") { Text = text, ContentTransferEncoding = ContentEncoding.EightBit };
+
+        using var client = await ConnectAsync(SecureSocketOptions.StartTls);
+        await client.AuthenticateAsync("apikey", SendApiApp.AdminKey);
+        var id = IdFrom(await client.SendAsync(message));
+        await client.DisconnectAsync(quit: true);
+
+        var received = (await _world.Mx1.WaitForMessagesAsync(1, Patience, m => m.RcptTos.Contains(to)))[0];
+        Assert.True(received.Raw.Length > 240_000, $"only {received.Raw.Length} octets arrived");
+        Assert.Equal(text, received.Parse().TextBody?.Replace("\r\n", "\n", StringComparison.Ordinal));
+        await _http.WaitForStatusAsync(id, Patience, "delivered");
+    }
+
+    [Fact]
     public async Task Python_smtplib_sends_an_8bit_utf8_message_over_STARTTLS()
     {
         var to = Unique("zoë");

@@ -60,6 +60,29 @@ public sealed class ChunkedBufferStreamTests
     }
 
     [Fact]
+    public async Task Reads_through_the_array_overload_as_MimeKit_does_answer_each_count_and_the_end()
+    {
+        var data = Enumerable.Range(0, 10_000).Select(i => (byte)(i * 7)).ToArray();
+        await using var stream = new ChunkedBufferStream();
+        stream.Append(data);
+        stream.Position = 0;
+
+        // Equal counts in a row (where a finished task may be reused), then a short one, then the end.
+        var back = new byte[data.Length];
+        var counts = new List<int>();
+        int count;
+        while ((count = await stream.ReadAsync(back, (int)stream.Position, Math.Min(4096, back.Length - (int)stream.Position), CancellationToken.None)) > 0)
+        {
+            counts.Add(count);
+        }
+
+        Assert.Equal([4096, 4096, 1808], counts);
+        Assert.Equal(data, back);
+        Assert.Equal(0, await stream.ReadAsync(new byte[10], 0, 10, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.ReadAsync(new byte[10], 0, 10, new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public void Is_read_only_for_the_handler()
     {
         using var stream = new ChunkedBufferStream();

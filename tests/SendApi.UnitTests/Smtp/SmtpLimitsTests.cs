@@ -32,6 +32,34 @@ public sealed class SmtpLimitsTests
     }
 
     [Fact]
+    public async Task A_message_of_exactly_the_maximum_size_is_accepted_whole_and_one_octet_more_is_not()
+    {
+        // 65,536 octets after unstuffing, sent in one write so the server reads it in many socket
+        // reads: lines of 1000 octets (the longest allowed), some dot-stuffed, none counting its dot.
+        var lines = Enumerable.Range(0, 65).Select(i => (i % 3 == 1 ? "." : "x") + new string((char)('a' + (i % 26)), 997) + "\r\n");
+        var exactly = string.Concat(lines) + new string('z', 534) + "\r\n";
+        Assert.Equal(64 * 1024, exactly.Length);
+        await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open);
+
+        await using (var client = await OpenDataAsync(server))
+        {
+            await client.SendAsync(Stuffed(exactly) + ".\r\n");
+            Assert.StartsWith("250 2.0.0", await client.ReadReplyAsync());
+        }
+
+        await using (var client = await OpenDataAsync(server))
+        {
+            await client.SendAsync(Stuffed(exactly + "\r\n") + ".\r\n");
+            Assert.Equal("552 5.3.4 Message size exceeds fixed maximum message size", await client.ReadReplyAsync());
+            Assert.Equal("250 2.0.0 Ok", await client.CommandAsync("NOOP"));
+        }
+
+        Assert.Equal(exactly, Assert.Single(server.Handler.Deliveries).Text);
+
+        static string Stuffed(string text) => text.Replace("\r\n.", "\r\n..", StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task More_recipients_than_allowed_get_452()
     {
         await using var server = await SmtpTestServer.StartAsync(SmtpTestServer.Open);
