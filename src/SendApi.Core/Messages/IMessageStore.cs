@@ -1,6 +1,10 @@
 namespace SendApi.Core.Messages;
 
 /// <summary>A message ready to be accepted: its envelope, its MIME bytes, and the client's idempotency key.</summary>
+/// <remarks>
+/// <see cref="Mime"/> is the caller's buffer, which it reuses once the store has answered the
+/// accept (the intake's is pooled): a store that keeps the bytes beyond its answer copies them.
+/// </remarks>
 public sealed record NewMessage(MessageEnvelope Envelope, ReadOnlyMemory<byte> Mime, string? IdempotencyKey)
 {
     /// <summary>

@@ -2,8 +2,8 @@ namespace SendApi.Delivery.Transport;
 
 /// <summary>
 /// Line ends as MimeKit writes them for SMTP (its Unix2Dos filter): a LF not preceded by a CR
-/// becomes CRLF, everything else stays. Stored messages are written with the platform's line
-/// ends (LF here); the wire wants CRLF.
+/// becomes CRLF, everything else stays. The intake stores messages with CRLF line ends; messages
+/// stored before it did have the platform's (LF here), and the wire wants CRLF.
 /// </summary>
 internal static class CrlfLines
 {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using MimeKit;
 
 namespace SendApi.Delivery.Transport;
@@ -30,6 +31,9 @@ internal sealed class VerbatimPart : MimePart
 
     private ReadOnlyMemory<byte> _bytes;
 
+    /// <summary>The bytes have no bare LF (the intake stores CRLF): written straight from where they lie, not copied.</summary>
+    private bool _crlfAlready;
+
     /// <summary>For MimeKit's parser (<see cref="ParserOptions.RegisterMimeType"/>); see <see cref="Carrier"/>.</summary>
     public VerbatimPart(MimeEntityConstructorArgs args)
         : base(args)
@@ -57,6 +61,7 @@ internal sealed class VerbatimPart : MimePart
     {
         _bytes = bytes;
         Length = CrlfLines.Length(bytes.Span);
+        _crlfAlready = Length == bytes.Length;
     }
 
     private static ParserOptions CreateParsing()
@@ -73,6 +78,18 @@ internal sealed class VerbatimPart : MimePart
 
     public override void WriteTo(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
     {
+        // Stored bytes are an array's (a Redis lease, a stored copy); as an array MimeKit's streams take them without a copy.
+        if (_crlfAlready && MemoryMarshal.TryGetArray(_bytes, out var array))
+        {
+            for (var read = 0; read < array.Count; read += WriteSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                stream.Write(array.Array!, array.Offset + read, Math.Min(WriteSize, array.Count - read));
+            }
+
+            return;
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(WriteSize);
         try
         {
@@ -92,6 +109,16 @@ internal sealed class VerbatimPart : MimePart
 
     public override async Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
     {
+        if (_crlfAlready && MemoryMarshal.TryGetArray(_bytes, out var array))
+        {
+            for (var read = 0; read < array.Count; read += WriteSize)
+            {
+                await stream.WriteAsync(array.Array!, array.Offset + read, Math.Min(WriteSize, array.Count - read), cancellationToken);
+            }
+
+            return;
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(WriteSize);
         try
         {

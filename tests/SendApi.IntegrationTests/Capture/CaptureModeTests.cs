@@ -75,6 +75,26 @@ public abstract partial class CaptureModeTests(DeliveryWorld world, CaptureFixtu
         Assert.DoesNotContain(world.Fallback.Messages, m => m.RcptTos.Contains(cc));
     }
 
+    [Fact]
+    public async Task Large_messages_sent_at_once_each_go_out_with_their_own_body()
+    {
+        // Their bodies and their MIME pass through pooled buffers, handed back as each is stored:
+        // a buffer handed back too early would put one request's bytes into another's message.
+        var http = App.Client();
+        var texts = Enumerable.Range(0, 12).Select(i => string.Concat(Enumerable.Range(0, 1400).Select(k => $"message {i} line {k} {new string((char)('a' + i), 50)}\n"))).ToList();
+
+        var ids = await Task.WhenAll(texts.Select(text => http.SendAsync(new { from = "Acme <orders@acme.test>", to = new[] { Unique("bob") }, subject = "Large", text })));
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            await http.WaitForStatusAsync(ids[i], Patience, "delivered");
+            var capture = Assert.Single(await http.CapturesOfAsync(ids[i]));
+            var raw = await http.GetByteArrayAsync($"/captured/{capture["id"]}/raw");
+            var body = MimeMessage.Load(new MemoryStream(raw)).TextBody!.ReplaceLineEndings("\n");
+            Assert.True(texts[i] == body, $"Message {i} went out with another body");
+        }
+    }
+
     /// <summary>
     /// Capture stands in for the last hop only: the suppression list is checked before it, so a
     /// suppressed address gets no capture (nothing "would have been sent" to it), while the other

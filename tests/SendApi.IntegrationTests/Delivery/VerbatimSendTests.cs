@@ -53,6 +53,27 @@ public sealed class VerbatimSendTests(DeliveryWorld world) : IClassFixture<Deliv
     }
 
     [Fact]
+    public async Task A_message_queued_with_LF_line_ends_before_an_upgrade_arrives_as_the_same_message_stored_with_CRLF_does()
+    {
+        // The intake now stores CRLF; a message an earlier version stored (LF) may still be queued.
+        // 64 KB of dot lines: the CRLF form goes out in many writes straight from the stored bytes.
+        var message = Headed();
+        message.Body = new TextPart("plain") { Text = string.Concat(Enumerable.Repeat(new string('x', 76) + "\n.x\n", 800)) };
+        var crlf = FormatOptions.Default.Clone();
+        crlf.NewLineFormat = NewLineFormat.Dos;
+        var storedBefore = Store(message, FormatOptions.Default);
+        var storedNow = Store(message, crlf);
+        Assert.NotEqual(storedBefore.Length, storedNow.Length);
+
+        var (mailKit, fromLf, lfVerbatim) = await SendBothWaysAsync(storedBefore);
+        var (_, fromCrlf, crlfVerbatim) = await SendBothWaysAsync(storedNow);
+
+        Assert.True(lfVerbatim && crlfVerbatim, "Both forms should have gone out verbatim");
+        AssertSame(mailKit, fromLf);
+        AssertSame(mailKit, fromCrlf);
+    }
+
+    [Fact]
     public async Task A_7bit_message_without_a_transfer_encoding_header_arrives_as_MailKit_sent_it()
     {
         var message = Headed();

@@ -92,6 +92,29 @@ public sealed class BodyContentTests
         Assert.Equal(5, read.Text!.GetHashCode());
     }
 
+    [Fact]
+    public void A_body_whose_buffer_went_back_to_the_pool_is_not_read_again()
+    {
+        var read = JsonSerializer.Deserialize<SendMessageRequest>($"{{\"text\":{JsonSerializer.Serialize(new string('x', 100_000))}}}", Api)!;
+        Assert.Equal(100_000, read.Text!.Utf8.Length);
+
+        read.Text.Release();
+
+        // Another request may hold the array now: reading it would be reading that request's body.
+        Assert.Throws<ObjectDisposedException>(() => read.Text.Utf8.Length);
+        Assert.Throws<ObjectDisposedException>(() => read.Text.ToString());
+    }
+
+    [Fact]
+    public void A_body_given_as_a_string_keeps_its_bytes_when_released()
+    {
+        var given = new SendMessageRequest { Text = "Hi" };
+
+        given.Text!.Release();
+
+        Assert.Equal("Hi"u8.ToArray(), given.Text.Utf8.ToArray());
+    }
+
     private static string EscapeAll(string text) =>
         string.Concat(text.Select(c => $"\\u{(int)c:x4}"));
 

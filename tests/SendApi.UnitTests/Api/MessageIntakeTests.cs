@@ -71,6 +71,21 @@ public sealed class MessageIntakeTests
     }
 
     [Fact]
+    public async Task A_message_is_stored_with_CRLF_line_ends_and_its_size_is_what_goes_out()
+    {
+        var message = Composed("line one\nline two\n\n.a dot line\n");
+
+        var accepted = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(message, default));
+
+        var work = (await _messages.LoadAsync(accepted.Id, default))!;
+        var stored = work.Mime.ToArray();
+        // The wire's form: delivery sends these bytes as they are, and SIZE= is their length.
+        Assert.Contains("\r\n\r\nline one\r\nline two\r\n\r\n.a dot line\r\n", Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(0, stored.Length).Count(i => stored[i] == '\n'), Enumerable.Range(1, stored.Length - 1).Count(i => stored[i] == '\n' && stored[i - 1] == '\r'));
+        Assert.Equal(stored.Length, work.Envelope.Size);
+    }
+
+    [Fact]
     public async Task An_idempotency_key_bound_to_another_request_refuses_the_message_and_stores_nothing()
     {
         var first = Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(Composed() with { IdempotencyKey = "order-2", RequestFingerprint = "a" }, default));

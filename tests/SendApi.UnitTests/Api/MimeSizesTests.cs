@@ -3,7 +3,7 @@ using SendApi.Api.Features.Messages;
 
 namespace SendApi.UnitTests.Api;
 
-/// <summary>The buffer a message is written into at intake holds it whole, so it is written once and never regrown.</summary>
+/// <summary>The buffer a message is written into at intake holds it whole (in its stored form, CRLF line ends), so it is written once and never regrown.</summary>
 public sealed class MimeSizesTests
 {
     [Theory]
@@ -23,7 +23,7 @@ public sealed class MimeSizesTests
         message.From.Add(new MailboxAddress("Sender Name", "sender@example.test"));
         message.To.Add(new MailboxAddress("Recipient Name", "recipient@example.test"));
         using var written = new MemoryStream();
-        message.WriteTo(written);
+        message.WriteTo(StoredForm.Options, written);
 
         var estimate = MimeSizes.Estimate(message);
 
@@ -48,7 +48,7 @@ public sealed class MimeSizesTests
         }
 
         using var written = new MemoryStream();
-        message.WriteTo(written);
+        message.WriteTo(StoredForm.Options, written);
 
         Assert.InRange(MimeSizes.Estimate(message), written.Length, written.Length + 2048 + 2048);
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json.Serialization;
 
@@ -29,6 +30,10 @@ public sealed class BodyContent : IEquatable<BodyContent>
     private byte[]? _utf8;
     private string? _text;
 
+    // The array is the shared pool's, to go back to it when the body is no longer needed (Release).
+    private bool _pooled;
+    private bool _released;
+
     private BodyContent(byte[] utf8, int length) => (_utf8, _length) = (utf8, length);
 
     private BodyContent(string text) => (_text, _length) = (text, -1);
@@ -44,6 +49,25 @@ public sealed class BodyContent : IEquatable<BodyContent>
     /// <summary>The first <paramref name="length"/> bytes of <paramref name="utf8"/>, which must be valid UTF-8; the array is kept, not copied.</summary>
     internal static BodyContent FromUtf8(byte[] utf8, int length) => new(utf8, length);
 
+    /// <summary>As <see cref="FromUtf8"/>, with an array from <see cref="ArrayPool{T}.Shared"/> that <see cref="Release"/> gives back.</summary>
+    internal static BodyContent FromPooledUtf8(byte[] utf8, int length) => new(utf8, length) { _pooled = true };
+
+    /// <summary>
+    /// Gives a pooled array back to the pool: only once nothing can read this body any more (not
+    /// even the MIME part made from it, whose content is a window on the array). A 100 KB body's
+    /// array was one of the two large-object allocations of a 100 KB message. Using the body
+    /// afterwards throws rather than read another request's bytes.
+    /// </summary>
+    internal void Release()
+    {
+        if (_pooled && !_released && _utf8 is { } array)
+        {
+            _released = true;
+            _utf8 = null;
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
     /// <summary>A read-only stream over the UTF-8 bytes, without a copy of them (a MIME part's content).</summary>
     internal MemoryStream OpenRead()
     {
@@ -52,7 +76,7 @@ public sealed class BodyContent : IEquatable<BodyContent>
     }
 
     /// <summary>The body as a string, made on first use.</summary>
-    public override string ToString() => _text ??= Encoding.UTF8.GetString(_utf8!, 0, _length);
+    public override string ToString() => _text ??= Encoding.UTF8.GetString(Bytes(), 0, _length);
 
     public bool Equals(BodyContent? other) =>
         other is not null && (ReferenceEquals(this, other) || (_text is not null && other._text is not null ? _text == other._text : Utf8.SequenceEqual(other.Utf8)));
@@ -63,7 +87,9 @@ public sealed class BodyContent : IEquatable<BodyContent>
 
     public static implicit operator BodyContent?(string? text) => text is null ? null : new BodyContent(text);
 
-    private byte[] Bytes() => _utf8 ??= Encoding.UTF8.GetBytes(_text!);
+    private byte[] Bytes() =>
+        _released ? throw new ObjectDisposedException(nameof(BodyContent), "The body's buffer went back to the pool once its message was stored.")
+        : _utf8 ??= Encoding.UTF8.GetBytes(_text!);
 
     private int Length(byte[] bytes) => _length >= 0 ? _length : bytes.Length;
 }

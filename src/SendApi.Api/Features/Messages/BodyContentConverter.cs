@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -20,7 +21,9 @@ internal sealed class BodyContentConverter : JsonConverter<BodyContent>
         // Unescaping only shortens: the raw length is enough. A value that shrank a lot (mostly
         // \uXXXX escapes) is copied to its own length rather than hold up to six times its size.
         var raw = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        var utf8 = new byte[raw];
+        // Pooled: POST /messages gives it back once the message is stored (BodyContent.Release);
+        // anywhere else the collector takes it, as it would a new array.
+        var utf8 = ArrayPool<byte>.Shared.Rent(raw);
         int length;
         try
         {
@@ -28,6 +31,7 @@ internal sealed class BodyContentConverter : JsonConverter<BodyContent>
         }
         catch (InvalidOperationException ex)
         {
+            ArrayPool<byte>.Shared.Return(utf8);
             // An escaped lone surrogate (\ud800): not text, as reading it into a string says too.
             throw new JsonException("The string is not valid Unicode.", ex);
         }
@@ -35,10 +39,18 @@ internal sealed class BodyContentConverter : JsonConverter<BodyContent>
         // The reader does not check the UTF-8 of a value it does not transcode; a string did.
         if (!System.Text.Unicode.Utf8.IsValid(utf8.AsSpan(0, length)))
         {
+            ArrayPool<byte>.Shared.Return(utf8);
             throw new JsonException("The string is not valid UTF-8.");
         }
 
-        return length < raw * 3L / 4 ? BodyContent.FromUtf8(utf8.AsSpan(0, length).ToArray(), length) : BodyContent.FromUtf8(utf8, length);
+        if (length < raw * 3L / 4)
+        {
+            var exact = utf8.AsSpan(0, length).ToArray();
+            ArrayPool<byte>.Shared.Return(utf8);
+            return BodyContent.FromUtf8(exact, length);
+        }
+
+        return BodyContent.FromPooledUtf8(utf8, length);
     }
 
     public override void Write(Utf8JsonWriter writer, BodyContent value, JsonSerializerOptions options) =>

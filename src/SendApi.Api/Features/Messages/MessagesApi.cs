@@ -112,7 +112,11 @@ public static class MessagesApi
             RequestFingerprint = idempotencyKey is null ? null : RequestFingerprint.OfJson("POST /messages", request),
             Key = user.SendingKey(),
         };
-        return await intake.AcceptAsync(message, cancellationToken) switch
+        var result = await intake.AcceptAsync(message, cancellationToken);
+        // Stored (or refused): nothing reads the bodies any more, and their buffers are the pool's.
+        request.Text?.Release();
+        request.Html?.Release();
+        return result switch
         {
             MessageAccepted accepted => Accepted(context, accepted, composed.Warnings),
             MessageTooLarge tooLarge => TooLarge(tooLarge.Size, tooLarge.MaxSize),

@@ -41,10 +41,10 @@ internal static class MimeSizes
     private static long Encoded(ContentEncoding transfer, ContentEncoding content, long length) => transfer switch
     {
         // Written as it is: a composed text body (its encoding is chosen for each MX at delivery) or
-        // a submitted part. Line ends are rewritten to the format's; CRLF → LF only shortens, and
-        // LF → CRLF (a Windows host's format) adds at most one byte a line: 2 % covers 50-byte lines.
+        // a submitted part. Line ends are rewritten to CRLF (StoredForm): a submitted part has them
+        // already, and a composed body's LF → CRLF adds one byte a line: 2 % covers 50-byte lines.
         _ when transfer == content || transfer is ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary =>
-            FormatOptions.Default.NewLineFormat == NewLineFormat.Unix ? length : length * 102 / 100,
+            length * 102 / 100,
         ContentEncoding.Base64 => length * 139 / 100,
         _ => length * 11 / 10,
     };
