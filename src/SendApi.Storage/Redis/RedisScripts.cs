@@ -23,7 +23,7 @@ internal static class RedisScripts
           if not outbox_wants(accounts, account) then return end
           events_to_outbox(outbox, account, env or redis.call('HGET', key, {{Lua.String(RedisMessageFields.Envelope)}}), first, last)
         end
-        local function write_attempt_states_and_status(key, m, first, prefix, horizon, ttl)
+        local function write_attempt_states_and_status(key, m, first, prefix, horizon, ttl, recorded)
           local indexed = m.entry and m.n and m.account
           local statuses = { m.s0 }
           if indexed and m.n > 1 then
@@ -44,6 +44,10 @@ internal static class RedisScripts
           if indexed and search_move(m, search_status_of(m, statuses), prefix, horizon, ttl) then
             writes[#writes + 1] = {{Lua.String(RedisSearchIndex.Status)}}
             writes[#writes + 1] = m.status
+          end
+          if recorded and recorded ~= '' then
+            writes[#writes + 1] = {{Lua.String(RedisMessageFields.Recorded)}}
+            writes[#writes + 1] = recorded
           end
           if #writes > 0 then redis.call('HSET', key, unpack(writes)) end
         end
@@ -208,20 +212,22 @@ internal static class RedisScripts
     /// the recipient updates.
     /// </summary>
     public static readonly string Complete = Functions + $$"""
-        if ARGV[5] ~= '' and redis.call('HGET', KEYS[1], {{Lua.String(RedisMessageFields.Recorded)}}) == ARGV[5] then return 2 end
+        local m = search_fields(KEYS[1])
+        if ARGV[5] ~= '' and m.recorded == ARGV[5] then return 2 end
         local n = tonumber(ARGV[6])
         local c = tonumber(ARGV[11])
         for i = 12, 11 + n do
           redis.call('RPUSH', KEYS[2], ARGV[i])
         end
         message_events_to_outbox(KEYS[1], KEYS[6], KEYS[7], 12, 11 + n)
-        local m = search_fields(KEYS[1])
         count_events(ARGV[7], m, 12 + n, 11 + n + c, tonumber(ARGV[10]))
-        if ARGV[5] ~= '' and redis.call('EXISTS', KEYS[1]) == 1 then
-          redis.call('HSET', KEYS[1], {{Lua.String(RedisMessageFields.Recorded)}}, ARGV[5])
+        if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then
+          -- Not held: the events are recorded all the same, so is the attempt's name (on a record
+          -- that exists: an account is read from every one).
+          if ARGV[5] ~= '' and m.account then redis.call('HSET', KEYS[1], {{Lua.String(RedisMessageFields.Recorded)}}, ARGV[5]) end
+          return 0
         end
-        if redis.call('HGET', KEYS[4], ARGV[2]) ~= ARGV[1] then return 0 end
-        write_attempt_states_and_status(KEYS[1], m, 12 + n + c, ARGV[7], ARGV[8], ARGV[9])
+        write_attempt_states_and_status(KEYS[1], m, 12 + n + c, ARGV[7], ARGV[8], ARGV[9], ARGV[5])
         redis.call('HDEL', KEYS[4], ARGV[2])
         if ARGV[3] == '' then
           redis.call('ZREM', KEYS[3], ARGV[2])

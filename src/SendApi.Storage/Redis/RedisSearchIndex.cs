@@ -139,9 +139,10 @@ internal static class RedisSearchIndex
           return m
         end
         local function search_fields(key)
-          local f = redis.call('HMGET', key, {{Lua.String(RedisMessageFields.Account)}}, {{Lua.String(Entry)}}, {{Lua.String(Status)}}, {{Lua.String(RecipientCount)}}, {{Lua.String(Tags)}}, {{Lua.String(RedisMessageFields.Status(0))}})
+          local f = redis.call('HMGET', key, {{Lua.String(RedisMessageFields.Account)}}, {{Lua.String(Entry)}}, {{Lua.String(Status)}}, {{Lua.String(RecipientCount)}}, {{Lua.String(Tags)}}, {{Lua.String(RedisMessageFields.Status(0))}}, {{Lua.String(RedisMessageFields.Recorded)}})
           local m = search_fields_of(f[1] or message_account(key), f[2], f[3], f[4], f[5])
           m.s0 = f[6]
+          m.recorded = f[7]
           return m
         end
         local function search_status_of(m, statuses)
