@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using MailKit.Net.Smtp;
+using MailKit.Security;
 using MimeKit;
 using SendApi.IntegrationTests.Harness;
 using SendApi.IntegrationTests.Infrastructure;
@@ -92,6 +94,51 @@ public sealed class PooledBodiesUnderRedisFreezeTests(DeliveryWorld world) : ICl
             {
                 Assert.True($"<pre>{text}</pre>" == html.ReplaceLineEndings("\n"), $"Message {id} went out with another html body");
             }
+        }
+    }
+
+    [Fact]
+    public async Task Every_submission_accepted_over_SMTP_around_a_hung_redis_goes_out_with_its_own_body()
+    {
+        var http = _app.Client();
+        var sent = new List<(string Id, string Text)>();
+        for (var round = 0; round < 2; round++)
+        {
+            var submissions = Enumerable.Range(0, 10).Select(async i =>
+            {
+                var text = Body(i, round);
+                var message = new MimeMessage { Subject = "pooled smtp" };
+                message.From.Add(MailboxAddress.Parse("orders@acme.test"));
+                message.To.Add(MailboxAddress.Parse($"smtp-{round}-{i}-{Guid.NewGuid():N}@example.test"));
+                message.Body = new TextPart("plain") { Text = text };
+                using var client = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true, LocalDomain = "app.acme.test" };
+                await client.ConnectAsync("127.0.0.1", _app.SubmissionPort, SecureSocketOptions.StartTls);
+                await client.AuthenticateAsync("apikey", SendApiApp.AdminKey);
+                try
+                {
+                    var reply = await client.SendAsync(message);
+                    return (System.Text.RegularExpressions.Regex.Match(reply, "queued as (?<id>[0-9a-f]{32})").Groups["id"].Value, text);
+                }
+                catch (SmtpCommandException)
+                {
+                    return default; // 451 while Redis hung: not accepted, nothing to check
+                }
+            }).ToList();
+
+            await Task.Delay(100 + (50 * round));
+            _redis.Freeze();
+            await Task.Delay(1500);
+            _redis.Resume();
+            sent.AddRange((await Task.WhenAll(submissions)).Where(s => !string.IsNullOrEmpty(s.Item1)));
+        }
+
+        Assert.True(sent.Count > 0, "No submission was accepted at all.");
+        foreach (var (id, text) in sent)
+        {
+            await http.WaitForStatusAsync(id, Patience, "delivered");
+            var capture = Assert.Single(await http.CapturesOfAsync(id));
+            var raw = await http.GetByteArrayAsync($"/captured/{capture["id"]}/raw");
+            Assert.True(text == MimeMessage.Load(new MemoryStream(raw)).TextBody!.ReplaceLineEndings("\n"), $"Message {id} went out with another body");
         }
     }
 }
