@@ -33,6 +33,15 @@ internal sealed record IncomingMessage(
 
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The message's size as its client sent it, on a channel that takes the client's bytes and
+    /// holds them to the limit itself (SMTP DATA, under the SIZE it advertises). The intake then
+    /// holds this to <c>Messages:MaxSizeBytes</c>, not the stored form, which is larger by what the
+    /// service adds (its Received line, a missing Message-ID or Date): a message the server said
+    /// it would take by its size is not refused for those after DATA. Null: the stored form counts.
+    /// </summary>
+    public long? SentOctets { get; init; }
+
     /// <summary>The way it came in, as the accepted-messages metric counts it: <see cref="Http"/> (the default) or <see cref="Smtp"/>.</summary>
     public string Channel { get; init; } = Http;
 

@@ -175,7 +175,7 @@ internal sealed class MessageIntake(
         var mime = buffer.Written;
         var variants = await WriteVariantsAsync(message, variantOfRecipient, cancellationToken);
         var largest = variants.IsEmpty ? mime.Length : Math.Max(mime.Length, variants.Bodies.Max(b => (long)b.Length));
-        if (largest > _options.MaxSizeBytes)
+        if ((message.SentOctets ?? largest) > _options.MaxSizeBytes)
         {
             buffer.Dispose();
             return (null, null, new MessageTooLarge(largest, _options.MaxSizeBytes), null);

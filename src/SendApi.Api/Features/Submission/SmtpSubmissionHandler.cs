@@ -159,7 +159,7 @@ internal sealed partial class SmtpSubmissionHandler(
 
         // After the fingerprint (TryPrepare), which our trace header, new on every submission, must not change.
         AddTrace(mime, session, id, now);
-        var incoming = prepared with { Channel = IncomingMessage.Smtp, Key = SendingKey.Of(key) };
+        var incoming = prepared with { Channel = IncomingMessage.Smtp, Key = SendingKey.Of(key), SentOctets = message.CanSeek ? message.Length : null };
 
         IntakeResult result;
         try
