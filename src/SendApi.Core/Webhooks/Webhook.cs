@@ -2,8 +2,10 @@ namespace SendApi.Core.Webhooks;
 
 /// <summary>
 /// An endpoint that receives an account's events. The secret signs every request; after a
-/// rotation the previous secret keeps signing too until <paramref name="PreviousSecretExpiresAt"/>,
-/// so that receivers can switch without dropping a request.
+/// rotation each earlier secret keeps signing too until its grace period ends
+/// (<paramref name="PreviousSecrets"/>), so that receivers can switch without dropping a request,
+/// even across two rotations in a row (a rotation retried after its answer was lost, whose new
+/// secret nobody saw, must not cut off the secret the receiver still checks).
 /// </summary>
 /// <param name="Events">Subscribed types, from <see cref="WebhookEventTypes"/>.</param>
 /// <param name="Secret">"whsec_" and the base64 key (Standard Webhooks).</param>
@@ -15,19 +17,36 @@ public sealed record Webhook(
     IReadOnlyList<string> Events,
     DateTimeOffset CreatedAt,
     string Secret,
-    string? PreviousSecret = null,
-    DateTimeOffset? PreviousSecretExpiresAt = null,
     DateTimeOffset? DisabledAt = null,
     string? DisabledReason = null)
 {
+    /// <summary>At most this many earlier secrets are kept (the newest), whatever their grace.</summary>
+    public const int PreviousSecretsKept = 5;
+
+    /// <summary>Earlier secrets, the newest first, each signing until its <see cref="RetiredSecret.ExpiresAt"/>.</summary>
+    public IReadOnlyList<RetiredSecret> PreviousSecrets { get; init; } = [];
+
+    /// <summary>When the last earlier secret stops signing; null when none was ever rotated out.</summary>
+    public DateTimeOffset? PreviousSecretExpiresAt => PreviousSecrets.Count == 0 ? null : PreviousSecrets.Max(p => p.ExpiresAt);
+
     public bool IsEnabled => DisabledAt is null;
 
     public bool Receives(string eventType) => IsEnabled && Events.Contains(eventType, StringComparer.Ordinal);
 
-    /// <summary>The secrets to sign with at <paramref name="now"/>: the current one first.</summary>
+    /// <summary>The secrets to sign with at <paramref name="now"/>: the current one first, then each earlier one still in its grace period.</summary>
     public IReadOnlyList<string> SigningSecrets(DateTimeOffset now) =>
-        PreviousSecret is not null && PreviousSecretExpiresAt > now ? [Secret, PreviousSecret] : [Secret];
+        [Secret, .. PreviousSecrets.Where(p => p.ExpiresAt > now).Select(p => p.Secret)];
+
+    /// <summary>This endpoint with <paramref name="secret"/> current and the current one kept until <paramref name="previousExpiresAt"/>.</summary>
+    public Webhook Rotated(string secret, DateTimeOffset previousExpiresAt) => this with
+    {
+        Secret = secret,
+        PreviousSecrets = [new RetiredSecret(Secret, previousExpiresAt), .. PreviousSecrets.Take(PreviousSecretsKept - 1)],
+    };
 }
+
+/// <summary>A secret rotated out, still signing until <paramref name="ExpiresAt"/>.</summary>
+public sealed record RetiredSecret(string Secret, DateTimeOffset ExpiresAt);
 
 public static class WebhookLimits
 {

@@ -85,7 +85,7 @@ internal sealed class InMemoryWebhookStore : IWebhookStore, IWebhookDeliveryLog
                 return Task.FromResult<Webhook?>(null);
             }
 
-            var rotated = webhook with { Secret = secret, PreviousSecret = webhook.Secret, PreviousSecretExpiresAt = previousExpiresAt };
+            var rotated = webhook.Rotated(secret, previousExpiresAt);
             _webhooks[id] = rotated;
             return Task.FromResult<Webhook?>(rotated);
         }

@@ -79,7 +79,7 @@ internal sealed class RedisKeys(string prefix)
 
     public string ThrottleBackoff(string domain) => $"{Prefix}throttle:{domain}:backoff";
 
-    /// <summary>Hash of one endpoint (fields: account, url, events, created, secret, prev_secret, prev_until, disabled_at, disabled_reason).</summary>
+    /// <summary>Hash of one endpoint (fields: account, url, events, created, secret, prev_secrets (JSON; records of earlier versions: prev_secret, prev_until), disabled_at, disabled_reason).</summary>
     public string Webhook(string id) => $"{Prefix}webhook:{id}";
 
     /// <summary>Set of an account's endpoint ids.</summary>

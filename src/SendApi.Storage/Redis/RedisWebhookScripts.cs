@@ -1,3 +1,4 @@
+using SendApi.Core.Webhooks;
 namespace SendApi.Storage.Redis;
 
 /// <summary>The webhook store's multi-key steps, each atomic.</summary>
@@ -30,13 +31,26 @@ internal static class RedisWebhookScripts
         """;
 
     /// <summary>
-    /// The new secret becomes current; the current one keeps signing until the grace period ends.
+    /// The new secret becomes current; the current one joins the earlier ones (<c>prev_secrets</c>,
+    /// a JSON array of {s: secret, u: until ms as a string}, newest first, at most
+    /// <see cref="Webhook.PreviousSecretsKept"/>), each signing until its grace period ends. Records
+    /// of earlier versions hold one earlier secret as <c>prev_secret</c> / <c>prev_until</c>: it is
+    /// carried over.
     /// KEYS: webhook. ARGV: account, new secret, previous-until ms.
     /// </summary>
-    public const string Rotate = """
+    public static readonly string Rotate = $$"""
         if redis.call('HGET', KEYS[1], 'account') ~= ARGV[1] then return 0 end
-        local current = redis.call('HGET', KEYS[1], 'secret')
-        redis.call('HSET', KEYS[1], 'secret', ARGV[2], 'prev_secret', current, 'prev_until', ARGV[3])
+        local f = redis.call('HMGET', KEYS[1], 'secret', 'prev_secrets', 'prev_secret', 'prev_until')
+        local list = {}
+        if f[2] then
+          list = cjson.decode(f[2])
+        elseif f[3] and f[4] then
+          list = { { s = f[3], u = f[4] } }
+        end
+        table.insert(list, 1, { s = f[1], u = ARGV[3] })
+        while #list > {{Webhook.PreviousSecretsKept}} do table.remove(list) end
+        redis.call('HSET', KEYS[1], 'secret', ARGV[2], 'prev_secrets', cjson.encode(list))
+        redis.call('HDEL', KEYS[1], 'prev_secret', 'prev_until')
         return 1
         """;
 

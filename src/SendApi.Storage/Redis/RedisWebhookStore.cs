@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Globalization;
 using SendApi.Core.Webhooks;
 using StackExchange.Redis;
@@ -98,10 +99,28 @@ internal sealed class RedisWebhookStore(IConnectionMultiplexer redis, RedisKeys 
             StorageJson.Deserialize<string[]>(byName["events"]!),
             Time(byName["created"])!.Value,
             byName["secret"]!,
-            byName.GetValueOrDefault("prev_secret"),
-            Time(byName.GetValueOrDefault("prev_until")),
             Time(byName.GetValueOrDefault("disabled_at")),
-            byName.GetValueOrDefault("disabled_reason"));
+            byName.GetValueOrDefault("disabled_reason"))
+        {
+            PreviousSecrets = PreviousSecrets(byName),
+        };
+    }
+
+    /// <summary>The earlier secrets (RedisWebhookScripts.Rotate), or the one of a record written by an earlier version.</summary>
+    private static IReadOnlyList<RetiredSecret> PreviousSecrets(Dictionary<string, string?> byName)
+    {
+        if (byName.GetValueOrDefault("prev_secrets") is { } json)
+        {
+            using var list = JsonDocument.Parse(json);
+            // An empty Lua table encodes as {}, not [].
+            return list.RootElement.ValueKind != JsonValueKind.Array
+                ? []
+                : [.. list.RootElement.EnumerateArray().Select(e => new RetiredSecret(e.GetProperty("s").GetString()!, Time(e.GetProperty("u").GetString())!.Value))];
+        }
+
+        return byName.GetValueOrDefault("prev_secret") is { } secret && Time(byName.GetValueOrDefault("prev_until")) is { } until
+            ? [new RetiredSecret(secret, until)]
+            : [];
     }
 
     private static DateTimeOffset? Time(string? ms) =>

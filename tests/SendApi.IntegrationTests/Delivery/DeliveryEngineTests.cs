@@ -69,11 +69,18 @@ public sealed class DeliveryEngineTests(DeliveryWorld world, ITestOutputHelper o
         var received = await world.Mx1.WaitForMessagesAsync(260, TimeSpan.FromSeconds(40), m => m.RcptTos.Any(r => r.Contains(run, StringComparison.Ordinal)));
 
         var times = received.Select(m => m.ReceivedAt).Order().ToList();
-        var windowStart = times[0] + TimeSpan.FromSeconds(1);
-        var inWindow = times.Count(t => t >= windowStart && t < windowStart + TimeSpan.FromSeconds(10));
-        output.WriteLine($"{inWindow} messages in the 10 s window (target 200 ± 10 %); per second: " +
-            string.Join(" ", Enumerable.Range(0, 10).Select(s => times.Count(t => t >= windowStart.AddSeconds(s) && t < windowStart.AddSeconds(s + 1)))));
-        Assert.InRange(inWindow, 180, 220);
+        // The busiest 10 s: never over the limit (two instances must not make it 40/s), and at it
+        // (the limit is what they reach). The busiest rather than the first: a stall of the whole
+        // test process (a CI run had one of 2 s, with other tests beside it) says nothing of the limit.
+        // Windows start a second after the first message, past the start's burst (the first
+        // instant's turns are all free), as the limit's own schedule does.
+        var window = TimeSpan.FromSeconds(10);
+        var starts = times.Where(t => t >= times[0] + TimeSpan.FromSeconds(1) && t + window <= times[^1]).ToList();
+        var busiest = starts.Select(start => times.Count(t => t >= start && t < start + window)).Max();
+        var firstSecond = times[0] + TimeSpan.FromSeconds(1);
+        output.WriteLine($"{busiest} messages in the busiest 10 s window (target 200 ± 10 %); per second from the first: " +
+            string.Join(" ", Enumerable.Range(0, 12).Select(s => times.Count(t => t >= firstSecond.AddSeconds(s) && t < firstSecond.AddSeconds(s + 1)))));
+        Assert.InRange(busiest, 180, 220);
     }
 
     [Fact]

@@ -47,10 +47,37 @@ public abstract class WebhookStoreContract
         var rotated = await webhooks.RotateSecretAsync("acct", hook.Id, "whsec_BBBB", T0.AddHours(24), default);
 
         Assert.Equal("whsec_BBBB", rotated!.Secret);
-        Assert.Equal("whsec_AAAA", rotated.PreviousSecret);
+        Assert.Equal([new RetiredSecret("whsec_AAAA", T0.AddHours(24))], rotated.PreviousSecrets);
         Assert.Equal(T0.AddHours(24), rotated.PreviousSecretExpiresAt);
         Assert.Equal(["whsec_BBBB", "whsec_AAAA"], rotated.SigningSecrets(T0.AddHours(23)));
         Assert.Equal(["whsec_BBBB"], rotated.SigningSecrets(T0.AddHours(24)));
+        Assert.Equal(rotated.PreviousSecrets, (await webhooks.FindAsync("acct", hook.Id, default))!.PreviousSecrets);
+    }
+
+    [Fact]
+    public async Task A_second_rotation_within_the_grace_period_keeps_both_earlier_secrets_signing()
+    {
+        // A rotation retried after its answer was lost: its secret (CCCC) was never seen, and the
+        // receiver still checks AAAA. Both earlier secrets sign until their own grace ends.
+        var (webhooks, _) = CreateStore();
+        var hook = Hook();
+        await webhooks.CreateAsync(hook, default);
+
+        await webhooks.RotateSecretAsync("acct", hook.Id, "whsec_CCCC", T0.AddHours(24), default);
+        var again = await webhooks.RotateSecretAsync("acct", hook.Id, "whsec_DDDD", T0.AddHours(25), default);
+
+        Assert.Equal(["whsec_DDDD", "whsec_CCCC", "whsec_AAAA"], again!.SigningSecrets(T0.AddHours(1)));
+        Assert.Equal(["whsec_DDDD", "whsec_CCCC"], again.SigningSecrets(T0.AddHours(24)));
+        Assert.Equal(T0.AddHours(25), again.PreviousSecretExpiresAt);
+        Assert.Equal(again.SigningSecrets(T0.AddHours(1)), (await webhooks.FindAsync("acct", hook.Id, default))!.SigningSecrets(T0.AddHours(1)));
+
+        // However many rotations, a bounded number of earlier secrets is kept.
+        for (var i = 0; i < 10; i++)
+        {
+            await webhooks.RotateSecretAsync("acct", hook.Id, $"whsec_R{i}", T0.AddHours(26), default);
+        }
+
+        Assert.Equal(1 + Webhook.PreviousSecretsKept, (await webhooks.FindAsync("acct", hook.Id, default))!.SigningSecrets(T0).Count);
     }
 
     [Fact]
