@@ -119,6 +119,36 @@ public abstract class RawMessageTests(DeliveryWorld world) : OnBothStorages(worl
     }
 
     [Fact]
+    public async Task A_message_of_exactly_the_limit_without_its_own_message_id_or_date_is_accepted()
+    {
+        // SendApi adds the Message-ID and Date; those octets are ours, not the client's.
+        var message = Message(Unique("edge"));
+        message.Headers.Remove(HeaderId.Date);
+        message.Headers.Remove(HeaderId.MessageId);
+        var lines = new List<string>(Enumerable.Repeat(new string('b', 70), (MaxSize - 1000) / 72));
+        var remaining = MaxSize - SizeWith(lines);
+        while (remaining > 74)
+        {
+            lines.Add(new string('c', 70));
+            remaining -= 72;
+        }
+
+        lines.Add(new string('d', remaining - 2));
+        Assert.Equal(MaxSize, SizeWith(lines));
+
+        var (response, body) = await PostRawAsync(Crlf(message));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.NotNull(body?["id"]);
+
+        int SizeWith(List<string> textLines)
+        {
+            message.Body = new TextPart("plain") { Text = string.Join("\n", textLines) };
+            return Crlf(message).Length;
+        }
+    }
+
+    [Fact]
     public async Task A_message_without_recipients_or_with_a_bad_address_names_the_header()
     {
         var noRecipients = Message(Unique("x"));

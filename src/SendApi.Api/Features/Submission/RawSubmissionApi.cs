@@ -84,7 +84,9 @@ internal static class RawSubmissionApi
             return TypedResults.ValidationProblem(errors, title: "The request is invalid.");
         }
 
-        return await intake.AcceptAsync(message! with { Key = user.SendingKey() }, cancellationToken) switch
+        // The body is the client's message, held to the limit above: what SendApi adds to it
+        // (a missing Message-ID or Date) does not count against the client.
+        return await intake.AcceptAsync(message! with { Key = user.SendingKey(), SentOctets = bytes.Length }, cancellationToken) switch
         {
             MessageAccepted accepted => Accepted(context, accepted),
             MessageTooLarge tooLarge => MessagesApi.TooLarge(tooLarge.Size, tooLarge.MaxSize),
