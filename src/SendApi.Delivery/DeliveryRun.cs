@@ -276,36 +276,12 @@ internal sealed partial class DeliveryRun(
         }
     }
 
-    private async Task PutBackWhenTheStoreAnswersAsync(string id, CancellationToken stop)
-    {
-        var giveUpAt = time.GetUtcNow() + options.ClaimLeaseValue;
-        var delay = TimeSpan.FromMilliseconds(250);
-        while (!stop.IsCancellationRequested && time.GetUtcNow() + delay < giveUpAt)
-        {
-            try
-            {
-                await Task.Delay(delay, time, stop);
-                await queue.CompleteAsync(claim, id, [], [], time.GetUtcNow(), null, CancellationToken.None);
-                return;
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // Still down (noted once by the availability watch), or something else: the lease
-                // remains the fallback.
-                if (!storage.TryNoteOutage(ex))
-                {
-                    LogDeliveryError(logger, ex, id);
-                    return;
-                }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
-            }
-        }
-    }
+    private Task PutBackWhenTheStoreAnswersAsync(string id, CancellationToken stop) =>
+        WhenTheStoreAnswersAsync(
+            () => queue.CompleteAsync(claim, id, [], [], time.GetUtcNow(), null, CancellationToken.None),
+            time.GetUtcNow() + options.ClaimLeaseValue,
+            ex => LogDeliveryError(logger, ex, id),
+            stop);
 
     /// <summary>
     /// After a failed claim: the messages the claim holds that this job does not know of, read back
@@ -314,37 +290,58 @@ internal sealed partial class DeliveryRun(
     /// </summary>
     private async Task<IReadOnlyList<string>?> ReclaimWhenTheStoreAnswersAsync(TimeSpan lease, CancellationToken stop)
     {
-        var giveUpAt = time.GetUtcNow() + lease;
+        IReadOnlyList<string>? reclaimed = null;
+        if (!await WhenTheStoreAnswersAsync(
+                async () => reclaimed = await queue.ReclaimAsync(claim, _held.Snapshot(), time.GetUtcNow() + lease, stop),
+                time.GetUtcNow() + lease,
+                ex => LogClaimFailed(logger, ex, claim),
+                stop))
+        {
+            return null;
+        }
+
+        if (reclaimed!.Count > 0)
+        {
+            LogReclaimed(logger, claim, reclaimed.Count);
+        }
+
+        return reclaimed;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="step"/> once the store answers: tried after 250 ms, then after twice as
+    /// long each time (up to 2 s) while the store is out, which the availability watch notes once.
+    /// False when it gave up, leaving the lease as the fallback: the job is stopping, the store did
+    /// not answer before <paramref name="giveUpAt"/>, or a failure that is no outage (logged).
+    /// </summary>
+    private async Task<bool> WhenTheStoreAnswersAsync(Func<Task> step, DateTimeOffset giveUpAt, Action<Exception> logFailure, CancellationToken stop)
+    {
         var delay = TimeSpan.FromMilliseconds(250);
         while (!stop.IsCancellationRequested && time.GetUtcNow() + delay < giveUpAt)
         {
             try
             {
                 await Task.Delay(delay, time, stop);
-                var reclaimed = await queue.ReclaimAsync(claim, _held.Snapshot(), time.GetUtcNow() + lease, stop);
-                if (reclaimed.Count > 0)
-                {
-                    LogReclaimed(logger, claim, reclaimed.Count);
-                }
-
-                return reclaimed;
+                await step();
+                return true;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                return null;
+                return false;
             }
             catch (Exception ex)
             {
                 if (!storage.TryNoteOutage(ex))
                 {
-                    LogClaimFailed(logger, ex, claim);
+                    logFailure(ex);
+                    return false;
                 }
 
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
         }
 
-        return null;
+        return false;
     }
 
     /// <summary>Shutting down before the attempt began: the message is due again at once, not only when its lease runs out.</summary>
