@@ -24,7 +24,7 @@ internal static class Comparison
         Func<TimeSpan, Task> WaitForEmptyQueue,
         bool IdempotencyKeys);
 
-    public sealed record Settings(int Messages, IReadOnlyList<int> Sizes, int SmtpSessions, int HttpClients, int OpenLoopRate, int OpenLoopSeconds, TimeSpan IdleSample, string Durability);
+    public sealed record Settings(int Messages, IReadOnlyList<int> Sizes, int SmtpSessions, int HttpClients, int OpenLoopRate, int OpenLoopSeconds, TimeSpan IdleSample, string Durability, int Warmup);
 
     private sealed record Phase(double Rate, double? AcceptP50, double? AcceptP99, long? PeakRssMb, CostMeter.Costs? Costs);
 
@@ -37,6 +37,7 @@ internal static class Comparison
         Console.WriteLine($"comparison: {settings.Messages} messages per path and size, smtp-source with {settings.SmtpSessions} sessions, {settings.HttpClients} closed-loop HTTP clients, "
             + $"Redis AOF appendfsync {settings.Durability}; every rate counted at the sink from the first injection to the last message received; {Environment.ProcessorCount} cores");
         Console.WriteLine($"load average:   {LoadAverage()} at the start");
+        await WarmUpAsync(stack, settings);
         var rows = new List<(int Size, Phase Postfix, Phase Smtp, Phase Http)>();
         foreach (var size in settings.Sizes)
         {
@@ -82,6 +83,34 @@ internal static class Comparison
         return 0;
     }
 
+    /// <summary>
+    /// Sends <see cref="Settings.Warmup"/> messages of each size through each path before anything is
+    /// timed. A deployed SendApi has run for a while: .NET compiles hot code again, optimized, in
+    /// the background during a process's first seconds of load (up to a tenth of this machine's CPU
+    /// for about 15 s), and the SMTP and 100 KB paths run code the program's first warm-up (HTTP,
+    /// 2 KB) does not. Postfix, which needs none of it, gets the same messages, so the paths stay
+    /// comparable (its processes and caches are warm too). <c>--warmup 0</c> measures a cold process.
+    /// </summary>
+    private static async Task WarmUpAsync(Stack stack, Settings settings)
+    {
+        if (settings.Warmup <= 0)
+        {
+            Console.WriteLine("warm-up:        none (--warmup 0): the first path runs in a process that has just started");
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var warm = settings with { Messages = settings.Warmup };
+        foreach (var size in settings.Sizes)
+        {
+            await PostfixAsync(stack, warm, size);
+            await SendApiSmtpAsync(stack, warm, size, counted: false);
+            await SendApiHttpAsync(stack, warm, size, counted: false);
+        }
+
+        Console.WriteLine($"warm-up:        {settings.Warmup} messages of each size through each path, not counted ({clock.Elapsed.TotalSeconds:0} s)");
+    }
+
     private static async Task<Phase> PostfixAsync(Stack stack, Settings settings, int size)
     {
         var (baseline, started) = (stack.Sink.Count, stack.Sink.Now);
@@ -90,7 +119,7 @@ internal static class Comparison
         return new Phase(settings.Messages / (last - started).TotalSeconds, null, null, null, null);
     }
 
-    private static async Task<Phase> SendApiSmtpAsync(Stack stack, Settings settings, int size)
+    private static async Task<Phase> SendApiSmtpAsync(Stack stack, Settings settings, int size, bool counted = true)
     {
         ResetPeakRss(stack.SendApi.Id);
         var cost = await CostMeter.StartAsync(stack.Redis, stack.SendApi.Id, stack.AllocationsFile);
@@ -99,11 +128,11 @@ internal static class Comparison
         var last = await stack.Sink.WaitForAsync(baseline + settings.Messages, PhaseTimeout, stack.SendApi.Describe);
         await stack.WaitForEmptyQueue(PhaseTimeout);
         var peak = PeakRssMegabytes(stack.SendApi.Id);
-        var costs = await cost.MeasureAsync(settings.Messages, stack.Sink.Now - started, settings.IdleSample);
+        var costs = counted ? await cost.MeasureAsync(settings.Messages, stack.Sink.Now - started, settings.IdleSample) : null;
         return new Phase(settings.Messages / (last - started).TotalSeconds, null, null, peak, costs);
     }
 
-    private static async Task<Phase> SendApiHttpAsync(Stack stack, Settings settings, int size)
+    private static async Task<Phase> SendApiHttpAsync(Stack stack, Settings settings, int size, bool counted = true)
     {
         ResetPeakRss(stack.SendApi.Id);
         var cost = await CostMeter.StartAsync(stack.Redis, stack.SendApi.Id, stack.AllocationsFile);
@@ -114,7 +143,7 @@ internal static class Comparison
         var last = await stack.Sink.WaitForAsync(baseline + settings.Messages, PhaseTimeout, stack.SendApi.Describe);
         await stack.WaitForEmptyQueue(PhaseTimeout);
         var peak = PeakRssMegabytes(stack.SendApi.Id);
-        var costs = await cost.MeasureAsync(settings.Messages, stack.Sink.Now - started, settings.IdleSample);
+        var costs = counted ? await cost.MeasureAsync(settings.Messages, stack.Sink.Now - started, settings.IdleSample) : null;
         Array.Sort(latencies);
         return new Phase(settings.Messages / (last - started).TotalSeconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99), peak, costs);
     }

@@ -25,12 +25,13 @@ public sealed class BenchComparisonSmokeTests
     {
         var (bench, app) = BuiltPrograms();
         await using var run = ExternalProcess.Start("dotnet",
-            [bench, "--app", app, "--messages", "200", "--sizes", "2048", "--open-loop-rate", "100", "--open-loop-seconds", "2", "--idle-sample-seconds", "1"]);
+            [bench, "--app", app, "--messages", "200", "--warmup", "50", "--sizes", "2048", "--open-loop-rate", "100", "--open-loop-seconds", "2", "--idle-sample-seconds", "1"]);
 
         var exitCode = await run.WaitForExitAsync(RunTimeout);
 
         var output = run.Output;
         Assert.True(exitCode == 0, $"The bench exited with {exitCode}.\n{output}");
+        Assert.Matches(@"warm-up: +50 messages of each size through each path, not counted \([0-9]+ s\)", output);
         // | 2 KB | 118 msg/s | 150 msg/s | 1.27× | 283 msg/s | 2.40× | 59.1 / 235.8 ms | 195 MB |
         var row = Regex.Match(output, @"^\| 2 KB \| (?<postfix>[0-9]+) msg/s \| (?<smtp>[0-9]+) msg/s \| [0-9.]+× \| (?<http>[0-9]+) msg/s \| [0-9.]+× \| (?<p50>[0-9.]+) / (?<p99>[0-9.]+) ms \| (?<rss>[0-9]+) MB \|\r?$",
             RegexOptions.Multiline | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(5));
