@@ -175,7 +175,8 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
                 ServerCertificateValidationCallback = (_, _, _, _) => true,
                 CheckCertificateRevocation = false,
             };
-            await client.ConnectAsync(socket, host, _options.Port, tls, cancellationToken);
+            // Over our own stream, which sends MailKit's 4 KB writes gathered (SmtpWireStream).
+            await client.ConnectAsync(new SmtpWireStream(socket), host, _options.Port, tls, cancellationToken);
             var connected = client;
             client = null;
             return (connected, null);
