@@ -92,8 +92,9 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
                 // is no state to clear: when the server has said and done nothing since, as far as the
                 // kernel knows, it is used as it is, which spares every reused message a round trip.
                 // Anything else (a FIN, an unasked "421", leftover TLS records) is probed with RSET.
-                // Either way a server that closes just now fails the transaction before the message
-                // is sent (its content waits for the 354) and defers it, as any connection lost then.
+                // Either way a server that closes just now fails the transaction before its content
+                // goes out (MailKit reads the replies to MAIL and RCPT first) and defers it, as any
+                // connection lost then.
                 bool alive;
                 try
                 {

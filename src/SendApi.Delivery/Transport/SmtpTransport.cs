@@ -13,8 +13,9 @@ using SendApi.Delivery.Attempts;
 namespace SendApi.Delivery.Transport;
 
 /// <summary>
-/// One SMTP transaction with one MX address over MailKit: a pooled session (used as it is while quiet, else probed with RSET) or
-/// a new one (connect, EHLO with our name, opportunistic STARTTLS), then MAIL/RCPT/DATA. Every
+/// One SMTP transaction with one MX address over MailKit: a pooled session (used as it is while
+/// the server is quiet, else probed with RSET) or a new one (connect, EHLO with our name,
+/// opportunistic STARTTLS), then MAIL/RCPT/DATA. Every
 /// failure becomes an <see cref="SmtpReply"/>; nothing here throws for what a remote server does.
 /// </summary>
 internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<DeliveryOptions> options, ILogger<SmtpTransport> logger)
