@@ -107,7 +107,7 @@ internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability 
             : new MemoryStream(mime.ToArray(), writable: false);
         try
         {
-            message = MimeMessage.Load(ParserOptions.Default, stream, persistent: true);
+            message = MimeParsers.Load(stream, persistent: true);
             error = "";
             return true;
         }

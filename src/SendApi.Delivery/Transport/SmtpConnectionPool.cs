@@ -75,7 +75,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     {
         public PoolKey Key { get; } = key;
 
-        /// <summary>An idle session that still answers RSET, or null (the caller opens one).</summary>
+        /// <summary>An idle session still open (quiet, or answering RSET), or null (the caller opens one).</summary>
         public async ValueTask<Session?> TakeIdleAsync(CancellationToken cancellationToken)
         {
             var deadline = pool._time.GetUtcNow() - pool._options.ConnectionIdleTimeoutValue;
@@ -87,11 +87,18 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
                     continue;
                 }
 
-                // The peer may have dropped it meanwhile; RSET both checks that and clears any state.
+                // The peer may have dropped it meanwhile. A session is kept only after a transaction
+                // that ended cleanly (the reply to the final dot ends it: RFC 5321 4.1.1.4), so there
+                // is no state to clear: when the server has said and done nothing since, as far as the
+                // kernel knows, it is used as it is, which spares every reused message a round trip.
+                // Anything else (a FIN, an unasked "421", leftover TLS records) is probed with RSET.
+                // Either way a server that closes just now fails the transaction before its content
+                // goes out (MailKit reads the replies to MAIL and RCPT first) and defers it, as any
+                // connection lost then.
                 bool alive;
                 try
                 {
-                    alive = await session.Client.TryResetAsync(cancellationToken);
+                    alive = session.Client.IsQuiet() || await session.Client.TryResetAsync(cancellationToken);
                 }
                 catch
                 {

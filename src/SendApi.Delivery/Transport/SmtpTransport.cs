@@ -13,8 +13,9 @@ using SendApi.Delivery.Attempts;
 namespace SendApi.Delivery.Transport;
 
 /// <summary>
-/// One SMTP transaction with one MX address over MailKit: a pooled session (probed with RSET) or
-/// a new one (connect, EHLO with our name, opportunistic STARTTLS), then MAIL/RCPT/DATA. Every
+/// One SMTP transaction with one MX address over MailKit: a pooled session (used as it is while
+/// the server is quiet, else probed with RSET) or a new one (connect, EHLO with our name,
+/// opportunistic STARTTLS), then MAIL/RCPT/DATA. Every
 /// failure becomes an <see cref="SmtpReply"/>; nothing here throws for what a remote server does.
 /// </summary>
 internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<DeliveryOptions> options, ILogger<SmtpTransport> logger)
@@ -177,6 +178,7 @@ internal sealed partial class SmtpTransport(SmtpConnectionPool pool, IOptions<De
             };
             // Over our own stream, which sends MailKit's 4 KB writes gathered (SmtpWireStream).
             await client.ConnectAsync(new SmtpWireStream(socket), host, _options.Port, tls, cancellationToken);
+            client.Socket = socket;
             var connected = client;
             client = null;
             return (connected, null);
@@ -266,6 +268,26 @@ internal sealed class RecordingSmtpClient : SmtpClient
         capabilities.HasFlag(SmtpCapabilities.BinaryMime) ? EncodingConstraint.None
         : capabilities.HasFlag(SmtpCapabilities.EightBitMime) ? EncodingConstraint.EightBit
         : EncodingConstraint.SevenBit;
+
+    /// <summary>The connection MailKit speaks over (set once connected): <see cref="IsQuiet"/> looks at it.</summary>
+    public Socket? Socket { get; set; }
+
+    /// <summary>
+    /// Whether the server has neither closed nor reset the connection nor sent anything since its last
+    /// reply, as the kernel knows it now, without a round trip: a FIN, an RST or an unasked line (a
+    /// "421 closing" before a server hangs up) all make the socket readable. False when in doubt.
+    /// </summary>
+    public bool IsQuiet()
+    {
+        try
+        {
+            return Socket is { } socket && !socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>RSET on a reused session: true when the server answered 250, i.e. the session is alive and clean.</summary>
     public async Task<bool> TryResetAsync(CancellationToken cancellationToken)

@@ -91,4 +91,42 @@ public sealed class MxFaultTests(MxFaultWorld world, ITestOutputHelper output) :
         Assert.Equal(lastCode, (int)message.Recipient(to[^1])["last_response"]!["code"]!);
         Assert.Equal(statuses.Count(s => s == "delivered"), world.Mx(fault).Accepted.Count(a => a.Contains(run, StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task A_session_the_mx_closed_after_its_message_is_not_reused_and_the_next_message_is_delivered_over_a_new_one()
+    {
+        var http = world.App.Client();
+        var mx = world.Mx(MxFault.ClosesAfterEachMessage);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        foreach (var n in new[] { 1, 2 })
+        {
+            var to = $"r{n}-{run}@{MxFaultWorld.Domain(MxFault.ClosesAfterEachMessage)}";
+            var id = await http.SendAsync(new { from = "a@acme.test", to = new[] { to }, subject = "closes", text = "x" });
+            var message = await http.WaitForStatusAsync(id, TimeSpan.FromSeconds(30), "deferred", "failed", "delivered");
+
+            // Not deferred by a dead pooled session: the second went over a connection of its own.
+            Assert.Equal("delivered", (string?)message.Recipient(to)["status"]);
+        }
+
+        Assert.Equal(2, mx.Accepted.Count(a => a.Contains(run, StringComparison.Ordinal)));
+        Assert.True(mx.Connections >= 2, $"{mx.Connections} connection(s)");
+    }
+
+    [Fact]
+    public async Task A_reused_session_carries_the_next_message_without_an_rset_when_the_mx_said_nothing_since()
+    {
+        var http = world.App.Client();
+        var mx = world.Mx(MxFault.None);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        for (var n = 0; n < 3; n++)
+        {
+            var to = $"r{n}-{run}@{MxFaultWorld.Domain(MxFault.None)}";
+            var id = await http.SendAsync(new { from = "a@acme.test", to = new[] { to }, subject = "reuse", text = "x" });
+            Assert.Equal("delivered", (string?)(await http.WaitForStatusAsync(id, TimeSpan.FromSeconds(30), "deferred", "failed", "delivered")).Recipient(to)["status"]);
+        }
+
+        output.WriteLine($"{mx.Connections} connection(s), {mx.Resets} RSET(s)");
+        Assert.Equal(1, mx.Connections);
+        Assert.Equal(0, mx.Resets);
+    }
 }

@@ -31,6 +31,12 @@ public enum MxFault
 
     /// <summary>Offers STARTTLS, answers 220 to it, then speaks garbage instead of TLS; plaintext sessions (no STARTTLS) work.</summary>
     BreaksTlsAfterStartTls,
+
+    /// <summary>Answers 250 at the final dot, then closes the connection (one message per connection, as some servers limit it).</summary>
+    ClosesAfterEachMessage,
+
+    /// <summary>No fault: a well-behaved MX, to see what a client sends it (<see cref="FaultyMx.Resets"/>).</summary>
+    None,
 }
 
 /// <summary>
@@ -48,6 +54,7 @@ public sealed class FaultyMx : IAsyncDisposable
     private readonly ConcurrentBag<TcpClient> _clients = [];
     private readonly ConcurrentQueue<string> _accepted = new();
     private readonly Task _accepting;
+    private int _resets;
 
     private FaultyMx(TcpListener listener, MxFault fault)
     {
@@ -61,6 +68,9 @@ public sealed class FaultyMx : IAsyncDisposable
 
     /// <summary>How many connections it took.</summary>
     public int Connections => _clients.Count;
+
+    /// <summary>How many RSET commands it was sent, over all connections.</summary>
+    public int Resets => _resets;
 
     public static FaultyMx Start(string ip, int port, MxFault fault)
     {
@@ -176,8 +186,16 @@ public sealed class FaultyMx : IAsyncDisposable
                             }
 
                             await Say("250 2.0.0 Ok: queued");
+                            if (_fault == MxFault.ClosesAfterEachMessage)
+                            {
+                                return;
+                            }
+
                             break;
                         case "RSET":
+                            Interlocked.Increment(ref _resets);
+                            await Say("250 2.0.0 Ok");
+                            break;
                         case "NOOP":
                             await Say("250 2.0.0 Ok");
                             break;

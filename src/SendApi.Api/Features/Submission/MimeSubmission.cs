@@ -1,5 +1,6 @@
 using MimeKit;
 using SendApi.Api.Features.Messages;
+using SendApi.Delivery.Attempts;
 
 namespace SendApi.Api.Features.Submission;
 
@@ -21,7 +22,7 @@ internal static class MimeSubmission
     {
         try
         {
-            return (await MimeMessage.LoadAsync(ParserOptions.Default, content, persistent: content.CanSeek, cancellationToken), null);
+            return (await MimeParsers.LoadAsync(content, persistent: content.CanSeek, cancellationToken), null);
         }
         catch (FormatException ex)
         {
