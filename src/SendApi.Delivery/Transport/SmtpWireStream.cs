@@ -137,9 +137,11 @@ internal sealed class SmtpWireStream(Socket socket) : Stream
     {
         if (disposing)
         {
-            // Whatever is still gathered is dropped with the connection, as a socket's unsent bytes are.
-            Release();
+            // Whatever is still gathered is dropped with the connection, as a socket's unsent bytes
+            // are. The socket goes first: a send still pending could otherwise go out from a buffer
+            // the pool has already handed to another message.
             _network.Dispose();
+            Release();
             _reads.Dispose();
             _writes.Dispose();
         }
