@@ -43,9 +43,7 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
     {
         var mx = ServeAsync(async (io, _) =>
         {
-            await io.ReplyAsync("220 mx.test ESMTP");
-            await io.ExpectAsync("EHLO");
-            await io.ReplyAsync("250-mx.test\r\n250 STARTTLS");
+            await io.GreetAsync("250-mx.test\r\n250 STARTTLS");
             await io.ExpectAsync("STARTTLS");
             await io.ReplyAsync("220 2.0.0 go ahead");
             await io.HoldAsync();
@@ -66,14 +64,8 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
     {
         var mx = ServeAsync(async (io, _) =>
         {
-            await io.ReplyAsync("220 mx.test ESMTP");
-            await io.ExpectAsync("EHLO");
-            await io.ReplyAsync("250-mx.test\r\n250-PIPELINING\r\n250 STARTTLS");
-            await io.ExpectAsync("STARTTLS");
-            await io.ReplyAsync("220 2.0.0 go ahead");
-            var tls = await io.StartTlsAsync();
-            await tls.ExpectAsync("EHLO");
-            await tls.ReplyAsync("250-mx.test\r\n250 PIPELINING");
+            await io.GreetAsync("250-mx.test\r\n250-PIPELINING\r\n250 STARTTLS");
+            var tls = await io.StartTlsAsync("250-mx.test\r\n250 PIPELINING");
             await tls.ExpectAsync("MAIL");
             await tls.ExpectAsync("RCPT");
             await tls.ExpectAsync("DATA");
@@ -100,15 +92,8 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
     {
         var mx = ServeAsync(async (io, _) =>
         {
-            await io.ReplyAsync("220 mx.test ESMTP");
-            await io.ExpectAsync("EHLO");
-            await io.ReplyAsync("250 mx.test");
-            await io.ExpectAsync("MAIL");
-            await io.ReplyAsync("250 ok");
-            await io.ExpectAsync("RCPT");
-            await io.ReplyAsync("250 ok");
-            await io.ExpectAsync("DATA");
-            await io.ReplyAsync("354 go");
+            await io.GreetAsync("250 mx.test");
+            await io.TakeEnvelopeAsync();
             await io.HoldAsync();
         });
 
@@ -131,25 +116,9 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
     {
         var mx = ServeAsync(async (io, _) =>
         {
-            await io.ReplyAsync("220 mx.test ESMTP");
-            await io.ExpectAsync("EHLO");
-            await io.ReplyAsync(overTls ? "250-mx.test\r\n250 STARTTLS" : "250 mx.test");
-            var session = io;
-            if (overTls)
-            {
-                await io.ExpectAsync("STARTTLS");
-                await io.ReplyAsync("220 2.0.0 go ahead");
-                session = await io.StartTlsAsync();
-                await session.ExpectAsync("EHLO");
-                await session.ReplyAsync("250 mx.test");
-            }
-
-            await session.ExpectAsync("MAIL");
-            await session.ReplyAsync("250 ok");
-            await session.ExpectAsync("RCPT");
-            await session.ReplyAsync("250 ok");
-            await session.ExpectAsync("DATA");
-            await session.ReplyAsync("354 go");
+            await io.GreetAsync(overTls ? "250-mx.test\r\n250 STARTTLS" : "250 mx.test");
+            var session = overTls ? await io.StartTlsAsync("250 mx.test") : io;
+            await session.TakeEnvelopeAsync();
             if (!midWrite)
             {
                 await session.ReadUntilAsync("\r\n.\r\n");
@@ -177,14 +146,8 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
         var received = new TaskCompletionSource<string>();
         var mx = ServeAsync(async (io, _) =>
         {
-            await io.ReplyAsync("220 mx.test ESMTP");
-            await io.ExpectAsync("EHLO");
-            await io.ReplyAsync("250-mx.test\r\n250 STARTTLS");
-            await io.ExpectAsync("STARTTLS");
-            await io.ReplyAsync("220 2.0.0 go ahead");
-            var tls = await io.StartTlsAsync();
-            await tls.ExpectAsync("EHLO");
-            await tls.ReplyAsync("250-mx.test\r\n250-PIPELINING\r\n250-CHUNKING\r\n250-8BITMIME\r\n250-BINARYMIME\r\n250 SIZE 100000000");
+            await io.GreetAsync("250-mx.test\r\n250 STARTTLS");
+            var tls = await io.StartTlsAsync("250-mx.test\r\n250-PIPELINING\r\n250-CHUNKING\r\n250-8BITMIME\r\n250-BINARYMIME\r\n250 SIZE 100000000");
             // MailKit pipelines MAIL and RCPT, waits for their replies, then sends BDAT and the message.
             var commands = await tls.ExpectAsync("MAIL") + "\n" + await tls.ExpectAsync("RCPT") + "\n";
             await tls.ReplyAsync("250 ok\r\n250 ok");
@@ -234,9 +197,7 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
         var closed = new TaskCompletionSource<bool>();
         var mx = ServeAsync(async (io, _) =>
         {
-            await io.ReplyAsync("220 mx.test ESMTP");
-            await io.ExpectAsync("EHLO");
-            await io.ReplyAsync("250-mx.test\r\n250 STARTTLS");
+            await io.GreetAsync("250-mx.test\r\n250 STARTTLS");
             await io.ExpectAsync("STARTTLS");
             await io.ReplyAsync("220 2.0.0 go ahead");
             await io.ReplyAsync("this is not tls at all, just text; this is not tls at all, just text");
@@ -266,20 +227,9 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
     {
         var mx = ServeAsync(async (io, _) =>
         {
-            await io.ReplyAsync("220 mx.test ESMTP");
-            await io.ExpectAsync("EHLO");
-            await io.ReplyAsync("250-mx.test\r\n250 STARTTLS");
-            await io.ExpectAsync("STARTTLS");
-            await io.ReplyAsync("220 2.0.0 go ahead");
-            var tls = await io.StartTlsAsync();
-            await tls.ExpectAsync("EHLO");
-            await tls.ReplyAsync("250 mx.test");
-            await tls.ExpectAsync("MAIL");
-            await tls.ReplyAsync("250 ok");
-            await tls.ExpectAsync("RCPT");
-            await tls.ReplyAsync("250 ok");
-            await tls.ExpectAsync("DATA");
-            await tls.ReplyAsync("354 go");
+            await io.GreetAsync("250-mx.test\r\n250 STARTTLS");
+            var tls = await io.StartTlsAsync("250 mx.test");
+            await tls.TakeEnvelopeAsync();
             await tls.ReadUntilAsync("\r\n.\r\n");
             await tls.ReplyAsync("250 ok");
             await tls.ExpectAsync("NOOP");
@@ -288,11 +238,7 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
         });
 
         using var client = NewClient();
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _owned.Add(socket);
-        await socket.ConnectAsync((IPEndPoint)_listener.LocalEndpoint);
-        var wire = new SmtpWireStream(socket);
-        await client.ConnectAsync(wire, "mx.test", 25, SecureSocketOptions.StartTlsWhenAvailable);
+        var wire = await ConnectAsync(client, SecureSocketOptions.StartTlsWhenAvailable);
         await client.SendAsync(Small(100_000), Sender, [Recipient]).WaitAsync(Bound);
         await client.NoOpAsync().WaitAsync(Bound);
         var field = typeof(SmtpWireStream).GetField("_gathered", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
@@ -389,12 +335,14 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
         return client;
     }
 
-    private async Task ConnectAsync(SmtpClient client, SecureSocketOptions tls)
+    private async Task<SmtpWireStream> ConnectAsync(SmtpClient client, SecureSocketOptions tls)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _owned.Add(socket);
         await socket.ConnectAsync((IPEndPoint)_listener.LocalEndpoint);
-        await client.ConnectAsync(new SmtpWireStream(socket), "mx.test", 25, tls);
+        var wire = new SmtpWireStream(socket);
+        await client.ConnectAsync(wire, "mx.test", 25, tls);
+        return wire;
     }
 
     private Task ServeAsync(Func<Wire, CancellationToken, Task> script) => Task.Run(async () =>
@@ -476,11 +424,36 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
             return bytes;
         }
 
-        public async Task<Wire> StartTlsAsync()
+        /// <summary>The greeting, then the EHLO answered with <paramref name="ehlo"/>.</summary>
+        public async Task GreetAsync(string ehlo)
         {
-            var tls = new SslStream(stream, leaveInnerStreamOpen: true);
-            await tls.AuthenticateAsServerAsync(Certificate.Value);
-            return new Wire(tls);
+            await ReplyAsync("220 mx.test ESMTP");
+            await ExpectAsync("EHLO");
+            await ReplyAsync(ehlo);
+        }
+
+        /// <summary>STARTTLS taken, the handshake done, and the EHLO over TLS answered with <paramref name="ehlo"/>.</summary>
+        public async Task<Wire> StartTlsAsync(string ehlo)
+        {
+            await ExpectAsync("STARTTLS");
+            await ReplyAsync("220 2.0.0 go ahead");
+            var secured = new SslStream(stream, leaveInnerStreamOpen: true);
+            await secured.AuthenticateAsServerAsync(Certificate.Value);
+            var tls = new Wire(secured);
+            await tls.ExpectAsync("EHLO");
+            await tls.ReplyAsync(ehlo);
+            return tls;
+        }
+
+        /// <summary>MAIL, RCPT and DATA one at a time, each accepted, up to the 354.</summary>
+        public async Task TakeEnvelopeAsync()
+        {
+            await ExpectAsync("MAIL");
+            await ReplyAsync("250 ok");
+            await ExpectAsync("RCPT");
+            await ReplyAsync("250 ok");
+            await ExpectAsync("DATA");
+            await ReplyAsync("354 go");
         }
 
         // Reads nothing more and answers nothing: until the client hangs up or the test ends.
