@@ -6,7 +6,9 @@
 // what the last collection left: the managed heap's size, its fragmentation (free space between
 // live objects) and the memory the GC has committed, so that the queued-memory run can tell the
 // managed heap from the rest of the resident set; last, the heap's size after the last full blocking
-// collection. When a file named as the report plus ".collect" appears, the hook makes a full
+// collection; then the time the process has spent paused for collections (microseconds, all of them)
+// and the longest single pause seen (the last collection's, read at each report, so a pause can be missed
+// only when two collections fall within one report's 100 ms). When a file named as the report plus ".collect" appears, the hook makes a full
 // compacting collection (and deletes the file), so that the run can read what is live: what SendApi
 // holds, without the garbage a collection has yet to find.
 using System.Globalization;
@@ -26,6 +28,8 @@ internal static class StartupHook
 
         var thread = new Thread(() =>
         {
+            long lastIndex = -1;
+            var longestPause = TimeSpan.Zero;
             while (true)
             {
                 if (File.Exists(path + ".collect"))
@@ -36,8 +40,18 @@ internal static class StartupHook
                 }
 
                 var heap = GC.GetGCMemoryInfo();
+                if (heap.Index != lastIndex)
+                {
+                    lastIndex = heap.Index;
+                    // A background collection pauses twice; each pause is what a request waits for.
+                    foreach (var pause in heap.PauseDurations)
+                    {
+                        longestPause = pause > longestPause ? pause : longestPause;
+                    }
+                }
+
                 var line = string.Create(CultureInfo.InvariantCulture,
-                    $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {heap.HeapSizeBytes} {heap.FragmentedBytes} {heap.TotalCommittedBytes} {GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes}");
+                    $"{GC.GetTotalAllocatedBytes(precise: false)} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {heap.HeapSizeBytes} {heap.FragmentedBytes} {heap.TotalCommittedBytes} {GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes} {(long)GC.GetTotalPauseDuration().TotalMicroseconds} {(long)longestPause.TotalMicroseconds}");
                 File.WriteAllText(path + ".tmp", line);
                 File.Move(path + ".tmp", path, overwrite: true);
                 Thread.Sleep(100);

@@ -51,6 +51,8 @@ public sealed class BenchComparisonSmokeTests
         }
 
         Assert.Matches(@"open loop: 200 HTTP requests at 100/s \([0-9]+/s achieved\), 2 KB each, 0 failed: accept latency p50 [0-9.]+ ms, p99 [0-9.]+ ms, p99\.9 [0-9.]+ ms", output);
+        // The pauses the open loop's requests waited behind, which bound its p99.
+        Assert.Matches(@"; SendApi GC meanwhile: [0-9]+ collections \([0-9]+ gen1, [0-9]+ gen2\), paused [0-9]+ ms in all \([0-9.]+ % of the time\), [0-9.]+ ms per collection, longest pause since start [0-9.]+ ms", output);
     }
 
     [Fact]
