@@ -71,8 +71,27 @@ public static class DomainNames
     private static bool Checked(string ascii, [NotNullWhen(true)] out string? name)
     {
         name = null;
-        var labels = ascii.Split('.');
-        if (ascii.Length > MaxLength || labels.Length < 2 || !labels.All(IsLabel) || !labels[^1].AsSpan().ContainsAnyExceptInRange('0', '9'))
+        if (ascii.Length > MaxLength)
+        {
+            return false;
+        }
+
+        // The labels walked as ranges of the name: no array and no string per label, for every address of every message.
+        var span = ascii.AsSpan();
+        var count = 0;
+        var last = Range.All;
+        foreach (var label in span.Split('.'))
+        {
+            if (!IsLabel(span[label]))
+            {
+                return false;
+            }
+
+            count++;
+            last = label;
+        }
+
+        if (count < 2 || !span[last].ContainsAnyExceptInRange('0', '9'))
         {
             return false;
         }
@@ -98,10 +117,10 @@ public static class DomainNames
         return !text.Contains("xn--", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static bool IsLabel(string label) =>
+    private static bool IsLabel(ReadOnlySpan<char> label) =>
         label.Length is > 0 and <= MaxLabelLength
         && label[0] != '-' && label[^1] != '-'
-        && !label.AsSpan().ContainsAnyExcept(LabelCharacters);
+        && !label.ContainsAnyExcept(LabelCharacters);
 
     // Checked per address on every message (sender, From, recipients): a span search, not a LINQ walk.
     private static readonly SearchValues<char> LabelCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
@@ -150,10 +151,30 @@ public sealed class EmailAddress
     }
 
     /// <summary>Labels of letters, digits and inner hyphens, or non-ASCII (an internationalized name, RFC 6531).</summary>
-    private static bool IsDomainName(string domain) =>
-        domain.Length > 0 && domain.Split('.').All(label =>
-            label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-'
-            && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-' || c >= '\xa0'));
+    private static bool IsDomainName(string domain)
+    {
+        if (domain.Length == 0)
+        {
+            return false;
+        }
+
+        // Ranges of the name rather than Split's strings: this runs for every address of every message.
+        var span = domain.AsSpan();
+        foreach (var range in span.Split('.'))
+        {
+            var label = span[range];
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-' || label.ContainsAny(NotInLabels))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>What a label may not hold: ASCII other than letters, digits and '-' (non-ASCII from U+00A0 on is an internationalized name).</summary>
+    private static readonly SearchValues<char> NotInLabels = SearchValues.Create(
+        [.. Enumerable.Range(0, 0xa0).Select(c => (char)c).Where(c => !char.IsAsciiLetterOrDigit(c) && c != '-')]);
 
     private static bool IsAddressLiteralSyntax(string domain)
     {

@@ -15,6 +15,8 @@ public sealed class EmailAddressTests
     [InlineData("bob@[192.0.2.1]")]
     [InlineData("bob@[IPv6:2001:db8::1]")]
     [InlineData("bob@localhost")]
+    [InlineData("bob@exa\u00a0mple.test")]
+    [InlineData("bob@b-o-b.test")]
     public void Rfc_5321_mailboxes_are_addresses(string text) =>
         Assert.True(EmailAddress.TryParse(text, out _, out var error), error);
 
@@ -32,10 +34,23 @@ public sealed class EmailAddressTests
     [InlineData("bob@a:b.test", "bad domain")]
     [InlineData("bob@[999.1.1.1]", "bad domain")]
     [InlineData("bob@", "bad domain")]
+    [InlineData("bob@a..test", "bad domain")]
+    [InlineData("bob@example.test.", "bad domain")]
+    [InlineData("bob@exa_mple.test", "bad domain")]
+    [InlineData("bob@exa\u007fmple.test", "bad domain")]
+    [InlineData("bob@exa\u009fmple.test", "bad domain")]
     public void What_is_not_a_mailbox_is_refused_with_the_reason(string text, string reason)
     {
         Assert.False(EmailAddress.TryParse(text, out _, out var error));
         Assert.Equal(reason, error);
+    }
+
+    [Fact]
+    public void A_domain_label_is_at_most_63_characters()
+    {
+        Assert.True(EmailAddress.TryParse("bob@" + new string('d', 63) + ".test", out _, out var fits), fits);
+        Assert.False(EmailAddress.TryParse("bob@" + new string('d', 64) + ".test", out _, out var error));
+        Assert.Equal("bad domain", error);
     }
 
     [Fact]
