@@ -178,8 +178,6 @@ app.UseRequestSizeProblems();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseSendApiRateLimits();
-// Last before the endpoint: a message's JSON read whole once the request has been let through.
-app.UseBufferedJsonBodies();
 
 // The HTTP features' endpoints, a route group each.
 app.MapMessagesApi();

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using SendApi.Api.Auth;
 using SendApi.Api.Features.Messages;
-using SendApi.Api.Http;
 
 namespace SendApi.Api.Features.Compat.Postmark;
 
@@ -21,7 +20,7 @@ internal static class PostmarkApi
 
     public static RouteGroupBuilder MapPostmarkApi(this IEndpointRouteBuilder app, string prefix)
     {
-        var group = app.MapGroup(prefix).RequireAuthorization().WithApiKeyHeader(TokenHeader).ExcludeFromDescription().WithMetadata(new CompatApi("postmark")).WithBufferedJsonBody();
+        var group = app.MapGroup(prefix).RequireAuthorization().WithApiKeyHeader(TokenHeader).ExcludeFromDescription().WithMetadata(new CompatApi("postmark"));
         group.MapPost("/email", (HttpContext context, ClaimsPrincipal user, CompatSender sender, TimeProvider time, CancellationToken cancellationToken) =>
             SendAsync(context, user, sender, time, templated: false, cancellationToken)).Accepts<PostmarkEmail>("application/json").AllowSendScope();
         group.MapPost("/email/withTemplate", (HttpContext context, ClaimsPrincipal user, CompatSender sender, TimeProvider time, CancellationToken cancellationToken) =>

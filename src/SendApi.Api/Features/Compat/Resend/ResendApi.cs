@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using SendApi.Api.Auth;
 using SendApi.Api.Features.Messages;
-using SendApi.Api.Http;
 using SendApi.Core.Messages;
 
 namespace SendApi.Api.Features.Compat.Resend;
@@ -23,7 +22,7 @@ internal static class ResendApi
 
     public static RouteGroupBuilder MapResendApi(this IEndpointRouteBuilder app, string prefix)
     {
-        var group = app.MapGroup(prefix).RequireAuthorization().ExcludeFromDescription().WithMetadata(new CompatApi("resend")).WithBufferedJsonBody();
+        var group = app.MapGroup(prefix).RequireAuthorization().ExcludeFromDescription().WithMetadata(new CompatApi("resend"));
         // Accepts: the body is read by the handler; the metadata says what it reads (the HTTP fuzz test sends it).
         group.MapPost("/emails", SendAsync).Accepts<ResendEmail>("application/json").AllowSendScope();
         group.MapPost("/emails/batch", SendBatchAsync).Accepts<List<ResendEmail>>("application/json").AllowSendScope();

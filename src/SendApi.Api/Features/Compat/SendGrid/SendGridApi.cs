@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using SendApi.Api.Auth;
 using SendApi.Api.Features.Messages;
-using SendApi.Api.Http;
 
 namespace SendApi.Api.Features.Compat.SendGrid;
 
@@ -22,7 +21,7 @@ internal static class SendGridApi
 
     public static RouteGroupBuilder MapSendGridApi(this IEndpointRouteBuilder app, string prefix)
     {
-        var group = app.MapGroup(prefix).RequireAuthorization().ExcludeFromDescription().WithMetadata(new CompatApi("sendgrid")).WithBufferedJsonBody();
+        var group = app.MapGroup(prefix).RequireAuthorization().ExcludeFromDescription().WithMetadata(new CompatApi("sendgrid"));
         group.MapPost("/v3/mail/send", SendAsync).Accepts<SendGridMail>("application/json").AllowSendScope();
         return group;
     }
