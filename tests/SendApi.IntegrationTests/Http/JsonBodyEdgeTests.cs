@@ -88,7 +88,11 @@ public abstract class JsonBodyEdgeTests(DeliveryWorld world) : OnBothStorages(wo
         Assert.Equal(RequestLimit, atLimit.Length);
 
         var taken = await Http.PostAsync("/messages", Json(atLimit));
-        var over = await Http.PostAsync("/messages", Json([.. atLimit, (byte)' ']));
+        // The 413 comes before the body is read, and the connection closes: asked to wait for a
+        // 100 Continue, the client does not send a megabyte into a closed connection (a broken pipe).
+        using var overRequest = new HttpRequestMessage(HttpMethod.Post, "/messages") { Content = Json([.. atLimit, (byte)' ']) };
+        overRequest.Headers.ExpectContinue = true;
+        var over = await Http.SendAsync(overRequest);
 
         Assert.Equal(HttpStatusCode.Accepted, taken.StatusCode);
         var problem = await ProblemAsync(over, HttpStatusCode.RequestEntityTooLarge);

@@ -74,6 +74,11 @@ public sealed class CanonicalTextPartTests
             using var async = new MemoryStream();
             await mime.WriteToAsync(StoredForm.Options, async);
             Assert.Equal(mimeKits, async.ToArray());
+
+            // As the intake writes it: into its pooled buffer.
+            using var intake = new MimeBuffer(1024);
+            await mime.WriteToAsync(StoredForm.Options, intake);
+            Assert.Equal(mimeKits, intake.Written.ToArray());
         }
     }
 
