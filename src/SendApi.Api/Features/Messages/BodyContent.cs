@@ -41,6 +41,9 @@ public sealed class BodyContent : IEquatable<BodyContent>
     /// <summary>The body as UTF-8.</summary>
     public ReadOnlySpan<byte> Utf8 => Bytes().AsSpan(0, Length(Bytes()));
 
+    /// <summary>The body as UTF-8, for writing it out asynchronously.</summary>
+    internal ReadOnlyMemory<byte> Utf8Memory => Bytes().AsMemory(0, Length(Bytes()));
+
     /// <summary>Its length in UTF-8 bytes.</summary>
     public int Utf8Length => _length >= 0 ? _length : _utf8?.Length ?? Encoding.UTF8.GetByteCount(_text!);
 

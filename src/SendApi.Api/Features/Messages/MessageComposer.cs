@@ -113,13 +113,11 @@ internal sealed class MessageComposer(IOptions<MessagesOptions> options, TimePro
         return body ?? new TextPart(TextFormat.Plain) { Text = "" };
     }
 
-    /// <summary>A text part whose content is the body's UTF-8 bytes, as <c>TextPart.Text = ...</c> would have made it, without encoding a string.</summary>
-    private static TextPart TextPartOf(TextFormat format, BodyContent body)
-    {
-        var part = new TextPart(format) { Content = new MimeContent(body.OpenRead()) };
-        part.ContentType.Charset = "utf-8";
-        return part;
-    }
+    /// <summary>
+    /// A text part whose content is the body's UTF-8 bytes, as <c>TextPart.Text = ...</c> would
+    /// have made it, without encoding a string; it writes its CRLF line ends itself (<see cref="CanonicalTextPart"/>).
+    /// </summary>
+    private static TextPart TextPartOf(TextFormat format, BodyContent body) => new CanonicalTextPart(format, body);
 
     /// <summary>
     /// Makes an attachment inline, one of the related parts referenced from the HTML by its Content-ID.
