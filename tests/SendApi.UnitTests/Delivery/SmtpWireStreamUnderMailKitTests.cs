@@ -251,10 +251,11 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
     [Fact]
     public async Task A_mx_that_reads_slowly_but_steadily_is_not_cut_off_while_the_message_moves()
     {
-        // The MX takes 20 KB at a time with 1.2 s pauses, steady progress, against a 2 s write limit;
-        // small socket buffers and network-sized segments (loopback's are 64 KB), so what it has not
-        // read cannot hide in the kernel. MailKit's own stream timed each of its 4 KB writes; one
-        // limit for 64 KB at once cuts this MX off, as if it had stopped reading.
+        // The MX takes 20 KB at a time with 1 s pauses, steady progress, against a 3 s write limit
+        // (2 s of slack for a loaded machine's scheduling: with 0.8 s, CI once timed out); 160 KB
+        // take 8 s, so one limit for the whole write would cut it off, as if it had stopped reading.
+        // Small socket buffers and network-sized segments (loopback's are 64 KB), so what it has not
+        // read cannot hide in the kernel.
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         listener.SetRawSocketOption(TcpLevel, TcpMaxSegment, BitConverter.GetBytes(1400));
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -264,7 +265,7 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
         var accepting = listener.AcceptAsync();
         await socket.ConnectAsync((IPEndPoint)listener.LocalEndPoint!);
         using var mx = await accepting;
-        using var wire = new SmtpWireStream(socket) { WriteTimeout = 2000, ReadTimeout = 2000 };
+        using var wire = new SmtpWireStream(socket) { WriteTimeout = 3000, ReadTimeout = 3000 };
 
         const int Size = 160 * 1024;
         const int Burst = 20 * 1024;
@@ -283,7 +284,7 @@ public sealed class SmtpWireStreamUnderMailKitTests : IAsyncDisposable
                 total += n;
                 if (total % Burst == 0)
                 {
-                    await Task.Delay(1200);
+                    await Task.Delay(1000);
                 }
             }
 
