@@ -52,7 +52,7 @@ internal sealed class MessageDelivery(
             toSend = [];
         }
 
-        var signed = await bodies.PrepareAsync(work, toSend, cancellationToken);
+        using var signed = await bodies.PrepareAsync(work, toSend, cancellationToken);
         attempt.Unreadable(signed.Unreadable);
         // Not an attempt either: what can't be signed (the DKIM key, the return path's key) while
         // the store is down waits for the store rather than going out unsigned.

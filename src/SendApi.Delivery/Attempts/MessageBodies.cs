@@ -45,6 +45,7 @@ internal sealed class MessageBodies(IMessageSigner signer, IStorageAvailability 
                     // logged once by the store): this body's recipients wait for it rather than receive
                     // mail their domain's DKIM policy may reject; nothing is sent to them in this attempt.
                     waiting.Add(variant);
+                    message.Dispose();
                     continue;
                 }
 

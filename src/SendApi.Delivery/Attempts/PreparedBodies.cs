@@ -8,7 +8,7 @@ internal sealed class PreparedBodies(
     IReadOnlyDictionary<int, OutgoingBody> signed,
     IReadOnlyList<int> readable,
     IReadOnlyList<(int Recipient, string Error)> unreadable,
-    IReadOnlyList<int> waitingForStore)
+    IReadOnlyList<int> waitingForStore) : IDisposable
 {
     public IReadOnlyList<int> Readable { get; } = readable;
 
@@ -18,4 +18,18 @@ internal sealed class PreparedBodies(
 
     /// <summary>The parsed and signed body of variant <paramref name="variant"/>: the same object for every transaction that sends it.</summary>
     public OutgoingBody this[int variant] => signed[variant];
+
+    /// <summary>
+    /// Disposes the parsed messages once the attempt's transactions are done with them: a MimeKit
+    /// message, part and content each have a finalizer, and one left to the collector survives a
+    /// collection with all it holds (the intake disposes its side for the same reason, see
+    /// MessageIntake.WriteAllAsync).
+    /// </summary>
+    public void Dispose()
+    {
+        foreach (var body in signed.Values)
+        {
+            body.Message.Dispose();
+        }
+    }
 }

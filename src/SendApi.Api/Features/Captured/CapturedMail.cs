@@ -20,7 +20,7 @@ internal static class CapturedMail
             return null;
         }
 
-        var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
+        using var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
         var read = InboundMailReader.Read(message, captured.Id, captured.AccountId, captured.CapturedAt,
             new InboundEnvelope(captured.Envelope.MailFrom, captured.Envelope.RcptTo, RemoteIp: null, Helo: null, Tls: false), raw.Length, autoReply: false);
         var detail = new CapturedDetail(
@@ -57,7 +57,7 @@ internal static class CapturedMail
             return null;
         }
 
-        var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
+        using var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
         var attachments = InboundMailReader.Attachments(message);
         if (index < 0 || index >= attachments.Count)
         {

@@ -84,7 +84,7 @@ public static class InboundApi
             return NotFound(id);
         }
 
-        var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
+        using var message = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
         var attachments = InboundMailReader.Attachments(message);
         if (index < 0 || index >= attachments.Count)
         {

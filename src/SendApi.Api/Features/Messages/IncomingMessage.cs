@@ -14,7 +14,7 @@ namespace SendApi.Api.Features.Messages;
 /// <param name="Id">Our id; the channel takes it first because it may write it into the message (Message-ID, Received).</param>
 /// <param name="AccountId">The account of the API key that sent it.</param>
 /// <param name="ReceivedAt">When it came in: the envelope's creation time, and the Date when the message has none.</param>
-/// <param name="Mime">The message; the intake completes it (Message-ID, Date) and writes it out once.</param>
+/// <param name="Mime">The message; the intake completes it (Message-ID, Date), writes it out once and disposes it, with the variants' (a channel hands it over).</param>
 /// <param name="Sender">The envelope sender (return path owner), a bare address.</param>
 /// <param name="From">The From as shown in the message list, e.g. <c>"Acme" &lt;hello@acme.test&gt;</c>.</param>
 /// <param name="Subject">The subject as the client gave it; null when it gave none.</param>
