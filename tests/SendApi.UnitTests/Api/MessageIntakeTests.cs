@@ -152,6 +152,47 @@ public sealed class MessageIntakeTests
         Assert.Equal(0, _signal.Count);
     }
 
+    /// <summary>
+    /// A MimeKit message left undisposed is finalizable, so it and all it holds survive a
+    /// collection: disposed, its parts' contents can no longer be read. Accepted, refused for its size
+    /// (after it was written) or refused before (a From the key may not send as), with variants.
+    /// </summary>
+    [Fact]
+    public async Task The_intake_disposes_each_message_s_MIME_once_written_accepted_or_refused()
+    {
+        var accepted = WithVariants(("Hi Bob", [1]), ("Hi Carl", [2]));
+        var tooLarge = Composed(new string('x', 5000));
+        var notAllowed = Composed() with { Key = new SendingKey("key_0123456789abcdef", ["shop.test"], Sandbox: false) };
+
+        Assert.IsType<MessageAccepted>(await Intake().AcceptAsync(accepted, default));
+        Assert.IsType<MessageTooLarge>(await Intake().AcceptAsync(tooLarge, default));
+        Assert.IsType<SenderDomainNotAllowedForKey>(await Intake().AcceptAsync(notAllowed, default));
+
+        var mimes = new[] { accepted.Mime, tooLarge.Mime, notAllowed.Mime }.Concat(accepted.Variants.Select(v => v.Mime));
+        Assert.All(mimes, AssertDisposed);
+    }
+
+    private static void AssertDisposed(MimeMessage mime)
+    {
+        foreach (var part in mime.BodyParts.OfType<MimePart>())
+        {
+            Assert.False(Readable(part.Content), $"{part.ContentType.MimeType} part of {mime.MessageId} can still be read");
+        }
+    }
+
+    /// <summary>A disposed content's stream is gone or throws.</summary>
+    private static bool Readable(IMimeContent? content)
+    {
+        try
+        {
+            return content?.Stream is { } stream && stream.ReadByte() is var _;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     [Fact]
     public async Task A_submitted_message_without_Message_ID_or_Date_gets_ours()
     {

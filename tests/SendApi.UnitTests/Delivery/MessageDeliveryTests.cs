@@ -26,7 +26,7 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
     {
     }
 
-    private MessageDeliveryTests(StoreDown storeDown)
+    private MessageDeliveryTests(StoreDown storeDown, IMessageSigner? signer = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
@@ -44,6 +44,11 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
         if (storeDown == StoreDown.ForTheDkimKey)
         {
             services.AddSingleton<IMessageSigner, KeyStoreDownSigner>();
+        }
+
+        if (signer is not null)
+        {
+            services.AddSingleton(signer);
         }
 
         if (storeDown == StoreDown.ForAMoment)
@@ -126,6 +131,64 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
         Assert.StartsWith("The stored message cannot be read", states[1].LastReply!.Text, StringComparison.Ordinal);
         Assert.Equal([("r0@example.test", "base"), ("r2@example.test", "for r2")], await CapturedAsync());
         Assert.Null(outcome.NextDue);
+    }
+
+    /// <summary>
+    /// A MimeKit message left undisposed is finalizable, so it and all it holds survive a
+    /// collection: each body parsed for the attempt (the base and a variant here, as the signer
+    /// saw them) is disposed once the attempt is done, and its parts' contents can no longer be read.
+    /// </summary>
+    [Fact]
+    public async Task The_bodies_parsed_for_an_attempt_are_disposed_once_it_is_done()
+    {
+        var signer = new RecordingSigner();
+        var tests = new MessageDeliveryTests(StoreDown.No, signer);
+        try
+        {
+            var work = Work(new MessageVariants([Mime("for r1 and r2")], [0, 1, 1]));
+
+            var outcome = await tests._services.GetRequiredService<MessageDelivery>().AttemptAsync(work, [0, 1, 2], default);
+
+            Assert.Equal(3, outcome.Events.Count(e => e.Type == MessageEventTypes.Delivered));
+            Assert.Equal(2, signer.Signed.Count);
+            Assert.All(signer.Signed, AssertDisposed);
+        }
+        finally
+        {
+            await tests.DisposeAsync();
+        }
+    }
+
+    private static void AssertDisposed(MimeMessage mime)
+    {
+        foreach (var part in mime.BodyParts.OfType<MimePart>())
+        {
+            Assert.False(Readable(part.Content), $"{part.ContentType.MimeType} part of {mime.MessageId} can still be read");
+        }
+    }
+
+    /// <summary>A disposed content's stream is gone or throws.</summary>
+    private static bool Readable(IMimeContent? content)
+    {
+        try
+        {
+            return content?.Stream is { } stream && stream.ReadByte() is var _;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class RecordingSigner : IMessageSigner
+    {
+        public List<MimeMessage> Signed { get; } = [];
+
+        public ValueTask SignAsync(MimeMessage message, MessageEnvelope envelope, CancellationToken cancellationToken)
+        {
+            Signed.Add(message);
+            return ValueTask.CompletedTask;
+        }
     }
 
     public enum StoreDown
