@@ -24,7 +24,12 @@ internal static class Comparison
         Func<TimeSpan, Task> WaitForEmptyQueue,
         bool IdempotencyKeys);
 
-    public sealed record Settings(int Messages, IReadOnlyList<int> Sizes, int SmtpSessions, int HttpClients, int OpenLoopRate, int OpenLoopSeconds, TimeSpan IdleSample, string Durability, int Warmup);
+    public sealed record Settings(int Messages, IReadOnlyList<int> Sizes, int SmtpSessions, int HttpClients, int OpenLoopRate, int OpenLoopSeconds, TimeSpan IdleSample, string Durability, int Warmup)
+    {
+        /// <summary>A file for each open-loop request's send time and latency (ms, CSV), to see when the slow ones came; null: none.</summary>
+        public string? OpenLoopLatencies { get; init; }
+    }
+
 
     private sealed record Phase(double Rate, double? AcceptP50, double? AcceptP99, long? PeakRssMb, CostMeter.Costs? Costs);
 
@@ -196,6 +201,11 @@ internal static class Comparison
         var collections = CollectionsDuring(hookAtStart, CostMeter.Allocations(stack.AllocationsFile), clock.Elapsed);
         await stack.Sink.WaitForAsync(baseline + count, PhaseTimeout, stack.SendApi.Describe);
         await stack.WaitForEmptyQueue(PhaseTimeout);
+        if (settings.OpenLoopLatencies is { } file)
+        {
+            await File.WriteAllLinesAsync(file, ["sent_ms,latency_ms", .. latencies.Select((l, i) => string.Create(CultureInfo.InvariantCulture, $"{1000.0 * i / settings.OpenLoopRate:0.0},{l:0.00}"))]);
+        }
+
         Array.Sort(latencies);
         return $"open loop: {count} HTTP requests at {settings.OpenLoopRate}/s ({count / sent.TotalSeconds:0}/s achieved), {Size / 1024} KB each, {failures} failed: "
             + $"accept latency p50 {Percentile(latencies, 0.50):0.0} ms, p99 {Percentile(latencies, 0.99):0.0} ms, p99.9 {Percentile(latencies, 0.999):0.0} ms, max {latencies[^1]:0.0} ms"

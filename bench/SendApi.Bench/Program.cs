@@ -4,6 +4,7 @@
 //                                                                 SMTP and HTTP, counted at the sink; [--messages 10000] [--sizes 2048,102400]
 //                                                                 [--durability everysec|always] [--smtp-sessions 20] [--concurrency 64]
 //                                                                 [--open-loop-rate 500] [--open-loop-seconds 20] [--idle-sample-seconds 5]
+//                                                                 [--open-loop-latencies FILE] (each request's send time and latency, CSV)
 //                                                                 [--warmup 2000] (messages per path and size first, not counted; 0: cold)
 //        bench/run.sh --drain [--messages N] [--concurrency C]    HTTP: C concurrent POST /messages clients, until the due queue is empty
 //        bench/run.sh --drain [--messages N] --smtp-sessions S   SMTP: Postfix smtp-source, S parallel sessions
@@ -176,7 +177,8 @@ if (compare)
         new Comparison.Stack(http, submissionPort, sendApi, redisAdmin.GetServer(redisAdmin.GetEndPoints()[0]), allocationsFile, counter!, postfix!, WaitForEmptyQueueAsync, idempotencyKeys),
         new Comparison.Settings(messages, [.. TextOption("--sizes", "2048,102400").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))], smtpSessions, concurrency,
             Option("--open-loop-rate", 500), Option("--open-loop-seconds", 20), TimeSpan.FromSeconds(Option("--idle-sample-seconds", 5)), durability == "fsync" ? "always" : "everysec",
-            Option("--warmup", Math.Min(2000, messages))));
+            Option("--warmup", Math.Min(2000, messages)))
+            { OpenLoopLatencies = TextOption("--open-loop-latencies", "") is { Length: > 0 } latencies ? Path.GetFullPath(latencies) : null });
 }
 
 if (queued > 0)

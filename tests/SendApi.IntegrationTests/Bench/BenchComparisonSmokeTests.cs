@@ -24,8 +24,10 @@ public sealed class BenchComparisonSmokeTests
     public async Task The_comparison_prints_a_row_for_postfix_smtp_and_http_counted_at_the_sink()
     {
         var (bench, app) = BuiltPrograms();
+        var latencies = Path.Combine(Path.GetTempPath(), $"sendapi-bench-latencies-{Guid.NewGuid():N}.csv");
         await using var run = ExternalProcess.Start("dotnet",
-            [bench, "--app", app, "--messages", "200", "--warmup", "50", "--sizes", "2048", "--open-loop-rate", "100", "--open-loop-seconds", "2", "--idle-sample-seconds", "1"]);
+            [bench, "--app", app, "--messages", "200", "--warmup", "50", "--sizes", "2048", "--open-loop-rate", "100", "--open-loop-seconds", "2", "--idle-sample-seconds", "1",
+                "--open-loop-latencies", latencies]);
 
         var exitCode = await run.WaitForExitAsync(RunTimeout);
 
@@ -53,6 +55,14 @@ public sealed class BenchComparisonSmokeTests
         Assert.Matches(@"open loop: 200 HTTP requests at 100/s \([0-9]+/s achieved\), 2 KB each, 0 failed: accept latency p50 [0-9.]+ ms, p99 [0-9.]+ ms, p99\.9 [0-9.]+ ms", output);
         // The pauses the open loop's requests waited behind, which bound its p99.
         Assert.Matches(@"; SendApi GC meanwhile: [0-9]+ collections \([0-9]+ gen1, [0-9]+ gen2\), paused [0-9]+ ms in all \([0-9.]+ % of the time\), [0-9.]+ ms per collection, longest pause since start [0-9.]+ ms", output);
+        // Each open-loop request's send time and latency, in order, to see when the slow ones came.
+        var lines = await File.ReadAllLinesAsync(latencies);
+        File.Delete(latencies);
+        Assert.Equal("sent_ms,latency_ms", lines[0]);
+        Assert.Equal(201, lines.Length);
+        Assert.Equal("0.0", lines[1].Split(',')[0]);
+        Assert.Equal("1990.0", lines[^1].Split(',')[0]);
+        Assert.All(lines.Skip(1), line => Assert.True(double.Parse(line.Split(',')[1], CultureInfo.InvariantCulture) > 0, line));
     }
 
     [Fact]
