@@ -151,32 +151,11 @@ public sealed class MessageDeliveryTests : IAsyncLifetime
 
             Assert.Equal(3, outcome.Events.Count(e => e.Type == MessageEventTypes.Delivered));
             Assert.Equal(2, signer.Signed.Count);
-            Assert.All(signer.Signed, AssertDisposed);
+            Assert.All(signer.Signed, MimeDisposal.AssertDisposed);
         }
         finally
         {
             await tests.DisposeAsync();
-        }
-    }
-
-    private static void AssertDisposed(MimeMessage mime)
-    {
-        foreach (var part in mime.BodyParts.OfType<MimePart>())
-        {
-            Assert.False(Readable(part.Content), $"{part.ContentType.MimeType} part of {mime.MessageId} can still be read");
-        }
-    }
-
-    /// <summary>A disposed content's stream is gone or throws.</summary>
-    private static bool Readable(IMimeContent? content)
-    {
-        try
-        {
-            return content?.Stream is { } stream && stream.ReadByte() is var _;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
         }
     }
 
